@@ -1,0 +1,103 @@
+import { Construct, IConstruct } from 'constructs';
+import type { z } from 'zod';
+
+/**
+ * A problem found in a definition: the field it is in, what is wrong and how to fix it.
+ */
+export interface Issue {
+  /** Dotted path of the offending field, relative to the construct's props (e.g. `resources.requests.memory`). */
+  readonly field: string;
+  /** What is wrong. */
+  readonly message: string;
+  /** How to fix it, when the message alone does not say. */
+  readonly fix?: string;
+}
+
+const WARNING_METADATA = 'shipshape:warning';
+
+/** Renders a path such as `['env', 'API_KEY']` or `['volumes', 0, 'claim']` as `env.API_KEY` / `volumes[0].claim`. */
+export function formatFieldPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? '(props)' : out;
+}
+
+/** One line: `WebApp "frontend": port: expected a number. Fix: …`. */
+export function formatIssue(kind: string, name: string, issue: Issue): string {
+  const fix = issue.fix ? ` Fix: ${issue.fix}` : '';
+  return `${kind} "${name}": ${issue.field}: ${issue.message}${fix}`;
+}
+
+/**
+ * Records errors on a construct. They surface, all at once, when the app is validated
+ * (cdk8s `App.synth()` or shipshape's own synthesis), so one bad field never hides another.
+ */
+export function reportErrors(scope: IConstruct, kind: string, issues: readonly Issue[]): void {
+  if (issues.length === 0) return;
+  const lines = issues.map((issue) => formatIssue(kind, scope.node.id, issue));
+  scope.node.addValidation({ validate: () => lines });
+}
+
+/** Adds a check that runs when the app is validated, after every construct has been defined. */
+export function addDeferredCheck(scope: IConstruct, kind: string, check: () => Issue[]): void {
+  scope.node.addValidation({ validate: () => check().map((issue) => formatIssue(kind, scope.node.id, issue)) });
+}
+
+/** Records a warning: printed in the synth summary, never fatal. */
+export function reportWarning(scope: IConstruct, kind: string, issue: Issue): void {
+  scope.node.addMetadata(WARNING_METADATA, formatIssue(kind, scope.node.id, issue));
+}
+
+/** Every warning recorded under `root`, with the construct path that raised it. */
+export function collectWarnings(root: IConstruct): string[] {
+  const warnings: string[] = [];
+  for (const c of root.node.findAll()) {
+    for (const entry of c.node.metadata) {
+      if (entry.type === WARNING_METADATA) warnings.push(`${c.node.path}: ${String(entry.data)}`);
+    }
+  }
+  return warnings;
+}
+
+/** Every validation error under `root`, each prefixed with the construct path that raised it. */
+export function collectErrors(root: IConstruct): string[] {
+  const errors: string[] = [];
+  for (const c of root.node.findAll()) {
+    for (const error of c.node.validate()) errors.push(`${c.node.path}: ${error}`);
+  }
+  return errors;
+}
+
+/** Converts zod issues into ours, keeping the field path. */
+export function fromZodIssues(issues: readonly z.core.$ZodIssue[], prefix: ReadonlyArray<PropertyKey> = []): Issue[] {
+  return issues.map((issue) => ({
+    field: formatFieldPath([...prefix, ...issue.path]),
+    message: issue.message,
+  }));
+}
+
+/**
+ * Validates construct props against their schema. On failure the errors are recorded on the
+ * construct and `undefined` is returned, so the caller builds nothing from bad input.
+ */
+export function parseProps<T>(scope: Construct, kind: string, schema: z.ZodType<T>, props: unknown): T | undefined {
+  const result = schema.safeParse(props);
+  if (result.success) return result.data;
+  reportErrors(scope, kind, fromZodIssues(result.error.issues));
+  return undefined;
+}
+
+/** An error that carries every problem found, each on its own line; printed without a stack trace. */
+export class ShipshapeError extends Error {
+  /** One line per problem. */
+  public readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`${problems.length} problem${problems.length === 1 ? '' : 's'}:\n  ${problems.join('\n  ')}`);
+    this.name = 'ShipshapeError';
+    this.problems = problems;
+  }
+}

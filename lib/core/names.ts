@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/** RFC 1123 label: what Kubernetes requires of Service and Namespace names. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A DNS label (lower case, digits and `-`, at most 63 characters). */
+export const dnsLabel = z
+  .string()
+  .max(63, 'must be at most 63 characters (a DNS label)')
+  .regex(DNS_LABEL, 'must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit');
+
+/** A DNS host name such as `docs.example.com`. */
+export const hostname = z.string().regex(HOSTNAME, 'must be a lower-case DNS name such as "example.com"');
+
+/** A Kubernetes label value (at most 63 characters). */
+export const labelValue = z
+  .string()
+  .max(63, 'must be at most 63 characters (a label value)')
+  .regex(LABEL_VALUE, 'must be a label value: letters, digits, "-", "_" and ".", starting and ending with a letter or digit');
+
+/** Whether `value` is a valid DNS label. */
+export function isDnsLabel(value: string): boolean {
+  return value.length <= 63 && DNS_LABEL.test(value);
+}
+
+/** Whether `value` is a valid label value. */
+export function isLabelValue(value: string): boolean {
+  return value.length <= 63 && LABEL_VALUE.test(value);
+}
+
+/** The in-cluster DNS name of a Service. */
+export function serviceHost(service: string, namespace: string): string {
+  return `${service}.${namespace}.svc.cluster.local`;
+}

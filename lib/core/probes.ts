@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { k8s } from 'cdk8s-plus-28';
+
+/** Timing shared by every probe form; Kubernetes defaults apply where unset. */
+export interface ProbeTiming {
+  /** Seconds before the first check. */
+  readonly initialDelaySeconds?: number;
+  /** Seconds between checks. */
+  readonly periodSeconds?: number;
+  /** Seconds before a check counts as failed. */
+  readonly timeoutSeconds?: number;
+  /** Consecutive failures before acting. */
+  readonly failureThreshold?: number;
+}
+
+/** An HTTP GET probe: success is a 2xx or 3xx status. */
+export interface HttpProbe extends ProbeTiming {
+  /** Path, e.g. `/healthz/ready`. */
+  readonly http: string;
+  /** Port number or name. @default the workload's served port */
+  readonly port?: number | string;
+}
+
+/** A TCP probe: success is an accepted connection. */
+export interface TcpProbe extends ProbeTiming {
+  /** Port number or name to connect to. */
+  readonly tcp: number | string;
+}
+
+/** A command run in the container: success is exit code 0. */
+export interface ExecProbe extends ProbeTiming {
+  /** The command and its arguments. */
+  readonly exec: readonly string[];
+}
+
+/** One probe, in one of the three forms. */
+export type ProbeSpec = HttpProbe | TcpProbe | ExecProbe;
+
+/** The probes of a container. Liveness and readiness should be different checks (see the README). */
+export interface ProbesSpec {
+  /** Restarts the container when it fails: check only that the process is alive, never its dependencies. */
+  readonly liveness?: ProbeSpec;
+  /** Takes the pod out of its Service while failing: fail while draining or while a dependency is down. */
+  readonly readiness?: ProbeSpec;
+  /** Holds the other probes back until a slow starter is up. */
+  readonly startup?: ProbeSpec;
+}
+
+const timing = {
+  initialDelaySeconds: z.number().int().min(0).optional(),
+  periodSeconds: z.number().int().min(1).optional(),
+  timeoutSeconds: z.number().int().min(1).optional(),
+  failureThreshold: z.number().int().min(1).optional(),
+};
+const port = z.union([z.number().int().min(1).max(65535), z.string().min(1).max(15)]);
+
+/** Schema of {@link ProbeSpec}. */
+export const probeSchema: z.ZodType<ProbeSpec> = z.union([
+  z.strictObject({ http: z.string().startsWith('/', 'must be an absolute path such as "/healthz"'), port: port.optional(), ...timing }),
+  z.strictObject({ tcp: port, ...timing }),
+  z.strictObject({ exec: z.array(z.string()).min(1, 'give the command to run'), ...timing }),
+]);
+
+/** Schema of {@link ProbesSpec}. */
+export const probesSchema: z.ZodType<ProbesSpec> = z.strictObject({
+  liveness: probeSchema.optional(),
+  readiness: probeSchema.optional(),
+  startup: probeSchema.optional(),
+});
+
+function portValue(value: number | string): k8s.IntOrString {
+  return typeof value === 'number' ? k8s.IntOrString.fromNumber(value) : k8s.IntOrString.fromString(value);
+}
+
+/** The Kubernetes form of a probe; an HTTP probe without a port checks `defaultPort`. */
+export function toProbe(spec: ProbeSpec, defaultPort: number | string | undefined): k8s.Probe {
+  const common = {
+    initialDelaySeconds: spec.initialDelaySeconds,
+    periodSeconds: spec.periodSeconds,
+    timeoutSeconds: spec.timeoutSeconds,
+    failureThreshold: spec.failureThreshold,
+  };
+  if ('http' in spec) {
+    const target = spec.port ?? defaultPort;
+    if (target === undefined) throw new Error('an HTTP probe needs a port when the workload serves none');
+    return { httpGet: { path: spec.http, port: portValue(target) }, ...common };
+  }
+  if ('tcp' in spec) return { tcpSocket: { port: portValue(spec.tcp) }, ...common };
+  return { exec: { command: [...spec.exec] }, ...common };
+}
+
+/** A short description (`http /healthz`, `tcp 8090`, `exec`), used to compare probes. */
+export function describeProbe(spec: ProbeSpec): string {
+  if ('http' in spec) return `http ${spec.port ?? ''}${spec.http}`;
+  if ('tcp' in spec) return `tcp ${spec.tcp}`;
+  return `exec ${spec.exec.join(' ')}`;
+}

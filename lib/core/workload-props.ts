@@ -1,0 +1,220 @@
+import { k8s } from 'cdk8s-plus-28';
+import { z } from 'zod';
+import { ConfigMapReference, EnvValue, SecretReference, configMapRefSchema, envSchema, secretRefSchema } from './env';
+import { ProbesSpec, probesSchema } from './probes';
+import { ResourcesSpec, resourcesSchema } from './resources';
+import { PersistentClaim, PersistentClaimProps, claimPropsSchema } from './storage';
+import { dnsLabel } from './names';
+import { memoryQuantity } from './quantity';
+
+/** Fields every volume has. */
+export interface VolumeBase {
+  /** Volume name, unique in the workload. */
+  readonly name: string;
+  /** Where the main container sees it. */
+  readonly mountPath: string;
+  /** Mount read-only. @default false */
+  readonly readOnly?: boolean;
+}
+
+/** Scratch space that lives as long as the pod; `memory: true` keeps it in RAM (tmpfs) and off the disk. */
+export interface EmptyDirVolume extends VolumeBase {
+  /** Options of the emptyDir. */
+  readonly emptyDir: { readonly memory?: boolean; readonly sizeLimit?: string };
+}
+
+/** A persistent volume: a shared {@link PersistentClaim}, or the props of a claim of this workload's own. */
+export interface ClaimVolume extends VolumeBase {
+  /** The claim, or the props of one to create as `<workload>-<volume name>`. */
+  readonly claim: PersistentClaim | PersistentClaimProps;
+}
+
+/** The keys of a ConfigMap, mounted as files of a directory. */
+export interface ConfigMapVolume extends VolumeBase {
+  /** The ConfigMap (by name or SharedConfig). */
+  readonly configMap: ConfigMapReference;
+}
+
+/** The keys of a Secret, mounted as files of a directory (by reference; the values are never in the output). */
+export interface SecretVolume extends VolumeBase {
+  /** The Secret (by name or ExternalSecretSource). */
+  readonly secret: SecretReference;
+}
+
+/** A directory or socket of the node. Not allowed by the restricted or baseline profile: needs the `hostPath` exception. */
+export interface HostPathVolume extends VolumeBase {
+  /** Path on the node and its expected type (`Socket`, `Directory`, …). */
+  readonly hostPath: { readonly path: string; readonly type?: string };
+}
+
+/** One volume of a workload. */
+export type VolumeSpec = EmptyDirVolume | ClaimVolume | ConfigMapVolume | SecretVolume | HostPathVolume;
+
+/** An init container or a sidecar. */
+export interface ContainerSpec {
+  /** Container name, unique in the pod. */
+  readonly name: string;
+  /** @default the workload's image */
+  readonly image?: string;
+  /** Entrypoint. */
+  readonly command?: readonly string[];
+  /** Arguments. */
+  readonly args?: readonly string[];
+  /** Environment variables, as for the main container. */
+  readonly env?: Readonly<Record<string, EnvValue>>;
+  /** @default 50m/64Mi requested, 250m/128Mi limit */
+  readonly resources?: ResourcesSpec;
+  /** Volume name → mount path. @default the main container's mounts */
+  readonly mounts?: Readonly<Record<string, string>>;
+}
+
+/** Where pods may run. Passed through to the pod spec unchanged. */
+export interface SchedulingSpec {
+  /** Node labels a node must have. */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** Taints the pods tolerate. */
+  readonly tolerations?: readonly k8s.Toleration[];
+  /** Node and pod (anti-)affinity. */
+  readonly affinity?: k8s.Affinity;
+  /** Priority class. */
+  readonly priorityClassName?: string;
+}
+
+/**
+ * Departures from the hardened security context. Each one that breaks the restricted profile needs
+ * an exception declared in the environment.
+ */
+export interface SecuritySpec {
+  /** Numeric user id. @default 1000 */
+  readonly runAsUser?: number;
+  /** Numeric group id. @default 1000 */
+  readonly runAsGroup?: number;
+  /** Group owning mounted volumes. @default runAsGroup */
+  readonly fsGroup?: number;
+  /** Run as root (user 0); needs the `runAsNonRoot` and `runAsUser` exceptions. @default false */
+  readonly runAsRoot?: boolean;
+  /** Read-only root file system; `false` needs the `writableRootFilesystem` exception. @default true */
+  readonly readOnlyRootFilesystem?: boolean;
+  /** Allow setuid binaries to gain privileges; needs the `privilegeEscalation` exception. @default false */
+  readonly allowPrivilegeEscalation?: boolean;
+  /** Linux capabilities to add after dropping ALL (`NET_BIND_SERVICE` is allowed by the restricted profile). @default [] */
+  readonly addCapabilities?: readonly string[];
+}
+
+/** How a pod stops. */
+export interface ShutdownSpec {
+  /** Seconds between SIGTERM and SIGKILL: size it to the longest in-flight request or job. */
+  readonly gracePeriodSeconds?: number;
+  /**
+   * Seconds the container sleeps in `preStop` before SIGTERM, so endpoints and load balancers stop
+   * sending traffic first. Needs a `sleep` binary in the image; 0 disables it.
+   */
+  readonly preStopSeconds?: number;
+}
+
+/** What every workload construct accepts. */
+export interface WorkloadProps {
+  /** Image as `repository[:tag][@digest]`; the environment's `images.<name>` overrides tag or digest. */
+  readonly image: string;
+  /** Entrypoint override. */
+  readonly command?: readonly string[];
+  /** Arguments. */
+  readonly args?: readonly string[];
+  /** Requests and limits of the main container (scaled by the environment). */
+  readonly resources?: ResourcesSpec;
+  /** Liveness, readiness and startup probes. */
+  readonly probes?: ProbesSpec;
+  /** Environment variables, in order (`$(VAR)` refers to an earlier one). */
+  readonly env?: Readonly<Record<string, EnvValue>>;
+  /** Non-secret settings: written to a ConfigMap `<name>-config`, loaded as env; changing them rolls the pods. */
+  readonly config?: Readonly<Record<string, string>>;
+  /** Further ConfigMaps loaded whole as env (a SharedConfig rolls the pods when it changes). */
+  readonly configMaps?: readonly ConfigMapReference[];
+  /** Secrets loaded whole as env, by reference only: an existing Secret's name or an ExternalSecretSource. */
+  readonly secrets?: readonly SecretReference[];
+  /** Files by absolute path → content: stored in a ConfigMap `<name>-files`, each mounted with `subPath`; changing one rolls the pods. */
+  readonly files?: Readonly<Record<string, string>>;
+  /** Volumes of the main container (`/tmp` is always there). */
+  readonly volumes?: readonly VolumeSpec[];
+  /** Grace period and preStop pause. */
+  readonly shutdown?: ShutdownSpec;
+  /** Containers run to completion before the main one starts. */
+  readonly initContainers?: readonly ContainerSpec[];
+  /** Containers running beside the main one. */
+  readonly sidecars?: readonly ContainerSpec[];
+  /** Node selection, tolerations, affinity, priority. */
+  readonly scheduling?: SchedulingSpec;
+  /** Departures from the hardened security context. */
+  readonly security?: SecuritySpec;
+  /** `app.kubernetes.io/component` label. @default depends on the construct */
+  readonly component?: string;
+}
+
+const absolutePath = z.string().startsWith('/', 'must be an absolute path');
+const volumeBase = { name: dnsLabel, mountPath: absolutePath, readOnly: z.boolean().optional() };
+
+const volumeSchema = z.union([
+  z.strictObject({ ...volumeBase, emptyDir: z.strictObject({ memory: z.boolean().optional(), sizeLimit: memoryQuantity.optional() }) }),
+  z.strictObject({ ...volumeBase, claim: z.union([z.instanceof(PersistentClaim), claimPropsSchema]) }),
+  z.strictObject({ ...volumeBase, configMap: configMapRefSchema }),
+  z.strictObject({ ...volumeBase, secret: secretRefSchema }),
+  z.strictObject({ ...volumeBase, hostPath: z.strictObject({ path: absolutePath, type: z.string().optional() }) }),
+]);
+
+const containerSchema = z.strictObject({
+  name: dnsLabel,
+  image: z.string().min(1).optional(),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  env: envSchema.optional(),
+  resources: resourcesSchema.optional(),
+  mounts: z.record(dnsLabel, absolutePath).optional(),
+});
+
+const userId = z.number().int().min(0).max(2147483647);
+
+/** The zod fields of {@link WorkloadProps}, spread into each construct's schema. */
+export const workloadShape = {
+  image: z.string().min(1, 'give the image, e.g. "ghcr.io/org/app:v1.2.3"'),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  resources: resourcesSchema.optional(),
+  probes: probesSchema.optional(),
+  env: envSchema.optional(),
+  config: z.record(z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a valid ConfigMap key'), z.string()).optional(),
+  configMaps: z.array(configMapRefSchema).optional(),
+  secrets: z.array(secretRefSchema).optional(),
+  files: z.record(absolutePath, z.string()).optional(),
+  volumes: z.array(volumeSchema).optional(),
+  shutdown: z
+    .strictObject({
+      gracePeriodSeconds: z.number().int().min(1).max(86400).optional(),
+      preStopSeconds: z.number().int().min(0).max(3600).optional(),
+    })
+    .optional(),
+  initContainers: z.array(containerSchema).optional(),
+  sidecars: z.array(containerSchema).optional(),
+  scheduling: z
+    .strictObject({
+      nodeSelector: z.record(z.string(), z.string()).optional(),
+      tolerations: z.array(z.object({}).loose()).optional(),
+      affinity: z.object({}).loose().optional(),
+      priorityClassName: z.string().min(1).optional(),
+    })
+    .optional(),
+  security: z
+    .strictObject({
+      runAsUser: userId.optional(),
+      runAsGroup: userId.optional(),
+      fsGroup: userId.optional(),
+      runAsRoot: z.boolean().optional(),
+      readOnlyRootFilesystem: z.boolean().optional(),
+      allowPrivilegeEscalation: z.boolean().optional(),
+      addCapabilities: z.array(z.string().regex(/^[A-Z_]+$/, 'must be a capability name such as NET_BIND_SERVICE')).optional(),
+    })
+    .optional(),
+  component: dnsLabel.optional(),
+};
+
+/** A TCP port number. */
+export const portNumber = z.number().int().min(1).max(65535);

@@ -1,0 +1,462 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { evaluatePodSecurity, strictestProfile } from '../checks/pod-security';
+import { Environment, SecurityExceptionName, isDigest, resolveReplicas } from '../environment';
+import { SystemChart } from '../system-chart';
+import { checksum, sortedRecord } from './config';
+import { checkEnv, configMapName, secretLikeEntries, secretName, toEnvVars } from './env';
+import { Issue, reportErrors, reportWarning } from './issues';
+import { WorkloadIdentity, selectorLabels, workloadLabels } from './labels';
+import { isDnsLabel, isLabelValue, serviceHost } from './names';
+import { ProbeSpec, describeProbe, toProbe } from './probes';
+import { ResourcesSpec, scaleResources, toResourceRequirements } from './resources';
+import { PersistentClaim } from './storage';
+import { ContainerSpec, VolumeSpec, WorkloadProps } from './workload-props';
+
+/** Annotation carrying the checksum of every ConfigMap and file the pods read; a change rolls them. */
+export const CONFIG_CHECKSUM_ANNOTATION = 'shipshape.io/config-checksum';
+/** Annotation listing the declared security exceptions a pod relies on, with their reasons. */
+export const SECURITY_EXCEPTIONS_ANNOTATION = 'shipshape.io/security-exceptions';
+/** Name of the port every served workload exposes, on the container and the Service. */
+export const HTTP_PORT_NAME = 'http';
+
+const SIDECAR_RESOURCES: ResourcesSpec = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '128Mi' } };
+const DEFAULT_USER = 1000;
+
+/** A workload reachable in the cluster through a Service. */
+export interface ServedWorkload {
+  /** Workload and Service name. */
+  readonly name: string;
+  /** The Service port. */
+  readonly port: number;
+  /** `http://<name>.<namespace>.svc.cluster.local:<port>`: for server-side calls, never for a browser bundle. */
+  readonly url: string;
+  /** The system the workload belongs to. */
+  readonly system: SystemChart;
+}
+
+/** What a construct tells the core about the pod it wants. */
+export interface PodOptions {
+  /** Default `app.kubernetes.io/component`. */
+  readonly component: string;
+  /** The port served as `http`, if any. */
+  readonly port?: number;
+  /** The most pods that can run at once (for volume access checks). */
+  readonly maxReplicas: number;
+  /** Spread pods across zones and nodes (two or more replicas of a Deployment). */
+  readonly spread: boolean;
+  /** @default 'Always' */
+  readonly restartPolicy?: 'Always' | 'Never' | 'OnFailure';
+  /** Grace period when the props give none. */
+  readonly defaultGracePeriodSeconds: number;
+  /** preStop pause when the props give none. */
+  readonly defaultPreStopSeconds: number;
+  /** Default requests and limits of the main container. */
+  readonly defaultResources: ResourcesSpec;
+  /** Load the workload's own and shared ConfigMaps as env. @default true */
+  readonly configMapEnv?: boolean;
+}
+
+interface ParsedImage {
+  readonly repository: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+/** Splits `registry:5000/org/app:v1@sha256:…` into repository, tag and digest. */
+export function parseImage(image: string): ParsedImage {
+  const [withoutDigest, digest] = image.split('@', 2);
+  const slash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.lastIndexOf(':');
+  if (colon > slash) return { repository: withoutDigest.slice(0, colon), tag: withoutDigest.slice(colon + 1), digest };
+  return { repository: withoutDigest, digest };
+}
+
+/**
+ * The part every construct shares: identity, labels, ServiceAccount, ConfigMaps and a hardened pod
+ * template. Subclasses add the controller (Deployment, Job) and what serves it.
+ */
+export abstract class Workload extends Construct {
+  /** The workload's name (the construct id): the name of its Deployment, Service, ServiceAccount… */
+  public readonly name: string;
+  /** The system chart the workload belongs to. */
+  public readonly system: SystemChart;
+  /** The environment it is synthesized for. */
+  public readonly environment: Environment;
+  /** The workload's ServiceAccount (token not mounted). Set once the props are valid. */
+  public serviceAccount?: k8s.KubeServiceAccount;
+  /** The ConfigMap holding `config`, when given. */
+  public configMap?: k8s.KubeConfigMap;
+  /** The ConfigMap holding `files`, when given. */
+  public filesConfigMap?: k8s.KubeConfigMap;
+
+  /** Identity for labels, set by {@link buildPodTemplate}. */
+  protected identity?: WorkloadIdentity;
+  private readonly kind: string;
+
+  protected constructor(scope: Construct, id: string, kind: string) {
+    super(scope, id);
+    this.name = id;
+    this.kind = kind;
+    this.system = SystemChart.of(this);
+    this.environment = this.system.environment;
+    if (!isDnsLabel(id)) {
+      reportErrors(this, kind, [{ field: '(id)', message: `"${id}" names the workload's objects and must be a DNS label`, fix: 'use lower-case letters, digits and "-"' }]);
+    }
+  }
+
+  /** `app.kubernetes.io/*` labels of the workload's objects. */
+  public get labels(): Record<string, string> {
+    return this.identity ? workloadLabels(this.identity) : {};
+  }
+
+  /** The stable selector of the workload's pods. */
+  public get selector(): Record<string, string> {
+    return selectorLabels({ name: this.name, system: this.system.system, component: '' });
+  }
+
+  /** Records errors against this construct. */
+  protected report(issues: readonly Issue[]): void {
+    reportErrors(this, this.kind, issues);
+  }
+
+  /** A prod-tier rule: an error in prod, a warning in staging, silent in dev. */
+  protected reportTierRule(issue: Issue): void {
+    if (this.environment.tier === 'prod') this.report([issue]);
+    else if (this.environment.tier === 'staging') reportWarning(this, this.kind, issue);
+  }
+
+  /** Replica count for this workload in this environment. */
+  protected replicas(declared: number): number {
+    return resolveReplicas(this.environment, this.name, declared);
+  }
+
+  /** The in-cluster URL of a Service of this workload. */
+  protected serviceUrl(port: number): string {
+    return `http://${serviceHost(this.name, this.environment.namespace)}:${port}`;
+  }
+
+  /**
+   * Builds the ServiceAccount, the ConfigMaps and the hardened pod template. Problems are recorded
+   * on the construct; the template is still returned so later checks see a complete object.
+   */
+  protected buildPodTemplate(props: WorkloadProps, options: PodOptions): k8s.PodTemplateSpec {
+    const env = this.environment;
+    const image = this.resolveImage(props.image);
+    this.identity = { name: this.name, system: this.system.system, component: props.component ?? options.component, version: image.version };
+    const issues: Issue[] = [];
+    const labels = workloadLabels(this.identity);
+
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: this.name, labels },
+      automountServiceAccountToken: false,
+    });
+
+    const checksums: Record<string, string> = {};
+    const envFrom: k8s.EnvFromSource[] = [];
+    const configMapEnv = options.configMapEnv ?? true;
+    if (props.config && Object.keys(props.config).length > 0) {
+      for (const key of secretLikeEntries(props.config)) {
+        issues.push({ field: `config.${key}`, message: 'looks like a secret value; a ConfigMap is readable by anyone who can read the namespace', fix: `move it to a Secret and reference it: env: { ${key}: { secret: '<name>', key: '${key}' } }` });
+      }
+      const data = sortedRecord(props.config);
+      this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: `${this.name}-config`, labels }, data });
+      checksums[`${this.name}-config`] = checksum(data);
+      if (configMapEnv) envFrom.push({ configMapRef: { name: `${this.name}-config` } });
+    }
+    for (const ref of props.configMaps ?? []) {
+      if (typeof ref !== 'string' && ref.checksum) checksums[ref.name] = ref.checksum;
+      if (configMapEnv) envFrom.push({ configMapRef: { name: configMapName(ref) } });
+    }
+    for (const ref of props.secrets ?? []) envFrom.push({ secretRef: { name: secretName(ref) } });
+
+    const { volumes, mounts, volumeIssues } = this.buildVolumes(props, options, labels, checksums);
+    issues.push(...volumeIssues);
+    issues.push(...checkEnv(props.env ?? {}, 'env', envFrom.length > 0));
+
+    const security = props.security ?? {};
+    const runAsRoot = security.runAsRoot ?? false;
+    const containerSecurity: k8s.SecurityContext = {
+      allowPrivilegeEscalation: security.allowPrivilegeEscalation ?? false,
+      readOnlyRootFilesystem: security.readOnlyRootFilesystem ?? true,
+      runAsNonRoot: !runAsRoot,
+      capabilities: { drop: ['ALL'], add: security.addCapabilities?.length ? [...security.addCapabilities] : undefined },
+    };
+
+    const shutdown = {
+      gracePeriodSeconds: props.shutdown?.gracePeriodSeconds ?? options.defaultGracePeriodSeconds,
+      preStopSeconds: props.shutdown?.preStopSeconds ?? options.defaultPreStopSeconds,
+    };
+    if (shutdown.preStopSeconds >= shutdown.gracePeriodSeconds) {
+      issues.push({
+        field: 'shutdown.preStopSeconds',
+        message: `the preStop pause (${shutdown.preStopSeconds} s) uses the whole grace period (${shutdown.gracePeriodSeconds} s), leaving the process no time to finish in-flight work after SIGTERM`,
+        fix: 'raise shutdown.gracePeriodSeconds above the pause plus the longest request or job',
+      });
+    }
+
+    issues.push(...this.checkProbes(props, options));
+    const resources = env.workloads[this.name]?.resources ?? scaleResources(props.resources ?? options.defaultResources, env.scaling.resources);
+    const main: k8s.Container = {
+      name: this.name,
+      image: image.reference,
+      imagePullPolicy: image.pullPolicy,
+      command: props.command ? [...props.command] : undefined,
+      args: props.args ? [...props.args] : undefined,
+      ports: options.port ? [{ name: HTTP_PORT_NAME, containerPort: options.port, protocol: 'TCP' }] : undefined,
+      env: props.env && Object.keys(props.env).length ? toEnvVars(props.env) : undefined,
+      envFrom: envFrom.length ? envFrom : undefined,
+      resources: toResourceRequirements(resources),
+      startupProbe: props.probes?.startup ? toProbe(props.probes.startup, options.port ? HTTP_PORT_NAME : undefined) : undefined,
+      livenessProbe: props.probes?.liveness ? toProbe(props.probes.liveness, options.port ? HTTP_PORT_NAME : undefined) : undefined,
+      readinessProbe: props.probes?.readiness ? toProbe(props.probes.readiness, options.port ? HTTP_PORT_NAME : undefined) : undefined,
+      lifecycle: shutdown.preStopSeconds > 0 ? { preStop: { exec: { command: ['sleep', String(shutdown.preStopSeconds)] } } } : undefined,
+      securityContext: containerSecurity,
+      volumeMounts: mounts,
+    };
+
+    const extra = (spec: ContainerSpec, field: string): k8s.Container => {
+      issues.push(...checkEnv(spec.env ?? {}, `${field}.env`, false));
+      const extraMounts = spec.mounts
+        ? [mounts[0], ...Object.entries(spec.mounts).map(([name, mountPath]) => ({ name, mountPath }))]
+        : mounts;
+      for (const m of extraMounts) {
+        if (!volumes.some((v) => v.name === m.name)) issues.push({ field: `${field}.mounts.${m.name}`, message: 'is not a volume of this workload', fix: 'add it to volumes or fix the name' });
+      }
+      return {
+        name: spec.name,
+        image: spec.image ? this.resolveImage(spec.image, `${field}.image`).reference : image.reference,
+        imagePullPolicy: image.pullPolicy,
+        command: spec.command ? [...spec.command] : undefined,
+        args: spec.args ? [...spec.args] : undefined,
+        env: spec.env && Object.keys(spec.env).length ? toEnvVars(spec.env) : undefined,
+        resources: toResourceRequirements(scaleResources(spec.resources ?? SIDECAR_RESOURCES, env.scaling.resources)),
+        securityContext: containerSecurity,
+        volumeMounts: extraMounts,
+      };
+    };
+    const initContainers = (props.initContainers ?? []).map((c, i) => extra(c, `initContainers[${i}]`));
+    const sidecars = (props.sidecars ?? []).map((c, i) => extra(c, `sidecars[${i}]`));
+    issues.push(...duplicateNames([main, ...initContainers, ...sidecars].map((c) => c.name), 'container'));
+
+    const selector = this.selector;
+    const spec: k8s.PodSpec = {
+      serviceAccountName: this.name,
+      automountServiceAccountToken: false,
+      // Service links inject <SERVICE>_PORT=tcp://… variables that clash with settings such as REDIS_PORT.
+      enableServiceLinks: false,
+      restartPolicy: options.restartPolicy,
+      terminationGracePeriodSeconds: shutdown.gracePeriodSeconds,
+      securityContext: {
+        runAsNonRoot: !runAsRoot,
+        runAsUser: runAsRoot ? 0 : security.runAsUser ?? DEFAULT_USER,
+        runAsGroup: runAsRoot ? 0 : security.runAsGroup ?? DEFAULT_USER,
+        fsGroup: security.fsGroup ?? security.runAsGroup ?? DEFAULT_USER,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      initContainers: initContainers.length ? initContainers : undefined,
+      containers: [main, ...sidecars],
+      volumes,
+      topologySpreadConstraints: options.spread ? spreadConstraints(selector) : undefined,
+      nodeSelector: props.scheduling?.nodeSelector ? { ...props.scheduling.nodeSelector } : undefined,
+      tolerations: props.scheduling?.tolerations ? [...props.scheduling.tolerations] : undefined,
+      affinity: props.scheduling?.affinity,
+      priorityClassName: props.scheduling?.priorityClassName,
+    };
+
+    const annotations: Record<string, string> = {};
+    if (Object.keys(checksums).length) annotations[CONFIG_CHECKSUM_ANNOTATION] = checksum(checksums);
+    const exceptionNote = this.applySecurityPolicy(spec, issues);
+    if (exceptionNote) annotations[SECURITY_EXCEPTIONS_ANNOTATION] = exceptionNote;
+
+    this.report(issues);
+    return {
+      metadata: { labels, annotations: Object.keys(annotations).length ? annotations : undefined },
+      spec,
+    };
+  }
+
+  /** Resolves the image against the environment's pins and checks the prod-tier rule. */
+  private resolveImage(image: string, field = 'image'): { reference: string; version?: string; pullPolicy: string } {
+    const env = this.environment;
+    const parsed = parseImage(image);
+    const pin = field === 'image' ? env.images[this.name] : undefined;
+    // A pin replaces both tag and digest of the construct's image.
+    const tag = pin ? (isDigest(pin) ? undefined : pin) : parsed.tag;
+    const digest = pin ? (isDigest(pin) ? pin : undefined) : parsed.digest;
+    const reference = `${parsed.repository}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
+    const mutable = !digest && (!tag || tag === 'latest');
+    if (mutable) {
+      this.reportTierRule({
+        field: pin ? `${env.name}.images.${this.name}` : field,
+        message: `"${reference}" is ${tag ? 'the mutable tag "latest"' : 'untagged'}: the running version would change without a commit`,
+        fix: `pin a release tag or a digest, e.g. images: { ${this.name}: 'v1.2.3' } in the ${env.name} environment`,
+      });
+    }
+    const version = digest ? `sha256-${digest.slice(7, 19)}` : tag;
+    return {
+      reference,
+      version: version && isLabelValue(version) ? version : undefined,
+      // Mutable tags outside prod are re-pulled so a dev cluster sees new pushes; everything pinned is pulled once.
+      pullPolicy: mutable ? 'Always' : 'IfNotPresent',
+    };
+  }
+
+  private buildVolumes(
+    props: WorkloadProps,
+    options: PodOptions,
+    labels: Record<string, string>,
+    checksums: Record<string, string>,
+  ): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[]; volumeIssues: Issue[] } {
+    const volumeIssues: Issue[] = [];
+    const volumes: k8s.Volume[] = [{ name: 'tmp', emptyDir: {} }];
+    const mounts: k8s.VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
+    (props.volumes ?? []).forEach((volume, i) => {
+      volumes.push(this.toVolume(volume, options, labels, `volumes[${i}]`, volumeIssues, checksums));
+      mounts.push({ name: volume.name, mountPath: volume.mountPath, readOnly: volume.readOnly || undefined });
+    });
+    const files = Object.entries(props.files ?? {});
+    if (files.length) {
+      const data: Record<string, string> = {};
+      for (const [path, content] of files) {
+        const key = path.slice(path.lastIndexOf('/') + 1);
+        if (!/^[-._a-zA-Z0-9]+$/.test(key)) volumeIssues.push({ field: `files.${path}`, message: 'the file name must be letters, digits, "-", "_" and "."' });
+        if (key in data) volumeIssues.push({ field: `files.${path}`, message: `another file is also named "${key}"`, fix: 'give files distinct names' });
+        data[key] = content;
+        mounts.push({ name: 'files', mountPath: path, subPath: key, readOnly: true });
+      }
+      const sorted = sortedRecord(data);
+      this.filesConfigMap = new k8s.KubeConfigMap(this, 'Files', { metadata: { name: `${this.name}-files`, labels }, data: sorted });
+      // subPath mounts never see ConfigMap updates, so the checksum is what delivers a change.
+      checksums[`${this.name}-files`] = checksum(sorted);
+      volumes.push({ name: 'files', configMap: { name: `${this.name}-files` } });
+    }
+    volumeIssues.push(...duplicateNames(volumes.map((v) => v.name), 'volume'));
+    volumeIssues.push(...duplicateNames(mounts.filter((m) => !m.subPath || m.name !== 'files').map((m) => m.mountPath), 'mount path'));
+    return { volumes, mounts, volumeIssues };
+  }
+
+  private toVolume(
+    volume: VolumeSpec,
+    options: PodOptions,
+    labels: Record<string, string>,
+    field: string,
+    issues: Issue[],
+    checksums: Record<string, string>,
+  ): k8s.Volume {
+    if ('emptyDir' in volume) {
+      return {
+        name: volume.name,
+        emptyDir: {
+          medium: volume.emptyDir.memory ? 'Memory' : undefined,
+          sizeLimit: volume.emptyDir.sizeLimit ? k8s.Quantity.fromString(volume.emptyDir.sizeLimit) : undefined,
+        },
+      };
+    }
+    if ('claim' in volume) {
+      const claim = volume.claim instanceof PersistentClaim
+        ? volume.claim
+        : new PersistentClaim(this, `${this.name}-${volume.name}`, volume.claim);
+      if (!(volume.claim instanceof PersistentClaim) && claim.claim) {
+        claim.claim.metadata.addLabel('app.kubernetes.io/part-of', labels['app.kubernetes.io/part-of']);
+      }
+      claim.mountedBy(this.name, options.maxReplicas);
+      if (claim.accessMode === 'ReadWriteOnce' && options.maxReplicas > 1) {
+        issues.push({
+          field: `${field}.claim`,
+          message: `claim "${claim.name}" is ReadWriteOnce but this workload runs up to ${options.maxReplicas} replicas; the extra pods would wait forever for the volume`,
+          fix: "use accessMode 'ReadWriteMany' (an RWX storage class) or run a single replica",
+        });
+      }
+      return { name: volume.name, persistentVolumeClaim: { claimName: claim.name, readOnly: volume.readOnly || undefined } };
+    }
+    if ('configMap' in volume) {
+      if (typeof volume.configMap !== 'string' && volume.configMap.checksum) checksums[volume.configMap.name] = volume.configMap.checksum;
+      return { name: volume.name, configMap: { name: configMapName(volume.configMap) } };
+    }
+    if ('secret' in volume) return { name: volume.name, secret: { secretName: secretName(volume.secret) } };
+    return { name: volume.name, hostPath: { path: volume.hostPath.path, type: volume.hostPath.type } };
+  }
+
+  /** Liveness and readiness must differ where both are given, and HTTP probes need a port. */
+  private checkProbes(props: WorkloadProps, options: PodOptions): Issue[] {
+    const issues: Issue[] = [];
+    const probes = props.probes ?? {};
+    for (const [kind, probe] of Object.entries(probes) as [string, ProbeSpec | undefined][]) {
+      if (probe && 'http' in probe && probe.port === undefined && !options.port) {
+        issues.push({ field: `probes.${kind}.port`, message: 'an HTTP probe on a workload that serves no port needs its own port', fix: `set probes.${kind}.port` });
+      }
+    }
+    if (probes.liveness && probes.readiness && describeProbe(probes.liveness) === describeProbe(probes.readiness)) {
+      reportWarning(this, this.kind, {
+        field: 'probes.liveness',
+        message: `liveness and readiness are the same check (${describeProbe(probes.liveness)}): a pod that reports unready while draining or while a dependency is down would be restarted too`,
+        fix: 'point liveness at an endpoint that only checks the process is alive',
+      });
+    }
+    return issues;
+  }
+
+  /**
+   * Evaluates the pod against the Pod Security Standards. Violations covered by an exception the
+   * environment declares for this workload are annotated and lower the namespace's level; others
+   * are errors.
+   */
+  private applySecurityPolicy(spec: k8s.PodSpec, issues: Issue[]): string | undefined {
+    const json = k8s.toJson_PodSpec(spec) ?? {};
+    const violations = evaluatePodSecurity(json);
+    const declared = this.environment.exceptions.filter((e) => e.workload === this.name);
+    const allowed = new Map<SecurityExceptionName, string>();
+    for (const exception of declared) for (const name of exception.allow) allowed.set(name, exception.reason);
+
+    const used = new Set<SecurityExceptionName>();
+    const needed: { control: SecurityExceptionName; field: string; message: string }[] = violations.map((v) => ({ control: v.control, field: v.field, message: v.message }));
+    for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
+      if (container.securityContext?.readOnlyRootFilesystem === false) {
+        needed.push({ control: 'writableRootFilesystem', field: `spec.containers[${container.name}].securityContext.readOnlyRootFilesystem`, message: 'the root file system is writable, so an intruder can alter the image' });
+      }
+    }
+    for (const need of needed) {
+      if (allowed.has(need.control)) {
+        used.add(need.control);
+        continue;
+      }
+      issues.push({
+        field: need.field,
+        message: `${need.message} (Pod Security control "${need.control}")`,
+        fix: `remove the setting, or declare it in the ${this.environment.name} environment: exceptions: [{ workload: '${this.name}', allow: ['${need.control}'], reason: '…' }]`,
+      });
+    }
+    for (const name of allowed.keys()) {
+      if (!used.has(name)) {
+        reportWarning(this, this.kind, { field: `${this.environment.name}.exceptions`, message: `exception "${name}" is declared but not needed`, fix: 'remove it so the namespace keeps the strictest level its pods meet' });
+      }
+    }
+    const exempted = violations.filter((v) => used.has(v.control));
+    this.system.registerPodSecurity(this.name, strictestProfile(exempted));
+    if (used.size === 0) return undefined;
+    return [...used].sort().map((name) => `${name}: ${allowed.get(name)}`).join('; ');
+  }
+}
+
+/** Spread across zones, then nodes; `ScheduleAnyway` so a small cluster still schedules every replica. */
+function spreadConstraints(selector: Record<string, string>): k8s.TopologySpreadConstraint[] {
+  return ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
+    topologyKey,
+    maxSkew: 1,
+    whenUnsatisfiable: 'ScheduleAnyway',
+    labelSelector: { matchLabels: { ...selector } },
+    // Counts only the pods of the current ReplicaSet, so a rollout does not skew against old pods.
+    matchLabelKeys: ['pod-template-hash'],
+  }));
+}
+
+function duplicateNames(names: readonly string[], what: string): Issue[] {
+  const seen = new Set<string>();
+  const issues: Issue[] = [];
+  for (const name of names) {
+    if (seen.has(name)) issues.push({ field: `${what}s`, message: `${what} "${name}" appears twice; Kubernetes merges list entries by ${what}`, fix: `give each ${what} a distinct value` });
+    seen.add(name);
+  }
+  return issues;
+}

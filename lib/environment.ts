@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import { ShipshapeError, formatFieldPath } from './core/issues';
+import { dnsLabel, hostname } from './core/names';
+import { ResourcesSpec, resourcesSchema } from './core/resources';
+
+/**
+ * Policy level of an environment. `prod` enforces the prod-tier rules (pinned images, requests and
+ * limits, two replicas behind every Service, PDBs, TLS) as errors; `staging` reports them as
+ * warnings; `dev` does not check them.
+ */
+export type Tier = 'dev' | 'staging' | 'prod';
+
+/**
+ * What a workload may be exempted from. The first names are the controls of the Pod Security
+ * Standards; `writableRootFilesystem` lifts shipshape's own read-only root file system.
+ */
+export const SECURITY_EXCEPTIONS = [
+  'hostNamespaces',
+  'privileged',
+  'capabilities',
+  'hostPath',
+  'hostPorts',
+  'appArmor',
+  'seLinux',
+  'procMount',
+  'seccomp',
+  'sysctls',
+  'volumeTypes',
+  'privilegeEscalation',
+  'runAsNonRoot',
+  'runAsUser',
+  'writableRootFilesystem',
+] as const;
+
+/** Name of one exemption from the hardened defaults (see {@link SECURITY_EXCEPTIONS}). */
+export type SecurityExceptionName = (typeof SECURITY_EXCEPTIONS)[number];
+
+/** A declared, reviewed exemption of one workload from the restricted profile. */
+export interface SecurityException {
+  /** The workload's name (`chat-proc`). */
+  readonly workload: string;
+  /** What it is allowed to do beyond the restricted profile. */
+  readonly allow: readonly SecurityExceptionName[];
+  /** Why; written into the output next to the exemption so a reviewer sees it. */
+  readonly reason: string;
+}
+
+/** Per-environment sizing of one workload, overriding what the construct and the scaling factors give. */
+export interface WorkloadOverride {
+  /** Fixed replica count (workloads without an autoscaler). */
+  readonly replicas?: number;
+  /** Autoscaler minimum. */
+  readonly minReplicas?: number;
+  /** Autoscaler maximum. */
+  readonly maxReplicas?: number;
+  /** Requests and limits of the main container. */
+  readonly resources?: ResourcesSpec;
+}
+
+/** The cert-manager issuer that signs this environment's certificates. */
+export interface TlsIssuer {
+  /** Issuer name, e.g. `letsencrypt-prod` or `letsencrypt-staging`. */
+  readonly issuer: string;
+  /** @default 'ClusterIssuer' */
+  readonly kind?: 'ClusterIssuer' | 'Issuer';
+}
+
+/** Factors applied to what constructs declare, so an environment is sized in one place. */
+export interface Scaling {
+  /** Multiplies replica counts and autoscaler bounds (rounded up, at least 1). @default 1 */
+  readonly replicas?: number;
+  /** Multiplies CPU and memory requests and limits. @default 1 */
+  readonly resources?: number;
+}
+
+/** An environment as written by a team (see {@link Environment} for the parsed form). */
+export interface EnvironmentInput {
+  /** `dev`, `staging`, `prod` or any DNS label; names the output directory `dist/<name>`. */
+  readonly name: string;
+  /** Policy level. Constructs read the tier, never the name. */
+  readonly tier: Tier;
+  /** Namespace of the system in this environment (`hcp-dev`): one per system per environment. */
+  readonly namespace: string;
+  /** The domain every host name derives from (`dev.docs.example.com`). */
+  readonly domain: string;
+  /** Certificate issuer for every host of this environment. */
+  readonly tls: TlsIssuer;
+  /** Replica and resource factors. @default { replicas: 1, resources: 1 } */
+  readonly scaling?: Scaling;
+  /** Per-workload sizing, keyed by workload name. @default {} */
+  readonly workloads?: Readonly<Record<string, WorkloadOverride>>;
+  /** Image tag (`v27.0.1`) or digest (`sha256:…`) per workload name; wins over the construct's tag. @default {} */
+  readonly images?: Readonly<Record<string, string>>;
+  /** Declared exemptions from the restricted Pod Security Standard. @default [] */
+  readonly exceptions?: readonly SecurityException[];
+}
+
+/** A parsed, validated environment: every default filled in. */
+export interface Environment {
+  readonly name: string;
+  readonly tier: Tier;
+  readonly namespace: string;
+  readonly domain: string;
+  readonly tls: Required<TlsIssuer>;
+  readonly scaling: Required<Scaling>;
+  readonly workloads: Readonly<Record<string, WorkloadOverride>>;
+  readonly images: Readonly<Record<string, string>>;
+  readonly exceptions: readonly SecurityException[];
+}
+
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/** Whether `ref` is an image digest (`sha256:` and 64 hex digits). */
+export function isDigest(ref: string): boolean {
+  return DIGEST.test(ref);
+}
+
+const tagOrDigest = z
+  .string()
+  .refine((v) => TAG.test(v) || DIGEST.test(v), 'must be an image tag such as "v1.2.3" or a digest "sha256:<64 hex digits>"');
+
+const positiveInt = z.number().int().min(1);
+
+/** The zod schema of an environment; `parse` returns an {@link Environment}. */
+export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.strictObject({
+  name: dnsLabel,
+  tier: z.enum(['dev', 'staging', 'prod']),
+  namespace: dnsLabel,
+  domain: hostname,
+  tls: z.strictObject({
+    issuer: dnsLabel,
+    kind: z.enum(['ClusterIssuer', 'Issuer']).default('ClusterIssuer'),
+  }),
+  scaling: z
+    .strictObject({
+      replicas: z.number().positive().max(100).default(1),
+      resources: z.number().positive().max(100).default(1),
+    })
+    .default({ replicas: 1, resources: 1 }),
+  workloads: z
+    .record(
+      dnsLabel,
+      z
+        .strictObject({
+          replicas: positiveInt.optional(),
+          minReplicas: positiveInt.optional(),
+          maxReplicas: positiveInt.optional(),
+          resources: resourcesSchema.optional(),
+        })
+        .refine((o) => o.minReplicas === undefined || o.maxReplicas === undefined || o.minReplicas <= o.maxReplicas, {
+          message: 'minReplicas must not exceed maxReplicas',
+          path: ['minReplicas'],
+        }),
+    )
+    .default({}),
+  images: z.record(dnsLabel, tagOrDigest).default({}),
+  exceptions: z
+    .array(
+      z.strictObject({
+        workload: dnsLabel,
+        allow: z.array(z.enum(SECURITY_EXCEPTIONS)).min(1, 'name at least one exemption'),
+        reason: z.string().min(10, 'say why in at least a short sentence; it is written next to the exemption for reviewers'),
+      }),
+    )
+    .default([]),
+}) as unknown as z.ZodType<Environment, EnvironmentInput>;
+
+/**
+ * Parses and validates an environment. Every problem is reported at once, each prefixed with the
+ * environment's name and the field path (`prod.domain: …`).
+ */
+export function defineEnvironment(input: EnvironmentInput | Environment): Environment {
+  const result = EnvironmentSchema.safeParse(input);
+  if (result.success) return result.data;
+  const label = typeof (input as { name?: unknown })?.name === 'string' ? (input as { name: string }).name : 'environment';
+  throw new ShipshapeError(
+    result.error.issues.map((issue) =>
+      issue.path.length === 0 ? `${label}: ${issue.message}` : `${label}.${formatFieldPath(issue.path)}: ${issue.message}`,
+    ),
+  );
+}
+
+/** The replica count for a workload: the environment's override, else the construct's count times the factor. */
+export function resolveReplicas(env: Environment, workload: string, declared: number): number {
+  return env.workloads[workload]?.replicas ?? scaleCount(declared, env.scaling.replicas);
+}
+
+/** Autoscaler bounds for a workload in an environment. */
+export function resolveReplicaRange(env: Environment, workload: string, min: number, max: number): { min: number; max: number } {
+  const override = env.workloads[workload];
+  const resolvedMin = override?.minReplicas ?? scaleCount(min, env.scaling.replicas);
+  const resolvedMax = override?.maxReplicas ?? Math.max(resolvedMin, scaleCount(max, env.scaling.replicas));
+  return { min: resolvedMin, max: resolvedMax };
+}
+
+function scaleCount(count: number, factor: number): number {
+  return Math.max(1, Math.ceil(count * factor - 1e-9));
+}

@@ -1,0 +1,194 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App } from 'cdk8s';
+import { Environment, EnvironmentInput, defineEnvironment } from './environment';
+import { FileSet, KubeObject, kustomization, replaceDirectory, sortObjects, toYamlFile, writeFileSet } from './core/output';
+import { ShipshapeError, collectErrors, collectWarnings } from './core/issues';
+import { Layer, SystemChart } from './system-chart';
+
+/** A system (a set of workloads that ship together) and the environments it is deployed to. */
+export interface SystemDefinition {
+  /** The system's name (a DNS label): `app.kubernetes.io/part-of` and the output file name. */
+  readonly name: string;
+  /** One entry per environment; each names its output directory `dist/<name>`. */
+  readonly environments: readonly (EnvironmentInput | Environment)[];
+  /** Defines the system's constructs in a chart; called once per environment. */
+  readonly define: (system: SystemChart) => void;
+}
+
+/** Counts for one environment directory. */
+export interface EnvironmentSummary {
+  /** Environment name (`dist/<name>`). */
+  readonly name: string;
+  /** Systems synthesized into it. */
+  readonly systems: readonly string[];
+  /** Kubernetes objects written. */
+  readonly objects: number;
+  /** Files written, kustomizations included. */
+  readonly files: number;
+}
+
+/** The whole estate, rendered in memory. */
+export interface RenderedEstate {
+  /** Paths relative to the output directory → content. */
+  readonly files: FileSet;
+  /** Every object, by environment name. */
+  readonly objects: ReadonlyMap<string, readonly KubeObject[]>;
+  /** Per-environment counts. */
+  readonly environments: readonly EnvironmentSummary[];
+  /** Warnings, each with the construct path that raised it. */
+  readonly warnings: readonly string[];
+}
+
+const LAYERS: readonly Layer[] = ['infrastructure', 'migrations', 'apps'];
+
+/**
+ * Builds one cdk8s `App` per environment, with one {@link SystemChart} per system, and renders the
+ * output in memory. Throws a {@link ShipshapeError} listing every problem in every environment.
+ */
+export function renderEstate(systems: readonly SystemDefinition[]): RenderedEstate {
+  const problems: string[] = [];
+  const byEnvironment = new Map<string, { system: SystemDefinition; environment: Environment }[]>();
+  const seenSystems = new Set<string>();
+  for (const system of systems) {
+    if (seenSystems.has(system.name)) problems.push(`system "${system.name}" is defined twice; give each system a distinct name`);
+    seenSystems.add(system.name);
+    for (const input of system.environments) {
+      try {
+        const environment = defineEnvironment(input);
+        const list = byEnvironment.get(environment.name) ?? [];
+        list.push({ system, environment });
+        byEnvironment.set(environment.name, list);
+      } catch (error) {
+        if (!(error instanceof ShipshapeError)) throw error;
+        problems.push(...error.problems.map((p) => `${system.name}: ${p}`));
+      }
+    }
+  }
+  const namespaces = new Map<string, string>();
+  for (const [envName, entries] of byEnvironment) {
+    for (const { system, environment } of entries) {
+      const key = `${envName}/${environment.namespace}`;
+      const owner = namespaces.get(key);
+      if (owner) problems.push(`${system.name}: ${envName}.namespace: "${environment.namespace}" is already the namespace of ${owner}; use one namespace per system per environment`);
+      namespaces.set(key, system.name);
+    }
+  }
+
+  const apps = new Map<string, { app: App; charts: SystemChart[] }>();
+  for (const [envName, entries] of byEnvironment) {
+    const app = new App({ outdir: envName });
+    const charts: SystemChart[] = [];
+    for (const { system, environment } of entries) {
+      try {
+        const chart = new SystemChart(app, system.name, { environment });
+        system.define(chart);
+        charts.push(chart);
+      } catch (error) {
+        problems.push(...describeFailure(`${envName}/${system.name}`, error));
+      }
+    }
+    problems.push(...collectErrors(app).map((e) => `${envName}/${e}`));
+    apps.set(envName, { app, charts });
+  }
+  if (problems.length) throw new ShipshapeError(problems);
+
+  const files: FileSet = new Map();
+  const objects = new Map<string, KubeObject[]>();
+  const summaries: EnvironmentSummary[] = [];
+  const warnings: string[] = [];
+  for (const [envName, { app, charts }] of apps) {
+    warnings.push(...collectWarnings(app).map((w) => `${envName}/${w}`));
+    const envObjects: KubeObject[] = [];
+    const layerDirs: string[] = [];
+    let fileCount = 0;
+    for (const layer of LAYERS) {
+      const layerFiles: string[] = [];
+      for (const chart of charts) {
+        const layerObjects = sortObjects(chart.chartFor(layer).toJson());
+        if (layerObjects.length === 0) continue;
+        const file = `${chart.system}.yaml`;
+        files.set(`${envName}/${layer}/${file}`, toYamlFile(layerObjects));
+        layerFiles.push(file);
+        envObjects.push(...layerObjects);
+      }
+      if (layerFiles.length === 0) continue;
+      layerFiles.sort();
+      files.set(`${envName}/${layer}/kustomization.yaml`, kustomization(layerFiles));
+      layerDirs.push(layer);
+      fileCount += layerFiles.length + 1;
+    }
+    files.set(`${envName}/kustomization.yaml`, kustomization(layerDirs));
+    objects.set(envName, envObjects);
+    summaries.push({ name: envName, systems: charts.map((c) => c.system), objects: envObjects.length, files: fileCount + 1 });
+  }
+  return { files, objects, environments: summaries, warnings };
+}
+
+/** Where {@link synthesizeEstate} writes. */
+export interface SynthesizeOptions {
+  /** The committed output directory. @default 'dist' */
+  readonly outdir?: string;
+  /**
+   * Where the output is written first, as cdk8s' own output directory. `cdk8s synth` empties it
+   * and passes it as `CDK8S_OUTDIR`. @default process.env.CDK8S_OUTDIR, else a temporary directory
+   */
+  readonly stagingDir?: string;
+}
+
+/**
+ * Renders the estate, writes it to the staging directory, and only then replaces `outdir` with it.
+ * On any problem nothing in `outdir` changes and a {@link ShipshapeError} lists every problem.
+ */
+export function synthesizeEstate(systems: readonly SystemDefinition[], options: SynthesizeOptions = {}): RenderedEstate {
+  const rendered = renderEstate(systems);
+  const staging = options.stagingDir ?? process.env.CDK8S_OUTDIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-'));
+  fs.rmSync(staging, { recursive: true, force: true });
+  writeFileSet(staging, rendered.files);
+  replaceDirectory(options.outdir ?? 'dist', rendered.files);
+  return rendered;
+}
+
+/** The one-screen summary printed after a synth. */
+export function formatSummary(rendered: RenderedEstate, outdir: string): string {
+  const objects = rendered.environments.reduce((n, e) => n + e.objects, 0);
+  const files = rendered.environments.reduce((n, e) => n + e.files, 0);
+  const lines = [
+    `shipshape: ${rendered.environments.length} environments, ${objects} objects in ${files} files, ${rendered.warnings.length} warnings`,
+    ...rendered.environments.map(
+      (e) => `  ${`${outdir}/${e.name}`.padEnd(16)} ${String(e.objects).padStart(4)} objects ${String(e.files).padStart(3)} files  ${e.systems.join(', ')}`,
+    ),
+  ];
+  if (rendered.warnings.length) lines.push('warnings:', ...rendered.warnings.map((w) => `  ! ${w}`));
+  return lines.join('\n');
+}
+
+/**
+ * The command-line entry point of a `main.ts`: synthesizes, prints the summary, or prints every
+ * problem and sets a non-zero exit code.
+ */
+export function runSynth(systems: readonly SystemDefinition[], options: SynthesizeOptions = {}): void {
+  const outdir = options.outdir ?? 'dist';
+  try {
+    const rendered = synthesizeEstate(systems, options);
+    // `cdk8s synth` swallows the app's stdout; stderr reaches the terminal.
+    const print = process.env.CDK8S_OUTDIR ? console.error : console.log;
+    print(formatSummary(rendered, outdir));
+  } catch (error) {
+    const problems = error instanceof ShipshapeError ? error.problems : describeFailure('synth', error);
+    console.error(`shipshape: synth failed with ${problems.length} problem${problems.length === 1 ? '' : 's'}; ${outdir}/ was not changed.`);
+    for (const problem of problems) console.error(`  ✗ ${problem}`);
+    process.exitCode = 1;
+  }
+}
+
+/** Turns an exception thrown by a definition into readable lines: the message and where it was thrown. */
+function describeFailure(where: string, error: unknown): string[] {
+  if (error instanceof ShipshapeError) return error.problems.map((p) => `${where}: ${p}`);
+  if (error instanceof Error) {
+    const frame = error.stack?.split('\n').find((line) => line.trim().startsWith('at ') && !line.includes('node_modules'));
+    return [`${where}: ${error.message}${frame ? ` (${frame.trim()})` : ''}`];
+  }
+  return [`${where}: ${String(error)}`];
+}

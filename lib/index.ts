@@ -1,0 +1,39 @@
+// The public API of shipshape. Internals (the pod builder, output writers, check plumbing) stay out.
+export { WebApp, WebAppProps, WebAppAutoscaling } from './web-app';
+export { SystemChart, SystemChartProps, Layer, WiringEdge } from './system-chart';
+export {
+  Environment,
+  EnvironmentInput,
+  EnvironmentSchema,
+  Tier,
+  TlsIssuer,
+  Scaling,
+  WorkloadOverride,
+  SecurityException,
+  SecurityExceptionName,
+  SECURITY_EXCEPTIONS,
+  defineEnvironment,
+} from './environment';
+export { SystemDefinition, RenderedEstate, EnvironmentSummary, SynthesizeOptions, renderEstate, synthesizeEstate, runSynth, formatSummary } from './estate';
+export { ServedWorkload, CONFIG_CHECKSUM_ANNOTATION, SECURITY_EXCEPTIONS_ANNOTATION } from './core/workload';
+export {
+  WorkloadProps,
+  VolumeSpec,
+  VolumeBase,
+  EmptyDirVolume,
+  ClaimVolume,
+  ConfigMapVolume,
+  SecretVolume,
+  HostPathVolume,
+  ContainerSpec,
+  SchedulingSpec,
+  SecuritySpec,
+  ShutdownSpec,
+} from './core/workload-props';
+export { ProbeSpec, ProbesSpec, HttpProbe, TcpProbe, ExecProbe, ProbeTiming } from './core/probes';
+export { ResourcesSpec, ResourceAmounts } from './core/resources';
+export { EnvValue, SecretKeyEnv, ConfigMapKeyEnv, FieldEnv, SecretReference, ConfigMapReference } from './core/env';
+export { SharedConfig, SharedConfigProps } from './core/config';
+export { ExternalSecretSource, ExternalSecretSourceProps, RemoteKey } from './core/secrets';
+export { PersistentClaim, PersistentClaimProps, AccessMode } from './core/storage';
+export { ShipshapeError } from './core/issues';

@@ -1,0 +1,146 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import { parseProps } from './core/issues';
+import { resolveReplicaRange } from './environment';
+import { createAutoscaler, createDeployment, createPodDisruptionBudget, createService } from './core/serving';
+import { ServedWorkload, Workload } from './core/workload';
+import { WorkloadProps, portNumber, workloadShape } from './core/workload-props';
+import { ResourcesSpec } from './core/resources';
+
+/** CPU/memory autoscaling of a {@link WebApp}. */
+export interface WebAppAutoscaling {
+  /** Fewest replicas (scaled by the environment). */
+  readonly minReplicas: number;
+  /** Most replicas (scaled by the environment). */
+  readonly maxReplicas: number;
+  /** Target average CPU utilization in percent of the request. @default 80 */
+  readonly cpuUtilization?: number;
+  /** Target average memory utilization in percent of the request. @default none */
+  readonly memoryUtilization?: number;
+}
+
+/** Props of a {@link WebApp}. */
+export interface WebAppProps extends WorkloadProps {
+  /** The port the server listens on. @default 3000 */
+  readonly port?: number;
+  /** Replicas without autoscaling (scaled by the environment). @default 2 */
+  readonly replicas?: number;
+  /** Scale on CPU (and memory) instead of a fixed count. @default none */
+  readonly autoscaling?: WebAppAutoscaling;
+  /**
+   * Back ends the server calls, by environment variable: `{ FASTAPI_BACKEND_URL: backend }` sets
+   * the variable to the back end's in-cluster URL (server-side, never in a browser bundle) and
+   * allows the traffic in the network policies.
+   */
+  readonly backends?: Readonly<Record<string, ServedWorkload>>;
+}
+
+const DEFAULT_RESOURCES: ResourcesSpec = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } };
+
+const servedWorkload = z.custom<ServedWorkload>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as ServedWorkload).url === 'string' && typeof (v as ServedWorkload).port === 'number',
+  'must be a served shipshape workload (a WebApp or AutoscaledBackend)',
+);
+
+const schema: z.ZodType<WebAppProps> = z
+  .strictObject({
+    ...workloadShape,
+    port: portNumber.default(3000),
+    replicas: z.number().int().min(1).max(1000).optional(),
+    autoscaling: z
+      .strictObject({
+        minReplicas: z.number().int().min(1),
+        maxReplicas: z.number().int().min(1),
+        cpuUtilization: z.number().int().min(1).max(100).default(80),
+        memoryUtilization: z.number().int().min(1).max(100).optional(),
+      })
+      .refine((a) => a.minReplicas <= a.maxReplicas, { message: 'minReplicas must not exceed maxReplicas', path: ['minReplicas'] })
+      .optional(),
+    backends: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), servedWorkload).optional(),
+  })
+  .refine((p) => !(p.replicas !== undefined && p.autoscaling), {
+    message: 'give either replicas or autoscaling: with an autoscaler, a fixed count would fight it on every apply',
+    path: ['replicas'],
+  }) as z.ZodType<WebAppProps>;
+
+/**
+ * A stateless server-rendered front end (Next.js, SvelteKit): a hardened Deployment, a Service,
+ * a PodDisruptionBudget from two replicas, an optional HPA, and server-side env pointing at its
+ * back ends.
+ *
+ * Defaults: port 3000, 2 replicas, readiness `GET /`, liveness a TCP check of the port,
+ * 100m/256Mi requested and 500m/512Mi limited, a 5 s preStop pause in a 30 s grace period.
+ */
+export class WebApp extends Workload implements ServedWorkload {
+  /** The Service port. */
+  public readonly port: number;
+  /** The Deployment (absent when the props are invalid). */
+  public readonly deployment?: k8s.KubeDeployment;
+  /** The Service. */
+  public readonly service?: k8s.KubeService;
+  /** The PodDisruptionBudget, from two replicas. */
+  public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** The HPA, when autoscaling. */
+  public readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
+
+  constructor(scope: Construct, id: string, props: WebAppProps) {
+    super(scope, id, 'WebApp');
+    const p = parseProps(this, 'WebApp', schema, props);
+    this.port = p?.port ?? (typeof props?.port === 'number' ? props.port : 3000);
+    if (!p) return;
+
+    const range = p.autoscaling ? resolveReplicaRange(this.environment, this.name, p.autoscaling.minReplicas, p.autoscaling.maxReplicas) : undefined;
+    const replicas = range ? undefined : this.replicas(p.replicas ?? 2);
+    const fewest = range?.min ?? replicas!;
+    const most = range?.max ?? replicas!;
+
+    const backendEnv: Record<string, string> = {};
+    for (const [variable, backend] of Object.entries(p.backends ?? {})) {
+      backendEnv[variable] = backend.url;
+      this.system.connect({ from: this.name, to: backend.name, port: backend.port });
+    }
+    const template = this.buildPodTemplate(
+      {
+        ...p,
+        env: { ...backendEnv, ...p.env },
+        probes: p.probes ?? { readiness: { http: '/' }, liveness: { tcp: 'http' } },
+      },
+      {
+        component: 'frontend',
+        port: this.port,
+        maxReplicas: most,
+        spread: most >= 2,
+        defaultGracePeriodSeconds: 30,
+        defaultPreStopSeconds: 5,
+        defaultResources: DEFAULT_RESOURCES,
+      },
+    );
+    const identity = { name: this.name, labels: this.labels, selector: this.selector };
+    this.deployment = createDeployment(this, { ...identity, template, replicas, strategy: 'RollingUpdate' });
+    this.service = createService(this, { ...identity, port: this.port });
+    if (fewest >= 2) this.podDisruptionBudget = createPodDisruptionBudget(this, identity);
+    if (range && p.autoscaling) {
+      this.autoscaler = createAutoscaler(this, {
+        ...identity,
+        minReplicas: range.min,
+        maxReplicas: range.max,
+        cpuUtilization: p.autoscaling.cpuUtilization,
+        memoryUtilization: p.autoscaling.memoryUtilization,
+        scaleDownStabilizationSeconds: 300,
+      });
+    }
+    if (fewest < 2) {
+      this.reportTierRule({
+        field: range ? 'autoscaling.minReplicas' : 'replicas',
+        message: `runs ${fewest} replica behind a Service: every rollout, node drain or crash is an outage`,
+        fix: `run at least 2 (in the ${this.environment.name} environment: workloads: { ${this.name}: { ${range ? 'minReplicas' : 'replicas'}: 2 } })`,
+      });
+    }
+  }
+
+  /** `http://<name>.<namespace>.svc.cluster.local:<port>`. */
+  public get url(): string {
+    return this.serviceUrl(this.port);
+  }
+}

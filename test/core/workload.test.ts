@@ -1,0 +1,332 @@
+import { describe, expect, it } from 'vitest';
+import { WebApp, WebAppProps } from '../../lib/web-app';
+import { PersistentClaim } from '../../lib/core/storage';
+import { ExternalSecretSource } from '../../lib/core/secrets';
+import { CONFIG_CHECKSUM_ANNOTATION, SECURITY_EXCEPTIONS_ANNOTATION, parseImage } from '../../lib/core/workload';
+import { EnvironmentInput } from '../../lib/environment';
+import { container, environment, errors, find, podSpec, synth, testSystem, warnings } from '../helpers';
+
+const IMAGE = 'ghcr.io/example/app:v2.0.0';
+
+/** Synthesizes one WebApp named `app` and returns its pod spec, main container and all objects. */
+function build(props: Partial<WebAppProps> = {}, env: EnvironmentInput = environment()) {
+  const system = testSystem(env);
+  new WebApp(system, 'app', { image: IMAGE, ...props });
+  const objects = synth(system);
+  const deployment = find(objects, 'Deployment', 'app');
+  const pod = podSpec(deployment);
+  return { system, objects, deployment, pod, main: container(pod, 'app') };
+}
+
+function buildErrors(props: Partial<WebAppProps>, env: EnvironmentInput = environment()): string {
+  const system = testSystem(env);
+  new WebApp(system, 'app', { image: IMAGE, ...props });
+  return errors(system).join('\n');
+}
+
+describe('hardened pods (Pod Security Standards "restricted")', () => {
+  it('runs as a numeric non-root user with RuntimeDefault seccomp, no privilege escalation and no capabilities', () => {
+    const { pod, main } = build();
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      fsGroup: 1000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(main.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
+  });
+
+  it('mounts a writable /tmp on a read-only root file system', () => {
+    const { pod, main } = build();
+    expect(pod.volumes).toContainEqual({ name: 'tmp', emptyDir: {} });
+    expect(main.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+  });
+
+  it('has its own ServiceAccount without a mounted token and no service links', () => {
+    const { pod, objects } = build();
+    expect(find(objects, 'ServiceAccount', 'app').automountServiceAccountToken).toBe(false);
+    expect(pod.serviceAccountName).toBe('app');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.enableServiceLinks).toBe(false);
+  });
+
+  it('hardens init containers and sidecars the same way', () => {
+    const { pod } = build({ initContainers: [{ name: 'prepare', command: ['sh', '-c', 'true'] }], sidecars: [{ name: 'proxy', image: 'envoyproxy/envoy:v1.30.1' }] });
+    for (const name of ['prepare', 'proxy']) {
+      expect(container(pod, name).securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    }
+    expect(container(pod, 'prepare').image).toBe(IMAGE);
+    expect(container(pod, 'proxy').image).toBe('envoyproxy/envoy:v1.30.1');
+    expect(container(pod, 'proxy').resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '128Mi' } });
+  });
+
+  it('refuses a hostPath volume unless the environment declares the exception', () => {
+    const docker = { volumes: [{ name: 'docker-sock', mountPath: '/var/run/docker.sock', hostPath: { path: '/var/run/docker.sock', type: 'Socket' } }] };
+    expect(buildErrors(docker)).toMatch(/spec.volumes\[docker-sock\].*"hostPath".*Fix: .*exceptions: \[\{ workload: 'app', allow: \['hostPath'\]/);
+  });
+
+  it('applies a declared exception visibly: annotated on the pod, and the namespace enforces the level the pod meets', () => {
+    const env = environment('dev', { exceptions: [{ workload: 'app', allow: ['hostPath'], reason: 'runs user code in Docker' }] });
+    const { deployment, objects } = build(
+      { volumes: [{ name: 'docker-sock', mountPath: '/var/run/docker.sock', hostPath: { path: '/var/run/docker.sock', type: 'Socket' } }] },
+      env,
+    );
+    expect(deployment.spec.template.metadata.annotations[SECURITY_EXCEPTIONS_ANNOTATION]).toBe('hostPath: runs user code in Docker');
+    const namespace = find(objects, 'Namespace', 'shop-dev');
+    expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect(namespace.metadata.labels['pod-security.kubernetes.io/warn']).toBe('restricted');
+  });
+
+  it('enforces restricted on a namespace whose pods need no exception', () => {
+    const { objects } = build();
+    expect(find(objects, 'Namespace', 'shop-dev').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  it('lowers to baseline for running as root, and needs both root exceptions', () => {
+    expect(buildErrors({ security: { runAsRoot: true } })).toMatch(/"runAsNonRoot"/);
+    const env = environment('dev', { exceptions: [{ workload: 'app', allow: ['runAsNonRoot', 'runAsUser'], reason: 'legacy image writes to /root' }] });
+    const { pod, objects } = build({ security: { runAsRoot: true } }, env);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: false, runAsUser: 0 });
+    expect(find(objects, 'Namespace', 'shop-dev').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
+  });
+
+  it('needs an exception for a writable root file system, which does not lower the namespace', () => {
+    expect(buildErrors({ security: { readOnlyRootFilesystem: false } })).toMatch(/writableRootFilesystem/);
+    const env = environment('dev', { exceptions: [{ workload: 'app', allow: ['writableRootFilesystem'], reason: 'nginx writes its pid file under /var/run' }] });
+    const { objects } = build({ security: { readOnlyRootFilesystem: false } }, env);
+    expect(find(objects, 'Namespace', 'shop-dev').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  it('warns about a declared exception that no setting needs', () => {
+    const system = testSystem(environment('dev', { exceptions: [{ workload: 'app', allow: ['hostPath'], reason: 'not needed any more' }] }));
+    new WebApp(system, 'app', { image: IMAGE });
+    expect(warnings(system).join('\n')).toMatch(/exception "hostPath" is declared but not needed/);
+  });
+});
+
+describe('probes', () => {
+  it('renders http, tcp and exec probes with their timings', () => {
+    const { main } = build({
+      probes: {
+        startup: { http: '/liveness', periodSeconds: 3, failureThreshold: 10 },
+        liveness: { exec: ['cat', '/tmp/alive'] },
+        readiness: { tcp: 8090, timeoutSeconds: 2 },
+      },
+    });
+    expect(main.startupProbe).toEqual({ httpGet: { path: '/liveness', port: 'http' }, periodSeconds: 3, failureThreshold: 10 });
+    expect(main.livenessProbe).toEqual({ exec: { command: ['cat', '/tmp/alive'] } });
+    expect(main.readinessProbe).toEqual({ tcpSocket: { port: 8090 }, timeoutSeconds: 2 });
+  });
+
+  it('warns when liveness and readiness are the same check', () => {
+    const system = testSystem();
+    new WebApp(system, 'app', { image: IMAGE, probes: { liveness: { http: '/health' }, readiness: { http: '/health' } } });
+    expect(warnings(system).join('\n')).toMatch(/probes.liveness: liveness and readiness are the same check/);
+  });
+
+  it('refuses a relative probe path', () => {
+    expect(buildErrors({ probes: { readiness: { http: 'health' } } })).toMatch(/probes.readiness/);
+  });
+});
+
+describe('resources', () => {
+  it('sets requests and limits, scaled by the environment', () => {
+    const resources = { requests: { cpu: '500m', memory: '768Mi' }, limits: { cpu: '1', memory: '1Gi' } };
+    expect(build({ resources }).main.resources).toEqual(resources);
+    const half = build({ resources }, environment('dev', { scaling: { resources: 0.5 } }));
+    expect(half.main.resources).toEqual({ requests: { cpu: '250m', memory: '384Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
+  });
+
+  it('takes a per-workload override from the environment', () => {
+    const override = { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } };
+    expect(build({}, environment('dev', { workloads: { app: { resources: override } } })).main.resources).toEqual(override);
+  });
+
+  it('refuses a request above its limit', () => {
+    expect(buildErrors({ resources: { requests: { cpu: '2', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } })).toMatch(
+      /resources.requests.cpu: request 2 is above the limit 1/,
+    );
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('pauses in preStop inside the grace period', () => {
+    const { pod, main } = build({ shutdown: { gracePeriodSeconds: 120, preStopSeconds: 10 } });
+    expect(pod.terminationGracePeriodSeconds).toBe(120);
+    expect(main.lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '10'] } } });
+  });
+
+  it('omits the pause when set to 0', () => {
+    expect(build({ shutdown: { preStopSeconds: 0 } }).main.lifecycle).toBeUndefined();
+  });
+
+  it('refuses a pause that uses the whole grace period', () => {
+    expect(buildErrors({ shutdown: { gracePeriodSeconds: 10, preStopSeconds: 10 } })).toMatch(/shutdown.preStopSeconds: .*Fix: raise shutdown.gracePeriodSeconds/);
+  });
+});
+
+describe('configuration and secrets', () => {
+  it('writes config to a ConfigMap loaded as env, and rolls the pods when it changes', () => {
+    const a = build({ config: { LOG_LEVEL: 'info' } });
+    expect(find(a.objects, 'ConfigMap', 'app-config').data).toEqual({ LOG_LEVEL: 'info' });
+    expect(a.main.envFrom).toContainEqual({ configMapRef: { name: 'app-config' } });
+    const b = build({ config: { LOG_LEVEL: 'debug' } });
+    const annotation = (d: any) => d.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+    expect(annotation(a.deployment)).not.toBe(annotation(b.deployment));
+  });
+
+  it('references secrets by name or through an ExternalSecret, never by value', () => {
+    const system = testSystem();
+    const store = new ExternalSecretSource(system, 'app-secrets', { store: { name: 'vault' }, keys: { MONGODB_URI: 'app/mongodb-uri' } });
+    new WebApp(system, 'app', { image: IMAGE, secrets: ['existing-secret', store] });
+    const objects = synth(system);
+    const external = find(objects, 'ExternalSecret', 'app-secrets');
+    expect(external.apiVersion).toBe('external-secrets.io/v1');
+    expect(external.spec).toMatchObject({
+      secretStoreRef: { name: 'vault', kind: 'ClusterSecretStore' },
+      target: { name: 'app-secrets', creationPolicy: 'Owner' },
+      data: [{ secretKey: 'MONGODB_URI', remoteRef: { key: 'app/mongodb-uri' } }],
+    });
+    expect(container(podSpec(find(objects, 'Deployment', 'app')), 'app').envFrom).toEqual([
+      { secretRef: { name: 'existing-secret' } },
+      { secretRef: { name: 'app-secrets' } },
+    ]);
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+  });
+
+  it('refuses a secret value written in clear in env or config', () => {
+    expect(buildErrors({ env: { API_SECRET_KEY: 'change-me' } })).toMatch(/env.API_SECRET_KEY: looks like a secret value.*Fix: reference it instead/);
+    expect(buildErrors({ config: { DATABASE_URL: 'postgres://app:hunter2@db:5432/app' } })).toMatch(/config.DATABASE_URL: looks like a secret value/);
+  });
+
+  it('renders env by value, from Secret and ConfigMap keys and pod fields, in order, with $(VAR) expansion', () => {
+    const { main } = build({
+      env: {
+        REDIS_PASSWORD: { secret: 'redis', key: 'password' },
+        REDIS_URL: 'redis://:$(REDIS_PASSWORD)@redis:6379/0',
+        REGION: { configMap: 'cluster-info', key: 'region' },
+        POD_NAME: { field: 'metadata.name' },
+      },
+    });
+    expect(main.env).toEqual([
+      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis', key: 'password' } } },
+      { name: 'REDIS_URL', value: 'redis://:$(REDIS_PASSWORD)@redis:6379/0' },
+      { name: 'REGION', valueFrom: { configMapKeyRef: { name: 'cluster-info', key: 'region' } } },
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    ]);
+  });
+
+  it('refuses $(VAR) referring to a variable defined later', () => {
+    expect(buildErrors({ env: { URL: 'redis://:$(PASS)@redis', PASS: { secret: 'redis', key: 'password' } } })).toMatch(
+      /env.URL: refers to \$\(PASS\), which is not defined before it/,
+    );
+  });
+});
+
+describe('storage', () => {
+  it('mounts emptyDir volumes, memory-backed on request', () => {
+    const { pod, main } = build({ volumes: [{ name: 'secrets', mountPath: '/run/secrets', emptyDir: { memory: true, sizeLimit: '16Mi' } }] });
+    expect(pod.volumes).toContainEqual({ name: 'secrets', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } });
+    expect(main.volumeMounts).toContainEqual({ name: 'secrets', mountPath: '/run/secrets' });
+  });
+
+  it('shares a ReadWriteMany claim between workloads', () => {
+    const system = testSystem();
+    const workdir = new PersistentClaim(system, 'workdir', { size: '20Gi', accessMode: 'ReadWriteMany' });
+    new WebApp(system, 'api', { image: IMAGE, volumes: [{ name: 'workdir', mountPath: '/workdir', claim: workdir }] });
+    new WebApp(system, 'web', { image: IMAGE, volumes: [{ name: 'workdir', mountPath: '/workdir', claim: workdir }] });
+    const objects = synth(system);
+    expect(find(objects, 'PersistentVolumeClaim', 'workdir').spec).toEqual({ accessModes: ['ReadWriteMany'], resources: { requests: { storage: '20Gi' } } });
+    for (const name of ['api', 'web']) {
+      expect(podSpec(find(objects, 'Deployment', name)).volumes).toContainEqual({ name: 'workdir', persistentVolumeClaim: { claimName: 'workdir' } });
+    }
+  });
+
+  it('refuses a ReadWriteOnce claim on several replicas', () => {
+    expect(buildErrors({ replicas: 2, volumes: [{ name: 'data', mountPath: '/data', claim: { size: '10Gi', accessMode: 'ReadWriteOnce' } }] })).toMatch(
+      /volumes\[0\].claim: claim "app-data" is ReadWriteOnce but this workload runs up to 2 replicas.*Fix: use accessMode 'ReadWriteMany'/,
+    );
+  });
+
+  it('refuses a ReadWriteOnce claim shared by two single-replica workloads', () => {
+    const system = testSystem();
+    const data = new PersistentClaim(system, 'data', { size: '1Gi', accessMode: 'ReadWriteOnce' });
+    new WebApp(system, 'a', { image: IMAGE, replicas: 1, volumes: [{ name: 'data', mountPath: '/data', claim: data }] });
+    new WebApp(system, 'b', { image: IMAGE, replicas: 1, volumes: [{ name: 'data', mountPath: '/data', claim: data }] });
+    expect(errors(system).join('\n')).toMatch(/PersistentClaim "data": accessMode: ReadWriteOnce attaches to one node, but a \(up to 1 replica\), b \(up to 1 replica\) mount it/);
+  });
+
+  it('mounts files from a ConfigMap with subPath and rolls the pods when one changes', () => {
+    const a = build({ files: { '/etc/nginx/nginx.conf': 'events {}', '/usr/share/nginx/html/config.json': '{"api":"/api"}' } });
+    expect(find(a.objects, 'ConfigMap', 'app-files').data).toEqual({ 'config.json': '{"api":"/api"}', 'nginx.conf': 'events {}' });
+    expect(a.main.volumeMounts).toContainEqual({ name: 'files', mountPath: '/etc/nginx/nginx.conf', subPath: 'nginx.conf', readOnly: true });
+    expect(a.pod.volumes).toContainEqual({ name: 'files', configMap: { name: 'app-files' } });
+    const b = build({ files: { '/etc/nginx/nginx.conf': 'events { worker_connections 512; }', '/usr/share/nginx/html/config.json': '{"api":"/api"}' } });
+    const annotation = (d: any) => d.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+    expect(annotation(a.deployment)).not.toBe(annotation(b.deployment));
+  });
+
+  it('refuses two volumes with the same name', () => {
+    expect(
+      buildErrors({
+        volumes: [
+          { name: 'cache', mountPath: '/cache', emptyDir: {} },
+          { name: 'cache', mountPath: '/cache2', emptyDir: {} },
+        ],
+      }),
+    ).toMatch(/volume "cache" appears twice/);
+  });
+});
+
+describe('escape hatches', () => {
+  it('passes command, args and scheduling through', () => {
+    const { pod, main } = build({
+      command: ['gunicorn'],
+      args: ['--workers', '1'],
+      scheduling: {
+        nodeSelector: { 'node.kubernetes.io/pool': 'web' },
+        tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'web', effect: 'NoSchedule' }],
+        priorityClassName: 'high',
+      },
+    });
+    expect(main.command).toEqual(['gunicorn']);
+    expect(main.args).toEqual(['--workers', '1']);
+    expect(pod.nodeSelector).toEqual({ 'node.kubernetes.io/pool': 'web' });
+    expect(pod.tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'web', effect: 'NoSchedule' }]);
+    expect(pod.priorityClassName).toBe('high');
+  });
+
+  it('exposes the underlying objects', () => {
+    const system = testSystem();
+    const app = new WebApp(system, 'app', { image: IMAGE });
+    app.deployment!.metadata.addAnnotation('example.com/owner', 'team-a');
+    expect(find(synth(system), 'Deployment', 'app').metadata.annotations).toEqual({ 'example.com/owner': 'team-a' });
+  });
+});
+
+describe('images', () => {
+  it('pins the environment tag or digest over the construct tag and pulls pinned images once', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const tagged = build({}, environment('dev', { images: { app: 'v3.1.0' } }));
+    expect(tagged.main.image).toBe('ghcr.io/example/app:v3.1.0');
+    expect(tagged.main.imagePullPolicy).toBe('IfNotPresent');
+    const pinned = build({}, environment('prod', { images: { app: digest } }));
+    expect(pinned.main.image).toBe(`ghcr.io/example/app@${digest}`);
+    expect(pinned.deployment.metadata.labels['app.kubernetes.io/version']).toBe('sha256-aaaaaaaaaaaa');
+  });
+
+  it('re-pulls a mutable tag outside prod', () => {
+    expect(build({ image: 'ghcr.io/example/app:latest' }).main.imagePullPolicy).toBe('Always');
+  });
+
+  it('parses registries with ports', () => {
+    expect(parseImage('registry.local:5000/team/app:v1')).toEqual({ repository: 'registry.local:5000/team/app', tag: 'v1', digest: undefined });
+    expect(parseImage('registry.local:5000/team/app')).toEqual({ repository: 'registry.local:5000/team/app', digest: undefined });
+  });
+});

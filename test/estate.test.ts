@@ -1,0 +1,131 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { SystemDefinition, formatSummary, renderEstate, synthesizeEstate } from '../lib/estate';
+import { ShipshapeError } from '../lib/core/issues';
+import { WebApp } from '../lib/web-app';
+import { environment } from './helpers';
+
+const shop: SystemDefinition = {
+  name: 'shop',
+  environments: [environment('dev'), environment('staging', { images: { web: 'v1.0.0' } }), environment('prod', { images: { web: 'v1.0.0' } })],
+  define: (system) => {
+    new WebApp(system, 'web', { image: 'ghcr.io/example/web', probes: { readiness: { http: '/ready' }, liveness: { http: '/live' } } });
+  },
+};
+
+const broken: SystemDefinition = {
+  name: 'broken',
+  environments: [environment('dev', { namespace: 'broken-dev' }), environment('prod', { namespace: 'broken-prod' })],
+  define: (system) => {
+    new WebApp(system, 'web', { image: 'ghcr.io/example/web:latest', port: 0 });
+    new WebApp(system, 'api', { image: 'ghcr.io/example/api:v1', replicas: -1 });
+  },
+};
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-estate-'));
+}
+
+function listFiles(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+}
+
+describe('estate output', () => {
+  it('writes one directory per environment, split into layers, each with a kustomization', () => {
+    const rendered = renderEstate([shop]);
+    expect([...rendered.files.keys()].sort()).toEqual([
+      'dev/apps/kustomization.yaml',
+      'dev/apps/shop.yaml',
+      'dev/infrastructure/kustomization.yaml',
+      'dev/infrastructure/shop.yaml',
+      'dev/kustomization.yaml',
+      'prod/apps/kustomization.yaml',
+      'prod/apps/shop.yaml',
+      'prod/infrastructure/kustomization.yaml',
+      'prod/infrastructure/shop.yaml',
+      'prod/kustomization.yaml',
+      'staging/apps/kustomization.yaml',
+      'staging/apps/shop.yaml',
+      'staging/infrastructure/kustomization.yaml',
+      'staging/infrastructure/shop.yaml',
+      'staging/kustomization.yaml',
+    ]);
+    expect(rendered.files.get('dev/kustomization.yaml')).toContain('resources:\n  - infrastructure\n  - apps\n');
+    expect(rendered.environments.map((e) => [e.name, e.systems])).toEqual([
+      ['dev', ['shop']],
+      ['staging', ['shop']],
+      ['prod', ['shop']],
+    ]);
+  });
+
+  it('is byte-identical on every run', () => {
+    const first = renderEstate([shop]).files;
+    const second = renderEstate([shop]).files;
+    expect([...second.entries()]).toEqual([...first.entries()]);
+  });
+
+  it('orders objects by kind so dependencies come first', () => {
+    const apps = renderEstate([shop]).files.get('prod/apps/shop.yaml')!;
+    const kinds = [...apps.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]);
+    expect(kinds).toEqual(['ServiceAccount', 'Service', 'Deployment', 'PodDisruptionBudget']);
+  });
+
+  it('builds every environment with kubectl kustomize', () => {
+    const dir = tempDir();
+    synthesizeEstate([shop], { outdir: path.join(dir, 'dist'), stagingDir: path.join(dir, 'staging') });
+    for (const env of ['dev', 'staging', 'prod']) {
+      const built = execFileSync('kubectl', ['kustomize', path.join(dir, 'dist', env)], { encoding: 'utf8' });
+      expect(built).toContain('kind: Deployment');
+      expect(built).toContain(`namespace: shop-${env}`);
+    }
+  });
+
+  it('reports every problem of every environment at once and leaves the output directory as it was', () => {
+    const dir = tempDir();
+    const outdir = path.join(dir, 'dist');
+    synthesizeEstate([shop], { outdir, stagingDir: path.join(dir, 'staging') });
+    const before = listFiles(outdir).map((f) => [f, fs.readFileSync(path.join(outdir, f), 'utf8')]);
+
+    let thrown: unknown;
+    try {
+      synthesizeEstate([shop, broken], { outdir, stagingDir: path.join(dir, 'staging') });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ShipshapeError);
+    const problems = (thrown as ShipshapeError).problems.join('\n');
+    expect(problems).toMatch(/^dev\/broken\/web: WebApp "web": port: Too small/m);
+    expect(problems).toMatch(/^dev\/broken\/api: WebApp "api": replicas: Too small/m);
+    expect(problems).toMatch(/^prod\/broken\/web: WebApp "web": port: Too small/m);
+    expect(listFiles(outdir).map((f) => [f, fs.readFileSync(path.join(outdir, f), 'utf8')])).toEqual(before);
+  });
+
+  it('reports a bad environment with its system and field', () => {
+    const bad: SystemDefinition = { ...shop, environments: [environment('prod', { domain: 'UPPER.example.com' })] };
+    expect(() => renderEstate([bad])).toThrow(/shop: prod\.domain: must be a lower-case DNS name/);
+  });
+
+  it('reports an exception thrown by a definition as a message with its location, not a bare stack', () => {
+    const throwing: SystemDefinition = {
+      ...shop,
+      define: () => {
+        throw new TypeError('cannot read properties of undefined');
+      },
+    };
+    expect(() => renderEstate([throwing])).toThrow(/dev\/shop: cannot read properties of undefined \(at .*estate\.test\.ts/);
+  });
+
+  it('refuses two systems sharing a namespace in one environment', () => {
+    const twin: SystemDefinition = { ...shop, name: 'shop-twin' };
+    expect(() => renderEstate([shop, twin])).toThrow(/shop-twin: dev\.namespace: "shop-dev" is already the namespace of shop/);
+  });
+
+  it('summarizes environments, objects, files and warnings on one screen', () => {
+    const summary = formatSummary(renderEstate([shop]), 'dist');
+    expect(summary.split('\n')[0]).toMatch(/^shipshape: 3 environments, \d+ objects in 15 files, \d+ warnings$/);
+    expect(summary).toMatch(/dist\/prod\s+\d+ objects\s+5 files {2}shop/);
+  });
+});
