@@ -148,7 +148,7 @@ export class AutoscaledBackend extends Workload implements ServedWorkload {
 
   /** `http://<name>.<namespace>.svc.cluster.local:<port>`. */
   public get url(): string {
-    return this.serviceUrl(this.port);
+    return `http://${this.host}:${this.port}`;
   }
 }
 

@@ -93,6 +93,8 @@ export interface EnvironmentInput {
   readonly images?: Readonly<Record<string, string>>;
   /** Declared exemptions from the restricted Pod Security Standard. @default [] */
   readonly exceptions?: readonly SecurityException[];
+  /** Where the ingress controller's pods run, for the network policies of exposed workloads. @default { namespace: 'ingress-nginx' } */
+  readonly ingressController?: { readonly namespace: string };
 }
 
 /** A parsed, validated environment: every default filled in. */
@@ -106,6 +108,7 @@ export interface Environment {
   readonly workloads: Readonly<Record<string, WorkloadOverride>>;
   readonly images: Readonly<Record<string, string>>;
   readonly exceptions: readonly SecurityException[];
+  readonly ingressController: { readonly namespace: string };
 }
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -164,6 +167,7 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
       }),
     )
     .default([]),
+  ingressController: z.strictObject({ namespace: dnsLabel }).default({ namespace: 'ingress-nginx' }),
 }) as unknown as z.ZodType<Environment, EnvironmentInput>;
 
 /**

@@ -3,9 +3,9 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { Environment, EnvironmentInput, defineEnvironment } from './environment';
 import { PodSecurityLevel, weakestProfile } from './checks/pod-security';
-import { MANAGED_BY } from './core/labels';
+import { MANAGED_BY, selectorLabels } from './core/labels';
 import { isDnsLabel } from './core/names';
-import { ShipshapeError } from './core/issues';
+import { Issue, ShipshapeError, addDeferredCheck, reportErrors } from './core/issues';
 
 /** Which delivery stage an object belongs to; each is its own directory under `dist/<env>/`. */
 export type Layer = 'infrastructure' | 'migrations' | 'apps';
@@ -16,9 +16,12 @@ export interface SystemChartProps {
   readonly environment: Environment | EnvironmentInput;
 }
 
+/** The `from` of an edge that stands for the ingress controller's pods. */
+export const INGRESS_CONTROLLER = 'ingress-controller';
+
 /** A directed edge of the wiring: `from` talks to `to` on `port`. Network policies derive from these. */
 export interface WiringEdge {
-  /** Name of the calling workload, or `ingress-controller` for the edge. */
+  /** Name of the calling workload, or {@link INGRESS_CONTROLLER} for the edge. */
   readonly from: string;
   /** Name of the workload called. */
   readonly to: string;
@@ -53,6 +56,8 @@ export class SystemChart extends Chart {
 
   private readonly podLevels = new Map<string, PodSecurityLevel>();
   private readonly wiring: WiringEdge[] = [];
+  private readonly workloads = new Set<string>();
+  private readonly allowPolicies = new Set<string>();
 
   constructor(scope: Construct, system: string, props: SystemChartProps) {
     // Parsing a parsed environment is a no-op, so both forms are accepted the same way.
@@ -83,6 +88,21 @@ export class SystemChart extends Chart {
         },
       },
     });
+    // Nothing reaches a pod unless an allow rule generated from the wiring says so.
+    new k8s.KubeNetworkPolicy(this.infrastructure, 'default-deny-ingress', {
+      metadata: { name: 'default-deny-ingress', namespace: environment.namespace, labels: { 'app.kubernetes.io/part-of': system, 'app.kubernetes.io/managed-by': MANAGED_BY } },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    });
+    addDeferredCheck(this, 'SystemChart', () => this.checkWiring());
+  }
+
+  /** Registers a workload name; two workloads of one system may not share a name (they would share objects). */
+  public registerWorkload(workload: Construct): void {
+    const name = workload.node.id;
+    if (this.workloads.has(name)) {
+      reportErrors(workload, 'SystemChart', [{ field: '(id)', message: `another workload of system "${this.system}" is already named "${name}"`, fix: 'give each workload a distinct id' }]);
+    }
+    this.workloads.add(name);
   }
 
   /** The chart for a delivery layer. */
@@ -106,9 +126,54 @@ export class SystemChart extends Chart {
     return weakestProfile(['restricted', ...this.podLevels.values()]);
   }
 
-  /** Records that `from` calls `to` on `port`. */
+  /** Records that `from` calls `to` on `port`, and allows it in the target's NetworkPolicy. */
   public connect(edge: WiringEdge): void {
-    if (!this.wiring.some((e) => e.from === edge.from && e.to === edge.to && e.port === edge.port)) this.wiring.push(edge);
+    if (this.wiring.some((e) => e.from === edge.from && e.to === edge.to && e.port === edge.port)) return;
+    this.wiring.push(edge);
+    if (this.allowPolicies.has(edge.to)) return;
+    this.allowPolicies.add(edge.to);
+    const name = `allow-${edge.to}`;
+    new k8s.KubeNetworkPolicy(this.infrastructure, name, {
+      metadata: { name, namespace: this.environment.namespace, labels: { 'app.kubernetes.io/part-of': this.system, 'app.kubernetes.io/managed-by': MANAGED_BY } },
+      // Rendered at synth time: edges to this workload may still be added by constructs defined later.
+      spec: Lazy.any({ produce: () => this.allowSpec(edge.to) }) as unknown as k8s.NetworkPolicySpec,
+    });
+  }
+
+  private allowSpec(target: string): k8s.NetworkPolicySpec {
+    const selector = (name: string) => selectorLabels({ name, system: this.system, component: '' });
+    const edges = this.wiring.filter((e) => e.to === target);
+    const sources = [...new Set(edges.map((e) => e.from))];
+    return {
+      podSelector: { matchLabels: selector(target) },
+      policyTypes: ['Ingress'],
+      ingress: sources.map((from) => ({
+        from: [
+          from === INGRESS_CONTROLLER
+            ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': this.environment.ingressController.namespace } } }
+            : { podSelector: { matchLabels: selector(from) } },
+        ],
+        ports: [...new Set(edges.filter((e) => e.from === from).map((e) => e.port))]
+          .sort((a, b) => a - b)
+          .map((port) => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' })),
+      })),
+    };
+  }
+
+  private checkWiring(): Issue[] {
+    const issues: Issue[] = [];
+    for (const edge of this.wiring) {
+      for (const end of [edge.from, edge.to]) {
+        if (end !== INGRESS_CONTROLLER && !this.workloads.has(end)) {
+          issues.push({
+            field: 'wiring',
+            message: `"${edge.from}" → "${edge.to}": "${end}" is not a workload of system "${this.system}" in ${this.environment.name}`,
+            fix: 'connect only workloads of the same system (each system is its own namespace)',
+          });
+        }
+      }
+    }
+    return issues;
   }
 
   /** Every recorded edge, in definition order. */

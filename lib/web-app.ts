@@ -28,20 +28,9 @@ export interface WebAppProps extends WorkloadProps {
   readonly replicas?: number;
   /** Scale on CPU (and memory) instead of a fixed count. @default none */
   readonly autoscaling?: WebAppAutoscaling;
-  /**
-   * Back ends the server calls, by environment variable: `{ FASTAPI_BACKEND_URL: backend }` sets
-   * the variable to the back end's in-cluster URL (server-side, never in a browser bundle) and
-   * allows the traffic in the network policies.
-   */
-  readonly backends?: Readonly<Record<string, ServedWorkload>>;
 }
 
 const DEFAULT_RESOURCES: ResourcesSpec = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } };
-
-const servedWorkload = z.custom<ServedWorkload>(
-  (v) => typeof v === 'object' && v !== null && typeof (v as ServedWorkload).url === 'string' && typeof (v as ServedWorkload).port === 'number',
-  'must be a served shipshape workload (a WebApp or AutoscaledBackend)',
-);
 
 const schema: z.ZodType<WebAppProps> = z
   .strictObject({
@@ -57,7 +46,6 @@ const schema: z.ZodType<WebAppProps> = z
       })
       .refine((a) => a.minReplicas <= a.maxReplicas, { message: 'minReplicas must not exceed maxReplicas', path: ['minReplicas'] })
       .optional(),
-    backends: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), servedWorkload).optional(),
   })
   .refine((p) => !(p.replicas !== undefined && p.autoscaling), {
     message: 'give either replicas or autoscaling: with an autoscaler, a fixed count would fight it on every apply',
@@ -95,15 +83,9 @@ export class WebApp extends Workload implements ServedWorkload {
     const fewest = range?.min ?? replicas!;
     const most = range?.max ?? replicas!;
 
-    const backendEnv: Record<string, string> = {};
-    for (const [variable, backend] of Object.entries(p.backends ?? {})) {
-      backendEnv[variable] = backend.url;
-      this.system.connect({ from: this.name, to: backend.name, port: backend.port });
-    }
     const template = this.buildPodTemplate(
       {
         ...p,
-        env: { ...backendEnv, ...p.env },
         probes: p.probes ?? { readiness: { http: '/' }, liveness: { tcp: 'http' } },
       },
       {
@@ -141,6 +123,6 @@ export class WebApp extends Workload implements ServedWorkload {
 
   /** `http://<name>.<namespace>.svc.cluster.local:<port>`. */
   public get url(): string {
-    return this.serviceUrl(this.port);
+    return `http://${this.host}:${this.port}`;
   }
 }

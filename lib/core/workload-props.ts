@@ -146,9 +146,38 @@ export interface WorkloadProps {
   readonly scheduling?: SchedulingSpec;
   /** Departures from the hardened security context. */
   readonly security?: SecuritySpec;
+  /**
+   * Served workloads this one calls over HTTP, by environment variable: `{ API_URL: backend }` sets
+   * the variable to the back end's in-cluster URL (server-side, never in a browser bundle) and
+   * allows the traffic in the network policies.
+   */
+  readonly backends?: Readonly<Record<string, ServedWorkload>>;
+  /**
+   * Further served workloads this one connects to (a datastore whose URL the application builds
+   * itself, e.g. `redis://:$(REDIS_PASSWORD)@redis:6379`): allowed in the network policies.
+   */
+  readonly connectsTo?: readonly ServedWorkload[];
   /** `app.kubernetes.io/component` label. @default depends on the construct */
   readonly component?: string;
 }
+
+/** A workload reachable in the cluster through a Service. */
+export interface ServedWorkload {
+  /** Workload and Service name. */
+  readonly name: string;
+  /** The Service port. */
+  readonly port: number;
+  /** `<name>.<namespace>.svc.cluster.local`, to build URLs of other schemes (`redis://…`). */
+  readonly host: string;
+  /** `http://<host>:<port>`: for server-side calls, never for a browser bundle. */
+  readonly url: string;
+}
+
+// z.custom keeps the workload object itself instead of copying it (and losing its getters).
+const servedWorkload = z.custom<ServedWorkload>(
+  (v) => typeof (v as ServedWorkload)?.url === 'string' && typeof (v as ServedWorkload)?.port === 'number' && typeof (v as ServedWorkload)?.name === 'string',
+  'must be a served shipshape workload (a WebApp, an AutoscaledBackend or a Worker with a port)',
+);
 
 const absolutePath = z.string().startsWith('/', 'must be an absolute path');
 const volumeBase = { name: dnsLabel, mountPath: absolutePath, readOnly: z.boolean().optional() };
@@ -213,6 +242,8 @@ export const workloadShape = {
       addCapabilities: z.array(z.string().regex(/^[A-Z_]+$/, 'must be a capability name such as NET_BIND_SERVICE')).optional(),
     })
     .optional(),
+  backends: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), servedWorkload).optional(),
+  connectsTo: z.array(servedWorkload).optional(),
   component: dnsLabel.optional(),
 };
 

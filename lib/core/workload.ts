@@ -11,7 +11,9 @@ import { isDnsLabel, isLabelValue, serviceHost } from './names';
 import { ProbeSpec, describeProbe, toProbe } from './probes';
 import { ResourcesSpec, scaleResources, toResourceRequirements } from './resources';
 import { PersistentClaim } from './storage';
-import { ContainerSpec, VolumeSpec, WorkloadProps } from './workload-props';
+import { ContainerSpec, ServedWorkload, VolumeSpec, WorkloadProps } from './workload-props';
+
+export type { ServedWorkload };
 
 /** Annotation carrying the checksum of every ConfigMap and file the pods read; a change rolls them. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'shipshape.io/config-checksum';
@@ -22,18 +24,6 @@ export const HTTP_PORT_NAME = 'http';
 
 const SIDECAR_RESOURCES: ResourcesSpec = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '128Mi' } };
 const DEFAULT_USER = 1000;
-
-/** A workload reachable in the cluster through a Service. */
-export interface ServedWorkload {
-  /** Workload and Service name. */
-  readonly name: string;
-  /** The Service port. */
-  readonly port: number;
-  /** `http://<name>.<namespace>.svc.cluster.local:<port>`: for server-side calls, never for a browser bundle. */
-  readonly url: string;
-  /** The system the workload belongs to. */
-  readonly system: SystemChart;
-}
 
 /** What a construct tells the core about the pod it wants. */
 export interface PodOptions {
@@ -100,6 +90,7 @@ export abstract class Workload extends Construct {
     this.kind = kind;
     this.system = SystemChart.of(this);
     this.environment = this.system.environment;
+    this.system.registerWorkload(this);
     if (!isDnsLabel(id)) {
       reportErrors(this, kind, [{ field: '(id)', message: `"${id}" names the workload's objects and must be a DNS label`, fix: 'use lower-case letters, digits and "-"' }]);
     }
@@ -131,17 +122,24 @@ export abstract class Workload extends Construct {
     return resolveReplicas(this.environment, this.name, declared);
   }
 
-  /** The in-cluster URL of a Service of this workload. */
-  protected serviceUrl(port: number): string {
-    return `http://${serviceHost(this.name, this.environment.namespace)}:${port}`;
+  /** `<name>.<namespace>.svc.cluster.local`: the in-cluster host of the workload's Service. */
+  public get host(): string {
+    return serviceHost(this.name, this.environment.namespace);
   }
 
   /**
    * Builds the ServiceAccount, the ConfigMaps and the hardened pod template. Problems are recorded
    * on the construct; the template is still returned so later checks see a complete object.
    */
-  protected buildPodTemplate(props: WorkloadProps, options: PodOptions): k8s.PodTemplateSpec {
+  protected buildPodTemplate(rawProps: WorkloadProps, options: PodOptions): k8s.PodTemplateSpec {
     const env = this.environment;
+    const backendEnv: Record<string, string> = {};
+    for (const [variable, backend] of Object.entries(rawProps.backends ?? {})) backendEnv[variable] = backend.url;
+    for (const target of [...Object.values(rawProps.backends ?? {}), ...(rawProps.connectsTo ?? [])]) {
+      this.system.connect({ from: this.name, to: target.name, port: target.port });
+    }
+    // Back-end URLs come first so the workload's own env can expand them with $(VAR).
+    const props: WorkloadProps = { ...rawProps, env: { ...backendEnv, ...rawProps.env } };
     const image = this.resolveImage(props.image);
     this.identity = { name: this.name, system: this.system.system, component: props.component ?? options.component, version: image.version };
     const issues: Issue[] = [];
