@@ -8,6 +8,7 @@ import {
 import { fromZodIssues, reportErrors } from './issues';
 import { MANAGED_BY } from './labels';
 import { dnsLabel } from './names';
+import { SystemChart } from '../system-chart';
 
 /** Where a key lives in the external store. */
 export interface RemoteKey {
@@ -49,7 +50,9 @@ export class ExternalSecretSource extends Construct {
   public readonly externalSecret?: ExternalSecret;
 
   constructor(scope: Construct, id: string, props: ExternalSecretSourceProps) {
-    super(scope, id);
+    // Delivered with the infrastructure, so the Secret exists before migrations and applications need it.
+    const system = SystemChart.of(scope);
+    super(system.infrastructure, id);
     this.secretName = id;
     const parsed = schema.safeParse(props);
     const issues = parsed.success ? [] : fromZodIssues(parsed.error.issues);
@@ -58,7 +61,7 @@ export class ExternalSecretSource extends Construct {
     if (!parsed.success || issues.length) return;
     const p = parsed.data;
     this.externalSecret = new ExternalSecret(this, 'Resource', {
-      metadata: { name: id, labels: { 'app.kubernetes.io/managed-by': MANAGED_BY } },
+      metadata: { name: id, namespace: system.environment.namespace, labels: { 'app.kubernetes.io/part-of': system.system, 'app.kubernetes.io/managed-by': MANAGED_BY } },
       spec: {
         refreshInterval: p.refreshInterval,
         secretStoreRef: {

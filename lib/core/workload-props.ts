@@ -6,6 +6,7 @@ import { ResourcesSpec, resourcesSchema } from './resources';
 import { PersistentClaim, PersistentClaimProps, claimPropsSchema } from './storage';
 import { dnsLabel } from './names';
 import { memoryQuantity } from './quantity';
+import type { SystemChart } from '../system-chart';
 
 /** Fields every volume has. */
 export interface VolumeBase {
@@ -171,6 +172,8 @@ export interface ServedWorkload {
   readonly host: string;
   /** `http://<host>:<port>`: for server-side calls, never for a browser bundle. */
   readonly url: string;
+  /** The system (and so the namespace and environment) it belongs to. */
+  readonly system: SystemChart;
 }
 
 // z.custom keeps the workload object itself instead of copying it (and losing its getters).

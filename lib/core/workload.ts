@@ -4,7 +4,7 @@ import { evaluatePodSecurity, strictestProfile } from '../checks/pod-security';
 import { Environment, SecurityExceptionName, isDigest, resolveReplicas } from '../environment';
 import { SystemChart } from '../system-chart';
 import { checksum, sortedRecord } from './config';
-import { checkEnv, configMapName, secretLikeEntries, secretName, toEnvVars } from './env';
+import { SecretReference, checkEnv, configMapName, secretLikeEntries, secretName, toEnvVars } from './env';
 import { Issue, reportErrors, reportWarning } from './issues';
 import { WorkloadIdentity, selectorLabels, workloadLabels } from './labels';
 import { isDnsLabel, isLabelValue, serviceHost } from './names';
@@ -79,6 +79,10 @@ export abstract class Workload extends Construct {
   public configMap?: k8s.KubeConfigMap;
   /** The ConfigMap holding `files`, when given. */
   public filesConfigMap?: k8s.KubeConfigMap;
+  /** The image as deployed in this environment (pins applied). */
+  public imageReference?: string;
+  /** The Secrets the workload loads as env, by reference. */
+  public secretReferences: readonly SecretReference[] = [];
 
   /** Identity for labels, set by {@link buildPodTemplate}. */
   protected identity?: WorkloadIdentity;
@@ -141,6 +145,8 @@ export abstract class Workload extends Construct {
     // Back-end URLs come first so the workload's own env can expand them with $(VAR).
     const props: WorkloadProps = { ...rawProps, env: { ...backendEnv, ...rawProps.env } };
     const image = this.resolveImage(props.image);
+    this.imageReference = image.reference;
+    this.secretReferences = props.secrets ?? [];
     this.identity = { name: this.name, system: this.system.system, component: props.component ?? options.component, version: image.version };
     const issues: Issue[] = [];
     const labels = workloadLabels(this.identity);

@@ -1,0 +1,131 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import { SecretKeyEnv, SecretReference, secretRefSchema } from './core/env';
+import { parseProps } from './core/issues';
+import { ResourcesSpec } from './core/resources';
+import { Workload } from './core/workload';
+import { ContainerSpec, SchedulingSpec, SecuritySpec, VolumeSpec, workloadShape } from './core/workload-props';
+import { SystemChart } from './system-chart';
+
+/** Props of a {@link MigrationJob}. */
+export interface MigrationJobProps {
+  /** The application whose schema this migrates: the Job runs its image, as deployed in the environment. */
+  readonly app: Workload;
+  /** The migration command, e.g. `['alembic', 'upgrade', 'head']`. */
+  readonly command: readonly string[];
+  /** Arguments. */
+  readonly args?: readonly string[];
+  /** Secrets loaded whole as env. @default the application's secrets */
+  readonly secrets?: readonly SecretReference[];
+  /** Further variables: by value or from a Secret key only. */
+  readonly env?: Readonly<Record<string, string | SecretKeyEnv>>;
+  /** Retries before the Job fails (each is a new pod). @default 2 */
+  readonly backoffLimit?: number;
+  /** Seconds before a running migration is stopped and the Job fails. @default 900 */
+  readonly activeDeadlineSeconds?: number;
+  /** @default 100m/256Mi requested, 1/1Gi limited */
+  readonly resources?: ResourcesSpec;
+  /** Containers run first, e.g. one that waits for the database. */
+  readonly initContainers?: readonly ContainerSpec[];
+  /** Volumes (`/tmp` is always there). */
+  readonly volumes?: readonly VolumeSpec[];
+  /** Departures from the hardened security context. */
+  readonly security?: SecuritySpec;
+  /** Node selection, tolerations, affinity, priority. */
+  readonly scheduling?: SchedulingSpec;
+}
+
+const DEFAULT_RESOURCES: ResourcesSpec = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } };
+
+const CONFIG_REFUSED =
+  'a migration runs before the release is applied, so the ConfigMap of the new release may not exist yet (or still holds the old values). Fix: give the migration only what it needs from a Secret (secrets or env: { X: { secret, key } })';
+
+const schema = z
+  .strictObject({
+    app: z.custom<Workload>((v) => v instanceof Workload, 'must be the shipshape workload whose schema this migrates'),
+    command: z.array(z.string()).min(1, 'give the migration command, e.g. ["alembic", "upgrade", "head"]'),
+    args: workloadShape.args,
+    secrets: z.array(secretRefSchema).optional(),
+    env: workloadShape.env,
+    backoffLimit: z.number().int().min(0).max(10).default(2),
+    activeDeadlineSeconds: z.number().int().min(30).max(86400).default(900),
+    resources: workloadShape.resources,
+    initContainers: workloadShape.initContainers,
+    volumes: workloadShape.volumes,
+    security: workloadShape.security,
+    scheduling: workloadShape.scheduling,
+    config: z.unknown().optional(),
+    configMaps: z.unknown().optional(),
+    files: z.unknown().optional(),
+  })
+  .superRefine((p, ctx) => {
+    for (const key of ['config', 'configMaps', 'files'] as const) {
+      if (p[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: CONFIG_REFUSED });
+    }
+    for (const [name, value] of Object.entries(p.env ?? {})) {
+      if (typeof value === 'object' && 'configMap' in value) ctx.addIssue({ code: 'custom', path: ['env', name], message: CONFIG_REFUSED });
+    }
+    for (const volume of p.volumes ?? []) {
+      if ('configMap' in volume) ctx.addIssue({ code: 'custom', path: ['volumes'], message: CONFIG_REFUSED });
+    }
+  });
+
+/**
+ * A schema migration that finishes before the new release serves. It runs the application's own
+ * image with env from Secrets only, `restartPolicy: Never`, a bounded `backoffLimit` and
+ * `activeDeadlineSeconds`, and a name derived from the image (`migrate-v27-0-1`), so each release
+ * runs it once. It is written to `dist/<env>/migrations/`, which delivery applies, and waits for,
+ * before the applications. There is no `ttlSecondsAfterFinished`: a GitOps reconciler would
+ * re-create the deleted Job and run the migration again.
+ */
+export class MigrationJob extends Workload {
+  /** The Job (absent when the props are invalid). */
+  public readonly job?: k8s.KubeJob;
+  /** The Job's name: the construct id and the image's version. */
+  public readonly jobName: string;
+
+  constructor(scope: Construct, id: string, props: MigrationJobProps) {
+    super(SystemChart.of(scope).migrations, id, 'MigrationJob');
+    this.jobName = id;
+    const p = parseProps(this, 'MigrationJob', schema, props);
+    if (!p) return;
+    const image = p.app.imageReference;
+    if (!image) return; // the application's own errors are reported on it
+
+    const { app, backoffLimit, activeDeadlineSeconds, config: _config, configMaps: _configMaps, files: _files, ...pod } = p;
+    const template = this.buildPodTemplate(
+      {
+        ...pod,
+        image,
+        secrets: p.secrets ?? app.secretReferences,
+      },
+      {
+        component: 'migration',
+        maxReplicas: 1,
+        spread: false,
+        restartPolicy: 'Never',
+        defaultGracePeriodSeconds: 30,
+        defaultPreStopSeconds: 0,
+        defaultResources: DEFAULT_RESOURCES,
+        configMapEnv: false,
+      },
+    );
+    const version = this.identity?.version;
+    this.jobName = version ? jobName(id, version) : id;
+    this.job = new k8s.KubeJob(this, 'Job', {
+      metadata: { name: this.jobName, labels: this.labels },
+      spec: {
+        backoffLimit,
+        activeDeadlineSeconds,
+        template,
+      },
+    });
+  }
+}
+
+/** `<id>-<version>` as a DNS label of at most 63 characters (`migrate-v27-0-1`). */
+function jobName(id: string, version: string): string {
+  const slug = version.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  return `${id}-${slug}`.slice(0, 63).replace(/-+$/, '');
+}

@@ -1,0 +1,237 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import { ScaledObject, ScaledObjectSpecTriggersAuthenticationRefKind } from '../imports/scaledobjects-keda.sh';
+import { TriggerAuthentication } from '../imports/triggerauthentications-keda.sh';
+import { SecretReference, secretName, secretRefSchema } from './core/env';
+import { parseProps } from './core/issues';
+import { ResourcesSpec } from './core/resources';
+import { createAutoscaler, createDeployment, createPodDisruptionBudget, createService } from './core/serving';
+import { ServedWorkload, Workload } from './core/workload';
+import { WorkloadProps, portNumber, workloadShape } from './core/workload-props';
+import { resolveReplicaRange } from './environment';
+
+/** Where a Redis list lives and how long it may get per replica. */
+export interface RedisListScaling {
+  /** `host:port` of the Redis server, e.g. `redis.docs-prod.svc.cluster.local:6379`. */
+  readonly address: string;
+  /** The list holding the backlog (a Celery queue name such as `celery`). */
+  readonly listName: string;
+  /** Target backlog per replica: KEDA adds a replica for every `listLength` waiting items. @default 10 */
+  readonly listLength?: number;
+  /** Redis database index. @default 0 */
+  readonly databaseIndex?: number;
+  /** Connect with TLS. @default false */
+  readonly tls?: boolean;
+  /** The Redis password, from a Secret key (read by KEDA through a TriggerAuthentication). */
+  readonly password?: { readonly secret: SecretReference; readonly key: string };
+}
+
+/** Scaling of a {@link Worker}: on queue depth through KEDA, or on CPU through an HPA. */
+export interface WorkerScaling {
+  /** Fewest replicas; 0 lets KEDA scale an idle queue to zero. @default 1 */
+  readonly minReplicas?: number;
+  /** Most replicas. */
+  readonly maxReplicas: number;
+  /** Scale on the length of a Redis list (a KEDA ScaledObject). */
+  readonly redisList?: RedisListScaling;
+  /** Scale on average CPU utilization, percent of the request (an HPA). */
+  readonly cpuUtilization?: number;
+}
+
+/** Props of a {@link Worker}. */
+export interface WorkerProps extends WorkloadProps {
+  /** Fixed replicas without scaling (scaled by the environment). @default 1 */
+  readonly replicas?: number;
+  /**
+   * Exactly one instance, for schedulers such as Celery beat: one replica, the `Recreate` strategy
+   * (the old pod is gone before the new one starts), no autoscaler. Asking it to scale is an error.
+   * @default false
+   */
+  readonly singleton?: boolean;
+  /** Queue-depth or CPU scaling. @default none */
+  readonly scaling?: WorkerScaling;
+  /**
+   * Seconds the longest job may run. The grace period is this plus 15 s, so a scale-down or a
+   * rollout lets in-flight jobs finish instead of cancelling them. @default 60
+   */
+  readonly longestJobSeconds?: number;
+  /** Serve this port through a Service (a singleton datastore such as Redis or Meilisearch). @default no Service */
+  readonly port?: number;
+}
+
+const DEFAULT_RESOURCES: ResourcesSpec = { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } };
+
+const schema = z
+  .strictObject({
+    ...workloadShape,
+    replicas: z.number().int().min(1).max(1000).optional(),
+    singleton: z.boolean().default(false),
+    scaling: z
+      .strictObject({
+        minReplicas: z.number().int().min(0).default(1),
+        maxReplicas: z.number().int().min(1),
+        redisList: z
+          .strictObject({
+            address: z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. "redis.docs-prod.svc.cluster.local:6379"'),
+            listName: z.string().min(1),
+            listLength: z.number().int().min(1).default(10),
+            databaseIndex: z.number().int().min(0).max(15).optional(),
+            tls: z.boolean().optional(),
+            password: z.strictObject({ secret: secretRefSchema, key: z.string().min(1) }).optional(),
+          })
+          .optional(),
+        cpuUtilization: z.number().int().min(1).max(100).optional(),
+      })
+      .superRefine((s, ctx) => {
+        if ((s.redisList === undefined) === (s.cpuUtilization === undefined)) {
+          ctx.addIssue({ code: 'custom', path: ['redisList'], message: 'give exactly one of redisList (queue depth, through KEDA) or cpuUtilization (an HPA)' });
+        }
+        if (s.minReplicas > s.maxReplicas) ctx.addIssue({ code: 'custom', path: ['minReplicas'], message: 'minReplicas must not exceed maxReplicas' });
+        if (s.cpuUtilization !== undefined && s.minReplicas === 0) {
+          ctx.addIssue({ code: 'custom', path: ['minReplicas'], message: 'an HPA cannot scale to zero; use 1, or scale on queue depth (redisList) to reach zero' });
+        }
+      })
+      .optional(),
+    longestJobSeconds: z.number().int().min(1).max(86400).default(60),
+    port: portNumber.optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.replicas !== undefined && p.scaling) {
+      ctx.addIssue({ code: 'custom', path: ['replicas'], message: 'give either replicas or scaling: with an autoscaler, a fixed count would fight it on every apply' });
+    }
+    if (p.singleton && (p.scaling || (p.replicas ?? 1) > 1)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [p.scaling ? 'scaling' : 'replicas'],
+        message: 'a singleton runs exactly one instance (two Celery beats would send every scheduled task twice). Fix: remove the scaling, or drop singleton for a scalable worker',
+      });
+    }
+  });
+
+/**
+ * A queue consumer (Celery, asyncio workers): a hardened Deployment with no Service, a grace period
+ * sized to the longest job, scaling on queue depth (KEDA, a Redis list) or CPU (an HPA), a PDB
+ * from two replicas, and a `singleton` mode for schedulers.
+ *
+ * Defaults: 1 replica, no Service, a 75 s grace period (60 s jobs + 15 s), 250m/512Mi requested
+ * and 1/1Gi limited.
+ */
+export class Worker extends Workload {
+  /** The served port, when the worker has a Service. */
+  public readonly port?: number;
+  /** The Deployment. */
+  public readonly deployment?: k8s.KubeDeployment;
+  /** The Service, when `port` is given. */
+  public readonly service?: k8s.KubeService;
+  /** The KEDA ScaledObject, when scaling on a Redis list. */
+  public readonly scaledObject?: ScaledObject;
+  /** The TriggerAuthentication giving KEDA the Redis password. */
+  public readonly triggerAuthentication?: TriggerAuthentication;
+  /** The HPA, when scaling on CPU. */
+  public readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
+  /** The PodDisruptionBudget, from two replicas. */
+  public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
+
+  constructor(scope: Construct, id: string, props: WorkerProps) {
+    super(scope, id, 'Worker');
+    const p = parseProps(this, 'Worker', schema, props);
+    this.port = p?.port ?? (typeof props?.port === 'number' ? props.port : undefined);
+    if (!p) return;
+
+    const env = this.environment;
+    if (p.singleton && (env.workloads[this.name]?.replicas ?? 1) > 1) {
+      this.report([{ field: `${env.name}.workloads.${this.name}.replicas`, message: 'a singleton runs exactly one instance', fix: 'remove the replica override' }]);
+    }
+    const range = p.scaling ? resolveReplicaRange(env, this.name, p.scaling.minReplicas, p.scaling.maxReplicas) : undefined;
+    // KEDA may scale to zero: an explicit minimum of 0 survives the environment's factor.
+    const minimum = p.scaling?.minReplicas === 0 && env.workloads[this.name]?.minReplicas === undefined ? 0 : range?.min;
+    const replicas = range ? undefined : p.singleton ? 1 : this.replicas(p.replicas ?? 1);
+    const fewest = minimum ?? replicas!;
+    const most = range?.max ?? replicas!;
+
+    const template = this.buildPodTemplate(
+      { ...p, shutdown: { gracePeriodSeconds: p.longestJobSeconds + 15, ...p.shutdown } },
+      {
+        component: p.port ? 'datastore' : 'worker',
+        port: p.port,
+        maxReplicas: most,
+        spread: most >= 2,
+        defaultGracePeriodSeconds: p.longestJobSeconds + 15,
+        // Without a Service there are no endpoints to drain; a served singleton gets the usual pause.
+        defaultPreStopSeconds: p.port ? 5 : 0,
+        defaultResources: DEFAULT_RESOURCES,
+      },
+    );
+    const identity = { name: this.name, labels: this.labels, selector: this.selector };
+    this.deployment = createDeployment(this, { ...identity, template, replicas, strategy: p.singleton ? 'Recreate' : 'RollingUpdate' });
+    if (p.port) this.service = createService(this, { ...identity, port: p.port });
+    if (fewest >= 2) this.podDisruptionBudget = createPodDisruptionBudget(this, identity);
+
+    if (range && p.scaling?.cpuUtilization !== undefined) {
+      this.autoscaler = createAutoscaler(this, {
+        ...identity,
+        minReplicas: range.min,
+        maxReplicas: range.max,
+        cpuUtilization: p.scaling.cpuUtilization,
+        scaleDownStabilizationSeconds: 300,
+      });
+    }
+    const redis = p.scaling?.redisList;
+    if (range && redis) {
+      if (redis.password) {
+        this.triggerAuthentication = new TriggerAuthentication(this, 'TriggerAuthentication', {
+          metadata: { name: `${this.name}-redis`, labels: this.labels },
+          spec: { secretTargetRef: [{ parameter: 'password', name: secretName(redis.password.secret), key: redis.password.key }] },
+        });
+      }
+      this.scaledObject = new ScaledObject(this, 'ScaledObject', {
+        metadata: { name: this.name, labels: this.labels },
+        spec: {
+          scaleTargetRef: { name: this.name },
+          minReplicaCount: fewest,
+          maxReplicaCount: range.max,
+          pollingInterval: 15,
+          // Waits this long after the queue empties before scaling to the minimum.
+          cooldownPeriod: 300,
+          advanced: {
+            horizontalPodAutoscalerConfig: {
+              behavior: {
+                scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+              },
+            },
+          },
+          triggers: [
+            {
+              type: 'redis',
+              metadata: {
+                address: redis.address,
+                listName: redis.listName,
+                listLength: String(redis.listLength),
+                ...(redis.databaseIndex !== undefined ? { databaseIndex: String(redis.databaseIndex) } : {}),
+                ...(redis.tls ? { enableTLS: 'true' } : {}),
+              },
+              authenticationRef: this.triggerAuthentication
+                ? { name: `${this.name}-redis`, kind: ScaledObjectSpecTriggersAuthenticationRefKind.TRIGGER_AUTHENTICATION }
+                : undefined,
+            },
+          ],
+        },
+      });
+    }
+  }
+
+  /** The in-cluster URL when the worker serves a port (`http://<host>:<port>`). */
+  public get url(): string | undefined {
+    return this.port ? `http://${this.host}:${this.port}` : undefined;
+  }
+
+  /**
+   * This worker as a served workload, for another workload's `backends` or `connectsTo`. Asking it
+   * of a worker without a port is an error reported at synth.
+   */
+  public get served(): ServedWorkload {
+    if (!this.port) this.report([{ field: 'port', message: 'another workload connects to this worker, but it serves no port', fix: 'give it a port (and so a Service)' }]);
+    return { name: this.name, port: this.port ?? 0, host: this.host, url: this.url ?? '', system: this.system };
+  }
+}

@@ -1,0 +1,95 @@
+import { Yaml } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { AutoscaledBackend } from '../lib/autoscaled-backend';
+import { MigrationJob, MigrationJobProps } from '../lib/migration-job';
+import { renderEstate } from '../lib/estate';
+import { environment, errors, find, ofKind, podSpec, synth, testSystem } from './helpers';
+
+const PROBES = { liveness: { http: '/live' }, readiness: { http: '/ready' } } as const;
+
+function migration(props: Partial<MigrationJobProps> = {}, env = environment()) {
+  const system = testSystem(env);
+  const api = new AutoscaledBackend(system, 'backend', { image: 'ghcr.io/example/api:v27.0.1', probes: PROBES, secrets: ['api-secrets'], config: { LOG_LEVEL: 'info' } });
+  const job = new MigrationJob(system, 'migrate', { app: api, command: ['python3', 'migrate.py'], ...props });
+  return { system, api, job };
+}
+
+describe('MigrationJob', () => {
+  it('runs the application image as deployed, under a name derived from it', () => {
+    const { system, job } = migration({}, environment('dev', { images: { backend: 'v28.1.0' } }));
+    const objects = synth(system);
+    const k8sJob = find(objects, 'Job', 'migrate-v28-1-0');
+    expect(job.jobName).toBe('migrate-v28-1-0');
+    expect(podSpec(k8sJob).containers[0].image).toBe('ghcr.io/example/api:v28.1.0');
+    expect(podSpec(k8sJob).containers[0].command).toEqual(['python3', 'migrate.py']);
+  });
+
+  it('derives a new name from every new image, so each release migrates once', () => {
+    const name = (pin: string) => {
+      const { system } = migration({}, environment('dev', { images: { backend: pin } }));
+      return ofKind(synth(system), 'Job')[0].metadata.name;
+    };
+    expect(name('v1.0.0')).toBe('migrate-v1-0-0');
+    expect(name('v1.0.1')).toBe('migrate-v1-0-1');
+    expect(name(`sha256:${'0123456789ab'.repeat(5)}abcd`)).toBe('migrate-sha256-0123456789ab');
+  });
+
+  it('never restarts in place, bounds retries and run time, and keeps finished Jobs', () => {
+    const k8sJob = ofKind(synth(migration().system), 'Job')[0];
+    expect(k8sJob.spec.backoffLimit).toBe(2);
+    expect(k8sJob.spec.activeDeadlineSeconds).toBe(900);
+    expect(k8sJob.spec).not.toHaveProperty('ttlSecondsAfterFinished');
+    expect(podSpec(k8sJob).restartPolicy).toBe('Never');
+  });
+
+  it('reads only Secrets: the application secrets by default, never its ConfigMap', () => {
+    const container = podSpec(ofKind(synth(migration().system), 'Job')[0]).containers[0];
+    expect(container.envFrom).toEqual([{ secretRef: { name: 'api-secrets' } }]);
+    expect(JSON.stringify(container)).not.toContain('configMap');
+  });
+
+  it('is hardened like every pod', () => {
+    const pod = podSpec(ofKind(synth(migration().system), 'Job')[0]);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.containers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  it('is written with its ServiceAccount to the migrations directory, apart from the application', () => {
+    const { files } = renderEstate([
+      {
+        name: 'shop',
+        environments: [environment('dev')],
+        define: (system) => {
+          const api = new AutoscaledBackend(system, 'backend', { image: 'ghcr.io/example/api:v27.0.1', probes: PROBES });
+          new MigrationJob(system, 'migrate', { app: api, command: ['alembic', 'upgrade', 'head'] });
+        },
+      },
+    ]);
+    const migrations = files.get('dev/migrations/shop.yaml')!;
+    expect([...migrations.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1])).toEqual(['ServiceAccount', 'Job']);
+    expect(files.get('dev/apps/shop.yaml')).not.toContain('kind: Job');
+    expect(files.get('dev/kustomization.yaml')).toContain('  - infrastructure\n  - migrations\n  - apps\n');
+  });
+
+  it('matches its snapshot', () => {
+    expect(Yaml.stringify(...ofKind(synth(migration({}, environment('prod')).system), 'Job'))).toMatchSnapshot();
+  });
+
+  describe('bad input', () => {
+    it('refuses a ConfigMap, with the reason', () => {
+      const text = errors(migration({ config: { A: 'b' } } as any).system).join('\n');
+      expect(text).toMatch(/MigrationJob "migrate": config: a migration runs before the release is applied, so the ConfigMap of the new release may not exist yet/);
+      expect(errors(migration({ env: { REGION: { configMap: 'x', key: 'region' } as any } }).system).join('\n')).toMatch(/env.REGION: a migration runs before/);
+    });
+
+    it('refuses an unbounded retry count and a missing command', () => {
+      expect(errors(migration({ backoffLimit: 50 }).system).join('\n')).toMatch(/backoffLimit: Too big/);
+      expect(errors(migration({ command: [] }).system).join('\n')).toMatch(/command: give the migration command/);
+    });
+
+    it('refuses an app that is not a shipshape workload', () => {
+      expect(errors(migration({ app: { image: 'x' } as any }).system).join('\n')).toMatch(/app: must be the shipshape workload whose schema this migrates/);
+    });
+  });
+});

@@ -1,0 +1,90 @@
+import { App } from 'cdk8s';
+import { Construct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { AutoscaledBackend } from '../lib/autoscaled-backend';
+import { SystemChart } from '../lib/system-chart';
+import { WebApp } from '../lib/web-app';
+import { Worker } from '../lib/worker';
+import { environment, errors, find, ofKind, synth, testSystem } from './helpers';
+
+const PROBES = { liveness: { http: '/live' }, readiness: { http: '/ready' } } as const;
+const selector = (name: string) => ({ matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': 'shop' } });
+
+describe('SystemChart', () => {
+  it('writes the namespace with Pod Security labels', () => {
+    const namespace = find(synth(testSystem()), 'Namespace', 'shop-dev');
+    expect(namespace.metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
+      'pod-security.kubernetes.io/audit': 'restricted',
+    });
+    expect(namespace.metadata).not.toHaveProperty('namespace');
+  });
+
+  it('denies all ingress by default', () => {
+    const deny = find(synth(testSystem()), 'NetworkPolicy', 'default-deny-ingress');
+    expect(deny.metadata.namespace).toBe('shop-dev');
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+  });
+
+  it('allows exactly the wired traffic: front end → back end → datastore', () => {
+    const system = testSystem();
+    const redis = new Worker(system, 'redis', { image: 'redis:7.2.4', singleton: true, port: 6379 });
+    const backend = new AutoscaledBackend(system, 'backend', { image: 'ghcr.io/example/api:v1', probes: PROBES, connectsTo: [redis.served] });
+    new WebApp(system, 'frontend', { image: 'ghcr.io/example/web:v1', backends: { API_URL: backend } });
+    new Worker(system, 'worker', { image: 'ghcr.io/example/api:v1', connectsTo: [redis.served] });
+    system.connect({ from: 'ingress-controller', to: 'frontend', port: 3000 });
+    const objects = synth(system);
+
+    expect(find(objects, 'NetworkPolicy', 'allow-backend').spec).toEqual({
+      podSelector: selector('backend'),
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ podSelector: selector('frontend') }], ports: [{ port: 8000, protocol: 'TCP' }] }],
+    });
+    expect(find(objects, 'NetworkPolicy', 'allow-redis').spec.ingress.map((rule: any) => rule.from[0].podSelector.matchLabels['app.kubernetes.io/name'])).toEqual([
+      'backend',
+      'worker',
+    ]);
+    expect(find(objects, 'NetworkPolicy', 'allow-frontend').spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ port: 3000, protocol: 'TCP' }] },
+    ]);
+  });
+
+  it('leaves a datastore that nothing declares reachable by nothing', () => {
+    const system = testSystem();
+    new Worker(system, 'search', { image: 'getmeili/meilisearch:v1.7', singleton: true, port: 7700 });
+    const policies = ofKind(synth(system), 'NetworkPolicy');
+    expect(policies.map((p) => p.metadata.name)).toEqual(['default-deny-ingress']);
+  });
+
+  it('takes the ingress controller namespace from the environment', () => {
+    const system = testSystem(environment('dev', { ingressController: { namespace: 'envoy-gateway-system' } }));
+    new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1' });
+    system.connect({ from: 'ingress-controller', to: 'web', port: 3000 });
+    expect(find(synth(system), 'NetworkPolicy', 'allow-web').spec.ingress[0].from).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } } },
+    ]);
+  });
+
+  it('refuses wiring to a workload of another system', () => {
+    const app = new App();
+    const other = new SystemChart(app, 'other', { environment: environment('dev', { namespace: 'other-dev' }) });
+    const api = new WebApp(other, 'api', { image: 'ghcr.io/example/api:v1' });
+    const system = new SystemChart(app, 'shop', { environment: environment() });
+    new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1', backends: { API_URL: api } });
+    expect(errors(system).join('\n')).toMatch(/wiring: "web" → "api": "api" is not a workload of system "shop" in dev/);
+  });
+
+  it('refuses two workloads with one name', () => {
+    const system = testSystem();
+    new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1' });
+    const group = new Construct(system, 'group');
+    new WebApp(group, 'web', { image: 'ghcr.io/example/web:v1' });
+    expect(errors(system).join('\n')).toMatch(/another workload of system "shop" is already named "web"/);
+  });
+
+  it('refuses a system name that is not a DNS label, and constructs outside a system chart', () => {
+    expect(() => new SystemChart(new App(), 'Shop_1', { environment: environment() })).toThrow(/the system name must be a DNS label/);
+    expect(() => new WebApp(new App(), 'web', { image: 'x:v1' })).toThrow(/shipshape constructs must be defined inside a SystemChart/);
+  });
+});

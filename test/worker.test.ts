@@ -1,0 +1,119 @@
+import { Yaml } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { Worker, WorkerProps } from '../lib/worker';
+import { WebApp } from '../lib/web-app';
+import { environment, errors, find, ofKind, podSpec, synth, testSystem } from './helpers';
+
+const IMAGE = 'ghcr.io/example/worker:v3.2.1';
+const QUEUE = {
+  minReplicas: 1,
+  maxReplicas: 10,
+  redisList: { address: 'redis.shop-dev.svc.cluster.local:6379', listName: 'celery', listLength: 20, password: { secret: 'redis', key: 'password' } },
+};
+
+function worker(props: Partial<WorkerProps> = {}, env = environment()) {
+  const system = testSystem(env);
+  const w = new Worker(system, 'worker', { image: IMAGE, ...props });
+  return { system, worker: w };
+}
+
+describe('Worker', () => {
+  it('has no Service and sizes the grace period to the longest job', () => {
+    const objects = synth(worker({ longestJobSeconds: 600 }).system);
+    expect(ofKind(objects, 'Service')).toHaveLength(0);
+    const pod = podSpec(find(objects, 'Deployment', 'worker'));
+    expect(pod.terminationGracePeriodSeconds).toBe(615);
+    expect(pod.containers[0].lifecycle).toBeUndefined();
+    expect(find(objects, 'Deployment', 'worker').metadata.labels['app.kubernetes.io/component']).toBe('worker');
+  });
+
+  it('scales on the length of a Redis list through KEDA, with the password from a Secret', () => {
+    const objects = synth(worker({ scaling: QUEUE }).system);
+    expect(find(objects, 'Deployment', 'worker').spec).not.toHaveProperty('replicas');
+    const scaled = find(objects, 'ScaledObject', 'worker');
+    expect(scaled.apiVersion).toBe('keda.sh/v1alpha1');
+    expect(scaled.spec).toMatchObject({ scaleTargetRef: { name: 'worker' }, minReplicaCount: 1, maxReplicaCount: 10 });
+    expect(scaled.spec.triggers).toEqual([
+      {
+        type: 'redis',
+        metadata: { address: 'redis.shop-dev.svc.cluster.local:6379', listName: 'celery', listLength: '20' },
+        authenticationRef: { name: 'worker-redis', kind: 'TriggerAuthentication' },
+      },
+    ]);
+    const auth = find(objects, 'TriggerAuthentication', 'worker-redis');
+    expect(auth.spec.secretTargetRef).toEqual([{ parameter: 'password', name: 'redis', key: 'password' }]);
+    expect(ofKind(objects, 'HorizontalPodAutoscaler')).toHaveLength(0);
+  });
+
+  it('may scale an idle queue to zero', () => {
+    const scaled = find(synth(worker({ scaling: { ...QUEUE, minReplicas: 0 } }).system), 'ScaledObject', 'worker');
+    expect(scaled.spec.minReplicaCount).toBe(0);
+  });
+
+  it('scales on CPU through an HPA', () => {
+    const objects = synth(worker({ scaling: { minReplicas: 2, maxReplicas: 10, cpuUtilization: 75 } }).system);
+    const hpa = find(objects, 'HorizontalPodAutoscaler', 'worker');
+    expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 10 });
+    expect(hpa.spec.metrics[0].resource).toEqual({ name: 'cpu', target: { type: 'Utilization', averageUtilization: 75 } });
+    find(objects, 'PodDisruptionBudget', 'worker');
+    expect(ofKind(objects, 'ScaledObject')).toHaveLength(0);
+  });
+
+  it('runs a singleton as exactly one pod, replaced with Recreate, without autoscaler or PDB', () => {
+    const objects = synth(worker({ singleton: true }, environment('dev', { scaling: { replicas: 3 } })).system);
+    const deployment = find(objects, 'Deployment', 'worker');
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(ofKind(objects, 'PodDisruptionBudget')).toHaveLength(0);
+    expect(ofKind(objects, 'HorizontalPodAutoscaler')).toHaveLength(0);
+  });
+
+  it('serves a singleton datastore through a Service and can be connected to', () => {
+    const system = testSystem();
+    const redis = new Worker(system, 'redis', { image: 'redis:7.2.4', singleton: true, port: 6379, probes: { readiness: { tcp: 6379 } } });
+    new WebApp(system, 'web', { image: IMAGE, connectsTo: [redis.served] });
+    const objects = synth(system);
+    expect(find(objects, 'Service', 'redis').spec.ports[0].port).toBe(6379);
+    expect(find(objects, 'Deployment', 'redis').metadata.labels['app.kubernetes.io/component']).toBe('datastore');
+    expect(redis.url).toBe('http://redis.shop-dev.svc.cluster.local:6379');
+    const policy = find(objects, 'NetworkPolicy', 'allow-redis');
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'shop' } } }], ports: [{ port: 6379, protocol: 'TCP' }] },
+    ]);
+  });
+
+  it('matches its snapshot', () => {
+    expect(Yaml.stringify(...synth(worker({ scaling: QUEUE, longestJobSeconds: 300 }, environment('prod')).system))).toMatchSnapshot();
+  });
+
+  describe('bad input', () => {
+    it('refuses a singleton asked to scale, naming the field', () => {
+      expect(errors(worker({ singleton: true, scaling: QUEUE }).system).join('\n')).toMatch(/Worker "worker": scaling: a singleton runs exactly one instance/);
+      expect(errors(worker({ singleton: true, replicas: 2 }).system).join('\n')).toMatch(/replicas: a singleton runs exactly one instance/);
+      expect(errors(worker({ singleton: true }, environment('dev', { workloads: { worker: { replicas: 2 } } })).system).join('\n')).toMatch(
+        /dev.workloads.worker.replicas: a singleton runs exactly one instance/,
+      );
+    });
+
+    it('refuses scaling on both queue and CPU, or neither', () => {
+      expect(errors(worker({ scaling: { ...QUEUE, cpuUtilization: 70 } }).system).join('\n')).toMatch(/scaling.redisList: give exactly one of redisList/);
+      expect(errors(worker({ scaling: { maxReplicas: 3 } }).system).join('\n')).toMatch(/scaling.redisList: give exactly one of redisList/);
+    });
+
+    it('refuses a Redis address without a port and a CPU autoscaler at zero', () => {
+      expect(errors(worker({ scaling: { ...QUEUE, redisList: { ...QUEUE.redisList, address: 'redis' } } }).system).join('\n')).toMatch(
+        /scaling.redisList.address: must be host:port/,
+      );
+      expect(errors(worker({ scaling: { minReplicas: 0, maxReplicas: 3, cpuUtilization: 70 } }).system).join('\n')).toMatch(/scaling.minReplicas: an HPA cannot scale to zero/);
+    });
+
+    it('refuses a worker without a port as a back end', () => {
+      const system = testSystem();
+      const w = new Worker(system, 'worker', { image: IMAGE });
+      new WebApp(system, 'web', { image: IMAGE, backends: { WORKER_URL: w as any } });
+      expect(errors(system).join('\n')).toMatch(/backends.WORKER_URL: must be a served shipshape workload/);
+      new WebApp(system, 'other', { image: IMAGE, connectsTo: [w.served] });
+      expect(errors(system).join('\n')).toMatch(/Worker "worker": port: another workload connects to this worker, but it serves no port/);
+    });
+  });
+});
