@@ -1,6 +1,20 @@
 // The public API of shipshape. Internals (the pod builder, output writers, check plumbing) stay out.
 export { WebApp, WebAppProps, WebAppAutoscaling } from './web-app';
-export { SystemChart, SystemChartProps, Layer, WiringEdge } from './system-chart';
+export { AutoscaledBackend, AutoscaledBackendProps, BackendAutoscaling } from './autoscaled-backend';
+export { Worker, WorkerProps, WorkerScaling, RedisListScaling } from './worker';
+export { MigrationJob, MigrationJobProps } from './migration-job';
+export {
+  TlsIngress,
+  TlsIngressProps,
+  TlsRoute,
+  RateLimit,
+  HstsOptions,
+  GatewayReference,
+  PathMatch,
+  StreamingKind,
+  TlsIngressFlavour,
+} from './tls-ingress';
+export { SystemChart, SystemChartProps, Layer, WiringEdge, INGRESS_CONTROLLER } from './system-chart';
 export {
   Environment,
   EnvironmentInput,
@@ -15,7 +29,7 @@ export {
   defineEnvironment,
 } from './environment';
 export { SystemDefinition, RenderedEstate, EnvironmentSummary, SynthesizeOptions, renderEstate, synthesizeEstate, runSynth, formatSummary } from './estate';
-export { ServedWorkload, CONFIG_CHECKSUM_ANNOTATION, SECURITY_EXCEPTIONS_ANNOTATION } from './core/workload';
+export { Workload, ServedWorkload, CONFIG_CHECKSUM_ANNOTATION, SECURITY_EXCEPTIONS_ANNOTATION } from './core/workload';
 export {
   WorkloadProps,
   VolumeSpec,
@@ -37,3 +51,4 @@ export { SharedConfig, SharedConfigProps } from './core/config';
 export { ExternalSecretSource, ExternalSecretSourceProps, RemoteKey } from './core/secrets';
 export { PersistentClaim, PersistentClaimProps, AccessMode } from './core/storage';
 export { ShipshapeError } from './core/issues';
+export { PodSecurityLevel, PodSecurityControl, PodSecurityViolation, evaluatePodSecurity } from './checks/pod-security';

@@ -1,0 +1,589 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import { Certificate } from '../imports/certificates-cert-manager.io';
+import {
+  HttpRoute,
+  HttpRouteSpecRules,
+  HttpRouteSpecRulesFilters,
+  HttpRouteSpecRulesFiltersRequestRedirectScheme,
+  HttpRouteSpecRulesFiltersRequestRedirectStatusCode,
+  HttpRouteSpecRulesFiltersType,
+  HttpRouteSpecRulesMatchesPathType,
+} from '../imports/httproutes-gateway.networking.k8s.io';
+import { Environment } from './environment';
+import { INGRESS_CONTROLLER, SystemChart } from './system-chart';
+import { checksum, sortedRecord } from './core/config';
+import { Issue, parseProps, reportErrors } from './core/issues';
+import { workloadLabels } from './core/labels';
+import { DNS_LABEL, dnsLabel, hostname, isDnsLabel } from './core/names';
+import { CONFIG_CHECKSUM_ANNOTATION, ServedWorkload } from './core/workload';
+import { portNumber } from './core/workload-props';
+
+/** How a route's path matches a request path. */
+export type PathMatch = 'Prefix' | 'Exact';
+
+/** A long-lived response a route serves. */
+export type StreamingKind = 'sse' | 'websocket';
+
+/** What a {@link TlsIngress} emits. */
+export type TlsIngressFlavour = 'ingress' | 'gateway';
+
+/**
+ * A per-client request rate limit. ingress-nginx counts per client address and per controller
+ * replica, and answers requests over the limit with its `limit-req-status-code` (503 unless the
+ * controller is configured otherwise).
+ */
+export interface RateLimit {
+  /** Sustained requests per second allowed from one client address. */
+  readonly requestsPerSecond: number;
+  /**
+   * Requests a client may send at once above the rate. ingress-nginx expresses the burst as a
+   * multiple of the rate (`limit-burst-multiplier`), so it must be a whole multiple of
+   * `requestsPerSecond`.
+   * @default 5 × requestsPerSecond (the ingress-nginx default multiplier, written out)
+   */
+  readonly burst?: number;
+}
+
+/** One path of the edge and the workload that serves it. */
+export interface TlsRoute {
+  /** Absolute request path (`/api`, `/`). */
+  readonly path: string;
+  /** `Prefix` matches the path and everything below it (by path segment); `Exact` only the path itself. @default 'Prefix' */
+  readonly match?: PathMatch;
+  /** The served shipshape workload (a WebApp or AutoscaledBackend) of the same system. */
+  readonly backend: ServedWorkload;
+  /** The Service port, written out for review; must equal the back end's port. @default backend.port */
+  readonly port?: number;
+  /** Rate limit of this route; `false` lifts the construct-wide limit for it. @default the construct's `rateLimit` */
+  readonly rateLimit?: RateLimit | false;
+  /**
+   * Long-lived responses: `sse` turns proxy buffering off (events reach the client as they are
+   * written) and lengthens the timeouts; `websocket` lengthens the timeouts (ingress-nginx and
+   * Gateway implementations upgrade the connection natively).
+   * @default none (an ordinary request/response route)
+   */
+  readonly streaming?: StreamingKind;
+  /**
+   * Seconds the edge waits for the back end. With ingress-nginx this is the time between two reads
+   * or writes (`proxy-read-timeout`, `proxy-send-timeout`), so a stream that sends a heartbeat
+   * stays open; with Gateway API it is the whole request (`timeouts.request`).
+   * @default 600 for `sse`, 3600 for `websocket`, the controller's default (60) otherwise
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/** `Strict-Transport-Security` settings. */
+export interface HstsOptions {
+  /** How long browsers remember to use HTTPS only. @default 31536000 (one year) */
+  readonly maxAgeSeconds?: number;
+  /** Also for every subdomain of the host. @default true */
+  readonly includeSubDomains?: boolean;
+  /** Ask to be on the browsers' preload list (needs includeSubDomains and a year's max-age). @default false */
+  readonly preload?: boolean;
+}
+
+/** The shared Gateway an HTTPRoute attaches to (owned by the platform team, in its own namespace). */
+export interface GatewayReference {
+  /** The Gateway's name. */
+  readonly name: string;
+  /** The Gateway's namespace. */
+  readonly namespace: string;
+  /**
+   * The HTTPS listener the routes attach to. Naming it keeps the routes off the plain-HTTP
+   * listener, where they would answer without redirecting.
+   * @default 'https'
+   */
+  readonly sectionName?: string;
+  /** The plain-HTTP listener the redirect route attaches to. @default 'http' */
+  readonly httpSectionName?: string;
+}
+
+/** Props of a {@link TlsIngress}. */
+export interface TlsIngressProps {
+  /**
+   * A label prepended to the environment's domain (`'api'` → `api.<domain>`), or a full name inside
+   * that domain. Give `host` or `hosts`, not both.
+   * @default the environment's bare domain
+   */
+  readonly host?: string;
+  /** Several hosts, each as in `host`; all serve the same routes with one certificate. @default [the environment's bare domain] */
+  readonly hosts?: readonly string[];
+  /** The paths and the workloads behind them. */
+  readonly routes: readonly TlsRoute[];
+  /**
+   * `ingress`: `networking.k8s.io/v1` Ingresses for ingress-nginx. `gateway`: Gateway API
+   * `HTTPRoute`s attached to a shared Gateway (Gateway API standard has no rate limit or body size
+   * limit, so those props are refused with this flavour).
+   * @default 'ingress'
+   */
+  readonly flavour?: TlsIngressFlavour;
+  /** The shared Gateway; required with flavour `gateway`, refused otherwise. @default none */
+  readonly gateway?: GatewayReference;
+  /** IngressClass of the Ingresses (flavour `ingress` only). @default 'nginx' */
+  readonly className?: string;
+  /** Largest request body, as an nginx size (`'10m'`, `'1g'`); flavour `ingress` only. @default '10m' */
+  readonly maxBodySize?: string;
+  /**
+   * `Strict-Transport-Security`, or `false` to send none from this edge (with ingress-nginx, the
+   * controller's own global `hsts` setting, on by default, still adds one to TLS hosts).
+   * @default { maxAgeSeconds: 31536000, includeSubDomains: true, preload: false }
+   */
+  readonly hsts?: HstsOptions | false;
+  /** `X-Frame-Options`: `DENY`, or `SAMEORIGIN` for an application that frames its own pages. @default 'DENY' */
+  readonly frameOptions?: 'DENY' | 'SAMEORIGIN';
+  /** Rate limit of every route that does not set its own (flavour `ingress` only). @default none */
+  readonly rateLimit?: RateLimit;
+}
+
+const NGINX = 'nginx.ingress.kubernetes.io/';
+const DEFAULT_MAX_BODY_SIZE = '10m';
+const STREAMING_TIMEOUT_SECONDS: Record<StreamingKind, number> = { sse: 600, websocket: 3600 };
+const DEFAULT_BURST_MULTIPLIER = 5;
+// Gateway API standard channel limits (HTTPRoute CRD v1.6: maxItems of spec.rules and spec.hostnames).
+const MAX_GATEWAY_RULES = 16;
+const MAX_GATEWAY_HOSTNAMES = 16;
+
+// z.custom keeps the workload object itself (a copy would lose its construct tree and getters).
+const servedWorkload = z.custom<ServedWorkload>(
+  (v) =>
+    Construct.isConstruct(v) &&
+    typeof (v as unknown as ServedWorkload).name === 'string' &&
+    typeof (v as unknown as ServedWorkload).url === 'string' &&
+    typeof (v as unknown as ServedWorkload).port === 'number',
+  'must be a served shipshape workload (a WebApp, an AutoscaledBackend or a Worker with a port)',
+);
+
+// What ingress-nginx's strict path validation and Gateway API's PathPrefix/Exact both accept.
+const pathSchema = z
+  .string()
+  .startsWith('/', { message: 'must be an absolute path starting with "/"', abort: true })
+  .max(1024)
+  .regex(/^\/[A-Za-z0-9._~/-]*$/, 'may contain only letters, digits and "/", ".", "_", "~", "-" (what both ingress-nginx and Gateway API accept in a Prefix or Exact path)')
+  .refine((p) => !/\/\/|\/\.\.?(\/|$)/.test(p), 'must not contain empty, "." or ".." segments');
+
+const rateLimitSchema = z
+  .strictObject({
+    requestsPerSecond: z.number().int().min(1).max(100_000),
+    burst: z.number().int().min(1).optional(),
+  })
+  .refine((r) => r.burst === undefined || (r.burst >= r.requestsPerSecond && r.burst % r.requestsPerSecond === 0), {
+    message: 'must be a whole multiple of requestsPerSecond (ingress-nginx sets the burst as requestsPerSecond × limit-burst-multiplier)',
+    path: ['burst'],
+  });
+
+const schema = z.strictObject({
+  host: z.string().min(1).optional(),
+  hosts: z.array(z.string().min(1)).min(1, 'name at least one host, or leave hosts out for the bare domain').optional(),
+  routes: z
+    .array(
+      z.strictObject({
+        path: pathSchema,
+        match: z.enum(['Prefix', 'Exact']).default('Prefix'),
+        backend: servedWorkload,
+        port: portNumber.optional(),
+        rateLimit: z.union([z.literal(false), rateLimitSchema]).optional(),
+        streaming: z.enum(['sse', 'websocket']).optional(),
+        timeoutSeconds: z.number().int().min(1).max(86_400).optional(),
+      }),
+    )
+    .min(1, 'route at least one path'),
+  flavour: z.enum(['ingress', 'gateway']).default('ingress'),
+  gateway: z
+    .strictObject({
+      name: dnsLabel,
+      namespace: dnsLabel,
+      sectionName: hostname.max(253).optional(),
+      httpSectionName: hostname.max(253).optional(),
+    })
+    .optional(),
+  className: dnsLabel.optional(),
+  maxBodySize: z.string().regex(/^[0-9]+[kKmMgG]?$/, 'must be an nginx size such as "10m", "512k" or "1g" ("0" lifts the limit)').optional(),
+  hsts: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        maxAgeSeconds: z.number().int().min(0).default(31_536_000),
+        includeSubDomains: z.boolean().default(true),
+        preload: z.boolean().default(false),
+      }),
+    ])
+    .default({ maxAgeSeconds: 31_536_000, includeSubDomains: true, preload: false }),
+  frameOptions: z.enum(['DENY', 'SAMEORIGIN']).default('DENY'),
+  rateLimit: rateLimitSchema.optional(),
+});
+
+type Parsed = z.output<typeof schema>;
+type ParsedRoute = Parsed['routes'][number];
+type ParsedRateLimit = z.output<typeof rateLimitSchema>;
+
+/**
+ * The HTTPS edge of a system: host names derived from the environment's domain, path routing to
+ * served workloads, a cert-manager Certificate from the environment's issuer, HTTP → HTTPS
+ * redirect, HSTS and security headers, body-size and rate limits, and long-lived SSE/WebSocket
+ * routes. Records `ingress-controller → backend` wiring so network policies let the edge in.
+ *
+ * Flavour `ingress` (default) writes `networking.k8s.io/v1` Ingresses for ingress-nginx. Its
+ * annotations apply to a whole Ingress, so routes are grouped by their settings (rate limit,
+ * streaming, timeout) into one Ingress each: the default group is named after the construct id,
+ * the others `<id>-<first path>`; ingress-nginx merges them by host. Response headers come from a
+ * ConfigMap `<id>-headers` named by the `custom-headers` annotation (no snippet annotations), which
+ * relies on two controller settings: `global-allowed-response-headers` must list
+ * `Strict-Transport-Security,X-Content-Type-Options,X-Frame-Options,Referrer-Policy` (otherwise
+ * ingress-nginx denies every path of the Ingress), and `annotations-risk-level` must allow Medium
+ * (the default, High, does). The Ingresses carry a checksum of the headers, so changing them
+ * updates the Ingresses and the controller re-reads the ConfigMap.
+ *
+ * Flavour `gateway` writes a Gateway API `HTTPRoute` `<id>` on the shared Gateway's HTTPS listener
+ * (headers through a `ResponseHeaderModifier` filter, streaming routes with `timeouts.request`) and
+ * an `HTTPRoute` `<id>-redirect` on its HTTP listener that answers 301 to `https`. TLS is then the
+ * Gateway listener's business: the Certificate `<id>-tls` is still written, and the Gateway owner
+ * references its Secret (in this namespace; a ReferenceGrant here must allow the Gateway's
+ * namespace to read it).
+ */
+export class TlsIngress extends Construct {
+  /** The construct id: name of the default Ingress or the HTTPRoute, prefix of the other objects. */
+  public readonly name: string;
+  /** The system chart the edge belongs to. */
+  public readonly system: SystemChart;
+  /** The environment it is synthesized for. */
+  public readonly environment: Environment;
+  /** The flavour written. */
+  public readonly flavour: TlsIngressFlavour;
+  /** The host names served (empty when the props are invalid). */
+  public readonly hosts: readonly string[];
+  /** The Ingresses, one per group of routes with equal settings (flavour `ingress`). */
+  public readonly ingresses: readonly k8s.KubeIngress[] = [];
+  /** The HTTPRoutes: the routes, then the redirect (flavour `gateway`). */
+  public readonly httpRoutes: readonly HttpRoute[] = [];
+  /** The ConfigMap of response headers named by the `custom-headers` annotation (flavour `ingress`). */
+  public readonly headersConfigMap?: k8s.KubeConfigMap;
+  /** The cert-manager Certificate of every host (absent when the props are invalid). */
+  public readonly certificate?: Certificate;
+
+  constructor(scope: Construct, id: string, props: TlsIngressProps) {
+    super(scope, id);
+    this.name = id;
+    this.system = SystemChart.of(this);
+    this.environment = this.system.environment;
+    this.flavour = props?.flavour === 'gateway' ? 'gateway' : 'ingress';
+    this.hosts = [];
+
+    const issues: Issue[] = [];
+    if (!isDnsLabel(id)) issues.push({ field: '(id)', message: `"${id}" names the edge's objects and must be a DNS label`, fix: 'use lower-case letters, digits and "-"' });
+    const p = parseProps(this, 'TlsIngress', schema, props);
+    if (!p) {
+      reportErrors(this, 'TlsIngress', issues);
+      return;
+    }
+
+    const hosts = this.resolveHosts(p, issues);
+    issues.push(...this.checkRoutes(p), ...checkFlavour(p, hosts.length), ...checkHsts(p));
+    reportErrors(this, 'TlsIngress', issues);
+    if (issues.length > 0) return;
+
+    this.hosts = hosts;
+    const labels = workloadLabels({ name: id, system: this.system.system, component: 'edge' });
+    const secretName = `${id}-tls`;
+    this.certificate = new Certificate(this, 'Certificate', {
+      metadata: { name: secretName, labels },
+      spec: {
+        secretName,
+        dnsNames: [...hosts],
+        issuerRef: { name: this.environment.tls.issuer, kind: this.environment.tls.kind, group: 'cert-manager.io' },
+      },
+    });
+    const headers = securityHeaders(p);
+    if (p.flavour === 'gateway') {
+      this.httpRoutes = this.buildHttpRoutes(p, hosts, labels, headers);
+    } else {
+      this.headersConfigMap = new k8s.KubeConfigMap(this, 'Headers', {
+        metadata: { name: `${id}-headers`, labels },
+        data: sortedRecord(headers),
+      });
+      this.ingresses = this.buildIngresses(p, hosts, labels, secretName, checksum(headers));
+    }
+
+    // The edge's traffic reaches each back end from the ingress controller (or the Gateway's data plane).
+    for (const route of p.routes) {
+      this.system.connect({ from: INGRESS_CONTROLLER, to: route.backend.name, port: route.backend.port });
+    }
+  }
+
+  /** `https://<host>` for every host. */
+  public get urls(): string[] {
+    return this.hosts.map((host) => `https://${host}`);
+  }
+
+  private resolveHosts(p: Parsed, issues: Issue[]): string[] {
+    const domain = this.environment.domain;
+    if (p.host !== undefined && p.hosts !== undefined) {
+      issues.push({ field: 'host', message: 'give either host or hosts, not both', fix: `hosts: ['${p.host}', …]` });
+      return [];
+    }
+    const entries: Array<[string, string]> = p.hosts ? p.hosts.map((h, i) => [`hosts[${i}]`, h]) : p.host !== undefined ? [['host', p.host]] : [];
+    if (entries.length === 0) return [domain];
+    const hosts: string[] = [];
+    for (const [field, value] of entries) {
+      const host = value === domain || value.endsWith(`.${domain}`) ? value : DNS_LABEL.test(value) && value.length <= 63 ? `${value}.${domain}` : undefined;
+      if (host === undefined) {
+        issues.push({
+          field,
+          message: `"${value}" is outside the environment domain "${domain}"`,
+          fix: `give a label to prepend to the domain ("api" → "api.${domain}") or a name ending in ".${domain}"; hosts of another domain belong to an environment with that domain`,
+        });
+      } else if (!hostname.max(253).safeParse(host).success) {
+        issues.push({ field, message: `"${host}" is not a valid DNS name (lower case, at most 253 characters)` });
+      } else if (hosts.includes(host)) {
+        issues.push({ field, message: `"${host}" is listed twice`, fix: 'list each host once' });
+      } else {
+        hosts.push(host);
+      }
+    }
+    return hosts;
+  }
+
+  private checkRoutes(p: Parsed): Issue[] {
+    const issues: Issue[] = [];
+    const seen = new Map<string, number>();
+    p.routes.forEach((route, i) => {
+      const backend = route.backend;
+      const other = systemOf(backend);
+      if (other !== this.system) {
+        const where = other ? `system "${other.system}" in ${other.environment.name}` : 'no SystemChart';
+        issues.push({
+          field: `routes[${i}].backend`,
+          message: `"${backend.name}" belongs to another SystemChart (${where}), not to "${this.system.system}" in ${this.environment.name}; an edge routes only to Services of its own namespace`,
+          fix: `route to a workload of system "${this.system.system}" in ${this.environment.name}, or define the TlsIngress in the back end's system`,
+        });
+      }
+      if (route.port !== undefined && route.port !== backend.port) {
+        issues.push({
+          field: `routes[${i}].port`,
+          message: `backend "${backend.name}" serves ${backend.port}, not ${route.port}`,
+          fix: `port: ${backend.port}, or leave port out to use the back end's`,
+        });
+      }
+      const key = `${route.match} ${route.path}`;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        issues.push({
+          field: `routes[${i}].path`,
+          message: `"${route.path}" (${route.match}) is already routed by routes[${first}]; the controller would pick one of them arbitrarily`,
+          fix: 'route each path and match once',
+        });
+      } else {
+        seen.set(key, i);
+      }
+    });
+    return issues;
+  }
+
+  private buildIngresses(p: Parsed, hosts: readonly string[], labels: Record<string, string>, secretName: string, headersChecksum: string): k8s.KubeIngress[] {
+    const common: Record<string, string> = {
+      // A change of the headers changes the Ingress too, so the controller re-reads the ConfigMap.
+      [CONFIG_CHECKSUM_ANNOTATION]: headersChecksum,
+      [`${NGINX}force-ssl-redirect`]: 'true',
+      [`${NGINX}proxy-body-size`]: p.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
+      // Response headers without snippets: more_set_headers from the ConfigMap, checked against the
+      // controller's global-allowed-response-headers (see the class documentation).
+      [`${NGINX}custom-headers`]: `${this.environment.namespace}/${this.name}-headers`,
+    };
+    const defaultKey = JSON.stringify(routeAnnotations({ match: 'Prefix' }, p.rateLimit));
+    const groups = new Map<string, { annotations: Record<string, string>; routes: ParsedRoute[] }>();
+    for (const route of p.routes) {
+      const annotations = routeAnnotations(route, p.rateLimit);
+      const key = JSON.stringify(annotations);
+      const group = groups.get(key) ?? { annotations, routes: [] };
+      group.routes.push(route);
+      groups.set(key, group);
+    }
+
+    const names = new Set<string>();
+    const ingresses: k8s.KubeIngress[] = [];
+    for (const [key, group] of groups) {
+      const name = key === defaultKey ? this.name : uniqueName(`${this.name}-${slug(group.routes[0].path)}`, names);
+      names.add(name);
+      const paths: k8s.HttpIngressPath[] = group.routes.map((route) => ({
+        path: route.path,
+        pathType: route.match,
+        backend: { service: { name: route.backend.name, port: { number: route.backend.port } } },
+      }));
+      ingresses.push(
+        new k8s.KubeIngress(this, name, {
+          metadata: { name, labels, annotations: sortedRecord({ ...common, ...group.annotations }) },
+          spec: {
+            ingressClassName: p.className ?? 'nginx',
+            tls: [{ hosts: [...hosts], secretName }],
+            rules: hosts.map((host) => ({ host, http: { paths } })),
+          },
+        }),
+      );
+    }
+    return ingresses;
+  }
+
+  private buildHttpRoutes(p: Parsed, hosts: readonly string[], labels: Record<string, string>, headers: Record<string, string>): HttpRoute[] {
+    const gateway = p.gateway!;
+    const headerFilter: HttpRouteSpecRulesFilters = {
+      type: HttpRouteSpecRulesFiltersType.RESPONSE_HEADER_MODIFIER,
+      // `set`, not `add`: a header the application also sends is replaced, never doubled.
+      responseHeaderModifier: { set: Object.entries(headers).map(([name, value]) => ({ name, value })) },
+    };
+    const rules: HttpRouteSpecRules[] = p.routes.map((route) => {
+      const timeout = routeTimeout(route);
+      return {
+        matches: [{ path: { type: route.match === 'Exact' ? HttpRouteSpecRulesMatchesPathType.EXACT : HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: route.path } }],
+        filters: [headerFilter],
+        backendRefs: [{ name: route.backend.name, port: route.backend.port }],
+        timeouts: timeout === undefined ? undefined : { request: `${timeout}s` },
+      };
+    });
+    const routes = new HttpRoute(this, 'HTTPRoute', {
+      metadata: { name: this.name, labels },
+      spec: {
+        parentRefs: [{ name: gateway.name, namespace: gateway.namespace, sectionName: gateway.sectionName ?? 'https' }],
+        hostnames: [...hosts],
+        rules,
+      },
+    });
+    const redirect = new HttpRoute(this, 'Redirect', {
+      metadata: { name: `${this.name}-redirect`, labels },
+      spec: {
+        parentRefs: [{ name: gateway.name, namespace: gateway.namespace, sectionName: gateway.httpSectionName ?? 'http' }],
+        hostnames: [...hosts],
+        rules: [
+          {
+            filters: [
+              {
+                type: HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
+                requestRedirect: {
+                  scheme: HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS,
+                  statusCode: HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_301,
+                },
+              },
+            ],
+          },
+        ],
+      },
+    });
+    return [routes, redirect];
+  }
+}
+
+/** The system chart a workload construct was defined in, if any. */
+function systemOf(workload: ServedWorkload): SystemChart | undefined {
+  try {
+    return SystemChart.of(workload as unknown as Construct);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The effective timeout of a route in seconds, if it has one of its own. */
+function routeTimeout(route: Pick<ParsedRoute, 'streaming' | 'timeoutSeconds'>): number | undefined {
+  return route.timeoutSeconds ?? (route.streaming ? STREAMING_TIMEOUT_SECONDS[route.streaming] : undefined);
+}
+
+/** The ingress-nginx annotations a route needs beyond the common ones; routes with equal maps share an Ingress. */
+function routeAnnotations(route: Partial<ParsedRoute>, defaultLimit: ParsedRateLimit | undefined): Record<string, string> {
+  const annotations: Record<string, string> = {};
+  const limit = route.rateLimit === false ? undefined : (route.rateLimit ?? defaultLimit);
+  if (limit) {
+    annotations[`${NGINX}limit-rps`] = String(limit.requestsPerSecond);
+    annotations[`${NGINX}limit-burst-multiplier`] = String(limit.burst === undefined ? DEFAULT_BURST_MULTIPLIER : limit.burst / limit.requestsPerSecond);
+  }
+  // Server-sent events must reach the client as they are written, not when a buffer fills.
+  if (route.streaming === 'sse') annotations[`${NGINX}proxy-buffering`] = 'off';
+  const timeout = routeTimeout(route);
+  if (timeout !== undefined) {
+    annotations[`${NGINX}proxy-read-timeout`] = String(timeout);
+    annotations[`${NGINX}proxy-send-timeout`] = String(timeout);
+  }
+  return sortedRecord(annotations);
+}
+
+/** The response headers every route carries, in a fixed order. */
+function securityHeaders(p: Parsed): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (p.hsts !== false) {
+    headers['Strict-Transport-Security'] = [
+      `max-age=${p.hsts.maxAgeSeconds}`,
+      ...(p.hsts.includeSubDomains ? ['includeSubDomains'] : []),
+      ...(p.hsts.preload ? ['preload'] : []),
+    ].join('; ');
+  }
+  headers['X-Content-Type-Options'] = 'nosniff';
+  headers['X-Frame-Options'] = p.frameOptions;
+  headers['Referrer-Policy'] = 'strict-origin-when-cross-origin';
+  return headers;
+}
+
+function checkHsts(p: Parsed): Issue[] {
+  if (p.hsts === false || !p.hsts.preload) return [];
+  const issues: Issue[] = [];
+  if (!p.hsts.includeSubDomains) {
+    issues.push({ field: 'hsts.preload', message: 'the browsers\' preload list requires includeSubDomains', fix: 'set hsts.includeSubDomains: true, or drop preload' });
+  }
+  if (p.hsts.maxAgeSeconds < 31_536_000) {
+    issues.push({ field: 'hsts.preload', message: `the browsers' preload list requires a max-age of at least 31536000 s (one year), not ${p.hsts.maxAgeSeconds}`, fix: 'raise hsts.maxAgeSeconds, or drop preload' });
+  }
+  return issues;
+}
+
+/** Props that one flavour needs and the other cannot honour: refused, never silently dropped. */
+function checkFlavour(p: Parsed, hostCount: number): Issue[] {
+  const issues: Issue[] = [];
+  if (p.flavour === 'ingress') {
+    if (p.gateway) {
+      issues.push({ field: 'gateway', message: 'applies only to flavour "gateway"; an Ingress is served by its ingress class', fix: "set flavour: 'gateway', or remove gateway" });
+    }
+    return issues;
+  }
+  if (!p.gateway) {
+    issues.push({
+      field: 'gateway',
+      message: 'is required with flavour "gateway": the HTTPRoute attaches to a shared Gateway',
+      fix: "gateway: { name: '<gateway>', namespace: '<its namespace>' }",
+    });
+  } else if ((p.gateway.sectionName ?? 'https') === (p.gateway.httpSectionName ?? 'http')) {
+    issues.push({ field: 'gateway.sectionName', message: 'names the same listener as httpSectionName; the routes would answer plain HTTP instead of redirecting', fix: 'attach the routes to the HTTPS listener' });
+  }
+  const noGateway = 'Gateway API (standard channel) has no such setting, and the limit would be silently missing';
+  if (p.rateLimit) {
+    issues.push({ field: 'rateLimit', message: `rate limits are not available with flavour "gateway": ${noGateway}`, fix: "use flavour: 'ingress', or rate-limit with your Gateway implementation's own policy" });
+  }
+  p.routes.forEach((route, i) => {
+    if (route.rateLimit) {
+      issues.push({ field: `routes[${i}].rateLimit`, message: `rate limits are not available with flavour "gateway": ${noGateway}`, fix: "use flavour: 'ingress', or rate-limit with your Gateway implementation's own policy" });
+    }
+  });
+  if (p.maxBodySize !== undefined) {
+    issues.push({ field: 'maxBodySize', message: `a body size limit is not available with flavour "gateway": ${noGateway}`, fix: "use flavour: 'ingress', or set it with your Gateway implementation's own policy" });
+  }
+  if (p.className !== undefined) {
+    issues.push({ field: 'className', message: 'applies only to flavour "ingress"; an HTTPRoute is served by the Gateway it attaches to', fix: 'remove className' });
+  }
+  if (p.routes.length > MAX_GATEWAY_RULES) {
+    issues.push({ field: 'routes', message: `${p.routes.length} routes, but an HTTPRoute holds at most ${MAX_GATEWAY_RULES} rules`, fix: 'split the paths over two TlsIngress constructs' });
+  }
+  if (hostCount > MAX_GATEWAY_HOSTNAMES) {
+    issues.push({ field: 'hosts', message: `${hostCount} hosts, but an HTTPRoute holds at most ${MAX_GATEWAY_HOSTNAMES} hostnames`, fix: 'split the hosts over two TlsIngress constructs' });
+  }
+  return issues;
+}
+
+/** `/api/events` → `api-events`, `/` → `root`. */
+function slug(path: string): string {
+  const s = path.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return s === '' ? 'root' : s;
+}
+
+/** `base` cut to a DNS label, with `-2`, `-3`… appended while it is taken. */
+function uniqueName(base: string, taken: ReadonlySet<string>): string {
+  const cut = (s: string, max: number) => s.slice(0, max).replace(/-+$/, '');
+  let name = cut(base, 63);
+  for (let n = 2; taken.has(name); n++) name = `${cut(base, 63 - String(n).length - 1)}-${n}`;
+  return name;
+}

@@ -1,0 +1,459 @@
+import { describe, expect, it } from 'vitest';
+import { App, Yaml } from 'cdk8s';
+import { TlsIngress, TlsIngressProps } from '../lib/tls-ingress';
+import { WebApp } from '../lib/web-app';
+import { SystemChart } from '../lib/system-chart';
+import type { KubeObject } from '../lib/core/output';
+import { CONFIG_CHECKSUM_ANNOTATION } from '../lib/core/workload';
+import { environment, errors, find, ofKind, synth, testSystem, warnings } from './helpers';
+
+const IMAGE = 'ghcr.io/example/app:v1.2.3';
+const NGINX = 'nginx.ingress.kubernetes.io/';
+const GATEWAY = { name: 'public', namespace: 'gateway-system' };
+
+/** A system with a front end `web` (3000) and a back end `api` (8000). */
+function shop(env = environment()) {
+  const system = testSystem(env);
+  const api = new WebApp(system, 'api', { image: IMAGE, port: 8000 });
+  const web = new WebApp(system, 'web', { image: IMAGE });
+  return { system, api, web };
+}
+
+/** The usual edge: `/api` → api, `/` → web, plus `extra` props. */
+function edge(extra: (s: ReturnType<typeof shop>) => Partial<TlsIngressProps> = () => ({}), env = environment()) {
+  const s = shop(env);
+  const props = { routes: [{ path: '/api', backend: s.api }, { path: '/', backend: s.web }], ...extra(s) } as TlsIngressProps;
+  const ingress = new TlsIngress(s.system, 'edge', props);
+  return { ...s, ingress };
+}
+
+const paths = (ingress: KubeObject) => ingress.spec.rules[0].http.paths.map((p: KubeObject) => [p.path, p.pathType, p.backend.service.name, p.backend.service.port.number]);
+
+describe('TlsIngress', () => {
+  describe('flavour ingress', () => {
+    it('serves the bare environment domain by default and a label prepended to it', () => {
+      const bare = edge();
+      expect(bare.ingress.hosts).toEqual(['dev.shop.example.com']);
+      expect(bare.ingress.urls).toEqual(['https://dev.shop.example.com']);
+
+      const api = edge(() => ({ host: 'api' }), environment('prod'));
+      expect(api.ingress.hosts).toEqual(['api.shop.example.com']);
+      const ingress = find(synth(api.system), 'Ingress', 'edge');
+      expect(ingress.spec.rules.map((r: KubeObject) => r.host)).toEqual(['api.shop.example.com']);
+    });
+
+    it('serves several hosts, labels and full names inside the domain', () => {
+      const { ingress, system } = edge(() => ({ hosts: ['www', 'dev.shop.example.com', 'docs.dev.shop.example.com'] }));
+      expect(ingress.hosts).toEqual(['www.dev.shop.example.com', 'dev.shop.example.com', 'docs.dev.shop.example.com']);
+      const object = find(synth(system), 'Ingress', 'edge');
+      expect(object.spec.rules.map((r: KubeObject) => r.host)).toEqual(ingress.hosts);
+      expect(object.spec.tls).toEqual([{ hosts: ingress.hosts, secretName: 'edge-tls' }]);
+    });
+
+    it('routes Prefix and Exact paths to the right Service and port', () => {
+      const { system } = edge((s) => ({
+        routes: [
+          { path: '/api', backend: s.api, port: 8000 },
+          { path: '/healthz', match: 'Exact', backend: s.api },
+          { path: '/', backend: s.web },
+        ],
+      }));
+      const ingress = find(synth(system), 'Ingress', 'edge');
+      expect(ingress.apiVersion).toBe('networking.k8s.io/v1');
+      expect(ingress.spec.ingressClassName).toBe('nginx');
+      expect(paths(ingress)).toEqual([
+        ['/api', 'Prefix', 'api', 8000],
+        ['/healthz', 'Exact', 'api', 8000],
+        ['/', 'Prefix', 'web', 3000],
+      ]);
+    });
+
+    it('gives its objects stable names, the edge labels and the system namespace', () => {
+      const objects = synth(edge().system);
+      const mine = objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'edge');
+      expect(mine.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['Certificate/edge-tls', 'ConfigMap/edge-headers', 'Ingress/edge']);
+      for (const o of mine) {
+        expect(o.metadata.namespace).toBe('shop-dev');
+        expect(o.metadata.labels).toEqual({
+          'app.kubernetes.io/name': 'edge',
+          'app.kubernetes.io/instance': 'shop',
+          'app.kubernetes.io/component': 'edge',
+          'app.kubernetes.io/part-of': 'shop',
+          'app.kubernetes.io/managed-by': 'shipshape',
+        });
+      }
+    });
+
+    it('requests a certificate from the environment issuer: staging in dev, prod in prod', () => {
+      const dev = find(synth(edge().system), 'Certificate', 'edge-tls');
+      expect(dev.apiVersion).toBe('cert-manager.io/v1');
+      expect(dev.spec).toEqual({
+        secretName: 'edge-tls',
+        dnsNames: ['dev.shop.example.com'],
+        issuerRef: { name: 'letsencrypt-staging', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+      });
+
+      const prod = find(synth(edge(() => ({ hosts: ['www', 'shop.example.com'] }), environment('prod')).system), 'Certificate', 'edge-tls');
+      expect(prod.spec.dnsNames).toEqual(['www.shop.example.com', 'shop.example.com']);
+      expect(prod.spec.issuerRef).toEqual({ name: 'letsencrypt-prod', kind: 'ClusterIssuer', group: 'cert-manager.io' });
+
+      const namespaced = find(synth(edge(() => ({}), environment('staging', { tls: { issuer: 'team-ca', kind: 'Issuer' } })).system), 'Certificate', 'edge-tls');
+      expect(namespaced.spec.issuerRef).toEqual({ name: 'team-ca', kind: 'Issuer', group: 'cert-manager.io' });
+      // The Certificate object, not the ingress-shim annotation, carries the issuer.
+      expect(JSON.stringify(synth(edge().system))).not.toContain('cert-manager.io/cluster-issuer');
+    });
+
+    it('redirects to HTTPS, limits the body size and sends HSTS and security headers from a ConfigMap', () => {
+      const { system } = edge();
+      const objects = synth(system);
+      const annotations = find(objects, 'Ingress', 'edge').metadata.annotations;
+      expect(annotations).toEqual({
+        [CONFIG_CHECKSUM_ANNOTATION]: expect.stringMatching(/^[0-9a-f]{64}$/),
+        [`${NGINX}custom-headers`]: 'shop-dev/edge-headers',
+        [`${NGINX}force-ssl-redirect`]: 'true',
+        [`${NGINX}proxy-body-size`]: '10m',
+      });
+      expect(JSON.stringify(objects)).not.toMatch(/snippet/);
+      expect(find(objects, 'ConfigMap', 'edge-headers').data).toEqual({
+        'Referrer-Policy': 'strict-origin-when-cross-origin',
+        'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+        'X-Content-Type-Options': 'nosniff',
+        'X-Frame-Options': 'DENY',
+      });
+    });
+
+    it('changes each default in one line: class, body size, HSTS and frame options', () => {
+      const { system } = edge(() => ({ className: 'nginx-internal', maxBodySize: '1g', hsts: { maxAgeSeconds: 63072000, preload: true }, frameOptions: 'SAMEORIGIN' }));
+      const objects = synth(system);
+      const ingress = find(objects, 'Ingress', 'edge');
+      expect(ingress.spec.ingressClassName).toBe('nginx-internal');
+      expect(ingress.metadata.annotations[`${NGINX}proxy-body-size`]).toBe('1g');
+      expect(find(objects, 'ConfigMap', 'edge-headers').data).toMatchObject({
+        'Strict-Transport-Security': 'max-age=63072000; includeSubDomains; preload',
+        'X-Frame-Options': 'SAMEORIGIN',
+      });
+
+      const noHsts = synth(edge(() => ({ hsts: false })).system);
+      expect(find(noHsts, 'ConfigMap', 'edge-headers').data).not.toHaveProperty('Strict-Transport-Security');
+
+      // A header change reaches the Ingress itself, so the controller picks up the new ConfigMap.
+      const checksumOf = (objects: KubeObject[]) => find(objects, 'Ingress', 'edge').metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+      expect(checksumOf(objects)).not.toBe(checksumOf(synth(edge().system)));
+      expect(checksumOf(synth(edge().system))).toBe(checksumOf(synth(edge().system)));
+    });
+
+    it('puts rate-limited and SSE routes in their own Ingresses with stable names', () => {
+      const { system, ingress } = edge((s) => ({
+        routes: [
+          { path: '/api/login', match: 'Exact', backend: s.api, rateLimit: { requestsPerSecond: 2, burst: 10 } },
+          { path: '/api/events', backend: s.api, streaming: 'sse' },
+          { path: '/api', backend: s.api },
+          { path: '/api/signup', match: 'Exact', backend: s.api, rateLimit: { requestsPerSecond: 2, burst: 10 } },
+          { path: '/', backend: s.web },
+        ],
+      }));
+      const objects = synth(system);
+      expect(ofKind(objects, 'Ingress').map((o) => o.metadata.name).sort()).toEqual(['edge', 'edge-api-events', 'edge-api-login']);
+      expect(ingress.ingresses).toHaveLength(3);
+
+      const plain = find(objects, 'Ingress', 'edge');
+      expect(paths(plain)).toEqual([
+        ['/api', 'Prefix', 'api', 8000],
+        ['/', 'Prefix', 'web', 3000],
+      ]);
+      expect(Object.keys(plain.metadata.annotations).filter((k) => /limit|buffering|timeout/.test(k))).toEqual([]);
+
+      const limited = find(objects, 'Ingress', 'edge-api-login');
+      expect(paths(limited)).toEqual([
+        ['/api/login', 'Exact', 'api', 8000],
+        ['/api/signup', 'Exact', 'api', 8000],
+      ]);
+      expect(limited.metadata.annotations).toMatchObject({ [`${NGINX}limit-rps`]: '2', [`${NGINX}limit-burst-multiplier`]: '5' });
+
+      const events = find(objects, 'Ingress', 'edge-api-events');
+      expect(paths(events)).toEqual([['/api/events', 'Prefix', 'api', 8000]]);
+      expect(events.metadata.annotations).toMatchObject({
+        [`${NGINX}proxy-buffering`]: 'off',
+        [`${NGINX}proxy-read-timeout`]: '600',
+        [`${NGINX}proxy-send-timeout`]: '600',
+      });
+
+      // Every Ingress carries the same hosts, TLS and edge-wide annotations (ingress-nginx merges them per host).
+      for (const o of ofKind(objects, 'Ingress')) {
+        expect(o.spec.tls).toEqual([{ hosts: ['dev.shop.example.com'], secretName: 'edge-tls' }]);
+        expect(o.metadata.annotations).toMatchObject({ [`${NGINX}force-ssl-redirect`]: 'true', [`${NGINX}proxy-body-size`]: '10m', [`${NGINX}custom-headers`]: 'shop-dev/edge-headers' });
+      }
+    });
+
+    it('applies the edge-wide rate limit to every route unless a route lifts it', () => {
+      const { system } = edge((s) => ({
+        rateLimit: { requestsPerSecond: 20 },
+        routes: [
+          { path: '/api', backend: s.api },
+          { path: '/healthz', match: 'Exact', backend: s.api, rateLimit: false },
+          { path: '/', backend: s.web },
+        ],
+      }));
+      const objects = synth(system);
+      const main = find(objects, 'Ingress', 'edge');
+      expect(paths(main).map((p: unknown[]) => p[0])).toEqual(['/api', '/']);
+      expect(main.metadata.annotations).toMatchObject({ [`${NGINX}limit-rps`]: '20', [`${NGINX}limit-burst-multiplier`]: '5' });
+      const health = find(objects, 'Ingress', 'edge-healthz');
+      expect(health.metadata.annotations).not.toHaveProperty(`${NGINX}limit-rps`);
+    });
+
+    it('gives WebSocket routes long timeouts and no buffering change; timeoutSeconds overrides', () => {
+      const { system } = edge((s) => ({
+        routes: [
+          { path: '/ws', backend: s.api, streaming: 'websocket' },
+          { path: '/api/export', backend: s.api, timeoutSeconds: 300 },
+          { path: '/', backend: s.web },
+        ],
+      }));
+      const objects = synth(system);
+      const ws = find(objects, 'Ingress', 'edge-ws').metadata.annotations;
+      expect(ws).toMatchObject({ [`${NGINX}proxy-read-timeout`]: '3600', [`${NGINX}proxy-send-timeout`]: '3600' });
+      expect(ws).not.toHaveProperty(`${NGINX}proxy-buffering`);
+      expect(find(objects, 'Ingress', 'edge-api-export').metadata.annotations).toMatchObject({ [`${NGINX}proxy-read-timeout`]: '300' });
+    });
+
+    it('names the Ingress after the first path even when no route uses the defaults', () => {
+      const { system } = edge((s) => ({ routes: [{ path: '/', backend: s.web, streaming: 'sse' }] }));
+      expect(ofKind(synth(system), 'Ingress').map((o) => o.metadata.name)).toEqual(['edge-root']);
+    });
+
+    it('records the wiring from the ingress controller to each back end once', () => {
+      const { system } = edge((s) => ({
+        routes: [
+          { path: '/api', backend: s.api },
+          { path: '/api/events', backend: s.api, streaming: 'sse' },
+          { path: '/', backend: s.web },
+        ],
+      }));
+      expect(system.edges.filter((e) => e.from === 'ingress-controller')).toEqual([
+        { from: 'ingress-controller', to: 'api', port: 8000 },
+        { from: 'ingress-controller', to: 'web', port: 3000 },
+      ]);
+      expect(errors(system)).toEqual([]);
+    });
+
+    it('matches its snapshot', () => {
+      const { system } = edge(
+        (s) => ({
+          host: 'www',
+          rateLimit: { requestsPerSecond: 50, burst: 100 },
+          routes: [
+            { path: '/api', backend: s.api, port: 8000 },
+            { path: '/api/events', backend: s.api, streaming: 'sse' },
+            { path: '/api/login', match: 'Exact', backend: s.api, rateLimit: { requestsPerSecond: 2 } },
+            { path: '/', backend: s.web },
+          ],
+        }),
+        environment('prod'),
+      );
+      const mine = synth(system).filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'edge');
+      expect(Yaml.stringify(...mine)).toMatchSnapshot();
+      expect(warnings(system)).toEqual([]);
+    });
+  });
+
+  describe('flavour gateway', () => {
+    function gatewayEdge(extra: (s: ReturnType<typeof shop>) => Partial<TlsIngressProps> = () => ({}), env = environment()) {
+      return edge((s) => ({ flavour: 'gateway', gateway: GATEWAY, ...extra(s) }), env);
+    }
+
+    it('writes an HTTPRoute on the shared Gateway with matches, back ends and the header filter', () => {
+      const { system, ingress } = gatewayEdge((s) => ({
+        host: 'api',
+        routes: [
+          { path: '/api', backend: s.api },
+          { path: '/healthz', match: 'Exact', backend: s.api },
+          { path: '/', backend: s.web },
+        ],
+      }));
+      const objects = synth(system);
+      expect(ofKind(objects, 'Ingress')).toEqual([]);
+      expect(ofKind(objects, 'ConfigMap').filter((o) => o.metadata.name === 'edge-headers')).toEqual([]);
+      expect(ingress.httpRoutes).toHaveLength(2);
+
+      const route = find(objects, 'HTTPRoute', 'edge');
+      expect(route.apiVersion).toBe('gateway.networking.k8s.io/v1');
+      expect(route.metadata.namespace).toBe('shop-dev');
+      expect(route.spec.parentRefs).toEqual([{ name: 'public', namespace: 'gateway-system', sectionName: 'https' }]);
+      expect(route.spec.hostnames).toEqual(['api.dev.shop.example.com']);
+      expect(route.spec.rules.map((r: KubeObject) => [r.matches[0].path.type, r.matches[0].path.value, r.backendRefs[0].name, r.backendRefs[0].port])).toEqual([
+        ['PathPrefix', '/api', 'api', 8000],
+        ['Exact', '/healthz', 'api', 8000],
+        ['PathPrefix', '/', 'web', 3000],
+      ]);
+      for (const rule of route.spec.rules) {
+        expect(rule.filters).toEqual([
+          {
+            type: 'ResponseHeaderModifier',
+            responseHeaderModifier: {
+              set: [
+                { name: 'Strict-Transport-Security', value: 'max-age=31536000; includeSubDomains' },
+                { name: 'X-Content-Type-Options', value: 'nosniff' },
+                { name: 'X-Frame-Options', value: 'DENY' },
+                { name: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
+              ],
+            },
+          },
+        ]);
+        expect(rule).not.toHaveProperty('timeouts');
+      }
+    });
+
+    it('redirects plain HTTP to HTTPS with a second route on the http listener', () => {
+      const { system } = gatewayEdge();
+      const redirect = find(synth(system), 'HTTPRoute', 'edge-redirect');
+      expect(redirect.spec).toEqual({
+        parentRefs: [{ name: 'public', namespace: 'gateway-system', sectionName: 'http' }],
+        hostnames: ['dev.shop.example.com'],
+        rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }],
+      });
+
+      const named = gatewayEdge(() => ({ gateway: { ...GATEWAY, sectionName: 'websecure', httpSectionName: 'web' } }));
+      const objects = synth(named.system);
+      expect(find(objects, 'HTTPRoute', 'edge').spec.parentRefs[0].sectionName).toBe('websecure');
+      expect(find(objects, 'HTTPRoute', 'edge-redirect').spec.parentRefs[0].sectionName).toBe('web');
+    });
+
+    it('gives streaming routes a request timeout', () => {
+      const { system } = gatewayEdge((s) => ({
+        routes: [
+          { path: '/api/events', backend: s.api, streaming: 'sse' },
+          { path: '/ws', backend: s.api, streaming: 'websocket' },
+          { path: '/', backend: s.web },
+        ],
+      }));
+      const rules = find(synth(system), 'HTTPRoute', 'edge').spec.rules;
+      expect(rules.map((r: KubeObject) => r.timeouts)).toEqual([{ request: '600s' }, { request: '3600s' }, undefined]);
+    });
+
+    it('still writes the Certificate for the Gateway owner and records the wiring', () => {
+      const { system } = gatewayEdge(() => ({}), environment('prod'));
+      const certificate = find(synth(system), 'Certificate', 'edge-tls');
+      expect(certificate.spec).toMatchObject({ secretName: 'edge-tls', dnsNames: ['shop.example.com'], issuerRef: { name: 'letsencrypt-prod' } });
+      expect(system.edges.filter((e) => e.from === 'ingress-controller').map((e) => e.to)).toEqual(['api', 'web']);
+    });
+
+    it('matches its snapshot', () => {
+      const { system } = gatewayEdge(
+        (s) => ({
+          hosts: ['www', 'shop.example.com'],
+          hsts: { preload: true },
+          routes: [
+            { path: '/api', backend: s.api },
+            { path: '/api/events', backend: s.api, streaming: 'sse' },
+            { path: '/', backend: s.web },
+          ],
+        }),
+        environment('prod'),
+      );
+      const mine = synth(system).filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'edge');
+      expect(Yaml.stringify(...mine)).toMatchSnapshot();
+    });
+  });
+
+  describe('bad input', () => {
+    const text = (system: SystemChart) => errors(system).join('\n');
+
+    it('refuses a host outside the environment domain, naming the entry', () => {
+      const { system } = edge(() => ({ hosts: ['www', 'evil.com'] }));
+      expect(text(system)).toMatch(/TlsIngress "edge": hosts\[1\]: "evil.com" is outside the environment domain "dev.shop.example.com"/);
+      const single = edge(() => ({ host: 'api.example.org' }));
+      expect(text(single.system)).toMatch(/host: "api.example.org" is outside the environment domain/);
+    });
+
+    it('refuses a port the back end does not serve', () => {
+      const { system } = edge((s) => ({ routes: [{ path: '/api', backend: s.api, port: 8080 }] }));
+      expect(text(system)).toMatch(/routes\[0\]\.port: backend "api" serves 8000, not 8080/);
+    });
+
+    it('refuses a back end that is not a served shipshape workload', () => {
+      const { system } = edge(() => ({ routes: [{ path: '/', backend: { name: 'api', port: 8000, url: 'http://api:8000' } as any }] }));
+      expect(text(system)).toMatch(/routes\[0\]\.backend: must be a served shipshape workload/);
+      const url = edge(() => ({ routes: [{ path: '/', backend: 'http://api:8000' as any }] }));
+      expect(text(url.system)).toMatch(/routes\[0\]\.backend: must be a served shipshape workload/);
+    });
+
+    it('refuses a back end of another SystemChart', () => {
+      const other = new SystemChart(new App({ outdir: '/tmp/shipshape-test-unused' }), 'billing', { environment: environment('dev', { namespace: 'billing-dev' }) });
+      const invoices = new WebApp(other, 'invoices', { image: IMAGE, port: 8000 });
+      const { system } = edge(() => ({ routes: [{ path: '/invoices', backend: invoices }] }));
+      expect(text(system)).toMatch(/routes\[0\]\.backend: "invoices" belongs to another SystemChart \(system "billing" in dev\)/);
+    });
+
+    it('refuses the same path and match twice', () => {
+      const { system } = edge((s) => ({
+        routes: [
+          { path: '/api', backend: s.api },
+          { path: '/api', match: 'Exact', backend: s.api },
+          { path: '/api', backend: s.web },
+        ],
+      }));
+      expect(errors(system)).toEqual([expect.stringMatching(/routes\[2\]\.path: "\/api" \(Prefix\) is already routed by routes\[0\]/)]);
+    });
+
+    it('refuses a relative path', () => {
+      const { system } = edge((s) => ({ routes: [{ path: 'api', backend: s.api }] }));
+      expect(errors(system)).toEqual([expect.stringMatching(/routes\[0\]\.path: must be an absolute path starting with "\/"/)]);
+      const dots = edge((s) => ({ routes: [{ path: '/api/../admin', backend: s.api }] }));
+      expect(text(dots.system)).toMatch(/routes\[0\]\.path: must not contain empty, "." or ".." segments/);
+    });
+
+    it('refuses the gateway flavour without a gateway', () => {
+      const { system } = edge(() => ({ flavour: 'gateway' }));
+      expect(text(system)).toMatch(/TlsIngress "edge": gateway: is required with flavour "gateway".*Fix: gateway: \{ name:/);
+    });
+
+    it('refuses a gateway with the ingress flavour', () => {
+      const { system } = edge(() => ({ gateway: GATEWAY }));
+      expect(text(system)).toMatch(/gateway: applies only to flavour "gateway"/);
+    });
+
+    it('refuses rate limits and a body size with the gateway flavour, saying why', () => {
+      const { system } = edge((s) => ({
+        flavour: 'gateway',
+        gateway: GATEWAY,
+        rateLimit: { requestsPerSecond: 10 },
+        maxBodySize: '1g',
+        routes: [{ path: '/api', backend: s.api, rateLimit: { requestsPerSecond: 2 } }],
+      }));
+      const all = text(system);
+      expect(all).toMatch(/TlsIngress "edge": rateLimit: rate limits are not available with flavour "gateway": Gateway API \(standard channel\) has no such setting/);
+      expect(all).toMatch(/routes\[0\]\.rateLimit: rate limits are not available with flavour "gateway"/);
+      expect(all).toMatch(/maxBodySize: a body size limit is not available with flavour "gateway"/);
+    });
+
+    it('refuses a burst that ingress-nginx cannot express', () => {
+      const { system } = edge((s) => ({ routes: [{ path: '/api', backend: s.api, rateLimit: { requestsPerSecond: 10, burst: 15 } }] }));
+      expect(text(system)).toMatch(/routes\[0\]\.rateLimit\.burst: must be a whole multiple of requestsPerSecond/);
+    });
+
+    it('refuses HSTS preload without its requirements', () => {
+      const { system } = edge(() => ({ hsts: { preload: true, includeSubDomains: false } }));
+      expect(text(system)).toMatch(/hsts\.preload: the browsers' preload list requires includeSubDomains/);
+    });
+
+    it('refuses unknown props (a typo from JavaScript)', () => {
+      const { system } = edge(() => ({ hostname: 'api' }) as any);
+      expect(text(system)).toMatch(/TlsIngress "edge": \(props\): Unrecognized key: "hostname"/);
+    });
+
+    it('refuses a missing props object with a message instead of a TypeError', () => {
+      const { system } = shop();
+      new TlsIngress(system, 'edge', undefined as any);
+      expect(text(system)).toMatch(/TlsIngress "edge": \(props\): Invalid input: expected object, received undefined/);
+    });
+
+    it('builds nothing from bad input', () => {
+      const { system, ingress } = edge((s) => ({ routes: [{ path: '/api', backend: s.api, port: 8080 }] }));
+      expect(ingress.hosts).toEqual([]);
+      expect(ingress.ingresses).toEqual([]);
+      expect(ingress.certificate).toBeUndefined();
+      expect(system.edges.filter((e) => e.from === 'ingress-controller')).toEqual([]);
+    });
+  });
+});
