@@ -1,4 +1,6 @@
 import { runSynth } from './lib';
-import { storefront } from './estate/storefront';
+import { docRouter } from './estate/doc-router';
+import { raHcp } from './estate/ra-hcp';
 
-runSynth([storefront], { outdir: 'dist' });
+// The reference estate: each seed system in dev, staging and prod.
+runSynth([docRouter, raHcp], { outdir: 'dist' });

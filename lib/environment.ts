@@ -95,6 +95,11 @@ export interface EnvironmentInput {
   readonly exceptions?: readonly SecurityException[];
   /** Where the ingress controller's pods run, for the network policies of exposed workloads. @default { namespace: 'ingress-nginx' } */
   readonly ingressController?: { readonly namespace: string };
+  /**
+   * Application settings that differ per environment (`HCP_DOMAIN`, a bucket name), read in a
+   * system's definition with `system.setting('HCP_DOMAIN')`. Never secrets. @default {}
+   */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 /** A parsed, validated environment: every default filled in. */
@@ -109,6 +114,7 @@ export interface Environment {
   readonly images: Readonly<Record<string, string>>;
   readonly exceptions: readonly SecurityException[];
   readonly ingressController: { readonly namespace: string };
+  readonly settings: Readonly<Record<string, string>>;
 }
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -168,6 +174,7 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
     )
     .default([]),
   ingressController: z.strictObject({ namespace: dnsLabel }).default({ namespace: 'ingress-nginx' }),
+  settings: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable-like name'), z.string()).default({}),
 }) as unknown as z.ZodType<Environment, EnvironmentInput>;
 
 /**

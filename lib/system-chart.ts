@@ -96,6 +96,19 @@ export class SystemChart extends Chart {
     addDeferredCheck(this, 'SystemChart', () => this.checkWiring());
   }
 
+  /**
+   * A per-environment application setting from the environment's `settings`. A missing one is an
+   * error at synth naming the environment and the key (an empty string is returned meanwhile).
+   */
+  public setting(key: string): string {
+    const value = this.environment.settings[key];
+    if (value !== undefined) return value;
+    reportErrors(this, 'SystemChart', [
+      { field: `${this.environment.name}.settings.${key}`, message: `the system reads setting "${key}", which the ${this.environment.name} environment does not define`, fix: `add settings: { ${key}: '…' } to the ${this.environment.name} environment` },
+    ]);
+    return '';
+  }
+
   /** Registers a workload name; two workloads of one system may not share a name (they would share objects). */
   public registerWorkload(workload: Construct): void {
     const name = workload.node.id;

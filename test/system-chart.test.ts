@@ -88,3 +88,12 @@ describe('SystemChart', () => {
     expect(() => new WebApp(new App(), 'web', { image: 'x:v1' })).toThrow(/shipshape constructs must be defined inside a SystemChart/);
   });
 });
+
+describe('settings', () => {
+  it('reads per-environment settings and reports a missing one with the environment and key', () => {
+    const system = testSystem(environment('prod', { settings: { HCP_DOMAIN: 'hcp.example.com' } }));
+    expect(system.setting('HCP_DOMAIN')).toBe('hcp.example.com');
+    expect(system.setting('BUCKET')).toBe('');
+    expect(errors(system).join('\n')).toMatch(/prod.settings.BUCKET: the system reads setting "BUCKET", which the prod environment does not define/);
+  });
+});
