@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
+import { checkEnvironment, formatCheckIssue } from './checks';
 import { Environment, EnvironmentInput, defineEnvironment } from './environment';
 import { FileSet, KubeObject, kustomization, replaceDirectory, sortObjects, toYamlFile, writeFileSet } from './core/output';
 import { ShipshapeError, collectErrors, collectWarnings } from './core/issues';
@@ -121,9 +122,28 @@ export function renderEstate(systems: readonly SystemDefinition[]): RenderedEsta
     }
     files.set(`${envName}/kustomization.yaml`, kustomization(layerDirs));
     objects.set(envName, envObjects);
+    const paths = constructPaths(app);
+    problems.push(
+      ...checkEnvironment(envObjects).map((issue) => {
+        const path = paths.get(issue.object);
+        return `${envName}/${path ?? issue.object}: ${formatCheckIssue(issue)}`;
+      }),
+    );
     summaries.push({ name: envName, systems: charts.map((c) => c.system), objects: envObjects.length, files: fileCount + 1 });
   }
+  if (problems.length) throw new ShipshapeError(problems);
   return { files, objects, environments: summaries, warnings };
+}
+
+/** `Kind/namespace/name` → the construct path that defined the object, to point a check's finding at the definition. */
+function constructPaths(app: App): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const c of app.node.findAll()) {
+    if (!ApiObject.isApiObject(c)) continue;
+    const scope = c.node.scope;
+    paths.set(`${c.kind}/${c.metadata.namespace ? `${c.metadata.namespace}/` : ''}${c.name}`, scope ? scope.node.path : c.node.path);
+  }
+  return paths;
 }
 
 /** Where {@link synthesizeEstate} writes. */

@@ -4,6 +4,8 @@ import { Construct, IConstruct } from 'constructs';
 import { Environment, EnvironmentInput, defineEnvironment } from './environment';
 import { PodSecurityLevel, weakestProfile } from './checks/pod-security';
 import { MANAGED_BY, selectorLabels } from './core/labels';
+import { EXTERNAL_CONFIGMAPS_ANNOTATION, EXTERNAL_SECRETS_ANNOTATION } from './checks/references';
+import { TIER_LABEL } from './checks/policy';
 import { isDnsLabel } from './core/names';
 import { Issue, ShipshapeError, addDeferredCheck, reportErrors } from './core/issues';
 
@@ -58,6 +60,8 @@ export class SystemChart extends Chart {
   private readonly wiring: WiringEdge[] = [];
   private readonly workloads = new Set<string>();
   private readonly allowPolicies = new Set<string>();
+  private readonly externalSecrets = new Set<string>();
+  private readonly externalConfigMaps = new Set<string>();
 
   constructor(scope: Construct, system: string, props: SystemChartProps) {
     // Parsing a parsed environment is a no-op, so both forms are accepted the same way.
@@ -73,12 +77,19 @@ export class SystemChart extends Chart {
     this.migrations = new Chart(this, 'migrations', { namespace: environment.namespace, disableResourceNameHashes: true });
 
     const enforced = Lazy.any({ produce: () => this.enforcedLevel() });
+    const externals = (names: Set<string>) => Lazy.any({ produce: () => (names.size ? [...names].sort().join(',') : undefined) });
     new k8s.KubeNamespace(this.infrastructure, 'namespace', {
       metadata: {
         name: environment.namespace,
+        // What must exist before the pods can start, made outside this output: a bootstrap checklist.
+        annotations: {
+          [EXTERNAL_SECRETS_ANNOTATION]: externals(this.externalSecrets),
+          [EXTERNAL_CONFIGMAPS_ANNOTATION]: externals(this.externalConfigMaps),
+        },
         labels: {
           'app.kubernetes.io/part-of': system,
           'app.kubernetes.io/managed-by': MANAGED_BY,
+          [TIER_LABEL]: environment.tier,
           'pod-security.kubernetes.io/enforce': enforced,
           'pod-security.kubernetes.io/enforce-version': 'v1.28',
           'pod-security.kubernetes.io/warn': 'restricted',
@@ -107,6 +118,11 @@ export class SystemChart extends Chart {
       { field: `${this.environment.name}.settings.${key}`, message: `the system reads setting "${key}", which the ${this.environment.name} environment does not define`, fix: `add settings: { ${key}: '…' } to the ${this.environment.name} environment` },
     ]);
     return '';
+  }
+
+  /** Records a Secret or ConfigMap that pods use by name but that is made outside this output. */
+  public registerExternal(kind: 'Secret' | 'ConfigMap', name: string): void {
+    (kind === 'Secret' ? this.externalSecrets : this.externalConfigMaps).add(name);
   }
 
   /** Registers a workload name; two workloads of one system may not share a name (they would share objects). */

@@ -10,6 +10,7 @@ import { createAutoscaler, createDeployment, createPodDisruptionBudget, createSe
 import { ServedWorkload, Workload } from './core/workload';
 import { WorkloadProps, portNumber, workloadShape } from './core/workload-props';
 import { resolveReplicaRange } from './environment';
+import { SINGLETON_ANNOTATION } from './checks/policy';
 
 /** Where a Redis list lives and how long it may get per replica. */
 export interface RedisListScaling {
@@ -165,6 +166,8 @@ export class Worker extends Workload {
     );
     const identity = { name: this.name, labels: this.labels, selector: this.selector };
     this.deployment = createDeployment(this, { ...identity, template, replicas, strategy: p.singleton ? 'Recreate' : 'RollingUpdate' });
+    // Declares the single replica as intended, for reviewers and for the prod-tier two-replica rule.
+    if (p.singleton) this.deployment.metadata.addAnnotation(SINGLETON_ANNOTATION, 'true');
     if (p.port) this.service = createService(this, { ...identity, port: p.port });
     if (fewest >= 2) this.podDisruptionBudget = createPodDisruptionBudget(this, identity);
 
@@ -180,6 +183,7 @@ export class Worker extends Workload {
     const redis = p.scaling?.redisList;
     if (range && redis) {
       if (redis.password) {
+        if (typeof redis.password.secret === 'string') this.system.registerExternal('Secret', redis.password.secret);
         this.triggerAuthentication = new TriggerAuthentication(this, 'TriggerAuthentication', {
           metadata: { name: `${this.name}-redis`, labels: this.labels },
           spec: { secretTargetRef: [{ parameter: 'password', name: secretName(redis.password.secret), key: redis.password.key }] },

@@ -169,10 +169,12 @@ export abstract class Workload extends Construct {
       if (configMapEnv) envFrom.push({ configMapRef: { name: `${this.name}-config` } });
     }
     for (const ref of props.configMaps ?? []) {
+      if (typeof ref === 'string') this.system.registerExternal('ConfigMap', ref);
       if (typeof ref !== 'string' && ref.checksum) checksums[ref.name] = ref.checksum;
       if (configMapEnv) envFrom.push({ configMapRef: { name: configMapName(ref) } });
     }
     for (const ref of props.secrets ?? []) envFrom.push({ secretRef: { name: secretName(ref) } });
+    this.registerExternalReferences(props);
 
     const { volumes, mounts, volumeIssues } = this.buildVolumes(props, options, labels, checksums);
     issues.push(...volumeIssues);
@@ -278,6 +280,21 @@ export abstract class Workload extends Construct {
       metadata: { labels, annotations: Object.keys(annotations).length ? annotations : undefined },
       spec,
     };
+  }
+
+  /** Secrets and ConfigMaps named by a plain string are made outside the output: declare them on the namespace. */
+  private registerExternalReferences(props: WorkloadProps): void {
+    const envs = [props.env ?? {}, ...(props.initContainers ?? []).map((c) => c.env ?? {}), ...(props.sidecars ?? []).map((c) => c.env ?? {})];
+    const secretRefs = [...(props.secrets ?? []), ...(props.volumes ?? []).flatMap((v) => ('secret' in v ? [v.secret] : []))];
+    const configMapRefs = (props.volumes ?? []).flatMap((v) => ('configMap' in v ? [v.configMap] : []));
+    for (const env of envs) {
+      for (const value of Object.values(env)) {
+        if (typeof value === 'object' && 'secret' in value) secretRefs.push(value.secret);
+        if (typeof value === 'object' && 'configMap' in value) configMapRefs.push(value.configMap);
+      }
+    }
+    for (const ref of secretRefs) if (typeof ref === 'string') this.system.registerExternal('Secret', ref);
+    for (const ref of configMapRefs) if (typeof ref === 'string') this.system.registerExternal('ConfigMap', ref);
   }
 
   /** Resolves the image against the environment's pins and checks the prod-tier rule. */

@@ -1,0 +1,181 @@
+import { CheckIssue, KubeJson, containersOf, issueFor, podTemplates, selects } from './objects';
+
+/**
+ * References between objects of one environment: selectors that select pods, autoscaler targets
+ * that exist and leave the replica count alone, routes to Services and ports that exist, and the
+ * ConfigMaps, Secrets, claims and ServiceAccounts pods use. Secrets and ConfigMaps made outside the
+ * output are declared on the Namespace (annotations below), never assumed.
+ */
+
+/** Namespace annotation listing Secrets created outside shipshape (by a deploy script or an operator). */
+export const EXTERNAL_SECRETS_ANNOTATION = 'shipshape.io/external-secrets';
+/** Namespace annotation listing ConfigMaps created outside shipshape. */
+export const EXTERNAL_CONFIGMAPS_ANNOTATION = 'shipshape.io/external-configmaps';
+
+const issue = issueFor('references');
+
+type Index = Map<string, KubeJson>;
+
+function key(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}/${namespace ?? ''}/${name}`;
+}
+
+function listAnnotation(namespace: KubeJson | undefined, annotation: string): string[] {
+  const value: string | undefined = namespace?.metadata?.annotations?.[annotation];
+  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
+}
+
+/** Runs every reference check over the objects of one environment. */
+export function checkReferences(objects: readonly KubeJson[]): CheckIssue[] {
+  const index: Index = new Map();
+  const secrets = new Set<string>();
+  const configMaps = new Set<string>();
+  for (const o of objects) {
+    const ns = o.metadata?.namespace;
+    index.set(key(o.kind, ns, o.metadata?.name), o);
+    if (o.kind === 'Secret') secrets.add(key('Secret', ns, o.metadata.name));
+    if (o.kind === 'ExternalSecret') secrets.add(key('Secret', ns, o.spec?.target?.name ?? o.metadata.name));
+    if (o.kind === 'Certificate' && o.spec?.secretName) secrets.add(key('Secret', ns, o.spec.secretName));
+    if (o.kind === 'ConfigMap') configMaps.add(key('ConfigMap', ns, o.metadata.name));
+    if (o.kind === 'Namespace') {
+      for (const name of listAnnotation(o, EXTERNAL_SECRETS_ANNOTATION)) secrets.add(key('Secret', o.metadata.name, name));
+      for (const name of listAnnotation(o, EXTERNAL_CONFIGMAPS_ANNOTATION)) configMaps.add(key('ConfigMap', o.metadata.name, name));
+    }
+  }
+  const templates = podTemplates(objects);
+  const issues: CheckIssue[] = [];
+  const missingSecret = (o: KubeJson, field: string, name: string) =>
+    issues.push(issue(o, field, `Secret "${name}" is neither in the output nor declared external`, `create it (an ExternalSecretSource) or reference it by name from a construct so it is declared on the Namespace (${EXTERNAL_SECRETS_ANNOTATION})`));
+  const missingConfigMap = (o: KubeJson, field: string, name: string) =>
+    issues.push(issue(o, field, `ConfigMap "${name}" is neither in the output nor declared external`, `define it (SharedConfig or config) or declare it on the Namespace (${EXTERNAL_CONFIGMAPS_ANNOTATION})`));
+  const selectsAPod = (ns: string | undefined, selector: Record<string, string> | undefined) =>
+    templates.some((t) => t.object.metadata?.namespace === ns && selects(selector, t.template.metadata?.labels));
+
+  for (const { object, path, template } of templates) {
+    const ns = object.metadata?.namespace;
+    const pod = template.spec ?? {};
+    const saName = pod.serviceAccountName;
+    if (saName && saName !== 'default' && !index.has(key('ServiceAccount', ns, saName))) {
+      issues.push(issue(object, `${path}.spec.serviceAccountName`, `ServiceAccount "${saName}" does not exist`));
+    }
+    for (const { container, path: cPath } of containersOf(pod, `${path}.spec`)) {
+      (container.envFrom ?? []).forEach((from: KubeJson, i: number) => {
+        if (from.secretRef && !from.secretRef.optional && !secrets.has(key('Secret', ns, from.secretRef.name))) missingSecret(object, `${cPath}.envFrom[${i}].secretRef`, from.secretRef.name);
+        if (from.configMapRef && !from.configMapRef.optional && !configMaps.has(key('ConfigMap', ns, from.configMapRef.name))) {
+          missingConfigMap(object, `${cPath}.envFrom[${i}].configMapRef`, from.configMapRef.name);
+        }
+      });
+      for (const env of container.env ?? []) {
+        const secretRef = env.valueFrom?.secretKeyRef;
+        if (secretRef && !secretRef.optional && !secrets.has(key('Secret', ns, secretRef.name))) missingSecret(object, `${cPath}.env[${env.name}]`, secretRef.name);
+        const configRef = env.valueFrom?.configMapKeyRef;
+        if (configRef && !configRef.optional && !configMaps.has(key('ConfigMap', ns, configRef.name))) missingConfigMap(object, `${cPath}.env[${env.name}]`, configRef.name);
+      }
+    }
+    for (const volume of pod.volumes ?? []) {
+      const field = `${path}.spec.volumes[${volume.name}]`;
+      if (volume.secret && !volume.secret.optional && !secrets.has(key('Secret', ns, volume.secret.secretName))) missingSecret(object, field, volume.secret.secretName);
+      if (volume.configMap && !volume.configMap.optional && !configMaps.has(key('ConfigMap', ns, volume.configMap.name))) missingConfigMap(object, field, volume.configMap.name);
+      const claim = volume.persistentVolumeClaim?.claimName;
+      if (claim && !index.has(key('PersistentVolumeClaim', ns, claim))) issues.push(issue(object, field, `PersistentVolumeClaim "${claim}" does not exist`, 'define the claim (PersistentClaim)'));
+    }
+  }
+
+  for (const object of objects) {
+    const ns = object.metadata?.namespace;
+    switch (object.kind) {
+      case 'Service':
+        if (object.spec?.selector && !selectsAPod(ns, object.spec.selector)) {
+          issues.push(issue(object, 'spec.selector', 'selects no pod template: the Service would have no endpoints'));
+        }
+        break;
+      case 'PodDisruptionBudget':
+        if (!selectsAPod(ns, object.spec?.selector?.matchLabels)) issues.push(issue(object, 'spec.selector', 'selects no pod template: it protects nothing'));
+        break;
+      case 'NetworkPolicy': {
+        const selector = object.spec?.podSelector?.matchLabels;
+        if (selector && Object.keys(selector).length && !selectsAPod(ns, selector)) issues.push(issue(object, 'spec.podSelector', 'selects no pod template'));
+        (object.spec?.ingress ?? []).forEach((rule: KubeJson, i: number) =>
+          (rule.from ?? []).forEach((peer: KubeJson, j: number) => {
+            if (peer.podSelector && !peer.namespaceSelector && !selectsAPod(ns, peer.podSelector.matchLabels)) {
+              issues.push(issue(object, `spec.ingress[${i}].from[${j}].podSelector`, 'allows traffic from pods that no template creates'));
+            }
+          }),
+        );
+        break;
+      }
+      case 'HorizontalPodAutoscaler':
+        issues.push(...checkScaleTarget(object, index, object.spec?.scaleTargetRef?.kind, object.spec?.scaleTargetRef?.name, 'spec.scaleTargetRef'));
+        break;
+      case 'ScaledObject':
+        issues.push(...checkScaleTarget(object, index, object.spec?.scaleTargetRef?.kind ?? 'Deployment', object.spec?.scaleTargetRef?.name, 'spec.scaleTargetRef'));
+        (object.spec?.triggers ?? []).forEach((trigger: KubeJson, i: number) => {
+          const auth = trigger.authenticationRef;
+          if (auth && (auth.kind ?? 'TriggerAuthentication') === 'TriggerAuthentication' && !index.has(key('TriggerAuthentication', ns, auth.name))) {
+            issues.push(issue(object, `spec.triggers[${i}].authenticationRef`, `TriggerAuthentication "${auth.name}" does not exist`));
+          }
+        });
+        break;
+      case 'TriggerAuthentication':
+        (object.spec?.secretTargetRef ?? []).forEach((ref: KubeJson, i: number) => {
+          if (!secrets.has(key('Secret', ns, ref.name))) missingSecret(object, `spec.secretTargetRef[${i}]`, ref.name);
+        });
+        break;
+      case 'Ingress':
+        issues.push(...checkIngress(object, index, secrets, configMaps));
+        break;
+      case 'HTTPRoute':
+        (object.spec?.rules ?? []).forEach((rule: KubeJson, i: number) =>
+          (rule.backendRefs ?? []).forEach((ref: KubeJson, j: number) => {
+            if ((ref.kind ?? 'Service') !== 'Service') return;
+            const problem = servicePortProblem(index.get(key('Service', ref.namespace ?? ns, ref.name)), ref.name, ref.port);
+            if (problem) issues.push(issue(object, `spec.rules[${i}].backendRefs[${j}]`, problem));
+          }),
+        );
+        break;
+    }
+  }
+  return issues;
+}
+
+function checkScaleTarget(object: KubeJson, index: Index, kind: string | undefined, name: string | undefined, field: string): CheckIssue[] {
+  const target = index.get(key(kind ?? 'Deployment', object.metadata?.namespace, name ?? ''));
+  if (!target) return [issue(object, field, `scales ${kind}/${name}, which does not exist`)];
+  if (target.spec?.replicas !== undefined) {
+    return [issue(object, field, `${kind}/${name} sets spec.replicas, so every apply resets what the autoscaler chose`, 'leave replicas unset on an autoscaled workload')];
+  }
+  return [];
+}
+
+function servicePortProblem(service: KubeJson | undefined, name: string, port: number | string | undefined): string | undefined {
+  if (!service) return `Service "${name}" does not exist`;
+  const ports: KubeJson[] = service.spec?.ports ?? [];
+  if (port !== undefined && !ports.some((p) => p.port === port || p.name === port)) {
+    return `Service "${name}" has no port ${port} (it has ${ports.map((p) => p.name ?? p.port).join(', ')})`;
+  }
+  return undefined;
+}
+
+function checkIngress(object: KubeJson, index: Index, secrets: Set<string>, configMaps: Set<string>): CheckIssue[] {
+  const ns = object.metadata?.namespace;
+  const issues: CheckIssue[] = [];
+  (object.spec?.rules ?? []).forEach((rule: KubeJson, i: number) =>
+    (rule.http?.paths ?? []).forEach((path: KubeJson, j: number) => {
+      const service = path.backend?.service;
+      if (!service) return;
+      const problem = servicePortProblem(index.get(key('Service', ns, service.name)), service.name, service.port?.number ?? service.port?.name);
+      if (problem) issues.push(issue(object, `spec.rules[${i}].http.paths[${j}].backend`, problem));
+    }),
+  );
+  (object.spec?.tls ?? []).forEach((tls: KubeJson, i: number) => {
+    if (tls.secretName && !secrets.has(key('Secret', ns, tls.secretName))) {
+      issues.push(issue(object, `spec.tls[${i}].secretName`, `TLS Secret "${tls.secretName}" has no Certificate issuing it`, 'let TlsIngress create the Certificate'));
+    }
+  });
+  const headers: string | undefined = object.metadata?.annotations?.['nginx.ingress.kubernetes.io/custom-headers'];
+  if (headers) {
+    const [headerNs, name] = headers.includes('/') ? headers.split('/', 2) : [ns, headers];
+    if (!configMaps.has(key('ConfigMap', headerNs, name))) issues.push(issue(object, 'metadata.annotations[nginx.ingress.kubernetes.io/custom-headers]', `ConfigMap "${headers}" does not exist`));
+  }
+  return issues;
+}
