@@ -129,3 +129,17 @@ describe('estate output', () => {
     expect(summary).toMatch(/dist\/prod\s+\d+ objects\s+5 files {2}shop/);
   });
 });
+
+describe('checks inside synth', () => {
+  it('fail the synth on an object a check refuses, naming the construct, the field and the fix', () => {
+    const patched: SystemDefinition = {
+      ...shop,
+      environments: [environment('dev')],
+      define: (system) => {
+        const web = new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1' });
+        web.deployment!.metadata.addLabel('team name', 'shop');
+      },
+    };
+    expect(() => renderEstate([patched])).toThrow(/dev\/shop\/web: \[api-rules\] Deployment\/shop-dev\/web: metadata.labels\[team name\]: invalid label key/);
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { checkReferences } from '../../lib/checks/references';
+import { fixtureObjects, get } from './fixture';
+
+function messages(objects = fixtureObjects()) {
+  return checkReferences(objects).map((i) => `${i.object} ${i.field}: ${i.message}`);
+}
+
+function without(kind: string, name: string) {
+  return fixtureObjects().filter((o) => !(o.kind === kind && o.metadata.name === name));
+}
+
+describe('references inside an environment', () => {
+  it('resolve on the synthesized fixture', () => {
+    expect(messages()).toEqual([]);
+  });
+
+  it('refuse a Service whose selector selects no pod', () => {
+    const objects = fixtureObjects();
+    get(objects, 'Service', 'web').spec.selector['app.kubernetes.io/name'] = 'webb';
+    expect(messages(objects)).toContainEqual(expect.stringMatching(/Service\/shop-prod\/web spec.selector: selects no pod template/));
+  });
+
+  it('refuse a PDB and a NetworkPolicy that select nothing', () => {
+    const objects = fixtureObjects();
+    get(objects, 'PodDisruptionBudget', 'api').spec.selector.matchLabels['app.kubernetes.io/instance'] = 'other';
+    get(objects, 'NetworkPolicy', 'allow-redis').spec.podSelector.matchLabels['app.kubernetes.io/name'] = 'redis-old';
+    const text = messages(objects).join('\n');
+    expect(text).toMatch(/PodDisruptionBudget\/shop-prod\/api spec.selector: selects no pod template/);
+    expect(text).toMatch(/NetworkPolicy\/shop-prod\/allow-redis spec.podSelector: selects no pod template/);
+  });
+
+  it('refuse an HPA whose target is missing or sets spec.replicas', () => {
+    expect(messages(without('Deployment', 'api'))).toContainEqual(expect.stringMatching(/HorizontalPodAutoscaler\/shop-prod\/api spec.scaleTargetRef: scales Deployment\/api, which does not exist/));
+    const objects = fixtureObjects();
+    get(objects, 'Deployment', 'api').spec.replicas = 2;
+    expect(messages(objects)).toContainEqual(expect.stringMatching(/spec.scaleTargetRef: Deployment\/api sets spec.replicas/));
+  });
+
+  it('refuse a ScaledObject whose target sets replicas or whose TriggerAuthentication is missing', () => {
+    const objects = without('TriggerAuthentication', 'queue-redis');
+    get(objects, 'Deployment', 'queue').spec.replicas = 1;
+    const text = messages(objects).join('\n');
+    expect(text).toMatch(/ScaledObject\/shop-prod\/queue spec.scaleTargetRef: Deployment\/queue sets spec.replicas/);
+    expect(text).toMatch(/spec.triggers\[0\].authenticationRef: TriggerAuthentication "queue-redis" does not exist/);
+  });
+
+  it('refuse an Ingress backend that is missing or lacks the port', () => {
+    expect(messages(without('Service', 'web'))).toContainEqual(expect.stringMatching(/Ingress\/shop-prod\/edge spec.rules\[0\].http.paths\[1\].backend: Service "web" does not exist/));
+    const objects = fixtureObjects();
+    get(objects, 'Service', 'api').spec.ports[0].port = 8080;
+    expect(messages(objects)).toContainEqual(expect.stringMatching(/Service "api" has no port 8000 \(it has http\)/));
+  });
+
+  it('refuse an HTTPRoute backend without the named port', () => {
+    const objects = fixtureObjects();
+    objects.push({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'edge', namespace: 'shop-prod' },
+      spec: { rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] },
+    });
+    expect(messages(objects)).toContainEqual(expect.stringMatching(/HTTPRoute\/shop-prod\/edge spec.rules\[0\].backendRefs\[0\]: Service "web" has no port 80/));
+  });
+
+  it('refuse a Secret, a ConfigMap or a claim that is neither defined nor declared external', () => {
+    const objects = fixtureObjects();
+    delete get(objects, 'Namespace', 'shop-prod').metadata.annotations['shipshape.io/external-secrets'];
+    const text = messages(objects.filter((o) => !(o.kind === 'ConfigMap' && o.metadata.name === 'web-config'))).join('\n');
+    expect(text).toMatch(/Deployment\/shop-prod\/api spec.template.spec.containers\[api\].envFrom\[0\].secretRef: Secret "api-secrets" is neither in the output nor declared external/);
+    expect(text).toMatch(/TriggerAuthentication\/shop-prod\/queue-redis spec.secretTargetRef\[0\]: Secret "redis"/);
+    expect(text).toMatch(/containers\[web\].envFrom\[0\].configMapRef: ConfigMap "web-config" is neither in the output nor declared external/);
+    const claims = fixtureObjects();
+    get(claims, 'Deployment', 'web').spec.template.spec.volumes.push({ name: 'data', persistentVolumeClaim: { claimName: 'data' } });
+    expect(messages(claims)).toContainEqual(expect.stringMatching(/volumes\[data\]: PersistentVolumeClaim "data" does not exist/));
+  });
+
+  it('refuse a missing ServiceAccount and a TLS secret no Certificate issues', () => {
+    const text = messages(without('ServiceAccount', 'web').filter((o) => o.kind !== 'Certificate')).join('\n');
+    expect(text).toMatch(/spec.template.spec.serviceAccountName: ServiceAccount "web" does not exist/);
+    expect(text).toMatch(/Ingress\/shop-prod\/edge spec.tls\[0\].secretName: TLS Secret "edge-tls" has no Certificate issuing it/);
+  });
+});
