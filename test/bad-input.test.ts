@@ -62,7 +62,7 @@ const cases: Case[] = [
   { name: 'WebApp: missing image', expected: /WebApp "web": image: Invalid input: expected string, received undefined/, define: (s) => void new WebApp(s, 'web', {} as any) },
   { name: 'WebApp: untagged image in prod', expected: /WebApp "web": image: "x\/web" is untagged/, define: (s) => void new WebApp(s, 'web', { image: 'x/web' }) },
   { name: 'WebApp: one replica in prod', expected: /WebApp "web": replicas: runs 1 replica behind a Service/, define: (s) => void new WebApp(s, 'web', { image: 'x/web:v1', replicas: 1 }) },
-  { name: 'WebApp: CPU quantity misspelt', expected: /resources\.requests\.cpu: must be a CPU quantity/, define: (s) => void new WebApp(s, 'web', { image: 'x/web:v1', resources: { requests: { cpu: '100 m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } }) },
+  { name: 'WebApp: CPU quantity misspelt', expected: /resources\.requests\.cpu: must be a positive CPU quantity/, define: (s) => void new WebApp(s, 'web', { image: 'x/web:v1', resources: { requests: { cpu: '100 m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } }) },
   { name: 'WebApp: request above limit', expected: /resources\.requests\.memory: request 2Gi is above the limit 1Gi/, define: (s) => void new WebApp(s, 'web', { image: 'x/web:v1', resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '1', memory: '1Gi' } } }) },
   { name: 'WebApp: secret value in env', expected: /env\.DB_PASSWORD: looks like a secret value.*Fix: reference it instead/, define: (s) => void new WebApp(s, 'web', { image: 'x/web:v1', env: { DB_PASSWORD: 'hunter2' } }) },
   { name: 'WebApp: password inside a URL in config', expected: /config\.DATABASE_URL: looks like a secret value/, define: (s) => void new WebApp(s, 'web', { image: 'x/web:v1', config: { DATABASE_URL: 'postgres://u:p4ss@db/app' } }) },
@@ -108,7 +108,7 @@ const cases: Case[] = [
 
   // Building blocks.
   { name: 'SharedConfig: secret in a ConfigMap', expected: /SharedConfig "settings": data\.API_TOKEN: looks like a secret value/, define: (s) => void new SharedConfig(s, 'settings', { data: { API_TOKEN: 'abc123' } }) },
-  { name: 'PersistentClaim: size not a quantity', expected: /PersistentClaim "data": size: must be a memory quantity/, define: (s) => void new PersistentClaim(s, 'data', { size: 'ten gigs', accessMode: 'ReadWriteMany' }) },
+  { name: 'PersistentClaim: size not a quantity', expected: /PersistentClaim "data": size: must be a positive memory quantity/, define: (s) => void new PersistentClaim(s, 'data', { size: 'ten gigs', accessMode: 'ReadWriteMany' }) },
   { name: 'ExternalSecretSource: nothing to fetch', expected: /ExternalSecretSource "app-secrets": keys: give keys, extract, or both/, define: (s) => void new ExternalSecretSource(s, 'app-secrets', { store: { name: 'vault' } }) },
 ];
 

@@ -147,7 +147,7 @@ describe('WebApp', () => {
       const text = errors(system).join('\n');
       expect(text).toMatch(/port: Too big/);
       expect(text).toMatch(/replicas: Too small/);
-      expect(text).toMatch(/resources.requests.cpu: must be a CPU quantity/);
+      expect(text).toMatch(/resources.requests.cpu: must be a positive CPU quantity/);
     });
 
     it('refuses replicas together with autoscaling', () => {

@@ -39,10 +39,14 @@ export function isQuantity(value: string): boolean {
   }
 }
 
-/** A CPU quantity such as `250m` or `1`. */
-export const cpuQuantity = z.string().refine(isQuantity, 'must be a CPU quantity such as "250m" or "1"');
-/** A memory or storage quantity such as `512Mi` or `10Gi`. */
-export const memoryQuantity = z.string().refine(isQuantity, 'must be a memory quantity such as "512Mi" or "1Gi"');
+function isPositiveQuantity(value: string): boolean {
+  return isQuantity(value) && parseQuantity(value) > 0;
+}
+
+/** A positive CPU quantity such as `250m` or `1`. */
+export const cpuQuantity = z.string().refine(isPositiveQuantity, 'must be a positive CPU quantity such as "250m" or "1"');
+/** A positive memory or storage quantity such as `512Mi` or `10Gi`. */
+export const memoryQuantity = z.string().refine(isPositiveQuantity, 'must be a positive memory quantity such as "512Mi" or "1Gi"');
 
 /** Formats cores as millicores (`0.25` → `250m`), rounded up so scaling never rounds to zero. */
 export function formatCpu(cores: number): string {
