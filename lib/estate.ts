@@ -123,8 +123,10 @@ export function renderEstate(systems: readonly SystemDefinition[]): RenderedEsta
     files.set(`${envName}/kustomization.yaml`, kustomization(layerDirs));
     objects.set(envName, envObjects);
     const paths = constructPaths(app);
+    const checked = checkEnvironment(envObjects);
+    for (const line of checked.skipped) if (!warnings.includes(line)) warnings.push(line);
     problems.push(
-      ...checkEnvironment(envObjects).map((issue) => {
+      ...checked.issues.map((issue) => {
         const path = paths.get(issue.object);
         return `${envName}/${path ?? issue.object}: ${formatCheckIssue(issue)}`;
       }),

@@ -2,12 +2,28 @@ import { checkApiRules } from './api-rules';
 import { CheckIssue, KubeJson } from './objects';
 import { checkPolicy } from './policy';
 import { checkReferences } from './references';
+import { validateSchemas } from './schema';
 
 export { CheckIssue } from './objects';
 
-/** Every cluster check (API-server rules, references, policy) over the objects of one environment. */
-export function checkEnvironment(objects: readonly KubeJson[]): CheckIssue[] {
-  return [...checkApiRules(objects), ...checkReferences(objects), ...checkPolicy(objects)];
+/** What the checks found in one environment. */
+export interface EnvironmentCheck {
+  /** Every problem. */
+  readonly issues: CheckIssue[];
+  /** Why a check did not run (the schema files are absent), as one line. */
+  readonly skipped: string[];
+}
+
+/**
+ * Every cluster check over the objects of one environment: strict schemas, API-server rules,
+ * references and policy.
+ */
+export function checkEnvironment(objects: readonly KubeJson[], sharedDir?: string): EnvironmentCheck {
+  const schemas = validateSchemas(objects, sharedDir);
+  return {
+    issues: [...schemas.issues, ...checkApiRules(objects), ...checkReferences(objects), ...checkPolicy(objects)],
+    skipped: schemas.skipped ? [schemas.skipped] : [],
+  };
 }
 
 /** One line: `Deployment/ns/web: spec.replicas: message. Fix: …`. */
