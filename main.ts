@@ -1,6 +1,4 @@
 import { runSynth } from './lib';
-import { docRouter } from './estate/doc-router';
-import { raHcp } from './estate/ra-hcp';
+import { systems } from './estate';
 
-// The reference estate: each seed system in dev, staging and prod.
-runSynth([docRouter, raHcp], { outdir: 'dist' });
+runSynth(systems, { outdir: 'dist' });

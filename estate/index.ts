@@ -1,0 +1,6 @@
+import { SystemDefinition } from '../lib';
+import { docRouter } from './doc-router';
+import { raHcp } from './ra-hcp';
+
+/** The reference estate: each seed system, in dev, staging and prod. */
+export const systems: readonly SystemDefinition[] = [docRouter, raHcp];
