@@ -1,4 +1,5 @@
 import { AutoscaledBackend, EnvironmentInput, MigrationJob, SharedConfig, SystemDefinition, TlsIngress, WebApp } from '../lib';
+import { delivery } from './delivery';
 
 const release = 'v27.0.1';
 
@@ -9,6 +10,7 @@ const environments: EnvironmentInput[] = [
     namespace: 'doc-router-dev',
     domain: 'dev.docrouter.example.com',
     tls: { issuer: 'letsencrypt-staging' },
+    delivery,
     scaling: { replicas: 0.5, resources: 0.5 },
     // Halving the back end's memory request would make its HPA unable to return to one pod (the check says so).
     workloads: { backend: { resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '500m', memory: '1Gi' } } } },
@@ -20,6 +22,7 @@ const environments: EnvironmentInput[] = [
     namespace: 'doc-router-staging',
     domain: 'staging.docrouter.example.com',
     tls: { issuer: 'letsencrypt-staging' },
+    delivery,
     images: { frontend: release, backend: release },
     settings: { S3_BUCKET: 'doc-router-staging', AWS_REGION: 'us-east-1' },
   },
@@ -29,6 +32,7 @@ const environments: EnvironmentInput[] = [
     namespace: 'doc-router-prod',
     domain: 'docrouter.example.com',
     tls: { issuer: 'letsencrypt-prod' },
+    delivery,
     images: { frontend: release, backend: release },
     settings: { S3_BUCKET: 'doc-router-prod', AWS_REGION: 'us-east-1' },
   },

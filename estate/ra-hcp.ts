@@ -1,4 +1,5 @@
 import { AutoscaledBackend, EnvironmentInput, SystemDefinition, TlsIngress, WebApp, Worker } from '../lib';
+import { delivery } from './delivery';
 
 // Prod runs images by digest, so what was tested is byte for byte what runs.
 const prodImages = {
@@ -14,6 +15,7 @@ const environments: EnvironmentInput[] = [
     namespace: 'hcp-dev',
     domain: 'hcp-ui.dev.example.com',
     tls: { issuer: 'letsencrypt-staging' },
+    delivery,
     workloads: { backend: { minReplicas: 1, maxReplicas: 2 }, frontend: { replicas: 1 } },
     settings: { HCP_DOMAIN: 'dev.hcp.example.com', HCP_VERIFY_SSL: 'false' },
   },
@@ -23,6 +25,7 @@ const environments: EnvironmentInput[] = [
     namespace: 'hcp-acc',
     domain: 'hcp-ui.acc.example.com',
     tls: { issuer: 'letsencrypt-staging' },
+    delivery,
     images: { backend: 'v0.1.0', frontend: 'v0.1.0' },
     // Acceptance runs one front end, as in the write-up; the staging tier warns about it rather than failing.
     workloads: { backend: { minReplicas: 2, maxReplicas: 4 }, frontend: { replicas: 1 } },
@@ -34,6 +37,7 @@ const environments: EnvironmentInput[] = [
     namespace: 'hcp-prod',
     domain: 'hcp-ui.example.com',
     tls: { issuer: 'letsencrypt-prod' },
+    delivery,
     images: prodImages,
     workloads: {
       backend: { minReplicas: 5, maxReplicas: 10, resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } } },

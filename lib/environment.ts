@@ -96,6 +96,12 @@ export interface EnvironmentInput {
   /** Where the ingress controller's pods run, for the network policies of exposed workloads. @default { namespace: 'ingress-nginx' } */
   readonly ingressController?: { readonly namespace: string };
   /**
+   * How the output reaches the cluster: `flux` (Flux Kustomizations that apply migrations before the
+   * applications), `helm` (hook annotations for teams that package dist/ in a chart) or `argocd`
+   * (PreSync hooks). @default { flavour: 'flux' }
+   */
+  readonly delivery?: Delivery;
+  /**
    * Application settings that differ per environment (`HCP_DOMAIN`, a bucket name), read in a
    * system's definition with `system.setting('HCP_DOMAIN')`. Never secrets. @default {}
    */
@@ -115,6 +121,25 @@ export interface Environment {
   readonly exceptions: readonly SecurityException[];
   readonly ingressController: { readonly namespace: string };
   readonly settings: Readonly<Record<string, string>>;
+  readonly delivery: Delivery;
+}
+
+/** The Git repository Flux reads `dist/` from. */
+export interface DeliveryRepository {
+  /** Clone URL (`https://github.com/org/estate` or `ssh://git@…`). */
+  readonly url: string;
+  /** @default 'main' */
+  readonly branch?: string;
+  /** A Secret in flux-system with the credentials, for a private repository. */
+  readonly secretName?: string;
+}
+
+/** Delivery flavour of an environment. */
+export interface Delivery {
+  /** `flux`, `helm` or `argocd`. */
+  readonly flavour: 'flux' | 'helm' | 'argocd';
+  /** The repository holding dist/; without it, Flux objects are not written (synth warns). */
+  readonly repository?: DeliveryRepository;
 }
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -175,6 +200,18 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
     .default([]),
   ingressController: z.strictObject({ namespace: dnsLabel }).default({ namespace: 'ingress-nginx' }),
   settings: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable-like name'), z.string()).default({}),
+  delivery: z
+    .strictObject({
+      flavour: z.enum(['flux', 'helm', 'argocd']),
+      repository: z
+        .strictObject({
+          url: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)\S+$/, 'must be an https://, ssh:// or git@ clone URL'),
+          branch: z.string().min(1).default('main'),
+          secretName: dnsLabel.optional(),
+        })
+        .optional(),
+    })
+    .default({ flavour: 'flux' }),
 }) as unknown as z.ZodType<Environment, EnvironmentInput>;
 
 /**

@@ -7,6 +7,7 @@ import { Environment, EnvironmentInput, defineEnvironment } from './environment'
 import { FileSet, KubeObject, kustomization, replaceDirectory, sortObjects, toYamlFile, writeFileSet } from './core/output';
 import { ShipshapeError, collectErrors, collectWarnings } from './core/issues';
 import { Layer, SystemChart } from './system-chart';
+import { FluxDelivery } from './core/flux';
 
 /** A system (a set of workloads that ship together) and the environments it is deployed to. */
 export interface SystemDefinition {
@@ -121,6 +122,10 @@ export function renderEstate(systems: readonly SystemDefinition[]): RenderedEsta
       fileCount += layerFiles.length + 1;
     }
     files.set(`${envName}/kustomization.yaml`, kustomization(layerDirs));
+    const flux = fluxFiles(app, envName, charts, layerDirs as Layer[], envObjects, problems, warnings);
+    for (const [file, content] of flux.files) files.set(file, content);
+    fileCount += flux.files.size;
+    envObjects.push(...flux.objects);
     objects.set(envName, envObjects);
     const paths = constructPaths(app);
     const checked = checkEnvironment(envObjects);
@@ -135,6 +140,48 @@ export function renderEstate(systems: readonly SystemDefinition[]): RenderedEsta
   }
   if (problems.length) throw new ShipshapeError(problems);
   return { files, objects, environments: summaries, warnings };
+}
+
+/**
+ * The Flux entry point of an environment, `dist/<env>/flux/`: a GitRepository and the layer
+ * Kustomizations. Written when the environment's systems deliver with Flux from a repository.
+ */
+function fluxFiles(
+  app: App,
+  envName: string,
+  charts: readonly SystemChart[],
+  layers: readonly Layer[],
+  envObjects: readonly KubeObject[],
+  problems: string[],
+  warnings: string[],
+): { files: FileSet; objects: KubeObject[] } {
+  const none = { files: new Map<string, string>(), objects: [] };
+  const deliveries = new Set(charts.map((c) => JSON.stringify(c.environment.delivery)));
+  if (deliveries.size > 1) {
+    problems.push(`${envName}: the systems of one environment share its output directory, so they must share its delivery; they differ: ${[...deliveries].join(' / ')}`);
+    return none;
+  }
+  const delivery = charts[0]?.environment.delivery;
+  if (delivery?.flavour !== 'flux') return none;
+  if (!delivery.repository) {
+    warnings.push(`${envName}: no delivery.repository in the environment, so no Flux objects were written; add delivery: { flavour: 'flux', repository: { url } }`);
+    return none;
+  }
+  const deadlines = envObjects.filter((o) => o.kind === 'Job').map((o) => Number(o.spec?.activeDeadlineSeconds ?? 0));
+  const chart = new FluxDelivery(app, 'flux', {
+    environment: envName,
+    layers,
+    repository: delivery.repository,
+    migrationTimeoutSeconds: Math.max(600, ...deadlines),
+  });
+  const objects = sortObjects(chart.toJson());
+  return {
+    files: new Map([
+      [`${envName}/flux/flux.yaml`, toYamlFile(objects)],
+      [`${envName}/flux/kustomization.yaml`, kustomization(['flux.yaml'])],
+    ]),
+    objects,
+  };
 }
 
 /** `Kind/namespace/name` → the construct path that defined the object, to point a check's finding at the definition. */

@@ -26,6 +26,8 @@ export {
   SecurityException,
   SecurityExceptionName,
   SECURITY_EXCEPTIONS,
+  Delivery,
+  DeliveryRepository,
   defineEnvironment,
 } from './environment';
 export { SystemDefinition, RenderedEstate, EnvironmentSummary, SynthesizeOptions, renderEstate, synthesizeEstate, runSynth, formatSummary } from './estate';

@@ -113,8 +113,10 @@ export class MigrationJob extends Workload {
     );
     const version = this.identity?.version;
     this.jobName = version ? jobName(id, version) : id;
+    const hooks = deliveryHooks(this.environment.delivery.flavour);
+    for (const [key, value] of Object.entries(hooks.serviceAccount)) this.serviceAccount?.metadata.addAnnotation(key, value);
     this.job = new k8s.KubeJob(this, 'Job', {
-      metadata: { name: this.jobName, labels: this.labels },
+      metadata: { name: this.jobName, labels: this.labels, annotations: Object.keys(hooks.job).length ? hooks.job : undefined },
       spec: {
         backoffLimit,
         activeDeadlineSeconds,
@@ -122,6 +124,25 @@ export class MigrationJob extends Workload {
       },
     });
   }
+}
+
+/**
+ * Annotations that order the migration before the release for the environment's delivery. Flux
+ * needs none (the migrations directory has its own Kustomization that the applications wait for).
+ * Helm and Argo CD run hooks before any regular object, so the Job's ServiceAccount is a hook too,
+ * with a lower weight. Finished Jobs are kept until the next release replaces them, so their logs
+ * stay readable and nothing re-runs them.
+ */
+function deliveryHooks(flavour: 'flux' | 'helm' | 'argocd'): { job: Record<string, string>; serviceAccount: Record<string, string> } {
+  if (flavour === 'helm') {
+    const hook = { 'helm.sh/hook': 'pre-install,pre-upgrade,pre-rollback', 'helm.sh/hook-delete-policy': 'before-hook-creation' };
+    return { job: { ...hook, 'helm.sh/hook-weight': '-5' }, serviceAccount: { ...hook, 'helm.sh/hook-weight': '-10' } };
+  }
+  if (flavour === 'argocd') {
+    const hook = { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' };
+    return { job: { ...hook, 'argocd.argoproj.io/sync-wave': '0' }, serviceAccount: { ...hook, 'argocd.argoproj.io/sync-wave': '-1' } };
+  }
+  return { job: {}, serviceAccount: {} };
 }
 
 /** `<id>-<version>` as a DNS label of at most 63 characters (`migrate-v27-0-1`). */

@@ -80,3 +80,21 @@ export function replaceDirectory(target: string, files: FileSet): void {
   fs.renameSync(next, target);
   fs.rmSync(previous, { recursive: true, force: true });
 }
+
+/**
+ * How a directory differs from the files synthesis produces: one line per file, `changed:`,
+ * `missing:` (synthesis writes it, the directory lacks it) or `extra:` (only in the directory).
+ */
+export function findDrift(files: FileSet, dir: string): string[] {
+  const onDisk = fs.existsSync(dir)
+    ? (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).map((f) => f.split(path.sep).join('/'))
+    : [];
+  const drift: string[] = [];
+  for (const [file, content] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+    const target = path.join(dir, file);
+    if (!fs.existsSync(target)) drift.push(`missing: ${file}`);
+    else if (fs.readFileSync(target, 'utf8') !== content) drift.push(`changed: ${file}`);
+  }
+  for (const file of onDisk.sort()) if (!files.has(file)) drift.push(`extra: ${file}`);
+  return drift;
+}
