@@ -2,7 +2,7 @@ import { checkApiRules } from './api-rules';
 import { CheckIssue, KubeJson } from './objects';
 import { checkPolicy } from './policy';
 import { checkReferences } from './references';
-import { validateSchemas } from './schema';
+import { validateAgainstSchemas } from './schema-validation';
 
 export { CheckIssue } from './objects';
 
@@ -19,9 +19,15 @@ export interface EnvironmentCheck {
  * references and policy.
  */
 export function checkEnvironment(objects: readonly KubeJson[], sharedDir?: string): EnvironmentCheck {
-  const schemas = validateSchemas(objects, sharedDir);
+  const schemas = validateAgainstSchemas(objects, { sharedDir });
+  const schemaIssues: CheckIssue[] = schemas.issues.map((i) => ({
+    check: 'schema',
+    object: `${i.kind}/${i.namespace ? `${i.namespace}/` : ''}${i.name}`,
+    field: i.path || '/',
+    message: i.message,
+  }));
   return {
-    issues: [...schemas.issues, ...checkApiRules(objects), ...checkReferences(objects), ...checkPolicy(objects)],
+    issues: [...schemaIssues, ...checkApiRules(objects), ...checkReferences(objects), ...checkPolicy(objects)],
     skipped: schemas.skipped ? [schemas.skipped] : [],
   };
 }

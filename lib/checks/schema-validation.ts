@@ -1,0 +1,469 @@
+/**
+ * Strict schema validation of synthesized objects, the way `kubeconform -strict` does it: built-in
+ * kinds against the Kubernetes 1.28 OpenAPI v2 definitions, custom resources against the
+ * `openAPIV3Schema` of their CRD, unknown fields rejected.
+ *
+ * The schemas are read from a sibling `shared` checkout (`schemas/kubernetes-1.28-swagger.json` and
+ * `crds/*.yaml`). Loading and compiling happens once per process and directory: a kind is compiled
+ * the first time an object of that kind is seen, and a CRD file is parsed only when a custom
+ * resource of its group is.
+ */
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import Ajv, { ErrorObject, Format, ValidateFunction } from 'ajv';
+import { parseAllDocuments } from 'yaml';
+
+/** One way an object breaks its schema. */
+export interface SchemaIssue {
+  /** `apiVersion` of the object (empty when it has none). */
+  apiVersion: string;
+  /** `kind` of the object (empty when it has none). */
+  kind: string;
+  /** `metadata.name` of the object (empty when it has none). */
+  name: string;
+  /** `metadata.namespace`, when set. */
+  namespace?: string;
+  /** JSON pointer to the offending value, e.g. `/spec/template/spec/containers/0/ports/0/containerPort`; empty for the whole object. */
+  path: string;
+  /** What is wrong, for a person, e.g. `must be integer` or `unknown field "foo"`. */
+  message: string;
+}
+
+/** The outcome of validating a set of objects. */
+export interface SchemaValidationResult {
+  /** Every issue found, in object order. */
+  issues: SchemaIssue[];
+  /** Set when validation did not run: one line saying why, e.g. `../shared/schemas not found: schema validation skipped`. */
+  skipped?: string;
+}
+
+type Json = Record<string, any>;
+type Schema = Record<string, any>;
+
+const SWAGGER_FILE = path.join('schemas', 'kubernetes-1.28-swagger.json');
+const CRD_DIR = 'crds';
+/** Identifies the swagger document inside ajv so CRD schemas can refer to its ObjectMeta; never fetched. */
+const SWAGGER_ID = 'https://shipshape.invalid/kubernetes-1.28-swagger.json';
+const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+/**
+ * Definitions whose swagger declaration understates what the API server accepts:
+ * IntOrString says `type: string, format: int-or-string`, Quantity says `type: string`, yet both
+ * take JSON numbers too.
+ */
+const SWAGGER_OVERRIDES: Record<string, Schema> = {
+  'io.k8s.apimachinery.pkg.util.intstr.IntOrString': { type: ['integer', 'string'] },
+  'io.k8s.apimachinery.pkg.api.resource.Quantity': { type: ['string', 'number'], format: 'quantity' },
+};
+
+/** The quantity grammar, as the API server's CRD generator (controller-gen) writes it. */
+const QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** The formats the swagger and the CRDs use, each with the sentence an issue shows when it fails. */
+const FORMATS: Record<string, { format: Format; message: string }> = {
+  int32: { format: { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 }, message: 'must be a 32-bit integer' },
+  int64: { format: { type: 'number', validate: (n: number) => Number.isInteger(n) }, message: 'must be a 64-bit integer' },
+  double: { format: { type: 'number', validate: () => true }, message: 'must be a number' },
+  // Go's JSON decoder drops line breaks inside base64 before decoding.
+  byte: { format: { type: 'string', validate: (s: string) => BASE64.test(s.replace(/[\r\n]/g, '')) }, message: 'must be base64-encoded' },
+  'date-time': { format: { type: 'string', validate: RFC3339 }, message: 'must be an RFC 3339 date-time such as "2024-01-31T12:00:00Z"' },
+  quantity: { format: { type: 'string', validate: QUANTITY }, message: 'must be a quantity such as "500m", "1Gi", "0.5" or "1e3"' },
+  ipv4: { format: { type: 'string', validate: (s: string) => net.isIPv4(s) }, message: 'must be an IPv4 address' },
+  ipv6: { format: { type: 'string', validate: (s: string) => net.isIPv6(s) }, message: 'must be an IPv6 address' },
+};
+
+/** The schemas under one `shared` directory, loaded once and compiled kind by kind. */
+interface Catalog {
+  readonly ajv: Ajv;
+  /** `apiVersion/kind` of each built-in kind to its swagger definition name. */
+  readonly builtIn: ReadonlyMap<string, string>;
+  readonly crdFiles: readonly string[];
+  readonly parsedCrdFiles: Set<string>;
+  /** `apiVersion/kind` to the raw `openAPIV3Schema` of each served CRD version. */
+  readonly crdSchemas: Map<string, Schema>;
+  /** `apiVersion/kind` of CRD versions that exist but are not served, for a clearer message. */
+  readonly unservedCrdVersions: Set<string>;
+  /** Compiled validators by `apiVersion/kind`; `null` caches "no schema". */
+  readonly validators: Map<string, Compiled | null>;
+}
+
+/** A compiled kind; custom resources keep their CRD schema to fill in its defaults. */
+interface Compiled {
+  readonly validate: ValidateFunction;
+  readonly crdSchema?: Schema;
+}
+
+/** Catalogs by resolved directory: built once per process so repeated runs only validate. */
+const catalogs = new Map<string, Catalog>();
+
+/**
+ * The `shared` directory holding `schemas/` and `crds/`: `$SHIPSHAPE_SHARED_DIR` when set, else
+ * `../shared` next to the repository root (the nearest directory above this file with a
+ * `package.json`, so it works from `lib/` and from a compiled `build/lib/` alike).
+ */
+export function defaultSharedDir(): string {
+  if (process.env.SHIPSHAPE_SHARED_DIR) return path.resolve(process.env.SHIPSHAPE_SHARED_DIR);
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(process.cwd(), '../shared');
+    dir = parent;
+  }
+  return path.resolve(dir, '../shared');
+}
+
+/**
+ * Validates each object strictly against its schema: the Kubernetes 1.28 definition for built-in
+ * kinds, the served CRD version's `openAPIV3Schema` for custom resources. Unknown fields, wrong
+ * types, bad formats and missing required fields are issues, as is an object with no
+ * `apiVersion`/`kind` or one that no schema describes. CEL rules (`x-kubernetes-validations`) are
+ * not evaluated.
+ *
+ * When the schema files are missing nothing is validated and `skipped` says why.
+ */
+export function validateAgainstSchemas(objects: ReadonlyArray<Record<string, any>>, options?: { sharedDir?: string }): SchemaValidationResult {
+  const dir = path.resolve(options?.sharedDir ?? defaultSharedDir());
+  const catalog = catalogs.get(dir) ?? loadCatalog(dir);
+  if (typeof catalog === 'string') return { issues: [], skipped: catalog };
+  catalogs.set(dir, catalog);
+
+  const issues: SchemaIssue[] = [];
+  for (const object of objects) {
+    const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
+    const kind = typeof object.kind === 'string' ? object.kind : '';
+    const namespace = object.metadata?.namespace;
+    const base = { apiVersion, kind, name: String(object.metadata?.name ?? ''), ...(namespace ? { namespace: String(namespace) } : {}) };
+    if (!apiVersion || !kind) {
+      for (const field of ['apiVersion', 'kind'] as const) {
+        if (object[field] === undefined) issues.push({ ...base, path: `/${field}`, message: `missing required field "${field}"` });
+        else if (!base[field]) issues.push({ ...base, path: `/${field}`, message: 'must be a non-empty string' });
+      }
+      continue;
+    }
+    const compiled = validatorFor(catalog, apiVersion, kind);
+    if (!compiled) {
+      const unserved = catalog.unservedCrdVersions.has(`${apiVersion}/${kind}`) ? ' (its CRD has this version but does not serve it)' : '';
+      issues.push({ ...base, path: '', message: `no schema for ${apiVersion}/${kind}${unserved}` });
+      continue;
+    }
+    // What the API server validates: a custom resource with its CRD defaults filled in, a built-in
+    // object without its null fields (decoded as "not set").
+    const data = compiled.crdSchema ? withDefaults(object, compiled.crdSchema) : withoutNulls(object);
+    if (!compiled.validate(data)) {
+      for (const { path: at, message } of describeErrors(compiled.validate.errors ?? [])) issues.push({ ...base, path: at, message });
+    }
+  }
+  return { issues };
+}
+
+/** Reads the swagger and lists the CRD files under `dir`, or says in one line why it cannot. */
+function loadCatalog(dir: string): Catalog | string {
+  const swaggerFile = path.join(dir, SWAGGER_FILE);
+  const crdDir = path.join(dir, CRD_DIR);
+  for (const needed of [dir, path.dirname(swaggerFile), swaggerFile, crdDir]) {
+    if (!fs.existsSync(needed)) return `${shortPath(needed)} not found: schema validation skipped`;
+  }
+
+  const definitions: Record<string, Schema> = JSON.parse(fs.readFileSync(swaggerFile, 'utf8')).definitions;
+  const builtIn = new Map<string, string>();
+  const strictDefinitions: Record<string, Schema> = {};
+  for (const [name, definition] of Object.entries(definitions)) {
+    strictDefinitions[name] = SWAGGER_OVERRIDES[name] ?? strictSchema(definition);
+    for (const gvk of definition['x-kubernetes-group-version-kind'] ?? []) {
+      builtIn.set(`${gvk.group ? `${gvk.group}/` : ''}${gvk.version}/${gvk.kind}`, name);
+    }
+  }
+
+  const ajv = new Ajv({
+    allErrors: true,
+    // The schemas carry keywords ajv does not know (x-kubernetes-*, example, ...): ignore them.
+    strict: false,
+    // Upstream files, checked where they come from; a meta-schema pass over 3 MB of swagger is wasted time.
+    validateSchema: false,
+    // The failing subschema is needed to word some messages (`not`).
+    verbose: true,
+    // Go regular expressions (RE2) in CRD patterns are not all valid in JavaScript's unicode mode.
+    unicodeRegExp: false,
+    // Compile each referenced definition once and share it between kinds (PodSpec, ObjectMeta, ...):
+    // inlining would recompile them into every kind and doubles the compile time.
+    inlineRefs: false,
+    // ajv's optimisation pass costs more compile time than it saves in validation here.
+    code: { optimize: false },
+    formats: Object.fromEntries(Object.entries(FORMATS).map(([name, { format }]) => [name, format])),
+  });
+  ajv.addSchema({ $id: SWAGGER_ID, definitions: strictDefinitions });
+
+  const crdFiles = fs
+    .readdirSync(crdDir)
+    .filter((file) => /\.ya?ml$/.test(file))
+    .sort()
+    .map((file) => path.join(crdDir, file));
+  return { ajv, builtIn, crdFiles, parsedCrdFiles: new Set(), crdSchemas: new Map(), unservedCrdVersions: new Set(), validators: new Map() };
+}
+
+/** The compiled validator for `apiVersion/kind`, compiled on first use; undefined when no schema describes it. */
+function validatorFor(catalog: Catalog, apiVersion: string, kind: string): Compiled | undefined {
+  const key = `${apiVersion}/${kind}`;
+  let compiled = catalog.validators.get(key);
+  if (compiled === undefined) {
+    const definition = catalog.builtIn.get(key);
+    if (definition) {
+      const validate = catalog.ajv.getSchema(`${SWAGGER_ID}#/definitions/${definition}`);
+      compiled = validate ? { validate } : null;
+    } else {
+      const schema = crdSchema(catalog, apiVersion, kind, key);
+      compiled = schema ? { validate: catalog.ajv.compile(customResourceSchema(schema)), crdSchema: schema } : null;
+    }
+    catalog.validators.set(key, compiled);
+  }
+  return compiled ?? undefined;
+}
+
+/**
+ * The raw CRD schema for `key`. CRD files are named `<group>_<plural>.yaml`, so the file named
+ * after the kind is parsed first, then the rest of its group, then everything else, stopping as
+ * soon as the kind is found: YAML parsing of the big CRDs is the slow part of loading.
+ */
+function crdSchema(catalog: Catalog, apiVersion: string, kind: string, key: string): Schema | undefined {
+  const group = apiVersion.slice(0, Math.max(apiVersion.indexOf('/'), 0));
+  const likelihood = (file: string) => {
+    const name = path.basename(file).toLowerCase();
+    return name.startsWith(`${group}_${kind.toLowerCase()}`) ? 0 : name.startsWith(`${group}_`) ? 1 : 2;
+  };
+  for (const file of [...catalog.crdFiles].sort((a, b) => likelihood(a) - likelihood(b))) {
+    if (catalog.crdSchemas.has(key)) break;
+    parseCrdFile(catalog, file);
+  }
+  return catalog.crdSchemas.get(key);
+}
+
+/** Records the schema of every version of every CRD in `file`; a file is parsed once. */
+function parseCrdFile(catalog: Catalog, file: string): void {
+  if (catalog.parsedCrdFiles.has(file)) return;
+  catalog.parsedCrdFiles.add(file);
+  for (const document of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
+    if (document.errors.length > 0) throw new Error(`${shortPath(file)}: ${document.errors[0].message}`);
+    const crd = document.toJS();
+    if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec?.group || !crd.spec.names?.kind) continue;
+    for (const version of crd.spec.versions ?? []) {
+      const key = `${crd.spec.group}/${version.name}/${crd.spec.names.kind}`;
+      if (version.served === false) catalog.unservedCrdVersions.add(key);
+      else if (version.schema?.openAPIV3Schema) catalog.crdSchemas.set(key, version.schema.openAPIV3Schema);
+    }
+  }
+}
+
+/**
+ * A CRD's `openAPIV3Schema` made strict, with `metadata` also checked against ObjectMeta as the
+ * API server does (CRDs only declare it as `type: object`).
+ */
+function customResourceSchema(openAPIV3Schema: Schema): Schema {
+  const schema = strictSchema(openAPIV3Schema);
+  const metadata = { $ref: `${SWAGGER_ID}#/definitions/${OBJECT_META}` };
+  return {
+    ...schema,
+    properties: { ...schema.properties, metadata: schema.properties?.metadata ? { allOf: [schema.properties.metadata, metadata] } : metadata },
+  };
+}
+
+/**
+ * A copy of a structural schema that rejects unknown fields: `additionalProperties: false` on every
+ * object schema with `properties`, unless it sets `additionalProperties` itself or preserves
+ * unknown fields. Only the structural part (properties, items, additionalProperties) is rewritten:
+ * the branches of `anyOf`/`oneOf`/`allOf`/`not` only restate fields declared around them, so making
+ * them strict would reject valid objects.
+ */
+function strictSchema(node: Schema): Schema {
+  const out: Schema = { ...node };
+  if (out['x-kubernetes-int-or-string'] === true && out.type === undefined) {
+    out.type = ['integer', 'string'];
+    // The anyOf CRD generators add says the same as `type` with noisier errors.
+    if (isIntOrStringAnyOf(out.anyOf)) delete out.anyOf;
+  }
+  // ajv refuses `nullable` without `type`; an untyped schema accepts null anyway.
+  if (out.nullable !== undefined && out.type === undefined) delete out.nullable;
+  if (out.properties) {
+    out.properties = Object.fromEntries(Object.entries(out.properties as Record<string, Schema>).map(([name, property]) => [name, strictSchema(property)]));
+    if (out.additionalProperties === undefined && out['x-kubernetes-preserve-unknown-fields'] !== true) out.additionalProperties = false;
+  }
+  if (isPlainObject(out.items)) out.items = strictSchema(out.items);
+  if (isPlainObject(out.additionalProperties)) out.additionalProperties = strictSchema(out.additionalProperties);
+  return out;
+}
+
+/** A JSON object: a schema node, or an object value. */
+function isPlainObject(value: unknown): value is Schema {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Whether `anyOf` is just `[{type: integer}, {type: string}]`. */
+function isIntOrStringAnyOf(anyOf: unknown): boolean {
+  return (
+    Array.isArray(anyOf) &&
+    anyOf.length === 2 &&
+    anyOf.every((branch) => isPlainObject(branch) && Object.keys(branch).length === 1) &&
+    anyOf.map((branch) => branch.type).join() === 'integer,string'
+  );
+}
+
+/**
+ * `value` with the defaults of `schema` filled in where a field is missing, recursively and into
+ * the defaults themselves, as the API server defaults a custom resource before validating it (ajv's
+ * own defaulting runs after `oneOf`, too late for schemas that branch on a defaulted field).
+ * Copied only where a default is added.
+ */
+function withDefaults<T>(value: T, schema: Schema): T {
+  if (Array.isArray(value)) {
+    if (!isPlainObject(schema.items)) return value;
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const defaulted = withDefaults(item, schema.items);
+      if (defaulted !== item) (copy ??= value.slice())[i] = defaulted;
+    });
+    return (copy ?? value) as T;
+  }
+  if (!isPlainObject(value)) return value;
+  let copy: Json | undefined;
+  const fieldSchemas: [string, Schema][] = Object.entries((schema.properties ?? {}) as Record<string, Schema>);
+  if (isPlainObject(schema.additionalProperties)) {
+    for (const name of Object.keys(value)) if (!schema.properties?.[name]) fieldSchemas.push([name, schema.additionalProperties]);
+  }
+  for (const [name, fieldSchema] of fieldSchemas) {
+    const field = value[name];
+    const defaulted = field === undefined && fieldSchema.default !== undefined ? withDefaults(structuredClone(fieldSchema.default), fieldSchema) : withDefaults(field, fieldSchema);
+    if (defaulted !== field) (copy ??= { ...value })[name] = defaulted;
+  }
+  return (copy ?? value) as T;
+}
+
+/** `value` without null-valued object fields (copied only where one is dropped). Nulls in arrays stay: they are errors. */
+function withoutNulls<T>(value: T): T {
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const stripped = withoutNulls(item);
+      if (stripped !== item) (copy ??= value.slice())[i] = stripped;
+    });
+    return (copy ?? value) as T;
+  }
+  if (isPlainObject(value)) {
+    let copy: Json | undefined;
+    for (const [key, field] of Object.entries(value)) {
+      if (field === null) {
+        copy ??= { ...value };
+        delete copy[key];
+      } else {
+        const stripped = withoutNulls(field);
+        if (stripped !== field) (copy ??= { ...value })[key] = stripped;
+      }
+    }
+    return (copy ?? value) as T;
+  }
+  return value;
+}
+
+/** A message and the JSON pointer it is about. */
+interface Located {
+  path: string;
+  message: string;
+}
+
+/**
+ * ajv's errors as one line per location. The errors of the branches of a failed `anyOf`/`oneOf`
+ * fold into the line for the combinator (`must be integer or string`), and different complaints
+ * about the same location join into one line.
+ */
+function describeErrors(errors: readonly ErrorObject[]): Located[] {
+  const combinators = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  // The innermost combinator around an error is the one with the longest schema path prefixing it.
+  const parentOf = (error: ErrorObject): ErrorObject | undefined =>
+    combinators
+      .filter((c) => c !== error && error.schemaPath.startsWith(`${c.schemaPath}/`) && error.instancePath.startsWith(c.instancePath))
+      .sort((a, b) => b.schemaPath.length - a.schemaPath.length)[0];
+  const children = new Map<ErrorObject, ErrorObject[]>();
+  const roots: ErrorObject[] = [];
+  for (const error of errors) {
+    const parent = parentOf(error);
+    if (parent) children.set(parent, [...(children.get(parent) ?? []), error]);
+    else roots.push(error);
+  }
+
+  const describe = (error: ErrorObject): Located =>
+    combinators.includes(error) ? describeCombinator(error, (children.get(error) ?? []).map((kid) => ({ error: kid, ...describe(kid) }))) : describeError(error);
+
+  const byPath = new Map<string, string[]>();
+  for (const { path: at, message } of roots.map(describe)) {
+    const messages = byPath.get(at) ?? [];
+    if (!messages.includes(message)) messages.push(message);
+    byPath.set(at, messages);
+  }
+  return [...byPath].map(([at, messages]) => ({ path: at, message: messages.join('; ') }));
+}
+
+/** One failed `anyOf`/`oneOf` in one line, from the lines of its branches' errors. */
+function describeCombinator(combinator: ErrorObject, branches: (Located & { error: ErrorObject })[]): Located {
+  const at = combinator.instancePath;
+  if (combinator.keyword === 'oneOf' && Array.isArray(combinator.params.passingSchemas)) {
+    return { path: at, message: `must match exactly one of the allowed forms, but matches ${combinator.params.passingSchemas.length}` };
+  }
+  if (branches.length === 0) return { path: at, message: combinator.message ?? `fails "${combinator.keyword}"` };
+  // Alternatives for the value itself read as one sentence: "must be integer or string".
+  if (branches.every((b) => b.path === at && b.message.startsWith('must be '))) {
+    return { path: at, message: `must be ${unique(branches.map((b) => b.message.slice('must be '.length))).join(' or ')}` };
+  }
+  // Otherwise one clause per branch, each naming the fields it is about relative to the value.
+  const branchOf = (error: ErrorObject) => error.schemaPath.slice(combinator.schemaPath.length + 1).split('/')[0];
+  const clauses = new Map<string, string[]>();
+  for (const b of branches) {
+    const relative = b.path.slice(at.length);
+    const clause = clauses.get(branchOf(b.error)) ?? [];
+    clause.push(relative ? `${relative}: ${b.message}` : b.message);
+    clauses.set(branchOf(b.error), clause);
+  }
+  return { path: at, message: `must match one of the allowed forms: ${unique([...clauses.values()].map((c) => unique(c).join(' and '))).join(', or ')}` };
+}
+
+/** One ajv error as a located sentence; unknown and missing fields are located at the field itself. */
+function describeError(error: ErrorObject): Located {
+  const at = error.instancePath;
+  const params = error.params as Record<string, any>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return { path: `${at}/${pointerToken(params.additionalProperty)}`, message: `unknown field "${params.additionalProperty}"` };
+    case 'required':
+      return { path: `${at}/${pointerToken(params.missingProperty)}`, message: `missing required field "${params.missingProperty}"` };
+    case 'type':
+      return { path: at, message: `must be ${unique(String(params.type).split(',').filter((t) => t !== 'null')).join(' or ')}` };
+    case 'format':
+      return { path: at, message: FORMATS[params.format]?.message ?? `must be in format "${params.format}"` };
+    case 'enum':
+      return { path: at, message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'const':
+      return { path: at, message: `must be ${JSON.stringify(params.allowedValue)}` };
+    case 'not': {
+      const excluded = (error.schema as Schema | undefined)?.enum;
+      return { path: at, message: Array.isArray(excluded) ? `must not be ${excluded.map((v) => JSON.stringify(v)).join(' or ')}` : 'must not match the excluded form' };
+    }
+    default:
+      return { path: at, message: error.message ?? `fails "${error.keyword}"` };
+  }
+}
+
+/** A property name as a JSON pointer token (RFC 6901). */
+function pointerToken(name: string): string {
+  return name.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** `values` without repeats, in first-seen order. */
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+/** `file` relative to the working directory when that is shorter, for one-line messages. */
+function shortPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && relative.length < file.length ? relative : file;
+}
