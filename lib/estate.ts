@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ApiObject, App } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { checkEnvironment, formatCheckIssue } from './checks';
 import { Environment, EnvironmentInput, defineEnvironment } from './environment';
 import { FileSet, KubeObject, kustomization, replaceDirectory, sortObjects, toYamlFile, writeFileSet } from './core/output';
@@ -108,7 +108,7 @@ export function renderEstate(systems: readonly SystemDefinition[]): RenderedEsta
     for (const layer of LAYERS) {
       const layerFiles: string[] = [];
       for (const chart of charts) {
-        const layerObjects = sortObjects(chart.chartFor(layer).toJson());
+        const layerObjects = sortObjects(chartObjects(chart.chartFor(layer)));
         if (layerObjects.length === 0) continue;
         const file = `${chart.system}.yaml`;
         files.set(`${envName}/${layer}/${file}`, toYamlFile(layerObjects));
@@ -174,7 +174,7 @@ function fluxFiles(
     repository: delivery.repository,
     migrationTimeoutSeconds: Math.max(600, ...deadlines),
   });
-  const objects = sortObjects(chart.toJson());
+  const objects = sortObjects(chartObjects(chart));
   return {
     files: new Map([
       [`${envName}/flux/flux.yaml`, toYamlFile(objects)],
@@ -182,6 +182,18 @@ function fluxFiles(
     ]),
     objects,
   };
+}
+
+/**
+ * The objects whose nearest chart is `chart`. `Chart.toJson()` would validate the whole app again
+ * for every chart; the app was validated once already, and objects are sorted by kind and name.
+ */
+function chartObjects(chart: Chart): KubeObject[] {
+  return chart.node
+    .findAll()
+    .filter(ApiObject.isApiObject)
+    .filter((o) => Chart.of(o) === chart)
+    .map((o) => o.toJson());
 }
 
 /** `Kind/namespace/name` → the construct path that defined the object, to point a check's finding at the definition. */
