@@ -94,7 +94,7 @@ export interface EnvironmentInput {
   /** Declared exemptions from the restricted Pod Security Standard. @default [] */
   readonly exceptions?: readonly SecurityException[];
   /** Where the ingress controller's pods run, for the network policies of exposed workloads. @default { namespace: 'ingress-nginx' } */
-  readonly ingressController?: { readonly namespace: string };
+  readonly ingressController?: IngressController;
   /**
    * How the output reaches the cluster: `flux` (Flux Kustomizations that apply migrations before the
    * applications), `helm` (hook annotations for teams that package dist/ in a chart) or `argocd`
@@ -110,18 +110,36 @@ export interface EnvironmentInput {
 
 /** A parsed, validated environment: every default filled in. */
 export interface Environment {
+  /** The output directory `dist/<name>`. */
   readonly name: string;
+  /** Policy level. */
   readonly tier: Tier;
+  /** The system's namespace in this environment. */
   readonly namespace: string;
+  /** The domain every host name derives from. */
   readonly domain: string;
+  /** The certificate issuer, kind filled in. */
   readonly tls: Required<TlsIssuer>;
+  /** Replica and resource factors, defaults filled in. */
   readonly scaling: Required<Scaling>;
+  /** Per-workload sizing. */
   readonly workloads: Readonly<Record<string, WorkloadOverride>>;
+  /** Image tag or digest per workload. */
   readonly images: Readonly<Record<string, string>>;
+  /** Declared exemptions from the restricted profile. */
   readonly exceptions: readonly SecurityException[];
-  readonly ingressController: { readonly namespace: string };
+  /** Where the ingress controller runs. */
+  readonly ingressController: IngressController;
+  /** Per-environment application settings. */
   readonly settings: Readonly<Record<string, string>>;
+  /** How the output reaches the cluster. */
   readonly delivery: Delivery;
+}
+
+/** The namespace of the ingress controller's pods, which the exposed workloads' NetworkPolicies admit. */
+export interface IngressController {
+  /** Namespace name, matched by its `kubernetes.io/metadata.name` label. */
+  readonly namespace: string;
 }
 
 /** The Git repository Flux reads `dist/` from. */

@@ -236,13 +236,17 @@ export function formatSummary(rendered: RenderedEstate, outdir: string): string 
   const objects = rendered.environments.reduce((n, e) => n + e.objects, 0);
   const files = rendered.environments.reduce((n, e) => n + e.files, 0);
   const lines = [
-    `shipshape: ${rendered.environments.length} environments, ${objects} objects in ${files} files, ${rendered.warnings.length} warnings`,
+    `shipshape: ${count(rendered.environments.length, 'environment')}, ${count(objects, 'object')} in ${count(files, 'file')}, ${count(rendered.warnings.length, 'warning')}`,
     ...rendered.environments.map(
       (e) => `  ${`${outdir}/${e.name}`.padEnd(16)} ${String(e.objects).padStart(4)} objects ${String(e.files).padStart(3)} files  ${e.systems.join(', ')}`,
     ),
   ];
   if (rendered.warnings.length) lines.push('warnings:', ...rendered.warnings.map((w) => `  ! ${w}`));
   return lines.join('\n');
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 // The public API of shipshape. Internals (the pod builder, output writers, check plumbing) stay out.
 export { WebApp, WebAppProps, WebAppAutoscaling } from './web-app';
 export { AutoscaledBackend, AutoscaledBackendProps, BackendAutoscaling } from './autoscaled-backend';
-export { Worker, WorkerProps, WorkerScaling, RedisListScaling } from './worker';
+export { Worker, WorkerProps, WorkerScaling, RedisListScaling, SecretKeyReference } from './worker';
 export { MigrationJob, MigrationJobProps } from './migration-job';
 export {
   TlsIngress,
@@ -28,6 +28,7 @@ export {
   SECURITY_EXCEPTIONS,
   Delivery,
   DeliveryRepository,
+  IngressController,
   defineEnvironment,
 } from './environment';
 export { SystemDefinition, RenderedEstate, EnvironmentSummary, SynthesizeOptions, renderEstate, synthesizeEstate, runSynth, formatSummary } from './estate';
@@ -37,6 +38,8 @@ export {
   VolumeSpec,
   VolumeBase,
   EmptyDirVolume,
+  EmptyDirOptions,
+  HostPathOptions,
   ClaimVolume,
   ConfigMapVolume,
   SecretVolume,
@@ -48,9 +51,9 @@ export {
 } from './core/workload-props';
 export { ProbeSpec, ProbesSpec, HttpProbe, TcpProbe, ExecProbe, ProbeTiming } from './core/probes';
 export { ResourcesSpec, ResourceAmounts } from './core/resources';
-export { EnvValue, SecretKeyEnv, ConfigMapKeyEnv, FieldEnv, SecretReference, ConfigMapReference } from './core/env';
+export { EnvValue, SecretKeyEnv, ConfigMapKeyEnv, FieldEnv, SecretReference, ConfigMapReference, NamedSecret, NamedConfigMap } from './core/env';
 export { SharedConfig, SharedConfigProps } from './core/config';
-export { ExternalSecretSource, ExternalSecretSourceProps, RemoteKey } from './core/secrets';
+export { ExternalSecretSource, ExternalSecretSourceProps, RemoteKey, SecretStoreReference } from './core/secrets';
 export { PersistentClaim, PersistentClaimProps, AccessMode } from './core/storage';
 export { ShipshapeError } from './core/issues';
 export { PodSecurityLevel, PodSecurityControl, PodSecurityViolation, evaluatePodSecurity } from './checks/pod-security';

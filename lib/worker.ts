@@ -12,6 +12,14 @@ import { WorkloadProps, portNumber, workloadShape } from './core/workload-props'
 import { resolveReplicaRange } from './environment';
 import { SINGLETON_ANNOTATION } from './checks/policy';
 
+/** One key of a Secret. */
+export interface SecretKeyReference {
+  /** The Secret, by name or as an ExternalSecretSource. */
+  readonly secret: SecretReference;
+  /** The key inside it. */
+  readonly key: string;
+}
+
 /** Where a Redis list lives and how long it may get per replica. */
 export interface RedisListScaling {
   /** `host:port` of the Redis server, e.g. `redis.docs-prod.svc.cluster.local:6379`. */
@@ -25,7 +33,7 @@ export interface RedisListScaling {
   /** Connect with TLS. @default false */
   readonly tls?: boolean;
   /** The Redis password, from a Secret key (read by KEDA through a TriggerAuthentication). */
-  readonly password?: { readonly secret: SecretReference; readonly key: string };
+  readonly password?: SecretKeyReference;
 }
 
 /** Scaling of a {@link Worker}: on queue depth through KEDA, or on CPU through an HPA. */

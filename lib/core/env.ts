@@ -2,10 +2,24 @@ import { k8s } from 'cdk8s-plus-28';
 import { z } from 'zod';
 import type { Issue } from './issues';
 
-/** Something that names a Kubernetes Secret: its name, or an object with `secretName` (an {@link ExternalSecretSource}). */
-export type SecretReference = string | { readonly secretName: string };
-/** Something that names a ConfigMap: its name, or an object with `name` (a SharedConfig). */
-export type ConfigMapReference = string | { readonly name: string; readonly checksum?: string };
+/** An object that names a Secret, such as an ExternalSecretSource. */
+export interface NamedSecret {
+  /** The Secret's name. */
+  readonly secretName: string;
+}
+
+/** An object that names a ConfigMap, such as a SharedConfig. */
+export interface NamedConfigMap {
+  /** The ConfigMap's name. */
+  readonly name: string;
+  /** Checksum of its content; pods that use it roll when it changes. */
+  readonly checksum?: string;
+}
+
+/** Something that names a Kubernetes Secret: an existing Secret's name, or an ExternalSecretSource. */
+export type SecretReference = string | NamedSecret;
+/** Something that names a ConfigMap: an existing ConfigMap's name, or a SharedConfig. */
+export type ConfigMapReference = string | NamedConfigMap;
 
 /** One key of a Secret. */
 export interface SecretKeyEnv {

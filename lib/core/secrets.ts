@@ -18,10 +18,18 @@ export interface RemoteKey {
   readonly property?: string;
 }
 
+/** A SecretStore or ClusterSecretStore of the External Secrets Operator. */
+export interface SecretStoreReference {
+  /** Its name. */
+  readonly name: string;
+  /** @default 'ClusterSecretStore' */
+  readonly kind?: 'SecretStore' | 'ClusterSecretStore';
+}
+
 /** Props of an {@link ExternalSecretSource}. */
 export interface ExternalSecretSourceProps {
   /** The (Cluster)SecretStore that holds the values. */
-  readonly store: { readonly name: string; readonly kind?: 'SecretStore' | 'ClusterSecretStore' };
+  readonly store: SecretStoreReference;
   /** Keys of the resulting Secret mapped to where each value lives in the store. */
   readonly keys?: Readonly<Record<string, string | RemoteKey>>;
   /** Copy every property of one structured store entry into the Secret. */

@@ -18,10 +18,18 @@ export interface VolumeBase {
   readonly readOnly?: boolean;
 }
 
+/** Options of an emptyDir volume. */
+export interface EmptyDirOptions {
+  /** Keep it in RAM (tmpfs), e.g. for decrypted secrets. @default false */
+  readonly memory?: boolean;
+  /** Most it may hold, e.g. `64Mi`; the pod is evicted beyond it. @default no limit */
+  readonly sizeLimit?: string;
+}
+
 /** Scratch space that lives as long as the pod; `memory: true` keeps it in RAM (tmpfs) and off the disk. */
 export interface EmptyDirVolume extends VolumeBase {
   /** Options of the emptyDir. */
-  readonly emptyDir: { readonly memory?: boolean; readonly sizeLimit?: string };
+  readonly emptyDir: EmptyDirOptions;
 }
 
 /** A persistent volume: a shared {@link PersistentClaim}, or the props of a claim of this workload's own. */
@@ -42,10 +50,18 @@ export interface SecretVolume extends VolumeBase {
   readonly secret: SecretReference;
 }
 
+/** A path of the node. */
+export interface HostPathOptions {
+  /** Absolute path on the node, e.g. `/var/run/docker.sock`. */
+  readonly path: string;
+  /** What must be there: `Socket`, `Directory`, `File`, … @default no check */
+  readonly type?: string;
+}
+
 /** A directory or socket of the node. Not allowed by the restricted or baseline profile: needs the `hostPath` exception. */
 export interface HostPathVolume extends VolumeBase {
-  /** Path on the node and its expected type (`Socket`, `Directory`, …). */
-  readonly hostPath: { readonly path: string; readonly type?: string };
+  /** Path on the node and its expected type. */
+  readonly hostPath: HostPathOptions;
 }
 
 /** One volume of a workload. */

@@ -1,0 +1,122 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { defaultSharedDir } from '../lib/checks/schema-validation';
+
+/**
+ * Another team's view: the packed tarball installed into a fresh cdk8s app outside the repository,
+ * used from plain JavaScript with no path into lib/.
+ */
+
+const ROOT = path.join(__dirname, '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+
+/** A small system with every construct, as a consumer writes it. */
+const APP = `
+const { App } = require('cdk8s');
+const { SystemChart, WebApp, AutoscaledBackend, Worker, MigrationJob, TlsIngress, synthesizeEstate, formatSummary } = require('shipshape');
+
+const environments = [
+  { name: 'dev', tier: 'dev', namespace: 'notes-dev', domain: 'dev.notes.example.com', tls: { issuer: 'letsencrypt-staging' },
+    delivery: { flavour: 'flux', repository: { url: 'https://github.com/example/notes-deploy' } } },
+  { name: 'prod', tier: 'prod', namespace: 'notes-prod', domain: 'notes.example.com', tls: { issuer: 'letsencrypt-prod' },
+    images: { api: 'v2.3.1', web: 'v2.3.1', worker: 'v2.3.1' },
+    delivery: { flavour: 'flux', repository: { url: 'https://github.com/example/notes-deploy' } } },
+];
+
+const notes = {
+  name: 'notes',
+  environments,
+  define: (system) => {
+    const redis = new Worker(system, 'redis', { image: 'redis:7.2.4', singleton: true, port: 6379, security: { runAsUser: 999, runAsGroup: 999 } });
+    const api = new AutoscaledBackend(system, 'api', {
+      image: 'ghcr.io/example/notes-api',
+      probes: { liveness: { http: '/healthz/live' }, readiness: { http: '/healthz/ready' } },
+      secrets: ['notes-secrets'],
+      connectsTo: [redis.served],
+    });
+    const web = new WebApp(system, 'web', { image: 'ghcr.io/example/notes-web', backends: { API_URL: api } });
+    new Worker(system, 'worker', { image: 'ghcr.io/example/notes-api', command: ['celery', 'worker'], secrets: ['notes-secrets'], connectsTo: [redis.served],
+      scaling: { maxReplicas: 5, redisList: { address: redis.host + ':6379', listName: 'celery' } } });
+    new MigrationJob(system, 'migrate', { app: api, command: ['alembic', 'upgrade', 'head'] });
+    new TlsIngress(system, 'edge', { routes: [{ path: '/api', backend: api }, { path: '/', backend: web }] });
+  },
+};
+
+const mode = process.argv[2];
+if (mode === 'synth') {
+  console.log(formatSummary(synthesizeEstate([notes], { outdir: 'dist', stagingDir: '.synth' }), 'dist'));
+} else if (mode === 'bad-props') {
+  // A JavaScript caller passing a wrong type and a typo: the zod messages, not a TypeError.
+  const system = new SystemChart(new App(), 'notes', { environment: environments[0] });
+  new WebApp(system, 'web', { image: 'ghcr.io/example/notes-web:v1', port: '3000', replica: 2 });
+  try {
+    require('cdk8s').App.of(system).synth();
+  } catch (error) {
+    console.log(error.message);
+  }
+}
+`;
+
+describe('a consumer installing the packed tarball', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-consumer-'));
+  let tarball = '';
+
+  beforeAll(() => {
+    const packed = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    tarball = path.join(dir, JSON.parse(packed)[0].filename);
+    const app = path.join(dir, 'app');
+    fs.mkdirSync(app);
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'notes-deploy', private: true, version: '1.0.0' }));
+    const peers = Object.entries<string>(pkg.devDependencies)
+      .filter(([name]) => name in pkg.peerDependencies)
+      .map(([name, range]) => `${name}@${range}`);
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, ...peers], { cwd: app, stdio: 'ignore' });
+    fs.writeFileSync(path.join(app, 'main.js'), APP);
+  }, 240_000);
+
+  it('ships only what a consumer needs: no tests, no estate, no dist/', () => {
+    const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(listing).toContain('package/build/lib/index.js');
+    expect(listing).toContain('package/build/lib/index.d.ts');
+    expect(listing).toContain('package/CHANGELOG.md');
+    expect(listing.filter((f) => /\/(test|estate|dist|tools)\/|\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  it('synthesizes every construct in a fresh app and passes the checks, strict schemas included', () => {
+    const app = path.join(dir, 'app');
+    const result = spawnSync('node', ['main.js', 'synth'], { cwd: app, encoding: 'utf8', env: { ...process.env, SHIPSHAPE_SHARED_DIR: defaultSharedDir() } });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^shipshape: 2 environments, \d+ objects in \d+ files, 0 warnings/);
+    const prod = parseAllDocuments(fs.readFileSync(path.join(app, 'dist/prod/apps/notes.yaml'), 'utf8')).map((d) => d.toJSON());
+    expect(new Set(prod.map((o) => o.kind))).toEqual(
+      new Set(['ServiceAccount', 'Service', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ScaledObject', 'Ingress', 'Certificate', 'ConfigMap']),
+    );
+    expect(fs.existsSync(path.join(app, 'dist/prod/migrations/notes.yaml'))).toBe(true);
+    expect(fs.existsSync(path.join(app, 'dist/prod/flux/flux.yaml'))).toBe(true);
+    execFileSync('kubectl', ['kustomize', path.join(app, 'dist/prod')]);
+  });
+
+  it('runs the README example, copied as is, with the result the README shows', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const example = /<!-- consumer-example -->\n```js\n([\s\S]*?)```\n<!-- \/consumer-example -->/.exec(readme)?.[1];
+    expect(example, 'the README keeps its example between the consumer-example markers').toBeDefined();
+    const app = path.join(dir, 'app');
+    fs.writeFileSync(path.join(app, 'readme.js'), example!);
+    const result = spawnSync('node', ['readme.js'], { cwd: app, encoding: 'utf8', env: { ...process.env, SHIPSHAPE_SHARED_DIR: path.join(dir, 'no-shared') } });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^shipshape: 1 environment, 19 objects in 7 files, 1 warning/);
+    expect(result.stdout).toMatch(/schema validation skipped/);
+    for (const layer of ['infrastructure', 'apps', 'flux']) expect(fs.existsSync(path.join(app, `dist/prod/${layer}/kustomization.yaml`)), layer).toBe(true);
+  });
+
+  it('gives a JavaScript caller the field-named messages, not a TypeError', () => {
+    const result = spawnSync('node', ['main.js', 'bad-props'], { cwd: path.join(dir, 'app'), encoding: 'utf8' });
+    expect(result.stdout).toMatch(/WebApp "web": port: Invalid input: expected number, received string/);
+    expect(result.stdout).toMatch(/WebApp "web": \(props\): Unrecognized key: "replica"/);
+  });
+});
