@@ -1,6 +1,7 @@
 import { SystemDefinition } from '../lib';
 import { docRouter } from './doc-router';
+import { kdcube } from './kdcube';
 import { raHcp } from './ra-hcp';
 
 /** The reference estate: each seed system, in dev, staging and prod. */
-export const systems: readonly SystemDefinition[] = [docRouter, raHcp];
+export const systems: readonly SystemDefinition[] = [docRouter, raHcp, kdcube];
