@@ -108,6 +108,8 @@ export interface SecuritySpec {
   readonly runAsGroup?: number;
   /** Group owning mounted volumes. @default runAsGroup */
   readonly fsGroup?: number;
+  /** Further groups of the processes, e.g. the node's `docker` group to open its socket. @default none */
+  readonly supplementalGroups?: readonly number[];
   /** Run as root (user 0); needs the `runAsNonRoot` and `runAsUser` exceptions. @default false */
   readonly runAsRoot?: boolean;
   /** Read-only root file system; `false` needs the `writableRootFilesystem` exception. @default true */
@@ -255,6 +257,7 @@ export const workloadShape = {
       runAsUser: userId.optional(),
       runAsGroup: userId.optional(),
       fsGroup: userId.optional(),
+      supplementalGroups: z.array(userId).optional(),
       runAsRoot: z.boolean().optional(),
       readOnlyRootFilesystem: z.boolean().optional(),
       allowPrivilegeEscalation: z.boolean().optional(),

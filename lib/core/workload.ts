@@ -258,6 +258,7 @@ export abstract class Workload extends Construct {
         runAsUser: runAsRoot ? 0 : security.runAsUser ?? DEFAULT_USER,
         runAsGroup: runAsRoot ? 0 : security.runAsGroup ?? DEFAULT_USER,
         fsGroup: security.fsGroup ?? security.runAsGroup ?? DEFAULT_USER,
+        supplementalGroups: security.supplementalGroups?.length ? [...security.supplementalGroups] : undefined,
         seccompProfile: { type: 'RuntimeDefault' },
       },
       initContainers: initContainers.length ? initContainers : undefined,

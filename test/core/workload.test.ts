@@ -42,6 +42,12 @@ describe('hardened pods (Pod Security Standards "restricted")', () => {
     });
   });
 
+  it('adds supplemental groups, which the restricted profile allows', () => {
+    const { pod, objects } = build({ security: { supplementalGroups: [998] } });
+    expect(pod.securityContext.supplementalGroups).toEqual([998]);
+    expect(find(objects, 'Namespace', 'shop-dev').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
   it('mounts a writable /tmp on a read-only root file system', () => {
     const { pod, main } = build();
     expect(pod.volumes).toContainEqual({ name: 'tmp', emptyDir: {} });
