@@ -1,42 +1,20 @@
-import { AutoscaledBackend, EnvironmentInput, MigrationJob, SharedConfig, SystemDefinition, TlsIngress, WebApp } from '../lib';
-import { delivery } from './delivery';
+import { AutoscaledBackend, MigrationJob, SharedConfig, SystemDefinition, TlsIngress, WebApp } from '../lib';
+import { standardEnvironments } from './environments';
 
 const release = 'v27.0.1';
 
-const environments: EnvironmentInput[] = [
-  {
-    name: 'dev',
-    tier: 'dev',
-    namespace: 'doc-router-dev',
-    domain: 'dev.docrouter.example.com',
-    tls: { issuer: 'letsencrypt-staging' },
-    delivery,
+const settings = (bucket: string) => ({ S3_BUCKET: bucket, AWS_REGION: 'us-east-1' });
+
+const environments = standardEnvironments('doc-router', 'docrouter.example.com', {
+  dev: {
     scaling: { replicas: 0.5, resources: 0.5 },
     // Halving the back end's memory request would make its HPA unable to return to one pod (the check says so).
     workloads: { backend: { resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '500m', memory: '1Gi' } } } },
-    settings: { S3_BUCKET: 'doc-router-dev', AWS_REGION: 'us-east-1' },
+    settings: settings('doc-router-dev'),
   },
-  {
-    name: 'staging',
-    tier: 'staging',
-    namespace: 'doc-router-staging',
-    domain: 'staging.docrouter.example.com',
-    tls: { issuer: 'letsencrypt-staging' },
-    delivery,
-    images: { frontend: release, backend: release },
-    settings: { S3_BUCKET: 'doc-router-staging', AWS_REGION: 'us-east-1' },
-  },
-  {
-    name: 'prod',
-    tier: 'prod',
-    namespace: 'doc-router-prod',
-    domain: 'docrouter.example.com',
-    tls: { issuer: 'letsencrypt-prod' },
-    delivery,
-    images: { frontend: release, backend: release },
-    settings: { S3_BUCKET: 'doc-router-prod', AWS_REGION: 'us-east-1' },
-  },
-];
+  staging: { images: { frontend: release, backend: release }, settings: settings('doc-router-staging') },
+  prod: { images: { frontend: release, backend: release }, settings: settings('doc-router-prod') },
+});
 
 /**
  * Doc Router: a Next.js front end and a FastAPI back end with its queue workers inside the API

@@ -1,7 +1,6 @@
 import {
   AutoscaledBackend,
   EnvValue,
-  EnvironmentInput,
   MigrationJob,
   PersistentClaim,
   SecurityException,
@@ -12,7 +11,7 @@ import {
   WebApp,
   Worker,
 } from '../lib';
-import { delivery } from './delivery';
+import { standardEnvironments } from './environments';
 
 // Staging and prod run one tested release of every KDCube image; dev follows the newest build.
 const release = 'v0.9.2';
@@ -27,43 +26,13 @@ const dockerExec: SecurityException = {
   reason: 'Docker exec mode: chat-proc starts code-execution containers through the node Docker socket /var/run/docker.sock',
 };
 
-const environments: EnvironmentInput[] = [
-  {
-    name: 'dev',
-    tier: 'dev',
-    namespace: 'kdcube-dev',
-    domain: 'dev.kdcube.example.com',
-    tls: { issuer: 'letsencrypt-staging' },
-    // One pod of each; KEDA still adds processors when the queue grows.
-    scaling: { replicas: 0.5 },
-    exceptions: [dockerExec],
-    settings: { TENANT_ID: 'kdcube', PROJECT_ID: 'dev' },
-    delivery,
-  },
-  {
-    name: 'staging',
-    tier: 'staging',
-    namespace: 'kdcube-staging',
-    domain: 'staging.kdcube.example.com',
-    tls: { issuer: 'letsencrypt-staging' },
-    images: pinned,
-    exceptions: [dockerExec],
-    settings: { TENANT_ID: 'kdcube', PROJECT_ID: 'staging' },
-    delivery,
-  },
-  {
-    name: 'prod',
-    tier: 'prod',
-    namespace: 'kdcube-prod',
-    domain: 'kdcube.example.com',
-    tls: { issuer: 'letsencrypt-prod' },
-    images: pinned,
-    workloads: { 'chat-proc': { maxReplicas: 12 } },
-    exceptions: [dockerExec],
-    settings: { TENANT_ID: 'kdcube', PROJECT_ID: 'prod' },
-    delivery,
-  },
-];
+const environments = standardEnvironments('kdcube', 'kdcube.example.com', {
+  all: { exceptions: [dockerExec] },
+  // One pod of each; KEDA still adds processors when the queue grows.
+  dev: { scaling: { replicas: 0.5 }, settings: { TENANT_ID: 'kdcube', PROJECT_ID: 'dev' } },
+  staging: { images: pinned, settings: { TENANT_ID: 'kdcube', PROJECT_ID: 'staging' } },
+  prod: { images: pinned, workloads: { 'chat-proc': { maxReplicas: 12 } }, settings: { TENANT_ID: 'kdcube', PROJECT_ID: 'prod' } },
+});
 
 // The SPA's server: nginx as uid 1000 on an unprivileged port, logging to the container's streams.
 const uiNginxConf = `pid /var/run/nginx.pid;

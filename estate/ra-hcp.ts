@@ -1,5 +1,5 @@
-import { AutoscaledBackend, EnvironmentInput, SystemDefinition, TlsIngress, WebApp, Worker } from '../lib';
-import { delivery } from './delivery';
+import { AutoscaledBackend, SystemDefinition, TlsIngress, WebApp, Worker } from '../lib';
+import { standardEnvironments } from './environments';
 
 // Prod runs images by digest, so what was tested is byte for byte what runs.
 const prodImages = {
@@ -8,36 +8,22 @@ const prodImages = {
 };
 
 // One isolated stack per HCP domain: its own namespace, front end, back end and Redis.
-const environments: EnvironmentInput[] = [
-  {
-    name: 'dev',
-    tier: 'dev',
-    namespace: 'hcp-dev',
+const environments = standardEnvironments('hcp', 'example.com', {
+  dev: {
     domain: 'hcp-ui.dev.example.com',
-    tls: { issuer: 'letsencrypt-staging' },
-    delivery,
     workloads: { backend: { minReplicas: 1, maxReplicas: 2 }, frontend: { replicas: 1 } },
     settings: { HCP_DOMAIN: 'dev.hcp.example.com', HCP_VERIFY_SSL: 'false' },
   },
-  {
-    name: 'staging',
-    tier: 'staging',
+  // Acceptance runs one front end, as in the write-up; the staging tier warns about it rather than failing.
+  staging: {
     namespace: 'hcp-acc',
     domain: 'hcp-ui.acc.example.com',
-    tls: { issuer: 'letsencrypt-staging' },
-    delivery,
     images: { backend: 'v0.1.0', frontend: 'v0.1.0' },
-    // Acceptance runs one front end, as in the write-up; the staging tier warns about it rather than failing.
     workloads: { backend: { minReplicas: 2, maxReplicas: 4 }, frontend: { replicas: 1 } },
     settings: { HCP_DOMAIN: 'acc.hcp.example.com', HCP_VERIFY_SSL: 'true' },
   },
-  {
-    name: 'prod',
-    tier: 'prod',
-    namespace: 'hcp-prod',
+  prod: {
     domain: 'hcp-ui.example.com',
-    tls: { issuer: 'letsencrypt-prod' },
-    delivery,
     images: prodImages,
     workloads: {
       backend: { minReplicas: 5, maxReplicas: 10, resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } } },
@@ -45,7 +31,7 @@ const environments: EnvironmentInput[] = [
     },
     settings: { HCP_DOMAIN: 'hcp.example.com', HCP_VERIFY_SSL: 'true' },
   },
-];
+});
 
 /**
  * ra-hcp: a FastAPI back end for Hitachi Content Platform under gunicorn with one worker per pod (so

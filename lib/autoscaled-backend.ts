@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { Issue, parseProps } from './core/issues';
 import { resolveReplicaRange } from './environment';
 import { formatMemory, memoryQuantity, parseQuantity } from './core/quantity';
-import { ResourcesSpec, scaleResources } from './core/resources';
+import { ResourcesSpec } from './core/resources';
 import { createAutoscaler, createDeployment, createPodDisruptionBudget, createService } from './core/serving';
 import { ServedWorkload, Workload } from './core/workload';
 import { WorkloadProps, portNumber, workloadShape } from './core/workload-props';
@@ -107,7 +107,7 @@ export class AutoscaledBackend extends Workload implements ServedWorkload {
 
     const scaling = p.autoscaling;
     const range = resolveReplicaRange(this.environment, this.name, scaling.minReplicas, scaling.maxReplicas);
-    const resources = this.environment.workloads[this.name]?.resources ?? scaleResources(p.resources ?? DEFAULT_RESOURCES, this.environment.scaling.resources);
+    const resources = this.resolveResources(p.resources ?? DEFAULT_RESOURCES);
     const memoryTarget = scaling.memoryUtilization === false ? undefined : scaling.memoryUtilization;
     if (memoryTarget !== undefined && scaling.baselineMemory) {
       this.report(scaleDownDeadlock(scaling.baselineMemory, resources.requests.memory, memoryTarget, range.min));

@@ -121,6 +121,11 @@ export abstract class Workload extends Construct {
     else if (this.environment.tier === 'staging') reportWarning(this, this.kind, issue);
   }
 
+  /** The main container's requests and limits here: the environment's override, else the declared ones scaled. */
+  protected resolveResources(declared: ResourcesSpec): ResourcesSpec {
+    return this.environment.workloads[this.name]?.resources ?? scaleResources(declared, this.environment.scaling.resources);
+  }
+
   /** Replica count for this workload in this environment. */
   protected replicas(declared: number): number {
     return resolveReplicas(this.environment, this.name, declared);
@@ -202,7 +207,7 @@ export abstract class Workload extends Construct {
     }
 
     issues.push(...this.checkProbes(props, options));
-    const resources = env.workloads[this.name]?.resources ?? scaleResources(props.resources ?? options.defaultResources, env.scaling.resources);
+    const resources = this.resolveResources(props.resources ?? options.defaultResources);
     const main: k8s.Container = {
       name: this.name,
       image: image.reference,

@@ -1,0 +1,34 @@
+import type { EnvironmentInput, Tier } from '../lib';
+import { delivery } from './delivery';
+
+/** What one system changes in its environments: in all three, or in one. */
+export interface EnvironmentOverrides {
+  /** Added to every environment. */
+  readonly all?: Partial<EnvironmentInput>;
+  /** Added to dev only. */
+  readonly dev?: Partial<EnvironmentInput>;
+  /** Added to staging only. */
+  readonly staging?: Partial<EnvironmentInput>;
+  /** Added to prod only. */
+  readonly prod?: Partial<EnvironmentInput>;
+}
+
+const TIERS: readonly Tier[] = ['dev', 'staging', 'prod'];
+
+/**
+ * The estate's convention for a system's environments: dev, staging and prod, namespace
+ * `<system>-<tier>`, hosts under `dev.<domain>`, `staging.<domain>` and `<domain>`, Let's Encrypt's
+ * staging issuer outside prod, and Flux delivery from this repository.
+ */
+export function standardEnvironments(system: string, domain: string, overrides: EnvironmentOverrides = {}): EnvironmentInput[] {
+  return TIERS.map((tier) => ({
+    name: tier,
+    tier,
+    namespace: `${system}-${tier}`,
+    domain: tier === 'prod' ? domain : `${tier}.${domain}`,
+    tls: { issuer: tier === 'prod' ? 'letsencrypt-prod' : 'letsencrypt-staging' },
+    delivery,
+    ...overrides.all,
+    ...overrides[tier],
+  }));
+}
