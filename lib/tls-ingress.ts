@@ -44,6 +44,12 @@ export interface RateLimit {
    * @default 5 × requestsPerSecond (the ingress-nginx default multiplier, written out)
    */
   readonly burst?: number;
+  /**
+   * Routes with the same zone share one budget per client. ingress-nginx keeps one budget per
+   * Ingress, so each zone becomes an Ingress of its own. On a route: @default the route's path (its
+   * own budget). The construct-wide limit is one zone for every route that inherits it.
+   */
+  readonly zone?: string;
 }
 
 /** One path of the edge and the workload that serves it. */
@@ -166,6 +172,7 @@ const pathSchema = z
 const rateLimitSchema = z
   .strictObject({
     requestsPerSecond: z.number().int().min(1).max(100_000),
+    zone: z.string().regex(/^[a-z0-9-]{1,40}$/, 'must be a short name of lower-case letters, digits and "-"').optional(),
     burst: z.number().int().min(1).optional(),
   })
   .refine((r) => r.burst === undefined || (r.burst >= r.requestsPerSecond && r.burst % r.requestsPerSecond === 0), {
@@ -394,7 +401,9 @@ export class TlsIngress extends Construct {
     const groups = new Map<string, { annotations: Record<string, string>; routes: ParsedRoute[] }>();
     for (const route of p.routes) {
       const annotations = routeAnnotations(route, p.rateLimit);
-      const key = JSON.stringify(annotations);
+      // A route's own limit is its own budget unless it names a zone shared with other routes.
+      const zone = route.rateLimit ? (route.rateLimit.zone ?? route.path) : undefined;
+      const key = zone === undefined ? JSON.stringify(annotations) : JSON.stringify({ annotations, zone });
       const group = groups.get(key) ?? { annotations, routes: [] };
       group.routes.push(route);
       groups.set(key, group);

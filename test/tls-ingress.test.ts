@@ -142,13 +142,24 @@ describe('TlsIngress', () => {
       expect(checksumOf(synth(edge().system))).toBe(checksumOf(synth(edge().system)));
     });
 
+    it('gives each rate-limited route its own budget (its own Ingress) unless routes name a shared zone', () => {
+      const { system } = edge((s) => ({
+        routes: [
+          { path: '/api/chat', backend: s.api, rateLimit: { requestsPerSecond: 10 } },
+          { path: '/api/kb', backend: s.api, rateLimit: { requestsPerSecond: 10 } },
+          { path: '/', backend: s.web },
+        ],
+      }));
+      expect(ofKind(synth(system), 'Ingress').map((o) => o.metadata.name).sort()).toEqual(['edge', 'edge-api-chat', 'edge-api-kb']);
+    });
+
     it('puts rate-limited and SSE routes in their own Ingresses with stable names', () => {
       const { system, ingress } = edge((s) => ({
         routes: [
-          { path: '/api/login', match: 'Exact', backend: s.api, rateLimit: { requestsPerSecond: 2, burst: 10 } },
+          { path: '/api/login', match: 'Exact', backend: s.api, rateLimit: { requestsPerSecond: 2, burst: 10, zone: 'auth' } },
           { path: '/api/events', backend: s.api, streaming: 'sse' },
           { path: '/api', backend: s.api },
-          { path: '/api/signup', match: 'Exact', backend: s.api, rateLimit: { requestsPerSecond: 2, burst: 10 } },
+          { path: '/api/signup', match: 'Exact', backend: s.api, rateLimit: { requestsPerSecond: 2, burst: 10, zone: 'auth' } },
           { path: '/', backend: s.web },
         ],
       }));
