@@ -82,6 +82,27 @@ describe('Worker', () => {
     ]);
   });
 
+  it("scales on the system's own Redis, and lets the worker and the KEDA operator (only) reach it", () => {
+    const system = testSystem();
+    const redis = new Worker(system, 'redis', { image: 'redis:7.2.4', singleton: true, port: 6379, probes: { readiness: { tcp: 6379 } } });
+    new Worker(system, 'worker', { image: IMAGE, scaling: { maxReplicas: 5, redisList: { server: redis.served, listName: 'celery' } } });
+    new Worker(system, 'other', { image: IMAGE, scaling: { maxReplicas: 5, redisList: { server: redis.served, listName: 'other', kedaNamespace: 'autoscaling' } } });
+    const objects = synth(system);
+    expect(find(objects, 'ScaledObject', 'worker').spec.triggers[0].metadata.address, 'the address is the Service of the Redis workload').toBe('redis.shop-dev.svc.cluster.local:6379');
+    const sources = find(objects, 'NetworkPolicy', 'allow-redis').spec.ingress.map((rule: any) => rule.from[0].podSelector.matchLabels['app.kubernetes.io/name']);
+    expect(sources, 'each consuming worker is wired to Redis').toEqual(['worker', 'other']);
+    const operator = (namespace: string) => ({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } } }],
+      ports: [{ port: 6379, protocol: 'TCP' }],
+    });
+    expect(ofKind(objects, 'NetworkPolicy').filter((p) => p.metadata.name.startsWith('allow-keda')), 'one KEDA policy per Redis').toHaveLength(1);
+    expect(find(objects, 'NetworkPolicy', 'allow-keda-redis').spec, 'the operator pods of each named KEDA namespace, on the Redis port only').toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'shop' } },
+      policyTypes: ['Ingress'],
+      ingress: [operator('autoscaling'), operator('keda')],
+    });
+  });
+
   it('matches its snapshot', () => {
     expect(Yaml.stringify(...synth(worker({ scaling: QUEUE, longestJobSeconds: 300 }, environment('prod')).system))).toMatchSnapshot();
   });
@@ -98,6 +119,15 @@ describe('Worker', () => {
     it('refuses scaling on both queue and CPU, or neither', () => {
       expect(errors(worker({ scaling: { ...QUEUE, cpuUtilization: 70 } }).system).join('\n')).toMatch(/scaling.redisList: give exactly one of redisList/);
       expect(errors(worker({ scaling: { maxReplicas: 3 } }).system).join('\n')).toMatch(/scaling.redisList: give exactly one of redisList/);
+    });
+
+    it('refuses both a Redis address and a Redis server, or neither', () => {
+      const system = testSystem();
+      const redis = new Worker(system, 'redis', { image: 'redis:7.2.4', singleton: true, port: 6379 });
+      new Worker(system, 'worker', { image: IMAGE, scaling: { maxReplicas: 3, redisList: { ...QUEUE.redisList, server: redis.served } } });
+      new Worker(system, 'other', { image: IMAGE, scaling: { maxReplicas: 3, redisList: { listName: 'celery' } } });
+      const found = errors(system).filter((e) => /scaling.redisList.address: give exactly one of address .* or server/.test(e));
+      expect(found, errors(system).join('\n')).toHaveLength(2);
     });
 
     it('refuses a Redis address without a port and a CPU autoscaler at zero', () => {

@@ -195,7 +195,8 @@ export interface ServedWorkload {
 }
 
 // z.custom keeps the workload object itself instead of copying it (and losing its getters).
-const servedWorkload = z.custom<ServedWorkload>(
+/** Schema of a {@link ServedWorkload} prop: the workload object itself, not a copy. */
+export const servedWorkload = z.custom<ServedWorkload>(
   (v) => typeof (v as ServedWorkload)?.url === 'string' && typeof (v as ServedWorkload)?.port === 'number' && typeof (v as ServedWorkload)?.name === 'string',
   'must be a served shipshape workload (a WebApp, an AutoscaledBackend or a Worker with a port)',
 );
