@@ -8,6 +8,7 @@ import { FileSet, KubeObject, kustomization, replaceDirectory, sortObjects, toYa
 import { ShipshapeError, collectErrors, collectWarnings } from './core/issues';
 import { Layer, SystemChart } from './system-chart';
 import { FluxDelivery } from './core/flux';
+import { environmentDiagram } from './core/diagram';
 
 /** A system (a set of workloads that ship together) and the environments it is deployed to. */
 export interface SystemDefinition {
@@ -127,6 +128,8 @@ export function renderEstate(systems: readonly SystemDefinition[]): RenderedEsta
     fileCount += flux.files.size;
     envObjects.push(...flux.objects);
     objects.set(envName, envObjects);
+    files.set(`${envName}/README.md`, environmentDiagram(envName, envObjects));
+    fileCount += 1;
     const paths = constructPaths(app);
     const checked = checkEnvironment(envObjects);
     for (const line of checked.skipped) if (!warnings.includes(line)) warnings.push(line);

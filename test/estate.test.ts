@@ -34,19 +34,22 @@ function listFiles(dir: string): string[] {
 }
 
 describe('estate output', () => {
-  it('writes one directory per environment, split into layers, each with a kustomization', () => {
+  it('writes one directory per environment, split into layers, each with a kustomization, and its picture', () => {
     const rendered = renderEstate([shop]);
     expect([...rendered.files.keys()].sort()).toEqual([
+      'dev/README.md',
       'dev/apps/kustomization.yaml',
       'dev/apps/shop.yaml',
       'dev/infrastructure/kustomization.yaml',
       'dev/infrastructure/shop.yaml',
       'dev/kustomization.yaml',
+      'prod/README.md',
       'prod/apps/kustomization.yaml',
       'prod/apps/shop.yaml',
       'prod/infrastructure/kustomization.yaml',
       'prod/infrastructure/shop.yaml',
       'prod/kustomization.yaml',
+      'staging/README.md',
       'staging/apps/kustomization.yaml',
       'staging/apps/shop.yaml',
       'staging/infrastructure/kustomization.yaml',
@@ -125,8 +128,8 @@ describe('estate output', () => {
 
   it('summarizes environments, objects, files and warnings on one screen', () => {
     const summary = formatSummary(renderEstate([shop]), 'dist');
-    expect(summary.split('\n')[0]).toMatch(/^shipshape: 3 environments, \d+ objects in 15 files, \d+ warnings$/);
-    expect(summary).toMatch(/dist\/prod\s+\d+ objects\s+5 files {2}shop/);
+    expect(summary.split('\n')[0]).toMatch(/^shipshape: 3 environments, \d+ objects in 18 files, \d+ warnings$/);
+    expect(summary).toMatch(/dist\/prod\s+\d+ objects\s+6 files {2}shop/);
   });
 });
 

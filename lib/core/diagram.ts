@@ -1,0 +1,195 @@
+import { KubeJson, podTemplates, selects } from '../checks/objects';
+import { SINGLETON_ANNOTATION } from '../checks/policy';
+import { GENERATED_HEADER } from './output';
+
+/**
+ * The picture of one environment, `dist/<env>/README.md`: a Mermaid flowchart read off the
+ * synthesized objects (not off the definitions), so it shows what the cluster receives:
+ * internet → ingress controller → edge hosts → routes → Services → workloads → claims, and, dotted,
+ * every connection a NetworkPolicy allows.
+ */
+export function environmentDiagram(environment: string, objects: readonly KubeJson[]): string {
+  const graph = new Graph();
+  const namespaces = objects.filter((o) => o.kind === 'Namespace').sort((a, b) => compare(a.metadata.name, b.metadata.name));
+  for (const namespace of namespaces) describeNamespace(graph, namespace, objects.filter((o) => o.metadata?.namespace === namespace.metadata.name));
+  const title = `# ${environment}: what dist/${environment} deploys`;
+  const legend = [
+    'Solid arrows: traffic routed by the edge and Services, and the claims a workload mounts.',
+    'Dotted arrows: connections a NetworkPolicy allows (every namespace denies all other ingress).',
+    'Shapes: hexagon = edge, stadium = Service, rectangle = served workload, double rectangle = worker, cylinder = datastore or claim, slanted = migration Job.',
+  ];
+  return [GENERATED_HEADER.replace(/^# /, '<!-- ').replace(/\n$/, ' -->'), title, '', ...legend, '', '```mermaid', ...graph.render(), '```', ''].join('\n');
+}
+
+/** Nodes grouped by namespace, and edges; rendered in a stable order. */
+class Graph {
+  private readonly groups = new Map<string, { title: string; nodes: Map<string, string> }>();
+  private readonly outside = new Map<string, string>();
+  private readonly edges = new Set<string>();
+
+  /** A node inside the namespace's subgraph; `shape` wraps the quoted label, e.g. `["…"]`. */
+  node(namespace: string, id: string, shape: readonly [string, string], lines: readonly string[]): string {
+    const group = this.groups.get(namespace)!;
+    group.nodes.set(id, `${id}${shape[0]}"${lines.map(escape).join('<br/>')}"${shape[1]}`);
+    return id;
+  }
+
+  /** A node outside every namespace (the internet, an ingress controller). */
+  external(id: string, line: string): string {
+    this.outside.set(id, `${id}(("${escape(line)}"))`);
+    return id;
+  }
+
+  group(namespace: string, title: string): void {
+    this.groups.set(namespace, { title, nodes: new Map() });
+  }
+
+  /** `kind` `solid` is routed traffic or a mount; `allowed` is a NetworkPolicy rule. */
+  edge(from: string, to: string, kind: 'solid' | 'allowed', label?: string): void {
+    const arrow = kind === 'solid' ? '-->' : '-.->';
+    this.edges.add(`${from} ${arrow}${label ? `|"${escape(label)}"|` : ''} ${to}`);
+  }
+
+  render(): string[] {
+    const lines = ['flowchart LR'];
+    for (const [, node] of [...this.outside].sort(([a], [b]) => compare(a, b))) lines.push(`  ${node}`);
+    for (const [namespace, group] of [...this.groups].sort(([a], [b]) => compare(a, b))) {
+      lines.push(`  subgraph ${nodeId('ns', namespace)}["${escape(group.title)}"]`);
+      for (const [, node] of [...group.nodes].sort(([a], [b]) => compare(a, b))) lines.push(`    ${node}`);
+      lines.push('  end');
+    }
+    lines.push(...[...this.edges].sort(compare).map((e) => `  ${e}`));
+    return lines;
+  }
+}
+
+function describeNamespace(graph: Graph, namespaceObject: KubeJson, objects: readonly KubeJson[]): void {
+  const namespace: string = namespaceObject.metadata.name;
+  const system = namespaceObject.metadata.labels?.['app.kubernetes.io/part-of'];
+  const ofKind = (kind: string) => objects.filter((o) => o.kind === kind);
+  const workloads = podTemplates(objects);
+  graph.group(namespace, `${system ? `${system} · ` : ''}namespace ${namespace}`);
+
+  const workloadId = (o: KubeJson) => nodeId(namespace, o.kind, o.metadata.name);
+  const matching = (selector: Record<string, string> | undefined) => workloads.filter((t) => selects(selector, t.template.metadata?.labels));
+  for (const { object, template } of workloads) {
+    const component = object.metadata?.labels?.['app.kubernetes.io/component'];
+    const shape: readonly [string, string] =
+      object.kind === 'Job' ? ['[/', '/]'] : component === 'datastore' ? ['[(', ')]'] : component === 'worker' ? ['[[', ']]'] : ['[', ']'];
+    graph.node(namespace, workloadId(object), shape, [object.metadata.name, `${object.kind}${scaleOf(object, objects)}`]);
+    for (const volume of template.spec?.volumes ?? []) {
+      const claim = volume.persistentVolumeClaim?.claimName;
+      if (claim) graph.edge(workloadId(object), nodeId(namespace, 'PersistentVolumeClaim', claim), 'solid', 'mounts');
+    }
+  }
+  for (const claim of ofKind('PersistentVolumeClaim')) {
+    const size = claim.spec?.resources?.requests?.storage;
+    graph.node(namespace, nodeId(namespace, 'PersistentVolumeClaim', claim.metadata.name), ['[(', ')]'], [claim.metadata.name, [size, ...(claim.spec?.accessModes ?? [])].filter(Boolean).join(' ')]);
+  }
+  for (const service of ofKind('Service')) {
+    const id = nodeId(namespace, 'Service', service.metadata.name);
+    const ports = (service.spec?.ports ?? []).map((p: KubeJson) => p.port).join(', ');
+    graph.node(namespace, id, ['([', '])'], [`svc ${service.metadata.name}`, `:${ports}`]);
+    for (const { object } of matching(service.spec?.selector)) graph.edge(id, workloadId(object), 'solid');
+  }
+  const policies = ofKind('NetworkPolicy');
+  const controllers = policies.flatMap((p) => (p.spec?.ingress ?? []).flatMap((r: KubeJson) => r.from ?? [])).filter((peer: KubeJson) => peer.namespaceSelector);
+  describeEdge(graph, namespace, objects, controllers.length ? namespacePeer(graph, controllers[0].namespaceSelector.matchLabels) : undefined);
+  for (const policy of policies) {
+    const targets = matching(policy.spec?.podSelector?.matchLabels);
+    for (const rule of policy.spec?.ingress ?? []) {
+      const ports = (rule.ports ?? []).map((p: KubeJson) => p.port).join(', ');
+      const label = ports ? `allow :${ports}` : 'allow';
+      for (const peer of rule.from ?? []) {
+        const sources = peer.namespaceSelector
+          ? [namespacePeer(graph, peer.namespaceSelector.matchLabels)]
+          : matching(peer.podSelector?.matchLabels).map((t) => workloadId(t.object));
+        for (const source of sources) for (const target of targets) graph.edge(source, workloadId(target.object), 'allowed', label);
+      }
+    }
+  }
+}
+
+/**
+ * Edge hosts from Ingresses (grouped by the edge construct's name) and HTTPRoutes, with a route edge
+ * per path. `controller` is the node of the ingress controller's pods that the namespace's policies
+ * admit, when they admit one; otherwise the controller is known only by its class.
+ */
+function describeEdge(graph: Graph, namespace: string, objects: readonly KubeJson[], controller: string | undefined): void {
+  const internet = graph.external('internet', 'internet');
+  for (const ingress of objects.filter((o) => o.kind === 'Ingress')) {
+    const edgeName = ingress.metadata?.labels?.['app.kubernetes.io/name'] ?? ingress.metadata.name;
+    const hosts = (ingress.spec?.rules ?? []).map((r: KubeJson) => r.host).filter(Boolean);
+    const id = graph.node(namespace, nodeId(namespace, 'edge', edgeName), ['{{', '}}'], [...new Set<string>(hosts), `Ingress ${edgeName}`]);
+    const entry = controller ?? graph.external(nodeId('controller', ingress.spec?.ingressClassName ?? 'default'), `ingress controller (class ${ingress.spec?.ingressClassName ?? 'default'})`);
+    graph.edge(internet, entry, 'solid', 'HTTPS');
+    graph.edge(entry, id, 'solid');
+    const traits = routeTraits(ingress.metadata?.annotations ?? {});
+    for (const rule of ingress.spec?.rules ?? []) {
+      for (const path of rule.http?.paths ?? []) {
+        const backend = path.backend?.service;
+        if (!backend) continue;
+        const match = path.pathType === 'Exact' ? `= ${path.path}` : path.path;
+        graph.edge(id, nodeId(namespace, 'Service', backend.name), 'solid', [match, ...traits].join(' · '));
+      }
+    }
+  }
+  for (const route of objects.filter((o) => o.kind === 'HTTPRoute')) {
+    // The edge's redirect route and its serving route share the edge's name label: one node.
+    const edgeName = route.metadata?.labels?.['app.kubernetes.io/name'] ?? route.metadata.name;
+    const id = graph.node(namespace, nodeId(namespace, 'edge', edgeName), ['{{', '}}'], [...(route.spec?.hostnames ?? []), `HTTPRoute ${edgeName}`]);
+    for (const parent of route.spec?.parentRefs ?? []) {
+      const gateway = `${parent.namespace ?? namespace}/${parent.name}`;
+      const gatewayId = graph.external(nodeId('gateway', gateway), `Gateway ${gateway}`);
+      graph.edge(internet, gatewayId, 'solid', 'HTTPS');
+      graph.edge(gatewayId, id, 'solid');
+    }
+    for (const rule of route.spec?.rules ?? []) {
+      const matches = (rule.matches ?? []).map((m: KubeJson) => (m.path?.type === 'Exact' ? `= ${m.path.value}` : m.path?.value ?? '/'));
+      for (const backend of rule.backendRefs ?? []) graph.edge(id, nodeId(namespace, 'Service', backend.name), 'solid', matches.join(', '));
+    }
+  }
+}
+
+const NGINX = 'nginx.ingress.kubernetes.io/';
+
+/** What a route does beyond routing, read off its ingress-nginx annotations. */
+function routeTraits(annotations: Record<string, string>): string[] {
+  const traits: string[] = [];
+  if (annotations[`${NGINX}limit-rps`]) traits.push(`${annotations[`${NGINX}limit-rps`]} r/s`);
+  if (annotations[`${NGINX}proxy-buffering`] === 'off') traits.push('unbuffered');
+  if (annotations[`${NGINX}proxy-read-timeout`]) traits.push(`${annotations[`${NGINX}proxy-read-timeout`]} s`);
+  return traits;
+}
+
+/** ` ×2`, ` · HPA 2–5`, ` · KEDA 1–12`, ` · singleton`: how many pods, and who decides. */
+function scaleOf(workload: KubeJson, objects: readonly KubeJson[]): string {
+  const name = workload.metadata.name;
+  const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.spec?.scaleTargetRef?.kind === workload.kind && o.spec.scaleTargetRef.name === name);
+  if (hpa) return ` · HPA ${hpa.spec.minReplicas ?? 1}–${hpa.spec.maxReplicas}`;
+  const scaled = objects.find((o) => o.kind === 'ScaledObject' && (o.spec?.scaleTargetRef?.kind ?? 'Deployment') === workload.kind && o.spec?.scaleTargetRef?.name === name);
+  if (scaled) return ` · KEDA ${scaled.spec.minReplicaCount ?? 0}–${scaled.spec.maxReplicaCount ?? 100}`;
+  if (workload.metadata?.annotations?.[SINGLETON_ANNOTATION] === 'true') return ' · singleton';
+  return workload.spec?.replicas === undefined ? '' : ` ×${workload.spec.replicas}`;
+}
+
+/** The node for pods selected by a namespaceSelector: the wiring admits only the ingress controller's namespace so. */
+function namespacePeer(graph: Graph, labels: Record<string, string> | undefined): string {
+  const name = labels?.['kubernetes.io/metadata.name'];
+  const description = name ? `ingress controller (namespace ${name})` : `pods of namespaces ${JSON.stringify(labels ?? {})}`;
+  return graph.external(nodeId('peers', name ?? JSON.stringify(labels ?? {})), description);
+}
+
+/** A Mermaid-safe, stable node id. */
+function nodeId(...parts: string[]): string {
+  return parts.map((p) => p.replace(/[^A-Za-z0-9]/g, '_')).join('__');
+}
+
+/** Quotes inside a Mermaid label are written as entities. */
+function escape(text: string): string {
+  return text.replace(/"/g, '#quot;');
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

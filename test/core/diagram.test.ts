@@ -1,0 +1,115 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PersistentClaim, SystemDefinition, TlsIngress, WebApp, Worker, renderEstate } from '../../lib';
+import { environmentDiagram } from '../../lib/core/diagram';
+import { systems } from '../../estate';
+import { environment } from '../helpers';
+
+const DIST = path.join(__dirname, '..', '..', 'dist');
+const PARSER = path.join(__dirname, '..', 'support', 'parse-mermaid.mjs');
+
+/** The Mermaid source inside a README. */
+function mermaidOf(readme: string): string {
+  const match = /```mermaid\n([\s\S]*?)```/.exec(readme);
+  expect(match, 'the README holds a mermaid block').not.toBeNull();
+  return match![1];
+}
+
+/** Mermaid's own parser's verdict on each diagram: null when it parses, else the error. */
+function parseMermaid(sources: readonly string[]): (string | null)[] {
+  return JSON.parse(execFileSync('node', [PARSER], { input: JSON.stringify(sources), encoding: 'utf8' }));
+}
+
+/** A front end calling an API, a Redis datastore behind the API, a worker on a shared claim, and an edge of the given flavour. */
+function shop(flavour: 'ingress' | 'gateway'): SystemDefinition {
+  return {
+    name: 'shop',
+    environments: [environment('staging')],
+    define: (system) => {
+      const files = new PersistentClaim(system, 'files', { size: '5Gi', accessMode: 'ReadWriteMany' });
+      const redis = new Worker(system, 'redis', { image: 'redis:7.2', port: 6379, singleton: true, probes: { liveness: { tcp: 6379 }, readiness: { tcp: 6379 } } });
+      const api = new WebApp(system, 'api', { image: 'ghcr.io/example/api:v1', port: 8000, connectsTo: [redis], volumes: [{ name: 'files', mountPath: '/files', claim: files }] });
+      new Worker(system, 'jobs', { image: 'ghcr.io/example/api:v1', connectsTo: [redis], volumes: [{ name: 'files', mountPath: '/files', claim: files }] });
+      const web = new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1', backends: { API_URL: api } });
+      new TlsIngress(system, 'edge', {
+        ...(flavour === 'gateway' ? { flavour, gateway: { name: 'public', namespace: 'gateway-system' } } : {}),
+        routes: [
+          { path: '/api', backend: api },
+          { path: '/healthz', match: 'Exact', backend: api },
+          { path: '/', backend: web },
+        ],
+      });
+    },
+  };
+}
+
+function diagramOf(definition: SystemDefinition): string {
+  return mermaidOf(renderEstate([definition]).files.get('staging/README.md')!);
+}
+
+describe('the picture of an environment (dist/<env>/README.md)', () => {
+  const ingress = diagramOf(shop('ingress'));
+  const gateway = diagramOf(shop('gateway'));
+
+  it("is valid Mermaid by Mermaid's own parser, for both edge flavours and every committed environment", () => {
+    const committed = fs.readdirSync(DIST).filter((env) => fs.existsSync(path.join(DIST, env, 'README.md')));
+    expect(committed.sort(), 'every environment directory has its picture').toEqual(['dev', 'prod', 'staging']);
+    const sources = [ingress, gateway, ...committed.map((env) => mermaidOf(fs.readFileSync(path.join(DIST, env, 'README.md'), 'utf8')))];
+    expect(parseMermaid(sources)).toEqual(sources.map(() => null));
+  });
+
+  it("the parser check can fail: a broken edge is Mermaid's error, not silence", () => {
+    expect(parseMermaid([`${ingress}\n  a -->| b`])[0]).toMatch(/Parse error/);
+  });
+
+  it('draws the edge chain: internet → ingress controller → host → routes by path → Services → workloads', () => {
+    expect(ingress).toContain('internet -->|"HTTPS"| peers__ingress_nginx');
+    expect(ingress).toContain('peers__ingress_nginx --> shop_staging__edge__edge');
+    expect(ingress).toContain('shop_staging__edge__edge{{"staging.shop.example.com<br/>Ingress edge"}}');
+    expect(ingress).toContain('shop_staging__edge__edge -->|"/api"| shop_staging__Service__api');
+    expect(ingress).toContain('shop_staging__edge__edge -->|"= /healthz"| shop_staging__Service__api');
+    expect(ingress).toContain('shop_staging__edge__edge -->|"/"| shop_staging__Service__web');
+    expect(ingress).toContain('shop_staging__Service__api --> shop_staging__Deployment__api');
+  });
+
+  it('draws HTTPRoutes from the shared Gateway, the redirect and the routes as one edge', () => {
+    expect(gateway).toContain('internet -->|"HTTPS"| gateway__gateway_system_public');
+    expect(gateway).toContain('gateway__gateway_system_public --> shop_staging__edge__edge');
+    expect(gateway).toContain('shop_staging__edge__edge -->|"/api"| shop_staging__Service__api');
+    expect(gateway).toContain('shop_staging__edge__edge -->|"= /healthz"| shop_staging__Service__api');
+    expect(gateway.match(/shop_staging__edge__edge\{\{/g), 'one node for the edge').toHaveLength(1);
+  });
+
+  it('draws every connection a NetworkPolicy allows, with its port, and no others', () => {
+    const allowed = ingress.split('\n').filter((line) => line.includes('-.->')).map((line) => line.trim());
+    expect(allowed).toEqual([
+      'peers__ingress_nginx -.->|"allow :3000"| shop_staging__Deployment__web',
+      'peers__ingress_nginx -.->|"allow :8000"| shop_staging__Deployment__api',
+      'shop_staging__Deployment__api -.->|"allow :6379"| shop_staging__Deployment__redis',
+      'shop_staging__Deployment__jobs -.->|"allow :6379"| shop_staging__Deployment__redis',
+      'shop_staging__Deployment__web -.->|"allow :8000"| shop_staging__Deployment__api',
+    ]);
+  });
+
+  it('shows datastores and claims as cylinders, workers apart, and who sets the replica count', () => {
+    expect(ingress).toContain('shop_staging__Deployment__redis[("redis<br/>Deployment · singleton")]');
+    expect(ingress).toContain('shop_staging__Deployment__jobs[["jobs<br/>Deployment ×1"]]');
+    expect(ingress).toContain('shop_staging__PersistentVolumeClaim__files[("files<br/>5Gi ReadWriteMany")]');
+    expect(ingress).toContain('shop_staging__Deployment__api -->|"mounts"| shop_staging__PersistentVolumeClaim__files');
+    expect(ingress).toContain('shop_staging__Deployment__jobs -->|"mounts"| shop_staging__PersistentVolumeClaim__files');
+    expect(ingress).toContain('subgraph ns__shop_staging["shop · namespace shop-staging"]');
+  });
+
+  it('is the same text whatever order the objects come in', () => {
+    const objects = [...renderEstate([shop('ingress')]).objects.get('staging')!];
+    expect(environmentDiagram('staging', [...objects].reverse())).toBe(environmentDiagram('staging', objects));
+  });
+
+  it('labels the reference estate routes with their limits and streaming settings', () => {
+    const prod = renderEstate(systems).files.get('prod/README.md')!;
+    expect(prod).toContain('kdcube_prod__edge__edge -->|"/sse/ · 10 r/s · unbuffered · 600 s"| kdcube_prod__Service__web_proxy');
+    expect(prod).toContain('kdcube_prod__edge__edge -->|"/api/kb/upload · 2 r/s"| kdcube_prod__Service__web_proxy');
+  });
+});
