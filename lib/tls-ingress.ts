@@ -46,8 +46,9 @@ export interface RateLimit {
   readonly burst?: number;
   /**
    * Routes with the same zone share one budget per client. ingress-nginx keeps one budget per
-   * Ingress, so each zone becomes an Ingress of its own. On a route: @default the route's path (its
-   * own budget). The construct-wide limit is one zone for every route that inherits it.
+   * Ingress, so each zone becomes an Ingress of its own. The construct-wide limit is one zone for
+   * every route that inherits it.
+   * @default on a route, the route's path (its own budget)
    */
   readonly zone?: string;
 }
