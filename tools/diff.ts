@@ -6,6 +6,7 @@ import { systems } from '../estate';
 import { describeObject, type KubeJson } from '../lib/checks/objects';
 import { ShipshapeError } from '../lib/core/issues';
 import { renderEstate } from '../lib/estate';
+import { compareCodePoints as compare } from '../lib/core/output';
 
 /** One field that differs inside an object present on both sides. */
 export interface FieldChange {
@@ -212,11 +213,6 @@ function formatValue(value: unknown): string {
   if (value === undefined) return '(absent)';
   const json = JSON.stringify(value);
   return json.length > MAX_VALUE_LENGTH ? `${json.slice(0, MAX_VALUE_LENGTH - 1)}…` : json;
-}
-
-/** Code-point order: the same on every machine, unlike `localeCompare`. */
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 if (require.main === module) main();

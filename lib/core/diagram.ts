@@ -1,6 +1,6 @@
 import { KubeJson, podTemplates, selects } from '../checks/objects';
 import { SINGLETON_ANNOTATION } from '../checks/policy';
-import { GENERATED_HEADER } from './output';
+import { GENERATED_HEADER, compareCodePoints as compare } from './output';
 
 /**
  * The picture of one environment, `dist/<env>/README.md`: a Mermaid flowchart read off the
@@ -188,8 +188,4 @@ function nodeId(...parts: string[]): string {
 /** Quotes inside a Mermaid label are written as entities. */
 function escape(text: string): string {
   return text.replace(/"/g, '#quot;');
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

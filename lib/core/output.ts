@@ -36,14 +36,17 @@ function kindRank(kind: string): number {
   return rank === -1 ? KIND_ORDER.length : rank;
 }
 
-/** Orders objects by kind (dependencies first), then kind name, then object name: stable across runs. */
+/** Code-point order: the same on every machine, unlike `localeCompare`, which follows the locale. */
+export function compareCodePoints(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Orders objects by kind (dependencies first), then kind name, then object name: stable across runs and machines. */
 export function sortObjects(objects: readonly KubeObject[]): KubeObject[] {
   return [...objects].sort((a, b) => {
     const byRank = kindRank(a.kind) - kindRank(b.kind);
     if (byRank !== 0) return byRank;
-    const byKind = String(a.kind).localeCompare(String(b.kind));
-    if (byKind !== 0) return byKind;
-    return String(a.metadata?.name).localeCompare(String(b.metadata?.name));
+    return compareCodePoints(String(a.kind), String(b.kind)) || compareCodePoints(String(a.metadata?.name), String(b.metadata?.name));
   });
 }
 
@@ -90,7 +93,7 @@ export function findDrift(files: FileSet, dir: string): string[] {
     ? (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).map((f) => f.split(path.sep).join('/'))
     : [];
   const drift: string[] = [];
-  for (const [file, content] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [file, content] of [...files].sort(([a], [b]) => compareCodePoints(a, b))) {
     const target = path.join(dir, file);
     if (!fs.existsSync(target)) drift.push(`missing: ${file}`);
     else if (fs.readFileSync(target, 'utf8') !== content) drift.push(`changed: ${file}`);

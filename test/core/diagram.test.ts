@@ -30,8 +30,8 @@ function shop(flavour: 'ingress' | 'gateway'): SystemDefinition {
     define: (system) => {
       const files = new PersistentClaim(system, 'files', { size: '5Gi', accessMode: 'ReadWriteMany' });
       const redis = new Worker(system, 'redis', { image: 'redis:7.2', port: 6379, singleton: true, probes: { liveness: { tcp: 6379 }, readiness: { tcp: 6379 } } });
-      const api = new WebApp(system, 'api', { image: 'ghcr.io/example/api:v1', port: 8000, connectsTo: [redis], volumes: [{ name: 'files', mountPath: '/files', claim: files }] });
-      new Worker(system, 'jobs', { image: 'ghcr.io/example/api:v1', connectsTo: [redis], volumes: [{ name: 'files', mountPath: '/files', claim: files }] });
+      const api = new WebApp(system, 'api', { image: 'ghcr.io/example/api:v1', port: 8000, connectsTo: [redis.served], volumes: [{ name: 'files', mountPath: '/files', claim: files }] });
+      new Worker(system, 'jobs', { image: 'ghcr.io/example/api:v1', connectsTo: [redis.served], volumes: [{ name: 'files', mountPath: '/files', claim: files }] });
       const web = new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1', backends: { API_URL: api } });
       new TlsIngress(system, 'edge', {
         ...(flavour === 'gateway' ? { flavour, gateway: { name: 'public', namespace: 'gateway-system' } } : {}),
