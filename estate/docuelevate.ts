@@ -1,0 +1,143 @@
+import { AutoscaledBackend, MigrationJob, PersistentClaim, SharedConfig, SystemDefinition, TlsIngress, Worker, WorkerProps } from '../lib';
+import { standardEnvironments } from './environments';
+
+// Staging and prod run one tested release (the chart's appVersion) of every pod built from the app image.
+const release = '0.188.7';
+const pinned = Object.fromEntries(['api', 'worker', 'search-index-worker', 'knowledge-research-worker', 'beat'].map((name) => [name, release]));
+
+const environments = standardEnvironments('docuelevate', 'docuelevate.example.com', {
+  dev: { scaling: { replicas: 0.5, resources: 0.5 } },
+  staging: { images: pinned },
+  prod: { images: pinned },
+});
+
+// The write-up's nginx example: client_max_body_size 1g. The app's own upload limit says the same.
+const uploadLimit = { edge: '1g', bytes: String(1024 ** 3) };
+// DocuElevate marks a processing step failed after STEP_TIMEOUT (600 s): a task never needs longer.
+const stepTimeoutSeconds = 600;
+const secrets = ['docuelevate-secrets'];
+const celery = (...args: string[]) => ['celery', '-A', 'app.celery_worker', ...args, '--loglevel=info'];
+
+/**
+ * DocuElevate: document processing (OCR, AI metadata, full-text search). A FastAPI `api` serves the
+ * UI and takes uploads; Celery workers process them from Redis queues, `beat` schedules periodic
+ * tasks, Meilisearch indexes the text and Gotenberg converts to PDF. Uploads are staged in a shared
+ * `workdir`. Postgres is outside the cluster: its URL is in `docuelevate-secrets`, referenced only.
+ */
+export const docuElevate: SystemDefinition = {
+  name: 'docuelevate',
+  environments,
+  define: (system) => {
+    // The Celery broker and result store. In the cluster in every environment (the chart uses a managed
+    // one outside dev), so that a NetworkPolicy, not a password alone, keeps everyone else out.
+    const redis = new Worker(system, 'redis', {
+      image: 'redis:7.2.4-alpine',
+      singleton: true,
+      port: 6379,
+      // Append-only on its own claim: queued documents survive a restart of the broker.
+      command: ['redis-server', '--appendonly', 'yes', '--dir', '/data'],
+      probes: { readiness: { exec: ['redis-cli', 'ping'] }, liveness: { tcp: 'http' } },
+      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+      volumes: [{ name: 'data', mountPath: '/data', claim: { size: '4Gi', accessMode: 'ReadWriteOnce' } }],
+    });
+
+    // Meilisearch Community Edition is single-node: one pod, replaced with Recreate, on its own RWO claim.
+    const meilisearch = new Worker(system, 'meilisearch', {
+      image: 'getmeili/meilisearch:v1.11.3',
+      singleton: true,
+      port: 7700,
+      // Production mode refuses to start without a master key of at least 16 bytes.
+      env: { MEILI_ENV: 'production', MEILI_NO_ANALYTICS: 'true', MEILI_MASTER_KEY: { secret: 'docuelevate-secrets', key: 'MEILISEARCH_API_KEY' } },
+      probes: { readiness: { http: '/health' }, liveness: { tcp: 'http' } },
+      resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      volumes: [{ name: 'data', mountPath: '/meili_data', claim: { size: '10Gi', accessMode: 'ReadWriteOnce' } }],
+    });
+
+    const gotenberg = new AutoscaledBackend(system, 'gotenberg', {
+      image: 'gotenberg/gotenberg:8.11.0',
+      port: 3000,
+      resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      autoscaling: { memoryUtilization: false },
+      probes: { readiness: { http: '/health' }, liveness: { tcp: 'http' } },
+      // A conversion may run for Gotenberg's 30 s API timeout after the pod leaves the Service.
+      shutdown: { gracePeriodSeconds: 40 },
+      // Chromium and LibreOffice keep their profiles and font cache under $HOME.
+      volumes: [{ name: 'home', mountPath: '/home/gotenberg', emptyDir: {} }],
+    });
+
+    // What the app's settings module requires to load at all; the migration gets it too.
+    const settings = {
+      WORKDIR: '/workdir',
+      REDIS_URL: `redis://${redis.host}:${redis.served.port}/0`,
+      MEILISEARCH_URL: meilisearch.served.url,
+      GOTENBERG_URL: gotenberg.url,
+      EXTERNAL_HOSTNAME: system.environment.domain,
+      AUTH_ENABLED: 'true',
+      MAX_UPLOAD_SIZE: uploadLimit.bytes,
+      // The edge sends HSTS and the security headers (the write-up's option A); the app would repeat them.
+      SECURITY_HEADERS_ENABLED: 'false',
+    };
+    const config = new SharedConfig(system, 'docuelevate-config', { data: settings });
+
+    // Uploads are staged here by the api and processed by the workers on any node: RWX, on the write-up's NFS class.
+    const workdir = new PersistentClaim(system, 'workdir', { size: '20Gi', accessMode: 'ReadWriteMany', storageClassName: 'nfs-client' });
+    const app = {
+      image: 'ghcr.io/christianlouis/docuelevate',
+      configMaps: [config],
+      secrets,
+      connectsTo: [redis.served, meilisearch.served, gotenberg],
+      volumes: [{ name: 'workdir', mountPath: '/workdir', claim: workdir }],
+    };
+
+    const api = new AutoscaledBackend(system, 'api', {
+      ...app,
+      // Only the ingress controller reaches the api, so its X-Forwarded-Proto (https) can be trusted.
+      command: ['uvicorn', 'app.main:app', '--host', '0.0.0.0', '--port', '8000', '--proxy-headers', '--forwarded-allow-ips', '*'],
+      autoscaling: { minReplicas: 2, maxReplicas: 8, cpuUtilization: 70, memoryUtilization: false },
+      // Readiness fails while Postgres or Redis is down; liveness only asks whether the process runs.
+      probes: { liveness: { http: '/api/diagnostic/healthz/live' }, readiness: { http: '/api/diagnostic/healthz/ready' } },
+      // Time to finish writing a 1 GiB upload to the workdir.
+      shutdown: { gracePeriodSeconds: 60 },
+    });
+
+    // Celery's default concurrency is the node's CPU count, not the pod's limit: always say it.
+    const celeryWorker = (id: string, queues: string, concurrency: number, props: Partial<WorkerProps>) =>
+      new Worker(system, id, { ...app, command: celery('worker', '-Q', queues, `--concurrency=${concurrency}`), longestJobSeconds: stepTimeoutSeconds, ...props });
+
+    celeryWorker('worker', 'document_processor,default,celery', 4, {
+      resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '4Gi' } },
+      // New uploads wait on the priority-0 list `document_processor` (backfills on its priority-9
+      // list do not add pods): a replica per 8 waiting, two rounds of its four processes.
+      scaling: { minReplicas: 2, maxReplicas: 10, redisList: { server: redis.served, listName: 'document_processor', listLength: 8 } },
+    });
+    // One task at a time each; two of each so a drained node never stops indexing or research.
+    celeryWorker('search-index-worker', 'search_index', 1, { replicas: 2 });
+    celeryWorker('knowledge-research-worker', 'knowledge_research', 1, {
+      replicas: 2,
+      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
+    });
+
+    // Exactly one scheduler: a second beat would send every periodic task twice. RedBeat keeps the
+    // schedule in Redis, so the pod needs no disk and loses nothing when it is replaced.
+    new Worker(system, 'beat', {
+      image: app.image,
+      configMaps: [config],
+      secrets,
+      connectsTo: [redis.served],
+      command: celery('beat', '-S', 'redbeat.RedBeatScheduler'),
+      component: 'scheduler',
+      singleton: true,
+      resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+    });
+
+    // Before the new release serves; its ConfigMap may not exist yet, so the settings go by value.
+    new MigrationJob(system, 'migrate', { app: api, command: ['alembic', 'upgrade', 'head'], env: settings, backoffLimit: 3 });
+
+    new TlsIngress(system, 'edge', {
+      routes: [{ path: '/', backend: api }],
+      maxBodySize: uploadLimit.edge,
+      // The write-up's value, written out: a year, subdomains included.
+      hsts: { maxAgeSeconds: 31_536_000, includeSubDomains: true },
+    });
+  },
+};

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { docuElevate } from '../../estate/docuelevate';
+import { find, ofKind, podSpec } from '../helpers';
+import { systemObjects, systemYaml } from './helpers';
+
+const ENVS = ['dev', 'staging', 'prod'] as const;
+const APP_IMAGE = 'ghcr.io/christianlouis/docuelevate';
+const CELERY_WORKERS = ['worker', 'search-index-worker', 'knowledge-research-worker'];
+const SINGLETONS = ['beat', 'meilisearch', 'redis'];
+
+describe.each(ENVS)('DocuElevate in %s', (env) => {
+  const { objects, files } = systemObjects(docuElevate, env);
+  const namespace = `docuelevate-${env}`;
+  const deployment = (name: string) => find(objects, 'Deployment', name);
+  const main = (name: string) => podSpec(deployment(name)).containers[0];
+  const claimOf = (name: string, mountPath: string) => {
+    const mount = main(name).volumeMounts.find((m: any) => m.mountPath === mountPath);
+    return mount && podSpec(deployment(name)).volumes.find((v: any) => v.name === mount.name).persistentVolumeClaim?.claimName;
+  };
+  // The workloads each NetworkPolicy admits, by name (the ingress controller and KEDA by namespace).
+  const sources = (policy: string) =>
+    find(objects, 'NetworkPolicy', policy).spec.ingress.map((rule: any) => {
+      const peer = rule.from[0];
+      return peer.podSelector && !peer.namespaceSelector ? peer.podSelector.matchLabels['app.kubernetes.io/name'] : `${peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}/${peer.podSelector?.matchLabels['app.kubernetes.io/name'] ?? '*'}`;
+    });
+
+  it('matches its snapshot', () => {
+    expect(systemYaml(docuElevate, env)).toMatchSnapshot();
+  });
+
+  it('serves the API on 8000 with the diagnostic liveness and readiness endpoints, the HPA owning its replicas at 70 % CPU', () => {
+    expect(main('api').ports, 'the api listens on 8000').toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
+    expect(main('api').livenessProbe.httpGet.path, 'liveness only asks whether the process runs').toBe('/api/diagnostic/healthz/live');
+    expect(main('api').readinessProbe.httpGet.path, 'readiness checks the database and Redis').toBe('/api/diagnostic/healthz/ready');
+    expect(deployment('api').spec, 'no replicas next to an HPA').not.toHaveProperty('replicas');
+    const hpa = find(objects, 'HorizontalPodAutoscaler', 'api');
+    expect(hpa.spec.metrics, 'the api scales on CPU only, at 70 %').toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
+    // Dev halves replica counts (rounded up).
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas], 'api replicas').toEqual(env === 'dev' ? [1, 4] : [2, 8]);
+  });
+
+  it('runs three Celery workers, each on its own queues with a stated concurrency', () => {
+    const queues = Object.fromEntries(CELERY_WORKERS.map((name) => {
+      const command = main(name).command;
+      expect(command.slice(0, 4), `${name} is a Celery worker of the app`).toEqual(['celery', '-A', 'app.celery_worker', 'worker']);
+      return [name, `${command[command.indexOf('-Q') + 1]} ${command.find((a: string) => a.startsWith('--concurrency'))}`];
+    }));
+    expect(queues).toEqual({
+      worker: 'document_processor,default,celery --concurrency=4',
+      'search-index-worker': 'search_index --concurrency=1',
+      'knowledge-research-worker': 'knowledge_research --concurrency=1',
+    });
+    for (const name of CELERY_WORKERS) {
+      expect(main(name).image, `${name} runs the app image`).toBe(main('api').image);
+      expect(podSpec(deployment(name)).terminationGracePeriodSeconds, `${name} lets a step finish within STEP_TIMEOUT (600 s) on SIGTERM`).toBe(615);
+    }
+  });
+
+  it('scales the main worker on the depth of its Redis queue, the others not at all', () => {
+    const scaled = find(objects, 'ScaledObject', 'worker');
+    expect(scaled.spec.triggers, 'KEDA reads the document_processor list on the in-cluster Redis').toEqual([
+      { type: 'redis', metadata: { address: `redis.${namespace}.svc.cluster.local:6379`, listName: 'document_processor', listLength: '8' } },
+    ]);
+    expect([scaled.spec.minReplicaCount, scaled.spec.maxReplicaCount], 'worker replicas').toEqual(env === 'dev' ? [1, 5] : [2, 10]);
+    expect(deployment('worker').spec, 'KEDA owns the worker replicas').not.toHaveProperty('replicas');
+    expect(ofKind(objects, 'ScaledObject').map((o) => o.metadata.name), 'only the main worker scales on queue depth').toEqual(['worker']);
+    expect(ofKind(objects, 'HorizontalPodAutoscaler').map((o) => o.metadata.name).sort(), 'no CPU autoscaler fights KEDA').toEqual(['api', 'gotenberg']);
+  });
+
+  it('runs beat, Meilisearch and Redis as singletons: one pod, replaced with Recreate, never scaled', () => {
+    for (const name of SINGLETONS) {
+      expect(deployment(name).spec.replicas, `${name} runs exactly one pod`).toBe(1);
+      expect(deployment(name).spec.strategy, `${name}'s old pod is gone before the new one starts`).toEqual({ type: 'Recreate' });
+      expect(objects.filter((o) => o.metadata.name === name && ['HorizontalPodAutoscaler', 'ScaledObject', 'PodDisruptionBudget'].includes(o.kind)), `${name} has no autoscaler or PDB`).toEqual([]);
+    }
+    expect(main('beat').command.slice(3, 6), 'beat keeps its schedule in Redis (RedBeat)').toEqual(['beat', '-S', 'redbeat.RedBeatScheduler']);
+  });
+
+  it('gives Meilisearch its own RWO claim and its master key from a Secret key', () => {
+    expect(claimOf('meilisearch', '/meili_data'), 'the index lives on the meilisearch-data claim').toBe('meilisearch-data');
+    expect(find(objects, 'PersistentVolumeClaim', 'meilisearch-data').spec).toMatchObject({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } });
+    const mounters = ofKind(objects, 'Deployment').filter((d) => podSpec(d).volumes.some((v: any) => v.persistentVolumeClaim?.claimName === 'meilisearch-data'));
+    expect(mounters.map((d) => d.metadata.name), 'no other workload mounts the index').toEqual(['meilisearch']);
+    expect(main('meilisearch').env, 'the master key is read from a Secret key, never written here').toContainEqual({
+      name: 'MEILI_MASTER_KEY',
+      valueFrom: { secretKeyRef: { name: 'docuelevate-secrets', key: 'MEILISEARCH_API_KEY' } },
+    });
+  });
+
+  it('shares one RWX workdir between the API and every worker', () => {
+    expect(find(objects, 'PersistentVolumeClaim', 'workdir').spec).toMatchObject({ accessModes: ['ReadWriteMany'], resources: { requests: { storage: '20Gi' } } });
+    for (const name of ['api', ...CELERY_WORKERS]) expect(claimOf(name, '/workdir'), `${name} mounts the workdir at /workdir`).toBe('workdir');
+    expect(find(objects, 'ConfigMap', 'docuelevate-config').data.WORKDIR, 'the app is told where it is').toBe('/workdir');
+  });
+
+  it('runs alembic from the API image before the release, in the migrations layer, with the Secret and settings by value only', () => {
+    const job = ofKind(objects, 'Job')[0];
+    expect([...files.keys()], 'the migration is delivered from its own directory').toContain(`${env}/migrations/docuelevate.yaml`);
+    const container = podSpec(job).containers[0];
+    expect(container.command).toEqual(['alembic', 'upgrade', 'head']);
+    expect(container.image, 'the migration runs the image it migrates for').toBe(main('api').image);
+    expect(container.envFrom, 'no ConfigMap: the new release may not have applied it yet').toEqual([{ secretRef: { name: 'docuelevate-secrets' } }]);
+    expect(container.env, 'the settings the app needs to load').toContainEqual({ name: 'WORKDIR', value: '/workdir' });
+    expect(podSpec(job).restartPolicy).toBe('Never');
+  });
+
+  it('has a PDB from two pods and spreads across zones and nodes, for every workload that may run two', () => {
+    const range = (name: string) => {
+      const scaler = objects.find((o) => o.metadata.name === name && ['HorizontalPodAutoscaler', 'ScaledObject'].includes(o.kind));
+      if (!scaler) return [deployment(name).spec.replicas, deployment(name).spec.replicas];
+      return scaler.kind === 'ScaledObject' ? [scaler.spec.minReplicaCount, scaler.spec.maxReplicaCount] : [scaler.spec.minReplicas, scaler.spec.maxReplicas];
+    };
+    for (const name of ['api', 'gotenberg', ...CELERY_WORKERS]) {
+      const [fewest, most] = range(name);
+      // Dev halves the counts: one pod of the fixed workers, where a PDB would only block drains.
+      if (env !== 'dev') expect(fewest, `${name} runs at least two pods`).toBeGreaterThanOrEqual(2);
+      const spread = podSpec(deployment(name)).topologySpreadConstraints?.map((c: any) => c.topologyKey);
+      expect(spread, `${name} spreads its pods`).toEqual(most >= 2 ? ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'] : undefined);
+      const pdb = objects.find((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === name);
+      expect(pdb?.spec.maxUnavailable, `${name} loses one pod at a time`).toBe(fewest >= 2 ? 1 : undefined);
+    }
+    for (const name of SINGLETONS) expect(podSpec(deployment(name)).topologySpreadConstraints, `${name} has one pod to place`).toBeUndefined();
+  });
+
+  it('lets only the application pods reach Redis and Meilisearch (and KEDA read the queue)', () => {
+    expect(find(objects, 'NetworkPolicy', 'default-deny-ingress').spec, 'everything else is denied').toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    expect(sources('allow-redis'), 'Redis: the api, the workers and beat').toEqual(['api', ...CELERY_WORKERS, 'beat']);
+    expect(sources('allow-keda-redis'), 'and the KEDA operator, which measures the queue').toEqual(['keda/keda-operator']);
+    expect(sources('allow-meilisearch'), 'Meilisearch: the api and the workers').toEqual(['api', ...CELERY_WORKERS]);
+    expect(sources('allow-api'), 'only the api is exposed, to the ingress controller').toEqual(['ingress-nginx/*']);
+    const selecting = (name: string) => ofKind(objects, 'NetworkPolicy').filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === name).map((p) => p.metadata.name);
+    expect(selecting('redis'), 'no other policy admits anything to Redis').toEqual(['allow-keda-redis', 'allow-redis']);
+    expect(selecting('meilisearch'), 'no other policy admits anything to Meilisearch').toEqual(['allow-meilisearch']);
+  });
+
+  it('takes uploads up to 1g at the edge, with HSTS for a year and subdomains, over TLS only', () => {
+    const [ingress] = ofKind(objects, 'Ingress');
+    expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size'], 'the edge accepts 1g bodies').toBe('1g');
+    expect(find(objects, 'ConfigMap', 'edge-headers').data['Strict-Transport-Security'], 'HSTS at the edge').toBe('max-age=31536000; includeSubDomains');
+    expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/force-ssl-redirect'], 'HTTP redirects to HTTPS').toBe('true');
+    expect(find(objects, 'ConfigMap', 'docuelevate-config').data, 'the app agrees on the limit and leaves the headers to the edge').toMatchObject({
+      MAX_UPLOAD_SIZE: String(1024 ** 3),
+      SECURITY_HEADERS_ENABLED: 'false',
+    });
+    expect(ingress.spec.rules[0].http.paths.map((p: any) => `${p.path} → ${p.backend.service.name}:${p.backend.service.port.number}`)).toEqual(['/ → api:8000']);
+  });
+
+  it('references its Secret, never creates one, and mounts no ServiceAccount token', () => {
+    expect(ofKind(objects, 'Secret')).toEqual([]);
+    expect(find(objects, 'Namespace', namespace).metadata.annotations['shipshape.io/external-secrets']).toBe('docuelevate-secrets');
+    for (const sa of ofKind(objects, 'ServiceAccount')) expect(sa.automountServiceAccountToken, `ServiceAccount ${sa.metadata.name}`).toBe(false);
+    for (const d of ofKind(objects, 'Deployment')) expect(podSpec(d).automountServiceAccountToken, `pods of ${d.metadata.name}`).toBe(false);
+  });
+});
+
+describe('DocuElevate across environments', () => {
+  const objects = Object.fromEntries(ENVS.map((env) => [env, systemObjects(docuElevate, env).objects]));
+
+  it('runs one tested release of the app image in staging and prod; dev follows the newest build', () => {
+    for (const env of ENVS) {
+      const images = ofKind(objects[env], 'Deployment').map((d) => podSpec(d).containers[0].image).filter((i: string) => i.startsWith(APP_IMAGE));
+      expect(new Set(images), `app images in ${env}`).toEqual(new Set([env === 'dev' ? APP_IMAGE : `${APP_IMAGE}:0.188.7`]));
+    }
+  });
+
+  it('differs only where the environment model says: namespaces, hosts, pins, replica counts and sizes', () => {
+    // The same objects, but for what replica counts and pins imply: PDBs from two replicas, Job names from the image.
+    const shape = (env: (typeof ENVS)[number]) => objects[env].filter((o) => !['PodDisruptionBudget', 'Job', 'Namespace'].includes(o.kind)).map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    expect(shape('dev')).toEqual(shape('prod'));
+    expect(shape('staging')).toEqual(shape('prod'));
+    expect(podSpec(find(objects.dev, 'Deployment', 'worker')).containers[0].resources.requests, 'dev halves resources').toEqual({ cpu: '250m', memory: '512Mi' });
+    expect(podSpec(find(objects.prod, 'Deployment', 'worker')).containers[0].resources.requests, 'the chart worker requests in prod').toEqual({ cpu: '500m', memory: '1Gi' });
+  });
+});
