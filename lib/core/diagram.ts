@@ -93,8 +93,9 @@ function describeNamespace(graph: Graph, namespaceObject: KubeJson, objects: rea
     for (const { object } of matching(service.spec?.selector)) graph.edge(id, workloadId(object), 'solid');
   }
   const policies = ofKind('NetworkPolicy');
-  const controllers = policies.flatMap((p) => (p.spec?.ingress ?? []).flatMap((r: KubeJson) => r.from ?? [])).filter((peer: KubeJson) => peer.namespaceSelector);
-  describeEdge(graph, namespace, objects, controllers.length ? namespacePeer(graph, controllers[0].namespaceSelector.matchLabels) : undefined);
+  // The wiring admits the ingress controller as a whole namespace; other outside peers (the KEDA operator) by pod too.
+  const controller = policies.flatMap((p) => (p.spec?.ingress ?? []).flatMap((r: KubeJson) => r.from ?? [])).find((peer: KubeJson) => peer.namespaceSelector && !peer.podSelector);
+  describeEdge(graph, namespace, objects, controller ? outsidePeer(graph, controller) : undefined);
   for (const policy of policies) {
     const targets = matching(policy.spec?.podSelector?.matchLabels);
     for (const rule of policy.spec?.ingress ?? []) {
@@ -102,7 +103,7 @@ function describeNamespace(graph: Graph, namespaceObject: KubeJson, objects: rea
       const label = ports ? `allow :${ports}` : 'allow';
       for (const peer of rule.from ?? []) {
         const sources = peer.namespaceSelector
-          ? [namespacePeer(graph, peer.namespaceSelector.matchLabels)]
+          ? [outsidePeer(graph, peer)]
           : matching(peer.podSelector?.matchLabels).map((t) => workloadId(t.object));
         for (const source of sources) for (const target of targets) graph.edge(source, workloadId(target.object), 'allowed', label);
       }
@@ -173,11 +174,17 @@ function scaleOf(workload: KubeJson, objects: readonly KubeJson[]): string {
   return workload.spec?.replicas === undefined ? '' : ` ×${workload.spec.replicas}`;
 }
 
-/** The node for pods selected by a namespaceSelector: the wiring admits only the ingress controller's namespace so. */
-function namespacePeer(graph: Graph, labels: Record<string, string> | undefined): string {
-  const name = labels?.['kubernetes.io/metadata.name'];
-  const description = name ? `ingress controller (namespace ${name})` : `pods of namespaces ${JSON.stringify(labels ?? {})}`;
-  return graph.external(nodeId('peers', name ?? JSON.stringify(labels ?? {})), description);
+/**
+ * The node for pods of another namespace that a policy admits: the ingress controller when the
+ * whole namespace is admitted (as the wiring writes it), else the selected pods, such as KEDA's operator.
+ */
+function outsidePeer(graph: Graph, peer: KubeJson): string {
+  const labels: Record<string, string> = peer.namespaceSelector?.matchLabels ?? {};
+  const namespace = labels['kubernetes.io/metadata.name'] ?? JSON.stringify(labels);
+  const pods: Record<string, string> | undefined = peer.podSelector?.matchLabels;
+  if (!pods) return graph.external(nodeId('peers', namespace), `ingress controller (namespace ${namespace})`);
+  const name = pods['app.kubernetes.io/name'] ?? JSON.stringify(pods);
+  return graph.external(nodeId('peers', namespace, name), `${name} (namespace ${namespace})`);
 }
 
 /** A Mermaid-safe, stable node id. */

@@ -22,7 +22,7 @@ function parseMermaid(sources: readonly string[]): (string | null)[] {
   return JSON.parse(execFileSync('node', [PARSER], { input: JSON.stringify(sources), encoding: 'utf8' }));
 }
 
-/** A front end calling an API, a Redis datastore behind the API, a worker on a shared claim, and an edge of the given flavour. */
+/** A front end calling an API, a Redis datastore behind the API, a queue worker scaled by KEDA on that Redis, a shared claim, and an edge of the given flavour. */
 function shop(flavour: 'ingress' | 'gateway'): SystemDefinition {
   return {
     name: 'shop',
@@ -31,7 +31,11 @@ function shop(flavour: 'ingress' | 'gateway'): SystemDefinition {
       const files = new PersistentClaim(system, 'files', { size: '5Gi', accessMode: 'ReadWriteMany' });
       const redis = new Worker(system, 'redis', { image: 'redis:7.2', port: 6379, singleton: true, probes: { liveness: { tcp: 6379 }, readiness: { tcp: 6379 } } });
       const api = new WebApp(system, 'api', { image: 'ghcr.io/example/api:v1', port: 8000, connectsTo: [redis.served], volumes: [{ name: 'files', mountPath: '/files', claim: files }] });
-      new Worker(system, 'jobs', { image: 'ghcr.io/example/api:v1', connectsTo: [redis.served], volumes: [{ name: 'files', mountPath: '/files', claim: files }] });
+      new Worker(system, 'jobs', {
+        image: 'ghcr.io/example/api:v1',
+        scaling: { maxReplicas: 3, redisList: { server: redis.served, listName: 'jobs' } },
+        volumes: [{ name: 'files', mountPath: '/files', claim: files }],
+      });
       const web = new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1', backends: { API_URL: api } });
       new TlsIngress(system, 'edge', {
         ...(flavour === 'gateway' ? { flavour, gateway: { name: 'public', namespace: 'gateway-system' } } : {}),
@@ -82,11 +86,13 @@ describe('the picture of an environment (dist/<env>/README.md)', () => {
     expect(gateway.match(/shop_staging__edge__edge\{\{/g), 'one node for the edge').toHaveLength(1);
   });
 
-  it('draws every connection a NetworkPolicy allows, with its port, and no others', () => {
+  it('draws every connection a NetworkPolicy allows, with its port, and no others; outside pods by what they are', () => {
+    expect(ingress).toContain('peers__keda__keda_operator(("keda-operator (namespace keda)"))');
     const allowed = ingress.split('\n').filter((line) => line.includes('-.->')).map((line) => line.trim());
     expect(allowed).toEqual([
       'peers__ingress_nginx -.->|"allow :3000"| shop_staging__Deployment__web',
       'peers__ingress_nginx -.->|"allow :8000"| shop_staging__Deployment__api',
+      'peers__keda__keda_operator -.->|"allow :6379"| shop_staging__Deployment__redis',
       'shop_staging__Deployment__api -.->|"allow :6379"| shop_staging__Deployment__redis',
       'shop_staging__Deployment__jobs -.->|"allow :6379"| shop_staging__Deployment__redis',
       'shop_staging__Deployment__web -.->|"allow :8000"| shop_staging__Deployment__api',
@@ -95,7 +101,7 @@ describe('the picture of an environment (dist/<env>/README.md)', () => {
 
   it('shows datastores and claims as cylinders, workers apart, and who sets the replica count', () => {
     expect(ingress).toContain('shop_staging__Deployment__redis[("redis<br/>Deployment · singleton")]');
-    expect(ingress).toContain('shop_staging__Deployment__jobs[["jobs<br/>Deployment ×1"]]');
+    expect(ingress).toContain('shop_staging__Deployment__jobs[["jobs<br/>Deployment · KEDA 1–3"]]');
     expect(ingress).toContain('shop_staging__PersistentVolumeClaim__files[("files<br/>5Gi ReadWriteMany")]');
     expect(ingress).toContain('shop_staging__Deployment__api -->|"mounts"| shop_staging__PersistentVolumeClaim__files');
     expect(ingress).toContain('shop_staging__Deployment__jobs -->|"mounts"| shop_staging__PersistentVolumeClaim__files');
