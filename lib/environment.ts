@@ -96,6 +96,11 @@ export interface EnvironmentInput {
   /** Where the ingress controller's pods run, for the network policies of exposed workloads. @default { namespace: 'ingress-nginx' } */
   readonly ingressController?: IngressController;
   /**
+   * Where the KEDA operator's pods run: a Worker scaled on the system's own Redis admits them to
+   * that Redis, to read the backlog. @default { namespace: 'keda' }
+   */
+  readonly kedaOperator?: KedaOperator;
+  /**
    * How the output reaches the cluster: `flux` (Flux Kustomizations that apply migrations before the
    * applications), `helm` (hook annotations for teams that package dist/ in a chart) or `argocd`
    * (PreSync hooks). @default { flavour: 'flux' }
@@ -130,6 +135,8 @@ export interface Environment {
   readonly exceptions: readonly SecurityException[];
   /** Where the ingress controller runs. */
   readonly ingressController: IngressController;
+  /** Where the KEDA operator runs. */
+  readonly kedaOperator: KedaOperator;
   /** Per-environment application settings. */
   readonly settings: Readonly<Record<string, string>>;
   /** How the output reaches the cluster. */
@@ -138,6 +145,12 @@ export interface Environment {
 
 /** The namespace of the ingress controller's pods, which the exposed workloads' NetworkPolicies admit. */
 export interface IngressController {
+  /** Namespace name, matched by its `kubernetes.io/metadata.name` label. */
+  readonly namespace: string;
+}
+
+/** The namespace of the KEDA operator, whose pods (`app.kubernetes.io/name: keda-operator`) read queue lengths. */
+export interface KedaOperator {
   /** Namespace name, matched by its `kubernetes.io/metadata.name` label. */
   readonly namespace: string;
 }
@@ -217,6 +230,7 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
     )
     .default([]),
   ingressController: z.strictObject({ namespace: dnsLabel }).default({ namespace: 'ingress-nginx' }),
+  kedaOperator: z.strictObject({ namespace: dnsLabel }).default({ namespace: 'keda' }),
   settings: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable-like name'), z.string()).default({}),
   delivery: z
     .strictObject({

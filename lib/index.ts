@@ -29,6 +29,7 @@ export {
   Delivery,
   DeliveryRepository,
   IngressController,
+  KedaOperator,
   defineEnvironment,
 } from './environment';
 export { SystemDefinition, RenderedEstate, EnvironmentSummary, SynthesizeOptions, renderEstate, synthesizeEstate, runSynth, formatSummary } from './estate';

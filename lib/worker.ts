@@ -1,4 +1,3 @@
-import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { z } from 'zod';
@@ -7,7 +6,6 @@ import { TriggerAuthentication } from '../imports/triggerauthentications-keda.sh
 import { SecretReference, secretName, secretRefSchema } from './core/env';
 import { parseProps } from './core/issues';
 import { MANAGED_BY, selectorLabels } from './core/labels';
-import { dnsLabel } from './core/names';
 import { ResourcesSpec } from './core/resources';
 import { createAutoscaler, createDeployment, createPodDisruptionBudget, createService } from './core/serving';
 import { ServedWorkload, Workload } from './core/workload';
@@ -29,12 +27,11 @@ export interface RedisListScaling {
   readonly address?: string;
   /**
    * The system's own Redis (a Worker with a port). The address is its Service; the worker is allowed
-   * to reach it, and so is the KEDA operator, which reads the list from its own namespace (the
-   * namespace's default-deny policy would otherwise hide the backlog from it). Give this or `address`.
+   * to reach it, and so is the KEDA operator, which reads the list from the environment's
+   * `kedaOperator` namespace (the namespace's default-deny policy would otherwise hide the backlog
+   * from it). Give this or `address`.
    */
   readonly server?: ServedWorkload;
-  /** Namespace of the KEDA operator, allowed to reach `server`. @default 'keda' */
-  readonly kedaNamespace?: string;
   /** The list holding the backlog (a Celery queue name such as `celery`). */
   readonly listName: string;
   /** Target backlog per replica: KEDA adds a replica for every `listLength` waiting items. @default 10 */
@@ -80,9 +77,6 @@ export interface WorkerProps extends WorkloadProps {
   readonly port?: number;
 }
 
-// Per infrastructure chart: the KEDA policy of each Redis and the operator namespaces it admits.
-const kedaNamespaces = new WeakMap<Construct, Map<string, Set<string>>>();
-
 const DEFAULT_RESOURCES: ResourcesSpec = { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } };
 
 const schema = z
@@ -98,7 +92,6 @@ const schema = z
           .strictObject({
             address: z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. "redis.docs-prod.svc.cluster.local:6379"').optional(),
             server: servedWorkload.optional(),
-            kedaNamespace: dnsLabel.default('keda'),
             listName: z.string().min(1),
             listLength: z.number().int().min(1).default(10),
             databaseIndex: z.number().int().min(0).max(15).optional(),
@@ -210,7 +203,7 @@ export class Worker extends Workload {
     }
     const redis = p.scaling?.redisList;
     if (range && redis) {
-      if (redis.server) this.allowQueueReaders(redis.server, redis.kedaNamespace);
+      if (redis.server) this.allowQueueReaders(redis.server);
       if (redis.password) {
         if (typeof redis.password.secret === 'string') this.system.registerExternal('Secret', redis.password.secret);
         this.triggerAuthentication = new TriggerAuthentication(this, 'TriggerAuthentication', {
@@ -258,31 +251,29 @@ export class Worker extends Workload {
    * The worker consumes the list and the KEDA operator measures it: both reach the system's Redis.
    * The operator is outside the wiring (another namespace), so it gets a policy of its own.
    */
-  private allowQueueReaders(server: ServedWorkload, kedaNamespace: string): void {
+  private allowQueueReaders(server: ServedWorkload): void {
     this.system.connect({ from: this.name, to: server.name, port: server.port });
     const name = `allow-keda-${server.name}`;
-    const namespaces = kedaNamespaces.get(this.system.infrastructure) ?? new Map<string, Set<string>>();
-    kedaNamespaces.set(this.system.infrastructure, namespaces);
-    const known = namespaces.get(name);
-    if (known) {
-      known.add(kedaNamespace);
-      return;
-    }
-    const readers = new Set([kedaNamespace]);
-    namespaces.set(name, readers);
-    // Rendered at synth time: another worker may name another operator namespace later.
-    const spec = (): k8s.NetworkPolicySpec => ({
-      podSelector: { matchLabels: selectorLabels({ name: server.name, system: this.system.system, component: '' }) },
-      policyTypes: ['Ingress'],
-      // Namespace and pod in one peer: the operator's pods (labelled so by KEDA's chart and manifests) in that namespace.
-      ingress: [...readers].sort().map((namespace) => ({
-        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } } }],
-        ports: [{ port: k8s.IntOrString.fromNumber(server.port), protocol: 'TCP' }],
-      })),
-    });
+    // Several workers may scale on one Redis: one policy admits the operator for all of them.
+    if (this.system.infrastructure.node.tryFindChild(name)) return;
     new k8s.KubeNetworkPolicy(this.system.infrastructure, name, {
       metadata: { name, namespace: this.environment.namespace, labels: { 'app.kubernetes.io/part-of': this.system.system, 'app.kubernetes.io/managed-by': MANAGED_BY } },
-      spec: Lazy.any({ produce: spec }) as unknown as k8s.NetworkPolicySpec,
+      spec: {
+        podSelector: { matchLabels: selectorLabels({ name: server.name, system: this.system.system, component: '' }) },
+        policyTypes: ['Ingress'],
+        // Namespace and pod in one peer: the operator's pods (labelled so by KEDA's chart and manifests) in that namespace.
+        ingress: [
+          {
+            from: [
+              {
+                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': this.environment.kedaOperator.namespace } },
+                podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } },
+              },
+            ],
+            ports: [{ port: k8s.IntOrString.fromNumber(server.port), protocol: 'TCP' }],
+          },
+        ],
+      },
     });
   }
 

@@ -86,21 +86,30 @@ describe('Worker', () => {
     const system = testSystem();
     const redis = new Worker(system, 'redis', { image: 'redis:7.2.4', singleton: true, port: 6379, probes: { readiness: { tcp: 6379 } } });
     new Worker(system, 'worker', { image: IMAGE, scaling: { maxReplicas: 5, redisList: { server: redis.served, listName: 'celery' } } });
-    new Worker(system, 'other', { image: IMAGE, scaling: { maxReplicas: 5, redisList: { server: redis.served, listName: 'other', kedaNamespace: 'autoscaling' } } });
+    new Worker(system, 'other', { image: IMAGE, scaling: { maxReplicas: 5, redisList: { server: redis.served, listName: 'other' } } });
     const objects = synth(system);
     expect(find(objects, 'ScaledObject', 'worker').spec.triggers[0].metadata.address, 'the address is the Service of the Redis workload').toBe('redis.shop-dev.svc.cluster.local:6379');
     const sources = find(objects, 'NetworkPolicy', 'allow-redis').spec.ingress.map((rule: any) => rule.from[0].podSelector.matchLabels['app.kubernetes.io/name']);
     expect(sources, 'each consuming worker is wired to Redis').toEqual(['worker', 'other']);
-    const operator = (namespace: string) => ({
-      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } } }],
-      ports: [{ port: 6379, protocol: 'TCP' }],
-    });
     expect(ofKind(objects, 'NetworkPolicy').filter((p) => p.metadata.name.startsWith('allow-keda')), 'one KEDA policy per Redis').toHaveLength(1);
-    expect(find(objects, 'NetworkPolicy', 'allow-keda-redis').spec, 'the operator pods of each named KEDA namespace, on the Redis port only').toEqual({
+    expect(find(objects, 'NetworkPolicy', 'allow-keda-redis').spec, "the operator pods of the environment's KEDA namespace, on the Redis port only").toEqual({
       podSelector: { matchLabels: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'shop' } },
       policyTypes: ['Ingress'],
-      ingress: [operator('autoscaling'), operator('keda')],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } } }],
+          ports: [{ port: 6379, protocol: 'TCP' }],
+        },
+      ],
     });
+  });
+
+  it('takes the KEDA operator namespace from the environment', () => {
+    const system = testSystem(environment('dev', { kedaOperator: { namespace: 'autoscaling' } }));
+    const redis = new Worker(system, 'redis', { image: 'redis:7.2.4', singleton: true, port: 6379, probes: { readiness: { tcp: 6379 } } });
+    new Worker(system, 'worker', { image: IMAGE, scaling: { maxReplicas: 5, redisList: { server: redis.served, listName: 'celery' } } });
+    const peer = find(synth(system), 'NetworkPolicy', 'allow-keda-redis').spec.ingress[0].from[0];
+    expect(peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe('autoscaling');
   });
 
   it('matches its snapshot', () => {
