@@ -108,8 +108,8 @@ function main(): void {
       ref('npx tsx main.ts', ['npx', 'tsx', 'main.ts']),
       ref('node --import tsx main.ts', ['node', '--import', 'tsx', 'main.ts']),
       ref('node --require tsx/cjs main.ts', ['node', '--require', 'tsx/cjs', 'main.ts']),
-      // A fresh clone's first synth: tsx has no cached transforms yet.
-      ref('node --require tsx/cjs main.ts, no tsx cache', ['node', '--require', 'tsx/cjs', 'main.ts'], { TSX_DISABLE_CACHE: '1' }),
+      // A fresh machine's first synth: no cached transforms (tsx) or parsed CRDs (shipshape) yet.
+      ref('node --require tsx/cjs main.ts, caches off', ['node', '--require', 'tsx/cjs', 'main.ts'], { TSX_DISABLE_CACHE: '1', SHIPSHAPE_CACHE_DIR: 'off' }),
       ref('esbuild bundle + run, one process', ['node', 'esbuild-run.js']),
     ]);
     const summary = checkedSummary(direct, scratch, env, app);

@@ -13,6 +13,7 @@ import * as net from 'net';
 import * as path from 'path';
 import Ajv, { ErrorObject, Format, ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
+import { cachedParse } from './parse-cache';
 
 /** One way an object breaks its schema. */
 export interface SchemaIssue {
@@ -240,13 +241,15 @@ function crdSchema(catalog: Catalog, apiVersion: string, kind: string, key: stri
   return catalog.crdSchemas.get(key);
 }
 
-/** Records the schema of every version of every CRD in `file`; a file is parsed once. */
+/**
+ * Records the schema of every version of every CRD in `file`; a file is parsed once per process,
+ * and its parsed form is cached on disk by content (see {@link cachedParse}).
+ */
 function parseCrdFile(catalog: Catalog, file: string): void {
   if (catalog.parsedCrdFiles.has(file)) return;
   catalog.parsedCrdFiles.add(file);
-  for (const document of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
-    if (document.errors.length > 0) throw new Error(`${shortPath(file)}: ${document.errors[0].message}`);
-    const crd = document.toJS();
+  const { documents, error } = cachedParse('crd', fs.readFileSync(file, 'utf8'), parseYamlDocuments);
+  for (const crd of documents) {
     if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec?.group || !crd.spec.names?.kind) continue;
     for (const version of crd.spec.versions ?? []) {
       const key = `${crd.spec.group}/${version.name}/${crd.spec.names.kind}`;
@@ -254,6 +257,17 @@ function parseCrdFile(catalog: Catalog, file: string): void {
       else if (version.schema?.openAPIV3Schema) catalog.crdSchemas.set(key, version.schema.openAPIV3Schema);
     }
   }
+  if (error) throw new Error(`${shortPath(file)}: ${error}`);
+}
+
+/** The documents of a YAML stream as plain values, up to the first one with an error, and that error. */
+function parseYamlDocuments(text: string): { documents: Json[]; error?: string } {
+  const documents: Json[] = [];
+  for (const document of parseAllDocuments(text)) {
+    if (document.errors.length > 0) return { documents, error: document.errors[0].message };
+    documents.push(document.toJS());
+  }
+  return { documents };
 }
 
 /**
