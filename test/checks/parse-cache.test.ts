@@ -1,19 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cachedParse, defaultCacheDir } from '../../lib/checks/parse-cache';
 import { validateAgainstSchemas } from '../../lib/checks/schema-validation';
+import { tempDirs } from '../temp-dirs';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-parse-cache-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs('shipshape-parse-cache');
 
 /** A parse that counts its calls. */
 function counting<T>(parse: (text: string) => T): { parse: (text: string) => T; calls: () => number } {
