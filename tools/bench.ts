@@ -362,7 +362,10 @@ function report(r: Results): void {
       atScale ? `${atScale.n} services ${seconds(atScale.direct.wallMs)} (< ${seconds(TARGETS.scaleMs)})` : `${TARGETS.scaleServices} services not measured`,
       atScale ? !atScale.direct.failed && atScale.direct.wallMs < TARGETS.scaleMs : undefined,
     ],
-    [fit ? `linear R² ${fit.r2.toFixed(3)}, ${fit.slope.toFixed(2)} ms/service` : 'linearity needs 2+ sizes', fit ? fit.r2 >= TARGETS.linearR2 : undefined],
+    // Two points always fit a line: linearity needs three sizes or more.
+    fit && r.generated.length >= 3
+      ? [`linear R² ${fit.r2.toFixed(3)}, ${fit.slope.toFixed(2)} ms/service`, fit.r2 >= TARGETS.linearR2 && fit.slope > 0]
+      : ['linearity needs 3+ sizes', undefined],
     [r.tests ? `tests ${seconds(r.tests.wallMs)} (< ${seconds(TARGETS.testsMs)})` : 'tests not run', r.tests ? !r.tests.failed && r.tests.wallMs < TARGETS.testsMs : undefined],
   ];
   const missed = checks.filter(([, ok]) => ok === false).length;
