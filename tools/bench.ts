@@ -32,8 +32,6 @@ const RUNS = positiveInt(process.env.BENCH_RUNS, 5);
 const SIZES = (process.env.BENCH_SIZES ?? '50,100,250,500').split(',').map((s) => positiveInt(s, 0));
 const TEST_RUNS = process.env.BENCH_TEST_RUNS === undefined ? 3 : Number(process.env.BENCH_TEST_RUNS);
 const TIME = !process.env.BENCH_NO_TIME && fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-/** The runner the generated estates use: the same as cdk8s.yaml's app. */
-const TS_RUNNER = ['node', '--require', './tools/ts-hook.js'];
 
 const TARGETS = {
   directOverFloor: 1.5,
@@ -60,7 +58,7 @@ interface Measure {
   wallMs: number;
   cpuMs: number;
   maxRssKb: number;
-  /** The warm-up run: cold caches (tsx's transform cache, the page cache). */
+  /** The warm-up run: cold caches (the parsed-CRD cache, the page cache). */
   firstWallMs: number;
   failed?: string;
 }
@@ -99,7 +97,7 @@ function main(): void {
     // 1. Reference estate.
     const reference = measureGroup([
       ref('npx cdk8s synth', ['npx', 'cdk8s', 'synth'], { CDK8S_OUTDIR: undefined }),
-      ref(`direct: ${app}`, ['sh', '-c', app]),
+      ref("direct: cdk8s.yaml's app", ['sh', '-c', app]),
       ref('floor: node floor/main.js', ['node', 'floor/main.js']),
     ]);
     const [cdk8s, direct, floor] = reference;
@@ -110,10 +108,8 @@ function main(): void {
       ref('npx tsx main.ts', ['npx', 'tsx', 'main.ts']),
       ref('node --import tsx main.ts', ['node', '--import', 'tsx', 'main.ts']),
       ref('node --require tsx/cjs main.ts', ['node', '--require', 'tsx/cjs', 'main.ts']),
-      ref('node --require ./tools/ts-hook.js main.ts', [...TS_RUNNER, 'main.ts']),
       // A fresh machine's first synth: no cached transforms or parsed CRDs yet.
-      ref('ts-hook, caches off (a first synth)', [...TS_RUNNER, 'main.ts'], { SHIPSHAPE_CACHE_DIR: 'off' }),
-      ref('esbuild bundle + run, one process', ['node', 'esbuild-run.js']),
+      ref('direct, parsed-CRD cache off (a first synth)', ['sh', '-c', app], { SHIPSHAPE_CACHE_DIR: 'off' }),
     ]);
     const summary = checkedSummary(direct, scratch, env, app);
 
@@ -125,7 +121,7 @@ function main(): void {
         fs.rmSync(`${out}.staging`, { recursive: true, force: true });
       };
       return [
-        { label: `${n} services, direct`, argv: [...TS_RUNNER, 'tools/generated-estate.ts', String(n), out], cwd: scratch, env, after: clear },
+        { label: `${n} services, direct`, argv: ['sh', '-c', `${appFor(app, 'tools/generated-estate.ts')} ${n} '${out}'`], cwd: scratch, env, after: clear },
         { label: `${n} services, floor`, argv: ['node', 'floor/tools/generated-estate.js', String(n), out], cwd: scratch, env, after: clear },
       ];
     });
@@ -156,19 +152,17 @@ function makeScratch(): string {
   for (const entry of ['node_modules', 'lib', 'imports', 'estate', 'tools', 'main.ts', 'package.json', 'tsconfig.json', 'cdk8s.yaml']) {
     if (fs.existsSync(path.join(ROOT, entry))) fs.symlinkSync(path.join(ROOT, entry), path.join(scratch, entry));
   }
-  // The esbuild candidate: bundle main.ts (no type check, packages left to node_modules, source maps
-  // so a definition's error still points at its .ts line) and run the bundle in the same process.
-  fs.writeFileSync(
-    path.join(scratch, 'esbuild-run.js'),
-    [
-      "const outfile = require('path').resolve('.bundle/main.js');",
-      "require('esbuild').buildSync({ entryPoints: ['main.ts'], bundle: true, platform: 'node', packages: 'external', sourcemap: true, outfile, logLevel: 'warning' });",
-      'process.setSourceMapsEnabled(true);',
-      'require(outfile);',
-      '',
-    ].join('\n'),
-  );
   return scratch;
+}
+
+/**
+ * cdk8s.yaml's app command for another entry point than `main.ts` (the generated estates run the
+ * same way the reference estate does); arguments appended to it reach the program.
+ */
+function appFor(app: string, entry: string): string {
+  const bundle = `build/synth/${path.basename(entry, '.ts')}.js`;
+  if (!app.includes('main.ts') || !app.includes('build/synth/main.js')) throw new Error(`cdk8s.yaml's app no longer bundles main.ts into build/synth/main.js; update appFor in tools/bench.ts: ${app}`);
+  return app.replace('main.ts', entry).replace('build/synth/main.js', bundle);
 }
 
 /** Runs each command once to warm up, then RUNS times round-robin; medians. */
@@ -331,7 +325,7 @@ function report(r: Results): void {
   const [cdk8s, direct, floor] = r.reference;
   const cliAlone = r.candidates[0];
   const out: string[] = [''];
-  out.push(`reference estate (${r.summary.replace(/^shipshape: /, '')})`);
+  out.push(`reference estate (${r.summary.replace(/^shipshape: /, '')})`, `direct = cdk8s.yaml's app: ${r.app}`);
   out.push(table(['command', 'wall (median)', 'CPU', 'peak RSS', 'first run', 'vs floor'], [...r.reference, ...r.candidates].map((m) => row(m, floor))));
   out.push(`the cdk8s CLI's own cost (npx, loading the CLI, its upgrade check) is the "CLI alone" row: npx cdk8s synth ≈ CLI alone + direct`);
   out.push('', 'generated estates (N services: construct instances, each synthesized into one environment)');
