@@ -162,7 +162,7 @@ function makeScratch(): string {
 function appFor(app: string, entry: string): string {
   const bundle = `build/synth/${path.basename(entry, '.ts')}.js`;
   if (!app.includes('main.ts') || !app.includes('build/synth/main.js')) throw new Error(`cdk8s.yaml's app no longer bundles main.ts into build/synth/main.js; update appFor in tools/bench.ts: ${app}`);
-  return app.replace('main.ts', entry).replace('build/synth/main.js', bundle);
+  return app.replace('main.ts', entry).replaceAll('build/synth/main.js', bundle);
 }
 
 /** Runs each command once to warm up, then RUNS times round-robin; medians. */
