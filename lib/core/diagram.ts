@@ -16,7 +16,7 @@ export function environmentDiagram(environment: string, objects: readonly KubeJs
   const legend = [
     'Solid arrows: traffic routed by the edge and Services, and the claims a workload mounts.',
     'Dotted arrows: connections a NetworkPolicy allows (every namespace denies all other ingress).',
-    'Shapes: hexagon = edge, stadium = Service, rectangle = served workload, double rectangle = worker, cylinder = datastore or claim, slanted = migration Job.',
+    'Shapes: hexagon = edge, stadium = Service, rectangle = served workload, double rectangle = workload no Service reaches (worker, scheduler), cylinder = datastore or claim, slanted = migration Job.',
   ];
   return [GENERATED_HEADER.replace(/^# /, '<!-- ').replace(/\n$/, ' -->'), title, '', ...legend, '', '```mermaid', ...graph.render(), '```', ''].join('\n');
 }
@@ -72,10 +72,11 @@ function describeNamespace(graph: Graph, namespaceObject: KubeJson, objects: rea
 
   const workloadId = (o: KubeJson) => nodeId(namespace, o.kind, o.metadata.name);
   const matching = (selector: Record<string, string> | undefined) => workloads.filter((t) => selects(selector, t.template.metadata?.labels));
+  const served = new Set(ofKind('Service').flatMap((service) => matching(service.spec?.selector).map((t) => t.object)));
   for (const { object, template } of workloads) {
     const component = object.metadata?.labels?.['app.kubernetes.io/component'];
     const shape: readonly [string, string] =
-      object.kind === 'Job' ? ['[/', '/]'] : component === 'datastore' ? ['[(', ')]'] : component === 'worker' ? ['[[', ']]'] : ['[', ']'];
+      object.kind === 'Job' ? ['[/', '/]'] : component === 'datastore' ? ['[(', ')]'] : served.has(object) ? ['[', ']'] : ['[[', ']]'];
     graph.node(namespace, workloadId(object), shape, [object.metadata.name, `${object.kind}${scaleOf(object, objects)}`]);
     for (const volume of template.spec?.volumes ?? []) {
       const claim = volume.persistentVolumeClaim?.claimName;

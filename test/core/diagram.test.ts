@@ -104,7 +104,8 @@ describe('the picture of an environment (dist/<env>/README.md)', () => {
     ]);
   });
 
-  it('shows datastores and claims as cylinders, workers apart, and who sets the replica count', () => {
+  it('shows datastores and claims as cylinders, workloads no Service reaches apart, and who sets the replica count', () => {
+    expect(ingress).toContain('shop_staging__Deployment__api["api<br/>Deployment ×2"]');
     expect(ingress).toContain('shop_staging__Deployment__redis[("redis<br/>Deployment · singleton")]');
     expect(ingress).toContain('shop_staging__Deployment__jobs[["jobs<br/>Deployment · KEDA 1–3"]]');
     expect(ingress).toContain('shop_staging__PersistentVolumeClaim__files[("files<br/>5Gi ReadWriteMany")]');
