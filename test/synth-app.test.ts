@@ -16,7 +16,7 @@ const tempDir = tempDirs('shipshape-synth-app');
  */
 function runApp(main: string) {
   const dir = tempDir();
-  for (const entry of ['node_modules', 'lib', 'imports', 'package.json', 'tsconfig.json']) fs.symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
+  for (const entry of ['node_modules', 'lib', 'imports', 'package.json', 'tsconfig.json', 'tsconfig.base.json', 'tsconfig.build.json']) fs.symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
   fs.writeFileSync(path.join(dir, 'main.ts'), main);
   const child = spawnSync('sh', ['-c', APP], { cwd: dir, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: path.join(dir, '.synth') } });
   return { dir, status: child.status, stdout: child.stdout, stderr: child.stderr };
