@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { Environment, EnvironmentInput, defineEnvironment } from './environment';
 import { PodSecurityLevel, weakestProfile } from './checks/pod-security';
-import { MANAGED_BY, selectorLabels } from './core/labels';
+import { selectorLabels, systemLabels } from './core/labels';
 import { EXTERNAL_CONFIGMAPS_ANNOTATION, EXTERNAL_SECRETS_ANNOTATION } from './checks/references';
 import { TIER_LABEL } from './checks/policy';
 import { isDnsLabel } from './core/names';
@@ -87,8 +87,7 @@ export class SystemChart extends Chart {
           [EXTERNAL_CONFIGMAPS_ANNOTATION]: externals(this.externalConfigMaps),
         },
         labels: {
-          'app.kubernetes.io/part-of': system,
-          'app.kubernetes.io/managed-by': MANAGED_BY,
+          ...systemLabels(system),
           [TIER_LABEL]: environment.tier,
           'pod-security.kubernetes.io/enforce': enforced,
           'pod-security.kubernetes.io/enforce-version': 'v1.28',
@@ -101,7 +100,7 @@ export class SystemChart extends Chart {
     });
     // Nothing reaches a pod unless an allow rule generated from the wiring says so.
     new k8s.KubeNetworkPolicy(this.infrastructure, 'default-deny-ingress', {
-      metadata: { name: 'default-deny-ingress', namespace: environment.namespace, labels: { 'app.kubernetes.io/part-of': system, 'app.kubernetes.io/managed-by': MANAGED_BY } },
+      metadata: { name: 'default-deny-ingress', namespace: environment.namespace, labels: systemLabels(system) },
       spec: { podSelector: {}, policyTypes: ['Ingress'] },
     });
     addDeferredCheck(this, 'SystemChart', () => this.checkWiring());
@@ -163,7 +162,7 @@ export class SystemChart extends Chart {
     this.allowPolicies.add(edge.to);
     const name = `allow-${edge.to}`;
     new k8s.KubeNetworkPolicy(this.infrastructure, name, {
-      metadata: { name, namespace: this.environment.namespace, labels: { 'app.kubernetes.io/part-of': this.system, 'app.kubernetes.io/managed-by': MANAGED_BY } },
+      metadata: { name, namespace: this.environment.namespace, labels: systemLabels(this.system) },
       // Rendered at synth time: edges to this workload may still be added by constructs defined later.
       spec: Lazy.any({ produce: () => this.allowSpec(edge.to) }) as unknown as k8s.NetworkPolicySpec,
     });

@@ -5,7 +5,7 @@ import { ScaledObject, ScaledObjectSpecTriggersAuthenticationRefKind } from '../
 import { TriggerAuthentication } from '../imports/triggerauthentications-keda.sh';
 import { SecretReference, secretName, secretRefSchema } from './core/env';
 import { parseProps } from './core/issues';
-import { MANAGED_BY, selectorLabels } from './core/labels';
+import { selectorLabels, systemLabels } from './core/labels';
 import { ResourcesSpec } from './core/resources';
 import { createAutoscaler, createDeployment, createPodDisruptionBudget, createService } from './core/serving';
 import { ServedWorkload, Workload } from './core/workload';
@@ -257,7 +257,7 @@ export class Worker extends Workload {
     // Several workers may scale on one Redis: one policy admits the operator for all of them.
     if (this.system.infrastructure.node.tryFindChild(name)) return;
     new k8s.KubeNetworkPolicy(this.system.infrastructure, name, {
-      metadata: { name, namespace: this.environment.namespace, labels: { 'app.kubernetes.io/part-of': this.system.system, 'app.kubernetes.io/managed-by': MANAGED_BY } },
+      metadata: { name, namespace: this.environment.namespace, labels: systemLabels(this.system.system) },
       spec: {
         podSelector: { matchLabels: selectorLabels({ name: server.name, system: this.system.system, component: '' }) },
         policyTypes: ['Ingress'],

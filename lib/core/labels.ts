@@ -34,3 +34,8 @@ export function workloadLabels(id: WorkloadIdentity): Record<string, string> {
     'app.kubernetes.io/managed-by': MANAGED_BY,
   };
 }
+
+/** Labels of an object that belongs to a system as a whole (a NetworkPolicy, an ExternalSecret), not to one workload. */
+export function systemLabels(system: string): Record<string, string> {
+  return { 'app.kubernetes.io/part-of': system, 'app.kubernetes.io/managed-by': MANAGED_BY };
+}

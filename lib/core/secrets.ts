@@ -6,7 +6,7 @@ import {
   ExternalSecretSpecTargetCreationPolicy,
 } from '../../imports/externalsecrets-external-secrets.io';
 import { fromZodIssues, reportErrors } from './issues';
-import { MANAGED_BY } from './labels';
+import { systemLabels } from './labels';
 import { dnsLabel } from './names';
 import { SystemChart } from '../system-chart';
 
@@ -69,7 +69,7 @@ export class ExternalSecretSource extends Construct {
     if (!parsed.success || issues.length) return;
     const p = parsed.data;
     this.externalSecret = new ExternalSecret(this, 'Resource', {
-      metadata: { name: id, namespace: system.environment.namespace, labels: { 'app.kubernetes.io/part-of': system.system, 'app.kubernetes.io/managed-by': MANAGED_BY } },
+      metadata: { name: id, namespace: system.environment.namespace, labels: systemLabels(system.system) },
       spec: {
         refreshInterval: p.refreshInterval,
         secretStoreRef: {
