@@ -16,6 +16,8 @@ export interface MigrationJobProps {
   readonly command: readonly string[];
   /** Arguments. */
   readonly args?: readonly string[];
+  /** Absolute directory the command starts in. @default the application's `workingDir` (else the image's `WORKDIR`) */
+  readonly workingDir?: string;
   /** Secrets loaded whole as env. @default the application's secrets */
   readonly secrets?: readonly SecretReference[];
   /** Further variables: by value or from a Secret key only. */
@@ -46,6 +48,7 @@ const schema = z
     app: z.custom<Workload>((v) => v instanceof Workload, 'must be the shipshape workload whose schema this migrates'),
     command: z.array(z.string()).min(1, 'give the migration command, e.g. ["alembic", "upgrade", "head"]'),
     args: workloadShape.args,
+    workingDir: workloadShape.workingDir,
     secrets: z.array(secretRefSchema).optional(),
     env: workloadShape.env,
     backoffLimit: z.number().int().min(0).max(10).default(2),
@@ -98,6 +101,8 @@ export class MigrationJob extends Workload {
       {
         ...pod,
         image,
+        // The same image as the application, so the same directory: its scripts sit beside the app's.
+        workingDir: p.workingDir ?? app.workingDir,
         secrets: p.secrets ?? app.secretReferences,
       },
       {

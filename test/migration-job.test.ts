@@ -34,6 +34,17 @@ describe('MigrationJob', () => {
     expect(name(`sha256:${'0123456789ab'.repeat(5)}abcd`)).toBe('migrate-sha256-0123456789ab');
   });
 
+  it("runs in the application's working directory unless told otherwise", () => {
+    const system = testSystem();
+    const api = new AutoscaledBackend(system, 'backend', { image: 'ghcr.io/example/api:v1', probes: PROBES, workingDir: '/app/packages/python' });
+    new MigrationJob(system, 'migrate', { app: api, command: ['python3', 'migrate.py'] });
+    new MigrationJob(system, 'seed', { app: api, command: ['python3', 'seed.py'], workingDir: '/app/tools' });
+    const objects = synth(system);
+    expect(podSpec(find(objects, 'Job', 'migrate-v1')).containers[0].workingDir).toBe('/app/packages/python');
+    expect(podSpec(find(objects, 'Job', 'seed-v1')).containers[0].workingDir).toBe('/app/tools');
+    expect(podSpec(ofKind(synth(migration().system), 'Job')[0]).containers[0], 'none when the app sets none').not.toHaveProperty('workingDir');
+  });
+
   it('never restarts in place, bounds retries and run time, and keeps finished Jobs', () => {
     const k8sJob = ofKind(synth(migration().system), 'Job')[0];
     expect(k8sJob.spec.backoffLimit).toBe(2);

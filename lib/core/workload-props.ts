@@ -77,6 +77,8 @@ export interface ContainerSpec {
   readonly command?: readonly string[];
   /** Arguments. */
   readonly args?: readonly string[];
+  /** Absolute directory the command starts in. @default the image's `WORKDIR` */
+  readonly workingDir?: string;
   /** Environment variables, as for the main container. */
   readonly env?: Readonly<Record<string, EnvValue>>;
   /** @default 50m/64Mi requested, 250m/128Mi limit */
@@ -139,6 +141,12 @@ export interface WorkloadProps {
   readonly command?: readonly string[];
   /** Arguments. */
   readonly args?: readonly string[];
+  /**
+   * Absolute directory the command starts in (the container's `workingDir`), for an image whose
+   * command must run from a directory other than its `WORKDIR` (a chart's `cd /app/src && …`).
+   * @default the image's `WORKDIR`
+   */
+  readonly workingDir?: string;
   /** Requests and limits of the main container (scaled by the environment). */
   readonly resources?: ResourcesSpec;
   /** Liveness, readiness and startup probes. */
@@ -217,6 +225,7 @@ const containerSchema = z.strictObject({
   image: z.string().min(1).optional(),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
+  workingDir: absolutePath.optional(),
   env: envSchema.optional(),
   resources: resourcesSchema.optional(),
   mounts: z.record(dnsLabel, absolutePath).optional(),
@@ -229,6 +238,7 @@ export const workloadShape = {
   image: z.string().min(1, 'give the image, e.g. "ghcr.io/org/app:v1.2.3"'),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
+  workingDir: absolutePath.optional(),
   resources: resourcesSchema.optional(),
   probes: probesSchema.optional(),
   env: envSchema.optional(),

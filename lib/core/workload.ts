@@ -83,6 +83,8 @@ export abstract class Workload extends Construct {
   public imageReference?: string;
   /** The Secrets the workload loads as env, by reference. */
   public secretReferences: readonly SecretReference[] = [];
+  /** The main container's working directory, when the props set one. */
+  public workingDir?: string;
 
   /** Identity for labels, set by {@link buildPodTemplate}. */
   protected identity?: WorkloadIdentity;
@@ -152,6 +154,7 @@ export abstract class Workload extends Construct {
     const image = this.resolveImage(props.image);
     this.imageReference = image.reference;
     this.secretReferences = props.secrets ?? [];
+    this.workingDir = props.workingDir;
     this.identity = { name: this.name, system: this.system.system, component: props.component ?? options.component, version: image.version };
     const issues: Issue[] = [];
     const labels = workloadLabels(this.identity);
@@ -214,6 +217,7 @@ export abstract class Workload extends Construct {
       imagePullPolicy: image.pullPolicy,
       command: props.command ? [...props.command] : undefined,
       args: props.args ? [...props.args] : undefined,
+      workingDir: props.workingDir,
       ports: options.port ? [{ name: HTTP_PORT_NAME, containerPort: options.port, protocol: 'TCP' }] : undefined,
       env: props.env && Object.keys(props.env).length ? toEnvVars(props.env) : undefined,
       envFrom: envFrom.length ? envFrom : undefined,
@@ -240,6 +244,7 @@ export abstract class Workload extends Construct {
         imagePullPolicy: image.pullPolicy,
         command: spec.command ? [...spec.command] : undefined,
         args: spec.args ? [...spec.args] : undefined,
+        workingDir: spec.workingDir,
         env: spec.env && Object.keys(spec.env).length ? toEnvVars(spec.env) : undefined,
         resources: toResourceRequirements(scaleResources(spec.resources ?? SIDECAR_RESOURCES, env.scaling.resources)),
         securityContext: containerSecurity,

@@ -308,6 +308,21 @@ describe('escape hatches', () => {
     expect(pod.priorityClassName).toBe('high');
   });
 
+  it('starts the main container and init containers in the directory given', () => {
+    const { pod, main } = build({
+      workingDir: '/app/packages/python',
+      initContainers: [{ name: 'check', command: ['true'], workingDir: '/srv' }],
+    });
+    expect(main.workingDir).toBe('/app/packages/python');
+    expect(container(pod, 'check').workingDir).toBe('/srv');
+    expect(build().main, 'the image WORKDIR applies when none is given').not.toHaveProperty('workingDir');
+  });
+
+  it('refuses a relative working directory, naming the field', () => {
+    expect(buildErrors({ workingDir: 'packages/python' })).toMatch(/workingDir: must be an absolute path/);
+    expect(buildErrors({ sidecars: [{ name: 'side', workingDir: 'srv' }] })).toMatch(/sidecars\[0\]\.workingDir: must be an absolute path/);
+  });
+
   it('exposes the underlying objects', () => {
     const system = testSystem();
     const app = new WebApp(system, 'app', { image: IMAGE });
