@@ -3,7 +3,7 @@ import { standardEnvironments } from './environments';
 
 const release = 'v27.0.1';
 
-const settings = (bucket: string) => ({ S3_BUCKET: bucket, AWS_REGION: 'us-east-1' });
+const settings = (bucket: string) => ({ AWS_S3_BUCKET_NAME: bucket, AWS_REGION: 'us-east-1' });
 
 const environments = standardEnvironments('doc-router', 'docrouter.example.com', {
   dev: {
@@ -36,13 +36,19 @@ export const docRouter: SystemDefinition = {
         PUBLIC_API_URL: `${origin}/fastapi`,
         FASTAPI_ROOT_PATH: '/fastapi',
         N_WORKERS: '4',
-        S3_BUCKET: system.setting('S3_BUCKET'),
+        // The name the application reads (app/startup.py), as the chart's ConfigMap writes it.
+        AWS_S3_BUCKET_NAME: system.setting('AWS_S3_BUCKET_NAME'),
         AWS_REGION: system.setting('AWS_REGION'),
       },
     });
 
+    // The image has no CMD: the chart starts uvicorn from the Python package directory. uvicorn takes
+    // its --workers from WEB_CONCURRENCY, which `processes` sets (one per pod, the chart's N_UVICORN_WORKERS).
+    const python = '/app/packages/python';
     const backend = new AutoscaledBackend(system, 'backend', {
       image: 'ghcr.io/analytiq-hub/doc-router-backend',
+      command: ['uvicorn', 'app.main:app', '--host', '0.0.0.0', '--port', '8000'],
+      workingDir: python,
       // The request was raised from 512Mi to 768Mi to end the HPA deadlock; the baseline keeps it checked.
       resources: { requests: { cpu: '500m', memory: '768Mi' }, limits: { cpu: '1', memory: '1Gi' } },
       autoscaling: { minReplicas: 2, maxReplicas: 5, cpuUtilization: 80, memoryUtilization: 80, baselineMemory: '190Mi' },
@@ -70,7 +76,8 @@ export const docRouter: SystemDefinition = {
     });
 
     // Migrations finish before the new release rolls out; the new ConfigMap may not exist yet, so Secret only.
-    new MigrationJob(system, 'migrate', { app: backend, command: ['python3', 'migrate.py'], backoffLimit: 3 });
+    // migrate.py sits in the Python package directory, where the chart's hook runs it.
+    new MigrationJob(system, 'migrate', { app: backend, command: ['python3', 'migrate.py'], workingDir: python, backoffLimit: 3 });
 
     new TlsIngress(system, 'edge', {
       routes: [

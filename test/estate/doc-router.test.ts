@@ -36,6 +36,25 @@ describe.each(ENVS)('Doc Router in %s', (env) => {
     expect(ingress.spec.tls[0].secretName).toBe('edge-tls');
   });
 
+  it('starts uvicorn from the Python package directory, as the chart does: the back-end image has no CMD', () => {
+    const api = podSpec(backend).containers[0];
+    expect(api.command, 'backend command').toEqual(['uvicorn', 'app.main:app', '--host', '0.0.0.0', '--port', '8000']);
+    expect(api.workingDir, 'backend working directory').toBe('/app/packages/python');
+    expect(api.env, 'one uvicorn process per pod').toContainEqual({ name: 'WEB_CONCURRENCY', value: '1' });
+  });
+
+  it('runs migrate.py from the directory it is in', () => {
+    const migrate = podSpec(ofKind(objects, 'Job')[0]).containers[0];
+    expect(migrate.command).toEqual(['python3', 'migrate.py']);
+    expect(migrate.workingDir, 'migration working directory').toBe('/app/packages/python');
+  });
+
+  it('names the bucket as the application reads it (AWS_S3_BUCKET_NAME)', () => {
+    const config = find(objects, 'ConfigMap', 'doc-router-config');
+    expect(config.data.AWS_S3_BUCKET_NAME).toBe(`doc-router-${env}`);
+    expect(config.data).not.toHaveProperty('S3_BUCKET');
+  });
+
   it('runs the migration from the back-end image with the Secret only, in the migrations layer', () => {
     const migrations = [...files.keys()].find((f) => f.includes('/migrations/'))!;
     const job = ofKind(objects, 'Job')[0];
