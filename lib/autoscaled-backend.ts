@@ -126,7 +126,7 @@ export class AutoscaledBackend extends Workload implements ServedWorkload {
       },
     );
     const identity = { name: this.name, labels: this.labels, selector: this.selector };
-    this.deployment = createDeployment(this, { ...identity, template, strategy: 'RollingUpdate' });
+    this.deployment = createDeployment(this, { ...identity, template, strategy: 'RollingUpdate' , annotations: this.deploymentAnnotations });
     this.service = createService(this, { ...identity, port: this.port });
     this.autoscaler = createAutoscaler(this, {
       ...identity,

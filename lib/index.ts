@@ -33,7 +33,7 @@ export {
   defineEnvironment,
 } from './environment';
 export { SystemDefinition, RenderedEstate, EnvironmentSummary, SynthesizeOptions, renderEstate, synthesizeEstate, runSynth, formatSummary } from './estate';
-export { Workload, ServedWorkload, CONFIG_CHECKSUM_ANNOTATION, SECURITY_EXCEPTIONS_ANNOTATION } from './core/workload';
+export { Workload, ServedWorkload, CONFIG_CHECKSUM_ANNOTATION, SECRET_RELOAD_ANNOTATION, SECURITY_EXCEPTIONS_ANNOTATION } from './core/workload';
 export {
   WorkloadProps,
   VolumeSpec,

@@ -99,7 +99,7 @@ export class WebApp extends Workload implements ServedWorkload {
       },
     );
     const identity = { name: this.name, labels: this.labels, selector: this.selector };
-    this.deployment = createDeployment(this, { ...identity, template, replicas, strategy: 'RollingUpdate' });
+    this.deployment = createDeployment(this, { ...identity, template, replicas, strategy: 'RollingUpdate' , annotations: this.deploymentAnnotations });
     this.service = createService(this, { ...identity, port: this.port });
     if (fewest >= 2) this.podDisruptionBudget = createPodDisruptionBudget(this, identity);
     if (range && p.autoscaling) {

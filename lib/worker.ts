@@ -186,7 +186,7 @@ export class Worker extends Workload {
       },
     );
     const identity = { name: this.name, labels: this.labels, selector: this.selector };
-    this.deployment = createDeployment(this, { ...identity, template, replicas, strategy: p.singleton ? 'Recreate' : 'RollingUpdate' });
+    this.deployment = createDeployment(this, { ...identity, template, replicas, strategy: p.singleton ? 'Recreate' : 'RollingUpdate' , annotations: this.deploymentAnnotations });
     // Declares the single replica as intended, for reviewers and for the prod-tier two-replica rule.
     if (p.singleton) this.deployment.metadata.addAnnotation(SINGLETON_ANNOTATION, 'true');
     if (p.port) this.service = createService(this, { ...identity, port: p.port });

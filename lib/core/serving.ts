@@ -20,12 +20,14 @@ export interface DeploymentOptions extends ObjectIdentity {
   readonly replicas?: number;
   /** `RollingUpdate` (never below the desired count) or `Recreate` (singletons holding a lock or an RWO volume). */
   readonly strategy: 'RollingUpdate' | 'Recreate';
+  /** Annotations of the Deployment itself (not of its pods). @default none */
+  readonly annotations?: Record<string, string>;
 }
 
 /** A Deployment that never goes below its desired count during a rollout. */
 export function createDeployment(scope: Construct, options: DeploymentOptions): k8s.KubeDeployment {
   return new k8s.KubeDeployment(scope, 'Deployment', {
-    metadata: { name: options.name, labels: options.labels },
+    metadata: { name: options.name, labels: options.labels, annotations: options.annotations },
     spec: {
       replicas: options.replicas,
       revisionHistoryLimit: 5,

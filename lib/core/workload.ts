@@ -19,6 +19,11 @@ export type { ServedWorkload };
 export const CONFIG_CHECKSUM_ANNOTATION = 'shipshape.io/config-checksum';
 /** Annotation listing the declared security exceptions a pod relies on, with their reasons. */
 export const SECURITY_EXCEPTIONS_ANNOTATION = 'shipshape.io/security-exceptions';
+/**
+ * Annotation of a Deployment listing the Secrets its pods read. Stakater Reloader, installed in the
+ * cluster, rolls the Deployment when one of them changes; without Reloader it does nothing.
+ */
+export const SECRET_RELOAD_ANNOTATION = 'secret.reloader.stakater.com/reload';
 /** Name of the port every served workload exposes, on the container and the Service. */
 export const HTTP_PORT_NAME = 'http';
 
@@ -85,6 +90,8 @@ export abstract class Workload extends Construct {
   public secretReferences: readonly SecretReference[] = [];
   /** The main container's working directory, when the props set one. */
   public workingDir?: string;
+  /** Every Secret the pods read (whole as env, by key, or as a volume), by name, sorted. */
+  public secretNames: readonly string[] = [];
 
   /** Identity for labels, set by {@link buildPodTemplate}. */
   protected identity?: WorkloadIdentity;
@@ -182,7 +189,7 @@ export abstract class Workload extends Construct {
       if (configMapEnv) envFrom.push({ configMapRef: { name: configMapName(ref) } });
     }
     for (const ref of props.secrets ?? []) envFrom.push({ secretRef: { name: secretName(ref) } });
-    this.registerExternalReferences(props);
+    this.recordReferences(props);
 
     const { volumes, mounts, volumeIssues } = this.buildVolumes(props, options, labels, checksums);
     issues.push(...volumeIssues);
@@ -293,8 +300,21 @@ export abstract class Workload extends Construct {
     };
   }
 
-  /** Secrets and ConfigMaps named by a plain string are made outside the output: declare them on the namespace. */
-  private registerExternalReferences(props: WorkloadProps): void {
+  /**
+   * Annotations of the workload's Deployment: the Secrets its pods read, for Stakater Reloader
+   * ({@link SECRET_RELOAD_ANNOTATION}). A Secret's values change outside this output (rotated in the
+   * store and synced by the External Secrets Operator, or replaced by a deploy script), so no
+   * checksum here could see the change; Reloader watches the Secrets and rolls the pods.
+   */
+  protected get deploymentAnnotations(): Record<string, string> | undefined {
+    return this.secretNames.length ? { [SECRET_RELOAD_ANNOTATION]: this.secretNames.join(',') } : undefined;
+  }
+
+  /**
+   * Records the Secrets the pods read; those named by a plain string, and such ConfigMaps, are made
+   * outside the output: declare them on the namespace.
+   */
+  private recordReferences(props: WorkloadProps): void {
     const envs = [props.env ?? {}, ...(props.initContainers ?? []).map((c) => c.env ?? {}), ...(props.sidecars ?? []).map((c) => c.env ?? {})];
     const secretRefs = [...(props.secrets ?? []), ...(props.volumes ?? []).flatMap((v) => ('secret' in v ? [v.secret] : []))];
     const configMapRefs = (props.volumes ?? []).flatMap((v) => ('configMap' in v ? [v.configMap] : []));
@@ -305,6 +325,7 @@ export abstract class Workload extends Construct {
       }
     }
     for (const ref of secretRefs) if (typeof ref === 'string') this.system.registerExternal('Secret', ref);
+    this.secretNames = [...new Set(secretRefs.map(secretName))].sort();
     for (const ref of configMapRefs) if (typeof ref === 'string') this.system.registerExternal('ConfigMap', ref);
   }
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { WebApp, WebAppProps } from '../../lib/web-app';
 import { PersistentClaim } from '../../lib/core/storage';
 import { ExternalSecretSource } from '../../lib/core/secrets';
-import { CONFIG_CHECKSUM_ANNOTATION, SECURITY_EXCEPTIONS_ANNOTATION, parseImage } from '../../lib/core/workload';
+import { Worker } from '../../lib/worker';
+import { CONFIG_CHECKSUM_ANNOTATION, SECRET_RELOAD_ANNOTATION, SECURITY_EXCEPTIONS_ANNOTATION, parseImage } from '../../lib/core/workload';
 import { EnvironmentInput } from '../../lib/environment';
 import { container, environment, errors, find, podSpec, synth, testSystem, warnings } from '../helpers';
 
@@ -204,6 +205,27 @@ describe('configuration and secrets', () => {
       { secretRef: { name: 'app-secrets' } },
     ]);
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+  });
+
+  it('rolls the pods when a Secret they read changes: the Deployment names every one for Stakater Reloader', () => {
+    const system = testSystem();
+    const store = new ExternalSecretSource(system, 'app-secrets', { store: { name: 'vault' }, keys: { MONGODB_URI: 'app/mongodb-uri' } });
+    new WebApp(system, 'app', {
+      image: IMAGE,
+      secrets: ['existing-secret', store],
+      env: { REDIS_PASSWORD: { secret: 'redis-auth', key: 'password' } },
+      volumes: [{ name: 'certs', mountPath: '/certs', secret: 'app-tls' }],
+      sidecars: [{ name: 'side', env: { TOKEN: { secret: 'existing-secret', key: 'token' } } }],
+    });
+    new Worker(system, 'worker', { image: IMAGE, secrets: ['worker-secrets'] });
+    new Worker(system, 'plain', { image: IMAGE });
+    const objects = synth(system);
+    const reload = (name: string) => find(objects, 'Deployment', name).metadata.annotations?.[SECRET_RELOAD_ANNOTATION];
+    expect(SECRET_RELOAD_ANNOTATION).toBe('secret.reloader.stakater.com/reload');
+    expect(reload('app'), 'env, envFrom, volumes and sidecars, each once, sorted').toBe('app-secrets,app-tls,existing-secret,redis-auth');
+    expect(reload('worker')).toBe('worker-secrets');
+    expect(reload('plain'), 'no Secret, no annotation').toBeUndefined();
+    expect(find(objects, 'Deployment', 'app').spec.template.metadata.annotations?.[SECRET_RELOAD_ANNOTATION], 'on the Deployment, where Reloader reads it, not on the pods').toBeUndefined();
   });
 
   it('refuses a secret value written in clear in env or config', () => {

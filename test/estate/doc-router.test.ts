@@ -73,6 +73,12 @@ describe.each(ENVS)('Doc Router in %s', (env) => {
     expect(JSON.stringify(objects), 'no NEXT_PUBLIC_ URL baked for the browser').not.toContain('NEXT_PUBLIC_');
   });
 
+  it('rolls both tiers when doc-router-secrets changes (Stakater Reloader reads the annotation)', () => {
+    for (const deployment of [backend, frontend]) {
+      expect(deployment.metadata.annotations?.['secret.reloader.stakater.com/reload'], `${deployment.metadata.name} names its Secret`).toBe('doc-router-secrets');
+    }
+  });
+
   it('references the Secret and never creates one', () => {
     expect(ofKind(objects, 'Secret')).toEqual([]);
     expect(podSpec(backend).containers[0].envFrom).toContainEqual({ secretRef: { name: 'doc-router-secrets' } });
