@@ -117,14 +117,17 @@ export const docuElevate: SystemDefinition = {
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
     });
 
-    // Exactly one scheduler: a second beat would send every periodic task twice. RedBeat keeps the
-    // schedule in Redis, so the pod needs no disk and loses nothing when it is replaced.
+    // Exactly one scheduler: a second beat would send every periodic task twice. The image has no
+    // RedBeat, so beat runs Celery's own scheduler, which keeps when each task last ran in a file.
+    // Upstream runs beat in the workdir, so the file is there: on the shared claim, it survives the
+    // pod's replacement (the root file system is read-only, and celery's default path is relative).
     new Worker(system, 'beat', {
       image: app.image,
       configMaps: [config],
       secrets,
       connectsTo: [redis.served],
-      command: celery('beat', '-S', 'redbeat.RedBeatScheduler'),
+      volumes: app.volumes,
+      command: celery('beat', '--schedule', '/workdir/celerybeat-schedule'),
       component: 'scheduler',
       singleton: true,
       resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } },

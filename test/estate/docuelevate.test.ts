@@ -73,7 +73,18 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
       expect(deployment(name).spec.strategy, `${name}'s old pod is gone before the new one starts`).toEqual({ type: 'Recreate' });
       expect(objects.filter((o) => o.metadata.name === name && ['HorizontalPodAutoscaler', 'ScaledObject', 'PodDisruptionBudget'].includes(o.kind)), `${name} has no autoscaler or PDB`).toEqual([]);
     }
-    expect(main('beat').command.slice(3, 6), 'beat keeps its schedule in Redis (RedBeat)').toEqual(['beat', '-S', 'redbeat.RedBeatScheduler']);
+  });
+
+  it("runs beat with Celery's own scheduler (the image has no RedBeat), its schedule file on the workdir it mounts as upstream does", () => {
+    const command: string[] = main('beat').command;
+    expect(command.slice(0, 4), 'beat of the app').toEqual(['celery', '-A', 'app.celery_worker', 'beat']);
+    expect(command, 'no scheduler class the image lacks').not.toContain('-S');
+    expect(command.join(' '), 'no RedBeat').not.toMatch(/redbeat/i);
+    const schedule = command[command.indexOf('--schedule') + 1];
+    expect(schedule, 'the schedule file').toBe('/workdir/celerybeat-schedule');
+    expect(claimOf('beat', '/workdir'), 'beat mounts the workdir claim at /workdir').toBe('workdir');
+    const writable = main('beat').volumeMounts.filter((m: any) => !m.readOnly && schedule.startsWith(`${m.mountPath}/`));
+    expect(writable, 'the schedule file is on a writable mount (the root file system is read-only)').toHaveLength(1);
   });
 
   it('gives Meilisearch its own RWO claim and its master key from a Secret key', () => {
@@ -87,9 +98,9 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
     });
   });
 
-  it('shares one RWX workdir between the API and every worker', () => {
+  it('shares one RWX workdir between the API, every worker and beat', () => {
     expect(find(objects, 'PersistentVolumeClaim', 'workdir').spec).toMatchObject({ accessModes: ['ReadWriteMany'], resources: { requests: { storage: '20Gi' } } });
-    for (const name of ['api', ...CELERY_WORKERS]) expect(claimOf(name, '/workdir'), `${name} mounts the workdir at /workdir`).toBe('workdir');
+    for (const name of ['api', ...CELERY_WORKERS, 'beat']) expect(claimOf(name, '/workdir'), `${name} mounts the workdir at /workdir`).toBe('workdir');
     expect(find(objects, 'ConfigMap', 'docuelevate-config').data.WORKDIR, 'the app is told where it is').toBe('/workdir');
   });
 
