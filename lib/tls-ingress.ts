@@ -79,6 +79,12 @@ export interface TlsRoute {
    * @default 600 for `sse`, 3600 for `websocket`, the controller's default (60) otherwise
    */
   readonly timeoutSeconds?: number;
+  /**
+   * Largest request body on this route, as an nginx size (`'500m'` for an upload path); flavour
+   * `ingress` only. The route gets an Ingress of its own, since the limit applies to a whole Ingress.
+   * @default the construct's `maxBodySize`
+   */
+  readonly maxBodySize?: string;
 }
 
 /** `Strict-Transport-Security` settings. */
@@ -170,6 +176,8 @@ const pathSchema = z
   .regex(/^\/[A-Za-z0-9._~/-]*$/, 'may contain only letters, digits and "/", ".", "_", "~", "-" (what both ingress-nginx and Gateway API accept in a Prefix or Exact path)')
   .refine((p) => !/\/\/|\/\.\.?(\/|$)/.test(p), 'must not contain empty, "." or ".." segments');
 
+const bodySizeSchema = z.string().regex(/^[0-9]+[kKmMgG]?$/, 'must be an nginx size such as "10m", "512k" or "1g" ("0" lifts the limit)');
+
 const rateLimitSchema = z
   .strictObject({
     requestsPerSecond: z.number().int().min(1).max(100_000),
@@ -194,6 +202,7 @@ const schema = z.strictObject({
         rateLimit: z.union([z.literal(false), rateLimitSchema]).optional(),
         streaming: z.enum(['sse', 'websocket']).optional(),
         timeoutSeconds: z.number().int().min(1).max(86_400).optional(),
+        maxBodySize: bodySizeSchema.optional(),
       }),
     )
     .min(1, 'route at least one path'),
@@ -207,7 +216,7 @@ const schema = z.strictObject({
     })
     .optional(),
   className: dnsLabel.optional(),
-  maxBodySize: z.string().regex(/^[0-9]+[kKmMgG]?$/, 'must be an nginx size such as "10m", "512k" or "1g" ("0" lifts the limit)').optional(),
+  maxBodySize: bodySizeSchema.optional(),
   hsts: z
     .union([
       z.literal(false),
@@ -234,7 +243,7 @@ type ParsedRateLimit = z.output<typeof rateLimitSchema>;
  *
  * Flavour `ingress` (default) writes `networking.k8s.io/v1` Ingresses for ingress-nginx. Its
  * annotations apply to a whole Ingress, so routes are grouped by their settings (rate limit,
- * streaming, timeout) into one Ingress each: the default group is named after the construct id,
+ * streaming, timeout, body size) into one Ingress each: the default group is named after the construct id,
  * the others `<id>-<first path>`; ingress-nginx merges them by host. Response headers come from a
  * ConfigMap `<id>-headers` named by the `custom-headers` annotation (no snippet annotations), which
  * relies on two controller settings: `global-allowed-response-headers` must list
@@ -389,19 +398,20 @@ export class TlsIngress extends Construct {
   }
 
   private buildIngresses(p: Parsed, hosts: readonly string[], labels: Record<string, string>, secretName: string, headersChecksum: string): k8s.KubeIngress[] {
+    const bodySize = p.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
     const common: Record<string, string> = {
       // A change of the headers changes the Ingress too, so the controller re-reads the ConfigMap.
       [CONFIG_CHECKSUM_ANNOTATION]: headersChecksum,
       [`${NGINX}force-ssl-redirect`]: 'true',
-      [`${NGINX}proxy-body-size`]: p.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
+      [`${NGINX}proxy-body-size`]: bodySize,
       // Response headers without snippets: more_set_headers from the ConfigMap, checked against the
       // controller's global-allowed-response-headers (see the class documentation).
       [`${NGINX}custom-headers`]: `${this.environment.namespace}/${this.name}-headers`,
     };
-    const defaultKey = JSON.stringify(routeAnnotations({ match: 'Prefix' }, p.rateLimit));
+    const defaultKey = JSON.stringify(routeAnnotations({ match: 'Prefix' }, p.rateLimit, bodySize));
     const groups = new Map<string, { annotations: Record<string, string>; routes: ParsedRoute[] }>();
     for (const route of p.routes) {
-      const annotations = routeAnnotations(route, p.rateLimit);
+      const annotations = routeAnnotations(route, p.rateLimit, bodySize);
       // A route's own limit is its own budget unless it names a zone shared with other routes.
       const zone = route.rateLimit ? (route.rateLimit.zone ?? route.path) : undefined;
       const key = zone === undefined ? JSON.stringify(annotations) : JSON.stringify({ annotations, zone });
@@ -497,13 +507,15 @@ function routeTimeout(route: Pick<ParsedRoute, 'streaming' | 'timeoutSeconds'>):
 }
 
 /** The ingress-nginx annotations a route needs beyond the common ones; routes with equal maps share an Ingress. */
-function routeAnnotations(route: Partial<ParsedRoute>, defaultLimit: ParsedRateLimit | undefined): Record<string, string> {
+function routeAnnotations(route: Partial<ParsedRoute>, defaultLimit: ParsedRateLimit | undefined, defaultBodySize: string): Record<string, string> {
   const annotations: Record<string, string> = {};
   const limit = route.rateLimit === false ? undefined : (route.rateLimit ?? defaultLimit);
   if (limit) {
     annotations[`${NGINX}limit-rps`] = String(limit.requestsPerSecond);
     annotations[`${NGINX}limit-burst-multiplier`] = String(limit.burst === undefined ? DEFAULT_BURST_MULTIPLIER : limit.burst / limit.requestsPerSecond);
   }
+  // Overrides the construct-wide proxy-body-size of the common annotations.
+  if (route.maxBodySize !== undefined && route.maxBodySize !== defaultBodySize) annotations[`${NGINX}proxy-body-size`] = route.maxBodySize;
   // Server-sent events must reach the client as they are written, not when a buffer fills.
   if (route.streaming === 'sse') annotations[`${NGINX}proxy-buffering`] = 'off';
   const timeout = routeTimeout(route);
@@ -567,6 +579,9 @@ function checkFlavour(p: Parsed, hostCount: number): Issue[] {
   p.routes.forEach((route, i) => {
     if (route.rateLimit) {
       issues.push({ field: `routes[${i}].rateLimit`, message: `rate limits are not available with flavour "gateway": ${noGateway}`, fix: "use flavour: 'ingress', or rate-limit with your Gateway implementation's own policy" });
+    }
+    if (route.maxBodySize !== undefined) {
+      issues.push({ field: `routes[${i}].maxBodySize`, message: `a body size limit is not available with flavour "gateway": ${noGateway}`, fix: "use flavour: 'ingress', or set it with your Gateway implementation's own policy" });
     }
   });
   if (p.maxBodySize !== undefined) {

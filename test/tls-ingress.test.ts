@@ -142,6 +142,22 @@ describe('TlsIngress', () => {
       expect(checksumOf(synth(edge().system))).toBe(checksumOf(synth(edge().system)));
     });
 
+    it('raises or lowers the body size of one route, in an Ingress of its own', () => {
+      const { system } = edge((s) => ({
+        maxBodySize: '20m',
+        routes: [
+          { path: '/api/upload', backend: s.api, maxBodySize: '500m' },
+          { path: '/api/admin', backend: s.api, maxBodySize: '50m' },
+          { path: '/api', backend: s.api, maxBodySize: '20m' },
+          { path: '/', backend: s.web },
+        ],
+      }));
+      const ingresses = ofKind(synth(system), 'Ingress');
+      const bodySize = Object.fromEntries(ingresses.flatMap((i) => paths(i).map((p: string[]) => [p[0], i.metadata.annotations[`${NGINX}proxy-body-size`]])));
+      expect(bodySize).toEqual({ '/api/upload': '500m', '/api/admin': '50m', '/api': '20m', '/': '20m' });
+      expect(ingresses.map((i) => i.metadata.name).sort(), 'a route at the construct-wide size stays in the default Ingress').toEqual(['edge', 'edge-api-admin', 'edge-api-upload']);
+    });
+
     it('gives each rate-limited route its own budget (its own Ingress) unless routes name a shared zone', () => {
       const { system } = edge((s) => ({
         routes: [
@@ -430,12 +446,18 @@ describe('TlsIngress', () => {
         gateway: GATEWAY,
         rateLimit: { requestsPerSecond: 10 },
         maxBodySize: '1g',
-        routes: [{ path: '/api', backend: s.api, rateLimit: { requestsPerSecond: 2 } }],
+        routes: [{ path: '/api', backend: s.api, rateLimit: { requestsPerSecond: 2 }, maxBodySize: '500m' }],
       }));
       const all = text(system);
+      expect(all).toMatch(/routes\[0\]\.maxBodySize: a body size limit is not available with flavour "gateway"/);
       expect(all).toMatch(/TlsIngress "edge": rateLimit: rate limits are not available with flavour "gateway": Gateway API \(standard channel\) has no such setting/);
       expect(all).toMatch(/routes\[0\]\.rateLimit: rate limits are not available with flavour "gateway"/);
       expect(all).toMatch(/maxBodySize: a body size limit is not available with flavour "gateway"/);
+    });
+
+    it('refuses a route body size that is not an nginx size', () => {
+      const { system } = edge((s) => ({ routes: [{ path: '/api', backend: s.api, maxBodySize: '500MB' }] }));
+      expect(text(system)).toMatch(/routes\[0\]\.maxBodySize: must be an nginx size such as "10m"/);
     });
 
     it('refuses a burst that ingress-nginx cannot express', () => {
