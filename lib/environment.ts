@@ -73,6 +73,17 @@ export interface Scaling {
   readonly resources?: number;
 }
 
+/** The storage classes of an environment's cluster that claims use. */
+export interface StorageClasses {
+  /**
+   * The class of every `ReadWriteMany` claim that names none: one that can attach a volume to many
+   * nodes (NFS, EFS, CephFS, Azure Files). A cluster's default class is usually `ReadWriteOnce`
+   * only, so an RWX claim left to it stays `Pending` and its pods never start.
+   * @default none: such a claim falls to the cluster default, with a warning at synth
+   */
+  readonly readWriteManyClass?: string;
+}
+
 /** An environment as written by a team (see {@link Environment} for the parsed form). */
 export interface EnvironmentInput {
   /** `dev`, `staging`, `prod` or any DNS label; names the output directory `dist/<name>`. */
@@ -111,6 +122,8 @@ export interface EnvironmentInput {
    * system's definition with `system.setting('HCP_DOMAIN')`. Never secrets. @default {}
    */
   readonly settings?: Readonly<Record<string, string>>;
+  /** Storage classes of the cluster, e.g. `{ readWriteManyClass: 'nfs-client' }`. @default {} */
+  readonly storage?: StorageClasses;
 }
 
 /** A parsed, validated environment: every default filled in. */
@@ -141,6 +154,8 @@ export interface Environment {
   readonly settings: Readonly<Record<string, string>>;
   /** How the output reaches the cluster. */
   readonly delivery: Delivery;
+  /** Storage classes of the cluster. */
+  readonly storage: StorageClasses;
 }
 
 /** The namespace of the ingress controller's pods, which the exposed workloads' NetworkPolicies admit. */
@@ -244,6 +259,8 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
         .optional(),
     })
     .default({ flavour: 'flux' }),
+  // Storage class names are DNS subdomains.
+  storage: z.strictObject({ readWriteManyClass: hostname.max(253).optional() }).default({}),
 }) as unknown as z.ZodType<Environment, EnvironmentInput>;
 
 /**

@@ -30,6 +30,7 @@ export {
   DeliveryRepository,
   IngressController,
   KedaOperator,
+  StorageClasses,
   defineEnvironment,
 } from './environment';
 export { SystemDefinition, RenderedEstate, EnvironmentSummary, SynthesizeOptions, renderEstate, synthesizeEstate, runSynth, formatSummary } from './estate';

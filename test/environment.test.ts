@@ -62,6 +62,14 @@ describe('environment model', () => {
     expect(found.join('\n')).toMatch(/prod\.exceptions\[0\]\.reason: say why/);
   });
 
+  it('refuses a storage class that is not a Kubernetes name, naming the field', () => {
+    expect(problems({ ...environment('dev'), storage: { readWriteManyClass: 'NFS Client' } })).toEqual([
+      expect.stringMatching(/^dev\.storage\.readWriteManyClass: must be a lower-case DNS name/),
+    ]);
+    expect(problems({ ...environment('dev'), storage: { rwxClass: 'nfs' } })).toEqual([expect.stringMatching(/^dev\.storage: Unrecognized key: "rwxClass"/)]);
+    expect(defineEnvironment(environment('dev')).storage, 'no class by default').toEqual({});
+  });
+
   it('refuses an unknown exception name', () => {
     expect(problems({ ...environment('dev'), exceptions: [{ workload: 'x', allow: ['root'], reason: 'because it is needed' }] }).join('\n')).toMatch(
       /dev\.exceptions\[0\]\.allow\[0\]: Invalid option/,

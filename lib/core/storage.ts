@@ -1,7 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { z } from 'zod';
-import { Issue, addDeferredCheck, fromZodIssues, reportErrors } from './issues';
+import { Issue, addDeferredCheck, fromZodIssues, reportErrors, reportWarning } from './issues';
+import { SystemChart } from '../system-chart';
 import { MANAGED_BY } from './labels';
 import { dnsLabel } from './names';
 import { memoryQuantity } from './quantity';
@@ -15,7 +16,10 @@ export interface PersistentClaimProps {
   readonly size: string;
   /** `ReadWriteMany` to share between workloads or replicas. */
   readonly accessMode: AccessMode;
-  /** Storage class; the cluster default when unset. */
+  /**
+   * Storage class.
+   * @default for `ReadWriteMany`, the environment's `storage.readWriteManyClass`; otherwise the cluster's default class
+   */
   readonly storageClassName?: string;
 }
 
@@ -34,7 +38,10 @@ interface ClaimUse {
 /**
  * A PersistentVolumeClaim, shareable between workloads. It checks at synth time that a
  * `ReadWriteOnce` claim is mounted by at most one pod, since a second replica would hang in
- * `ContainerCreating` waiting for the volume to detach from another node.
+ * `ContainerCreating` waiting for the volume to detach from another node. A `ReadWriteMany` claim
+ * without a class of its own takes the environment's `storage.readWriteManyClass`; with neither,
+ * synth warns, since the cluster's default class is usually RWO only and the claim would stay
+ * `Pending`.
  */
 export class PersistentClaim extends Construct {
   /** The claim's name (the construct id). */
@@ -54,15 +61,31 @@ export class PersistentClaim extends Construct {
     reportErrors(this, 'PersistentClaim', issues);
     this.accessMode = parsed.success ? parsed.data.accessMode : 'ReadWriteOnce';
     if (!parsed.success || issues.length) return;
+    const storageClassName = parsed.data.storageClassName ?? this.defaultClass(parsed.data.accessMode);
     this.claim = new k8s.KubePersistentVolumeClaim(this, 'Resource', {
       metadata: { name: id, labels: { 'app.kubernetes.io/managed-by': MANAGED_BY } },
       spec: {
         accessModes: [parsed.data.accessMode],
-        storageClassName: parsed.data.storageClassName,
+        storageClassName,
         resources: { requests: { storage: k8s.Quantity.fromString(parsed.data.size) } },
       },
     });
     addDeferredCheck(this, 'PersistentClaim', () => this.checkUses());
+  }
+
+  /** The environment's RWX class for a `ReadWriteMany` claim; a warning when it has none. */
+  private defaultClass(accessMode: AccessMode): string | undefined {
+    if (accessMode !== 'ReadWriteMany') return undefined;
+    const env = SystemChart.of(this).environment;
+    const rwx = env.storage.readWriteManyClass;
+    if (rwx === undefined) {
+      reportWarning(this, 'PersistentClaim', {
+        field: 'storageClassName',
+        message: `ReadWriteMany, but neither the claim nor the ${env.name} environment names a storage class: the cluster's default class is usually ReadWriteOnce only, and the claim would stay Pending`,
+        fix: `set storage: { readWriteManyClass: '<an RWX class such as nfs-client or efs-sc>' } in the ${env.name} environment, or storageClassName on the claim`,
+      });
+    }
+    return rwx;
   }
 
   /** Records that a workload with up to `maxReplicas` pods mounts this claim. */

@@ -276,6 +276,26 @@ describe('storage', () => {
     }
   });
 
+  it("gives a ReadWriteMany claim without a class the environment's RWX class, and warns when there is none", () => {
+    const claims = (env: EnvironmentInput) => {
+      const system = testSystem(env);
+      new PersistentClaim(system, 'shared', { size: '1Gi', accessMode: 'ReadWriteMany' });
+      new PersistentClaim(system, 'own-class', { size: '1Gi', accessMode: 'ReadWriteMany', storageClassName: 'efs-sc' });
+      new WebApp(system, 'app', { image: IMAGE, replicas: 1, volumes: [{ name: 'data', mountPath: '/data', claim: { size: '1Gi', accessMode: 'ReadWriteOnce' } }] });
+      const objects = synth(system);
+      const classOf = (name: string) => find(objects, 'PersistentVolumeClaim', name).spec.storageClassName;
+      return { classes: [classOf('shared'), classOf('own-class'), classOf('app-data')], warnings: warnings(system) };
+    };
+    const withClass = claims(environment('dev', { storage: { readWriteManyClass: 'nfs-client' } }));
+    expect(withClass.classes, 'RWX takes the environment class, a class of its own wins, RWO keeps the cluster default').toEqual(['nfs-client', 'efs-sc', undefined]);
+    expect(withClass.warnings).toEqual([]);
+    const without = claims(environment('dev'));
+    expect(without.classes).toEqual([undefined, 'efs-sc', undefined]);
+    expect(without.warnings).toEqual([
+      expect.stringMatching(/PersistentClaim "shared": storageClassName: ReadWriteMany, but neither the claim nor the dev environment names a storage class.*stay Pending Fix: set storage: \{ readWriteManyClass: /),
+    ]);
+  });
+
   it('refuses a ReadWriteOnce claim on several replicas', () => {
     expect(buildErrors({ replicas: 2, volumes: [{ name: 'data', mountPath: '/data', claim: { size: '10Gi', accessMode: 'ReadWriteOnce' } }] })).toMatch(
       /volumes\[0\].claim: claim "app-data" is ReadWriteOnce but this workload runs up to 2 replicas.*Fix: use accessMode 'ReadWriteMany'/,
