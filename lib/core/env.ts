@@ -86,19 +86,23 @@ export function configMapName(ref: ConfigMapReference): string {
 }
 
 const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)/i;
+// A secret-sounding name ending in one of these is a plain setting about secrets (where they are
+// served, how a token cookie is scoped): `SECRETS_URL`, `TOKEN_COOKIES_DOMAIN`, `ID_TOKEN_HEADER_NAME`.
+const SETTING_SUFFIX = /_(URL|HOST|PORT|ENDPOINT|PROVIDER|DOMAIN|SAMESITE|NAME|PATH|FILE|DIR|REGION|TTL|SECONDS|TIMEOUT|ENABLED|MODE|TYPE)$/i;
 const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:([^@\s]+)@/i;
 const VARIABLE_ONLY = /^(\$\([A-Za-z_][A-Za-z0-9_]*\))?$/;
 
 /**
  * The keys of `values` that look like secret values written in clear: a secret-sounding name
- * with a literal value, or a URL with an embedded password that is not a `$(VAR)` reference.
+ * with a literal value (unless the name ends in a plain setting's noun, as `SECRETS_URL` does), or
+ * a URL with an embedded password that is not a `$(VAR)` reference.
  */
 export function secretLikeEntries(values: Readonly<Record<string, unknown>>): string[] {
   const found: string[] = [];
   for (const [name, value] of Object.entries(values)) {
     if (typeof value !== 'string') continue;
     const password = URL_WITH_PASSWORD.exec(value)?.[1];
-    const namedSecret = SECRET_NAME.test(name) && !VARIABLE_ONLY.test(value) && !/^(\d+|true|false)$/i.test(value);
+    const namedSecret = SECRET_NAME.test(name) && !SETTING_SUFFIX.test(name) && !VARIABLE_ONLY.test(value) && !/^(\d+|true|false)$/i.test(value);
     if (namedSecret || (password !== undefined && !VARIABLE_ONLY.test(password))) found.push(name);
   }
   return found;

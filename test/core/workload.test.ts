@@ -231,6 +231,13 @@ describe('configuration and secrets', () => {
   it('refuses a secret value written in clear in env or config', () => {
     expect(buildErrors({ env: { API_SECRET_KEY: 'change-me' } })).toMatch(/env.API_SECRET_KEY: looks like a secret value.*Fix: reference it instead/);
     expect(buildErrors({ config: { DATABASE_URL: 'postgres://app:hunter2@db:5432/app' } })).toMatch(/config.DATABASE_URL: looks like a secret value/);
+    expect(buildErrors({ env: { SECRETS_URL: 'http://admin:hunter2@secrets:7777' } }), 'a password in a URL, whatever the name').toMatch(/env.SECRETS_URL: looks like a secret value/);
+    expect(buildErrors({ env: { SECRET_KEY_BASE: 'abc123' } })).toMatch(/env.SECRET_KEY_BASE: looks like a secret value/);
+  });
+
+  it('accepts settings about secrets that are not secrets: where they are served, how a token cookie is scoped', () => {
+    const settings = { SECRETS_URL: 'http://kdcube-secrets:7777', SECRETS_PROVIDER: 'local', TOKEN_COOKIES_DOMAIN: 'example.com', TOKEN_COOKIES_SAMESITE: 'strict', ID_TOKEN_HEADER_NAME: 'X-ID-Token' };
+    expect(buildErrors({ env: settings, config: settings })).toBe('');
   });
 
   it('renders env by value, from Secret and ConfigMap keys and pod fields, in order, with $(VAR) expansion', () => {
