@@ -79,8 +79,9 @@ export const docuElevate: SystemDefinition = {
     };
     const config = new SharedConfig(system, 'docuelevate-config', { data: settings });
 
-    // Uploads are staged here by the api and processed by the workers on any node: RWX, on the write-up's NFS class.
-    const workdir = new PersistentClaim(system, 'workdir', { size: '20Gi', accessMode: 'ReadWriteMany', storageClassName: 'nfs-client' });
+    // Uploads are staged here by the api and processed by the workers on any node: RWX, on the
+    // environment's RWX class (the write-up's nfs-client).
+    const workdir = new PersistentClaim(system, 'workdir', { size: '20Gi', accessMode: 'ReadWriteMany' });
     const app = {
       image: 'ghcr.io/christianlouis/docuelevate',
       configMaps: [config],

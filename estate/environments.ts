@@ -18,7 +18,8 @@ const TIERS: readonly Tier[] = ['dev', 'staging', 'prod'];
 /**
  * The estate's convention for a system's environments: dev, staging and prod, namespace
  * `<system>-<tier>`, hosts under `dev.<domain>`, `staging.<domain>` and `<domain>`, Let's Encrypt's
- * staging issuer outside prod, and Flux delivery from this repository.
+ * staging issuer outside prod, Flux delivery from this repository, and read-write-many claims on
+ * each cluster's NFS provisioner (class `nfs-client`; the default class is RWO only).
  */
 export function standardEnvironments(system: string, domain: string, overrides: EnvironmentOverrides = {}): EnvironmentInput[] {
   return TIERS.map((tier) => ({
@@ -28,6 +29,7 @@ export function standardEnvironments(system: string, domain: string, overrides: 
     domain: tier === 'prod' ? domain : `${tier}.${domain}`,
     tls: { issuer: tier === 'prod' ? 'letsencrypt-prod' : 'letsencrypt-staging' },
     delivery,
+    storage: { readWriteManyClass: 'nfs-client' },
     ...overrides.all,
     ...overrides[tier],
   }));
