@@ -6,7 +6,7 @@ import { systemObjects, systemYaml } from './helpers';
 
 const ENVS = ['dev', 'staging', 'prod'] as const;
 const NGINX = 'nginx.ingress.kubernetes.io/';
-const INTERNAL = ['chat-ingress', 'chat-proc', 'kb', 'web-ui'];
+const INTERNAL = ['chat-ingress', 'chat-proc', 'kb', 'proxylogin', 'web-ui'];
 
 /** Every path of every Ingress, with the Ingress that carries it. */
 function ingressPaths(objects: readonly KubeObject[]): { path: string; service: string; ingress: KubeObject }[] {
@@ -19,6 +19,26 @@ function routeAnnotations(objects: readonly KubeObject[], path: string): Record<
   const route = ingressPaths(objects).find((p) => p.path === path);
   expect(route, `an Ingress routes ${path}`).toBeDefined();
   return route!.ingress.metadata.annotations;
+}
+
+/** web-proxy's OpenResty configuration, as mounted, and its locations by path (`= /x` for exact ones). */
+function openresty(objects: readonly KubeObject[]): { conf: string; locations: Map<string, string[]>; upstreams: Map<string, string> } {
+  const conf: string = find(objects, 'ConfigMap', 'web-proxy-files').data['nginx.conf'];
+  const locations = new Map<string, string[]>();
+  const lines = conf.split('\n').map((l) => l.trim());
+  lines.forEach((line, i) => {
+    const open = /^location (=|\^~) (\S+) \{$/.exec(line);
+    if (!open) return;
+    const body = lines.slice(i + 1, lines.indexOf('}', i + 1));
+    locations.set(open[1] === '=' ? `= ${open[2]}` : open[2], body);
+  });
+  const upstreams = new Map([...conf.matchAll(/upstream (\w+) \{ server (\S+); \}/g)].map((m) => [m[1], m[2]]));
+  return { conf, locations, upstreams };
+}
+
+/** A directive's value in a location body (`client_max_body_size` → `500m`). */
+function directive(body: readonly string[] | undefined, name: string): string | undefined {
+  return body?.find((l) => l.startsWith(`${name} `))?.slice(name.length + 1).replace(/;$/, '');
 }
 
 /** Who may reach a workload according to its allow policy: workload names, or `ingress-controller`. */
@@ -50,26 +70,110 @@ describe.each(ENVS)('KDCube in %s', (env) => {
     expect([...services], 'Services behind the Ingresses').toEqual(['web-proxy']);
   });
 
-  it('streams SSE unbuffered with 600 s timeouts and upgrades the Socket.IO route', () => {
-    const sse = routeAnnotations(objects, '/sse/');
-    expect(sse[`${NGINX}proxy-buffering`], 'proxy buffering on /sse/').toBe('off');
-    expect(sse[`${NGINX}proxy-read-timeout`], 'read timeout on /sse/').toBe('600');
-    expect(sse[`${NGINX}proxy-send-timeout`], 'send timeout on /sse/').toBe('600');
-    const socket = routeAnnotations(objects, '/api/cb/socket.io/');
-    expect(Number(socket[`${NGINX}proxy-read-timeout`]), 'the WebSocket route keeps connections open past the 60 s default').toBeGreaterThanOrEqual(600);
+  it('streams SSE and /api/chat/ unbuffered with 600 s timeouts, at the edge and in OpenResty', () => {
+    const { locations } = openresty(objects);
+    for (const path of ['/sse/', '/api/chat/']) {
+      const edge = routeAnnotations(objects, path);
+      expect(edge[`${NGINX}proxy-buffering`], `edge buffering on ${path}`).toBe('off');
+      expect(edge[`${NGINX}proxy-read-timeout`], `edge read timeout on ${path}`).toBe('600');
+      expect(edge[`${NGINX}proxy-send-timeout`], `edge send timeout on ${path}`).toBe('600');
+      const proxy = locations.get(path);
+      expect(proxy, `web-proxy location ${path}`).toBeDefined();
+      expect(directive(proxy, 'proxy_buffering'), `web-proxy buffering on ${path}`).toBe('off');
+      expect(directive(proxy, 'proxy_read_timeout'), `web-proxy read timeout on ${path}`).toBe('600s');
+    }
   });
 
-  it('rate-limits each route as the proxy zones do: 10 r/s chat, KB and monitoring, 2 r/s uploads', () => {
-    const limits = Object.fromEntries(ingressPaths(objects).map((p) => [p.path, p.ingress.metadata.annotations[`${NGINX}limit-rps`]]));
-    expect(limits, 'limit-rps per path').toEqual({
-      '/': undefined,
-      '/api/chat/': '10',
-      '/sse/': '10',
-      '/api/kb/': '10',
-      '/monitoring': '10',
-      '/api/kb/upload': '2',
-      '/api/cb/socket.io/': undefined,
-    });
+  it('upgrades Socket.IO on /cb/socket.io/ (not /api/cb/socket.io/) and passes it to chat-ingress /socket.io/', () => {
+    const paths = ingressPaths(objects).map((p) => p.path);
+    expect(paths, 'the edge routes the Socket.IO path').toContain('/cb/socket.io/');
+    expect(paths).not.toContain('/api/cb/socket.io/');
+    expect(Number(routeAnnotations(objects, '/cb/socket.io/')[`${NGINX}proxy-read-timeout`]), 'kept open past the 60 s default').toBeGreaterThanOrEqual(600);
+    const socket = openresty(objects).locations.get('/cb/socket.io/');
+    expect(directive(socket, 'proxy_pass')).toBe('http://chat_api/socket.io/');
+    expect(socket, 'the upgrade headers').toEqual(expect.arrayContaining(['proxy_set_header Upgrade $http_upgrade;', 'proxy_set_header Connection $connection_upgrade;']));
+  });
+
+  it('limits request bodies as upstream does, the edge and OpenResty alike: 500m on /api/cb/, 50m on /admin/integrations/', () => {
+    const { conf, locations } = openresty(objects);
+    const expected: Record<string, string> = { '/api/cb/': '500m', '/admin/integrations/': '50m', '/api/integrations/': '50m', '/sse/': '20m', '/api/chat/': '20m' };
+    for (const [path, size] of Object.entries(expected)) {
+      expect(routeAnnotations(objects, path)[`${NGINX}proxy-body-size`], `edge body limit on ${path}`).toBe(size);
+      expect(directive(locations.get(path), 'client_max_body_size'), `web-proxy body limit on ${path}`).toBe(size);
+    }
+    expect(routeAnnotations(objects, '/')[`${NGINX}proxy-body-size`], 'edge default').toBe('10m');
+    expect(conf, 'web-proxy default').toContain('\n  client_max_body_size 10m;\n');
+    // Every location the edge does not list must fit in the edge default.
+    for (const [path, body] of locations) {
+      const size = directive(body, 'client_max_body_size');
+      if (size && !(path in expected)) expect(ingressPaths(objects).map((p) => p.path), `${path} raises the body limit, so the edge routes it too`).toContain(path);
+    }
+  });
+
+  it("ships web-proxy's OpenResty configuration, listening on the Service's unprivileged target port", () => {
+    const proxy = main('web-proxy');
+    expect(proxy.volumeMounts, 'nginx.conf mounted with subPath').toContainEqual({ name: 'files', mountPath: '/usr/local/openresty/nginx/conf/nginx.conf', subPath: 'nginx.conf', readOnly: true });
+    const listen = Number(/\n\s*listen (\d+);/.exec(openresty(objects).conf)?.[1]);
+    expect(listen, 'OpenResty listens on the container port').toBe(proxy.ports[0].containerPort);
+    expect(listen, 'uid 1000 cannot bind below 1024').toBeGreaterThanOrEqual(1024);
+    expect(proxy.securityContext.capabilities.add, 'no NET_BIND_SERVICE needed').toBeUndefined();
+    expect(find(objects, 'Service', 'web-proxy').spec.ports[0]).toMatchObject({ port: listen, targetPort: 'http' });
+    expect(deployment('web-proxy').spec.template.metadata.annotations['shipshape.io/config-checksum'], 'a config change rolls the proxies').toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("points each OpenResty upstream at a Service's own port (web-ui:8080, not :80)", () => {
+    const { upstreams } = openresty(objects);
+    expect([...upstreams.keys()].sort()).toEqual(['chat_api', 'chat_proc', 'kb_api', 'proxy_login', 'web_ui']);
+    for (const [upstream, server] of upstreams) {
+      const [host, port] = server.split(':');
+      const [service, namespace] = host.split('.');
+      expect(namespace, `${upstream} in the system's namespace`).toBe(`kdcube-${env}`);
+      expect(find(objects, 'Service', service).spec.ports.map((p: any) => p.port), `${upstream} → Service ${service}`).toContain(Number(port));
+    }
+    expect(upstreams.get('web_ui')).toBe(`web-ui.kdcube-${env}.svc.cluster.local:8080`);
+    expect(sources(objects, 'web-ui'), 'and the policy admits the proxy there').toEqual(['web-proxy']);
+  });
+
+  it('signs in through proxylogin: /auth/ goes to it, and protected routes unmask their cookies through it first', () => {
+    const { locations } = openresty(objects);
+    expect(directive(locations.get('/auth/'), 'proxy_pass')).toBe('http://proxy_login/v1/');
+    expect(directive(locations.get('= /auth/unmask'), 'proxy_pass')).toBe('http://proxy_login/v1/unmask');
+    expect(locations.get('= /auth/unmask'), 'unmask is internal only').toContain('internal;');
+    for (const path of ['/sse/', '/api/chat/', '/api/cb/', '/admin/integrations/']) {
+      expect(locations.get(path), `${path} unmasks first`).toContain('access_by_lua_block { unmask_token() }');
+    }
+    const login = main('proxylogin');
+    expect(login.ports).toEqual([{ name: 'http', containerPort: 8383, protocol: 'TCP' }]);
+    expect(find(objects, 'ConfigMap', 'proxylogin-config').data).toMatchObject({ HTTP_PORT: '8383', STORAGE_TYPE: 'redis' });
+    expect(login.envFrom, 'its identity-provider settings from a Secret made with the namespace').toContainEqual({ secretRef: { name: 'proxylogin-secrets' } });
+  });
+
+  it('runs kdcube-secrets as its own single pod and Service on :7777, in RAM, reached at SECRETS_URL', () => {
+    expect(deployment('kdcube-secrets').spec.replicas, 'one store').toBe(1);
+    expect(deployment('kdcube-secrets').spec.strategy).toEqual({ type: 'Recreate' });
+    expect(find(objects, 'Service', 'kdcube-secrets').spec.ports).toEqual([{ name: 'http', port: 7777, targetPort: 'http', protocol: 'TCP' }]);
+    const store = podSpec(deployment('kdcube-secrets'));
+    const volume = store.volumes.find((v: any) => v.emptyDir?.medium === 'Memory');
+    expect(volume, 'a memory-backed emptyDir').toBeDefined();
+    expect(store.containers[0].volumeMounts, 'holding the store file').toContainEqual({ name: volume.name, mountPath: '/run/kdcube-secrets' });
+    for (const [name, token] of [['chat-ingress', 'SECRETS_TOKEN_INGRESS'], ['chat-proc', 'SECRETS_TOKEN_PROC']]) {
+      const env_: any[] = main(name).env;
+      expect(env_.find((e) => e.name === 'SECRETS_URL')?.value, `${name} SECRETS_URL`).toBe(`http://kdcube-secrets.kdcube-${env}.svc.cluster.local:7777`);
+      expect(env_.find((e) => e.name === 'SECRETS_TOKEN')?.valueFrom, `${name} reads with its own token`).toEqual({ secretKeyRef: { name: 'kdcube-platform-secrets', key: token } });
+    }
+    expect(sources(objects, 'kdcube-secrets'), 'only the services that read it').toEqual(['chat-ingress', 'chat-proc']);
+  });
+
+  it("lets chat-proc open the Docker socket: it joins the socket's group", () => {
+    expect(podSpec(deployment('chat-proc')).securityContext.supplementalGroups).toEqual([999]);
+  });
+
+  it('rate-limits routes as the proxy zones do: 10 r/s chat, KB and monitoring, 2 r/s uploads', () => {
+    const limits = Object.fromEntries(ingressPaths(objects).flatMap((p) => {
+      const rps = p.ingress.metadata.annotations[`${NGINX}limit-rps`];
+      return rps ? [[p.path, rps]] : [];
+    }));
+    expect(limits, 'limit-rps per path').toEqual({ '/api/chat/': '10', '/sse/': '10', '/api/kb/': '10', '/monitoring': '10', '/api/kb/upload': '2' });
   });
 
   it('mounts config.json and nginx.conf into web-ui with subPath, with a checksum that rolls the pods', () => {
@@ -144,17 +248,16 @@ describe.each(ENVS)('KDCube in %s', (env) => {
     expect(sources(objects, 'web-proxy'), 'sources of web-proxy').toEqual(['ns:ingress-nginx']);
     for (const name of INTERNAL) expect(sources(objects, name), `sources of ${name}`).toEqual(['web-proxy']);
     const policies = ofKind(objects, 'NetworkPolicy').map((p) => p.metadata.name).sort();
-    expect(policies, 'metrics takes no inbound traffic: only the default deny covers it').toEqual(['default-deny-ingress', 'allow-web-proxy', ...INTERNAL.map((n) => `allow-${n}`)].sort());
-    expect(main('web-proxy').env.map((e: any) => e.name), 'web-proxy reaches its upstreams by in-cluster URL').toEqual(['WEB_UI_URL', 'CHAT_INGRESS_URL', 'CHAT_PROC_URL', 'KB_URL']);
+    expect(policies, 'metrics takes no inbound traffic: only the default deny covers it').toEqual(['default-deny-ingress', 'allow-web-proxy', 'allow-kdcube-secrets', ...INTERNAL.map((n) => `allow-${n}`)].sort());
   });
 
-  it('keeps runtime secrets in RAM and shares the RWX claims between chat-ingress and chat-proc', () => {
-    for (const name of ['chat-ingress', 'chat-proc']) {
-      expect(podSpec(deployment(name)).volumes, `${name}: kdcube-secrets in memory`).toContainEqual({ name: 'kdcube-secrets', emptyDir: { medium: 'Memory' } });
-    }
+  it('shares the RWX claims between chat-ingress and chat-proc, on the environment RWX storage class', () => {
     const claims = ofKind(objects, 'PersistentVolumeClaim');
     expect(claims.map((c) => c.metadata.name).sort()).toEqual(['bundles', 'exec-workspace', 'kdcube-logs', 'kdcube-storage']);
-    for (const c of claims) expect(c.spec.accessModes, `${c.metadata.name} access mode`).toEqual(['ReadWriteMany']);
+    for (const c of claims) {
+      expect(c.spec.accessModes, `${c.metadata.name} access mode`).toEqual(['ReadWriteMany']);
+      expect(c.spec.storageClassName, `${c.metadata.name} storage class (the default one is RWO only)`).toBe('nfs-client');
+    }
   });
 
   it('runs the Postgres setup as a migration that waits for the database first', () => {
@@ -199,6 +302,6 @@ describe('KDCube across environments', () => {
     expect(find(envs.dev, 'ScaledObject', 'chat-proc').spec.minReplicaCount, 'dev chat-proc minimum').toBe(1);
     expect(find(envs.prod, 'Deployment', 'web-proxy').spec.replicas, 'prod web-proxy').toBe(2);
     expect(find(envs.prod, 'ScaledObject', 'chat-proc').spec, 'prod chat-proc bounds').toMatchObject({ minReplicaCount: 2, maxReplicaCount: 12 });
-    for (const name of ['web-proxy', 'web-ui', 'chat-ingress', 'chat-proc', 'kb', 'metrics']) find(envs.prod, 'PodDisruptionBudget', name);
+    for (const name of ['web-proxy', 'web-ui', 'chat-ingress', 'chat-proc', 'kb', 'metrics', 'proxylogin']) find(envs.prod, 'PodDisruptionBudget', name);
   });
 });
