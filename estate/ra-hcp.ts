@@ -55,6 +55,9 @@ export const raHcp: SystemDefinition = {
       volumes: [{ name: 'data', mountPath: '/data', emptyDir: {} }],
     });
 
+    // The chart's Services are NodePort by default (backend 30081, frontend 30517), for clusters
+    // without an ingress controller. Here the TLS edge serves, so they stay ClusterIP; the chart's
+    // option is `service: { type: 'NodePort', nodePort: 30081 }`, which the prod tier refuses.
     const backend = new AutoscaledBackend(system, 'backend', {
       image: 'riksarkivet/ra-hcp',
       command: ['gunicorn', 'app.main:app', '--worker-class', 'uvicorn.workers.UvicornWorker', '--bind', '0.0.0.0:8000'],

@@ -7,7 +7,7 @@ import { formatMemory, memoryQuantity, parseQuantity } from './core/quantity';
 import { ResourcesSpec } from './core/resources';
 import { createAutoscaler, createDeployment, createPodDisruptionBudget, createService } from './core/serving';
 import { ServedWorkload, Workload } from './core/workload';
-import { WorkloadProps, portNumber, workloadShape } from './core/workload-props';
+import { ServiceSpec, WorkloadProps, portNumber, serviceSchema, workloadShape } from './core/workload-props';
 import { describeProbe } from './core/probes';
 
 /** Autoscaling of an {@link AutoscaledBackend}. */
@@ -41,6 +41,8 @@ export interface AutoscaledBackendProps extends WorkloadProps {
   readonly processes?: number;
   /** HPA bounds and targets. @default { minReplicas: 2, maxReplicas: 5, cpu 80 %, memory 80 % } */
   readonly autoscaling?: BackendAutoscaling;
+  /** The Service's type and node port. @default { type: 'ClusterIP' } */
+  readonly service?: ServiceSpec;
 }
 
 const DEFAULT_RESOURCES: ResourcesSpec = { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } };
@@ -62,6 +64,7 @@ const schema = z
       })
       .refine((a) => a.minReplicas <= a.maxReplicas, { message: 'minReplicas must not exceed maxReplicas', path: ['minReplicas'] })
       .default({ minReplicas: 2, maxReplicas: 5, cpuUtilization: 80, memoryUtilization: 80, scaleDownStabilizationSeconds: 300 }),
+    service: serviceSchema.optional(),
   })
   .superRefine((p, ctx) => {
     if (!p.probes?.liveness || !p.probes?.readiness) {
@@ -127,7 +130,8 @@ export class AutoscaledBackend extends Workload implements ServedWorkload {
     );
     const identity = { name: this.name, labels: this.labels, selector: this.selector };
     this.deployment = createDeployment(this, { ...identity, template, strategy: 'RollingUpdate' , annotations: this.deploymentAnnotations });
-    this.service = createService(this, { ...identity, port: this.port });
+    this.service = createService(this, { ...identity, port: this.port, ...p.service });
+    if (p.service?.type === 'NodePort') this.exposeOnNodes(this.port, p.service.nodePort);
     this.autoscaler = createAutoscaler(this, {
       ...identity,
       minReplicas: range.min,

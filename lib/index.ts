@@ -14,7 +14,7 @@ export {
   StreamingKind,
   TlsIngressFlavour,
 } from './tls-ingress';
-export { SystemChart, SystemChartProps, Layer, WiringEdge, INGRESS_CONTROLLER } from './system-chart';
+export { SystemChart, SystemChartProps, Layer, WiringEdge, INGRESS_CONTROLLER, ANY_SOURCE } from './system-chart';
 export {
   Environment,
   EnvironmentInput,
@@ -50,6 +50,7 @@ export {
   SchedulingSpec,
   SecuritySpec,
   ShutdownSpec,
+  ServiceSpec,
 } from './core/workload-props';
 export { ProbeSpec, ProbesSpec, HttpProbe, TcpProbe, ExecProbe, ProbeTiming } from './core/probes';
 export { ResourcesSpec, ResourceAmounts } from './core/resources';

@@ -20,10 +20,12 @@ export interface SystemChartProps {
 
 /** The `from` of an edge that stands for the ingress controller's pods. */
 export const INGRESS_CONTROLLER = 'ingress-controller';
+/** The `from` of an edge that admits every source, as a NodePort Service needs: clients arrive through any node. */
+export const ANY_SOURCE = '*';
 
 /** A directed edge of the wiring: `from` talks to `to` on `port`. Network policies derive from these. */
 export interface WiringEdge {
-  /** Name of the calling workload, or {@link INGRESS_CONTROLLER} for the edge. */
+  /** Name of the calling workload, {@link INGRESS_CONTROLLER} for the edge, or {@link ANY_SOURCE}. */
   readonly from: string;
   /** Name of the workload called. */
   readonly to: string;
@@ -172,15 +174,16 @@ export class SystemChart extends Chart {
     const selector = (name: string) => selectorLabels({ name, system: this.system, component: '' });
     const edges = this.wiring.filter((e) => e.to === target);
     const sources = [...new Set(edges.map((e) => e.from))];
+    const peer = (from: string): k8s.NetworkPolicyPeer =>
+      from === INGRESS_CONTROLLER
+        ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': this.environment.ingressController.namespace } } }
+        : { podSelector: { matchLabels: selector(from) } };
     return {
       podSelector: { matchLabels: selector(target) },
       policyTypes: ['Ingress'],
       ingress: sources.map((from) => ({
-        from: [
-          from === INGRESS_CONTROLLER
-            ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': this.environment.ingressController.namespace } } }
-            : { podSelector: { matchLabels: selector(from) } },
-        ],
+        // A rule without `from` admits every source.
+        from: from === ANY_SOURCE ? undefined : [peer(from)],
         ports: [...new Set(edges.filter((e) => e.from === from).map((e) => e.port))]
           .sort((a, b) => a - b)
           .map((port) => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' })),
@@ -192,7 +195,7 @@ export class SystemChart extends Chart {
     const issues: Issue[] = [];
     for (const edge of this.wiring) {
       for (const end of [edge.from, edge.to]) {
-        if (end !== INGRESS_CONTROLLER && !this.workloads.has(end)) {
+        if (end !== INGRESS_CONTROLLER && end !== ANY_SOURCE && !this.workloads.has(end)) {
           issues.push({
             field: 'wiring',
             message: `"${edge.from}" → "${edge.to}": "${end}" is not a workload of system "${this.system}" in ${this.environment.name}`,

@@ -5,7 +5,7 @@ import { parseProps } from './core/issues';
 import { resolveReplicaRange } from './environment';
 import { createAutoscaler, createDeployment, createPodDisruptionBudget, createService } from './core/serving';
 import { ServedWorkload, Workload } from './core/workload';
-import { WorkloadProps, portNumber, workloadShape } from './core/workload-props';
+import { ServiceSpec, WorkloadProps, portNumber, serviceSchema, workloadShape } from './core/workload-props';
 import { ResourcesSpec } from './core/resources';
 
 /** CPU/memory autoscaling of a {@link WebApp}. */
@@ -28,6 +28,8 @@ export interface WebAppProps extends WorkloadProps {
   readonly replicas?: number;
   /** Scale on CPU (and memory) instead of a fixed count. @default none */
   readonly autoscaling?: WebAppAutoscaling;
+  /** The Service's type and node port. @default { type: 'ClusterIP' } */
+  readonly service?: ServiceSpec;
 }
 
 const DEFAULT_RESOURCES: ResourcesSpec = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } };
@@ -46,6 +48,7 @@ const schema: z.ZodType<WebAppProps> = z
       })
       .refine((a) => a.minReplicas <= a.maxReplicas, { message: 'minReplicas must not exceed maxReplicas', path: ['minReplicas'] })
       .optional(),
+    service: serviceSchema.optional(),
   })
   .refine((p) => !(p.replicas !== undefined && p.autoscaling), {
     message: 'give either replicas or autoscaling: with an autoscaler, a fixed count would fight it on every apply',
@@ -100,7 +103,8 @@ export class WebApp extends Workload implements ServedWorkload {
     );
     const identity = { name: this.name, labels: this.labels, selector: this.selector };
     this.deployment = createDeployment(this, { ...identity, template, replicas, strategy: 'RollingUpdate' , annotations: this.deploymentAnnotations });
-    this.service = createService(this, { ...identity, port: this.port });
+    this.service = createService(this, { ...identity, port: this.port, ...p.service });
+    if (p.service?.type === 'NodePort') this.exposeOnNodes(this.port, p.service.nodePort);
     if (fewest >= 2) this.podDisruptionBudget = createPodDisruptionBudget(this, identity);
     if (range && p.autoscaling) {
       this.autoscaler = createAutoscaler(this, {

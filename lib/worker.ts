@@ -9,7 +9,7 @@ import { selectorLabels, systemLabels } from './core/labels';
 import { ResourcesSpec } from './core/resources';
 import { createAutoscaler, createDeployment, createPodDisruptionBudget, createService } from './core/serving';
 import { ServedWorkload, Workload } from './core/workload';
-import { WorkloadProps, portNumber, servedWorkload, workloadShape } from './core/workload-props';
+import { ServiceSpec, WorkloadProps, portNumber, servedWorkload, serviceSchema, workloadShape } from './core/workload-props';
 import { resolveReplicaRange } from './environment';
 import { SINGLETON_ANNOTATION } from './checks/policy';
 
@@ -75,6 +75,8 @@ export interface WorkerProps extends WorkloadProps {
   readonly longestJobSeconds?: number;
   /** Serve this port through a Service (a singleton datastore such as Redis or Meilisearch). @default no Service */
   readonly port?: number;
+  /** The Service's type and node port; needs `port`. @default { type: 'ClusterIP' } */
+  readonly service?: ServiceSpec;
 }
 
 const DEFAULT_RESOURCES: ResourcesSpec = { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } };
@@ -117,8 +119,12 @@ const schema = z
       .optional(),
     longestJobSeconds: z.number().int().min(1).max(86400).default(60),
     port: portNumber.optional(),
+    service: serviceSchema.optional(),
   })
   .superRefine((p, ctx) => {
+    if (p.service && p.port === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['service'], message: 'a worker has a Service only with a port. Fix: give port, or remove service' });
+    }
     if (p.replicas !== undefined && p.scaling) {
       ctx.addIssue({ code: 'custom', path: ['replicas'], message: 'give either replicas or scaling: with an autoscaler, a fixed count would fight it on every apply' });
     }
@@ -189,7 +195,8 @@ export class Worker extends Workload {
     this.deployment = createDeployment(this, { ...identity, template, replicas, strategy: p.singleton ? 'Recreate' : 'RollingUpdate' , annotations: this.deploymentAnnotations });
     // Declares the single replica as intended, for reviewers and for the prod-tier two-replica rule.
     if (p.singleton) this.deployment.metadata.addAnnotation(SINGLETON_ANNOTATION, 'true');
-    if (p.port) this.service = createService(this, { ...identity, port: p.port });
+    if (p.port) this.service = createService(this, { ...identity, port: p.port, ...p.service });
+    if (p.port && p.service?.type === 'NodePort') this.exposeOnNodes(p.port, p.service.nodePort);
     if (fewest >= 2) this.podDisruptionBudget = createPodDisruptionBudget(this, identity);
 
     if (range && p.scaling?.cpuUtilization !== undefined) {

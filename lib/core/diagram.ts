@@ -90,7 +90,9 @@ function describeNamespace(graph: Graph, namespaceObject: KubeJson, objects: rea
   for (const service of ofKind('Service')) {
     const id = nodeId(namespace, 'Service', service.metadata.name);
     const ports = (service.spec?.ports ?? []).map((p: KubeJson) => p.port).join(', ');
-    graph.node(namespace, id, ['([', '])'], [`svc ${service.metadata.name}`, `:${ports}`]);
+    const nodePorts = (service.spec?.ports ?? []).map((p: KubeJson) => p.nodePort).filter(Boolean).join(', ');
+    const onNodes = service.spec?.type === 'NodePort' ? [nodePorts ? `NodePort :${nodePorts}` : 'NodePort'] : [];
+    graph.node(namespace, id, ['([', '])'], [`svc ${service.metadata.name}`, `:${ports}`, ...onNodes]);
     for (const { object } of matching(service.spec?.selector)) graph.edge(id, workloadId(object), 'solid');
   }
   const policies = ofKind('NetworkPolicy');
@@ -102,6 +104,8 @@ function describeNamespace(graph: Graph, namespaceObject: KubeJson, objects: rea
     for (const rule of policy.spec?.ingress ?? []) {
       const ports = (rule.ports ?? []).map((p: KubeJson) => p.port).join(', ');
       const label = ports ? `allow :${ports}` : 'allow';
+      // No `from`: every source, such as the clients of a NodePort.
+      if (!rule.from) for (const target of targets) graph.edge(graph.external('anywhere', 'any address'), workloadId(target.object), 'allowed', label);
       for (const peer of rule.from ?? []) {
         const sources = peer.namespaceSelector
           ? [outsidePeer(graph, peer)]

@@ -41,14 +41,24 @@ export function createDeployment(scope: Construct, options: DeploymentOptions): 
   });
 }
 
-/** A ClusterIP Service exposing the workload's `http` port. */
-export function createService(scope: Construct, options: ObjectIdentity & { readonly port: number }): k8s.KubeService {
+/** Options of a workload's Service. */
+export interface ServiceOptions extends ObjectIdentity {
+  /** The Service port (equal to the container's `http` port). */
+  readonly port: number;
+  /** @default 'ClusterIP' */
+  readonly type?: 'ClusterIP' | 'NodePort';
+  /** The node port of a `NodePort` Service. @default one the API server picks */
+  readonly nodePort?: number;
+}
+
+/** A Service exposing the workload's `http` port: ClusterIP, or NodePort where asked. */
+export function createService(scope: Construct, options: ServiceOptions): k8s.KubeService {
   return new k8s.KubeService(scope, 'Service', {
     metadata: { name: options.name, labels: options.labels },
     spec: {
-      type: 'ClusterIP',
+      type: options.type ?? 'ClusterIP',
       selector: { ...options.selector },
-      ports: [{ name: HTTP_PORT_NAME, port: options.port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP' }],
+      ports: [{ name: HTTP_PORT_NAME, port: options.port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP', nodePort: options.nodePort }],
     },
   });
 }

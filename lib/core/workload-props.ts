@@ -188,6 +188,24 @@ export interface WorkloadProps {
   readonly component?: string;
 }
 
+/** How a served workload's Service is reached. */
+export interface ServiceSpec {
+  /**
+   * `ClusterIP`: inside the cluster only; the TLS edge routes the outside in. `NodePort`: also on
+   * one port of every node, as charts offer for clusters without an ingress controller. Traffic
+   * there bypasses the edge (no TLS, no rate limits, no security headers), so the workload's
+   * NetworkPolicy admits any source on its port, and the prod tier refuses it (staging warns).
+   * @default 'ClusterIP'
+   */
+  readonly type?: 'ClusterIP' | 'NodePort';
+  /**
+   * The node port, in the API server's default range 30000–32767; `NodePort` only. Fixing it keeps
+   * the address stable for whatever points at the nodes.
+   * @default one the API server picks
+   */
+  readonly nodePort?: number;
+}
+
 /** A workload reachable in the cluster through a Service. */
 export interface ServedWorkload {
   /** Workload and Service name. */
@@ -282,3 +300,19 @@ export const workloadShape = {
 
 /** A TCP port number. */
 export const portNumber = z.number().int().min(1).max(65535);
+
+/** Schema of a {@link ServiceSpec} prop. */
+export const serviceSchema = z
+  .strictObject({
+    type: z.enum(['ClusterIP', 'NodePort']).default('ClusterIP'),
+    nodePort: z
+      .number()
+      .int()
+      .min(30000, 'must be in the node port range 30000-32767 (the API server default)')
+      .max(32767, 'must be in the node port range 30000-32767 (the API server default)')
+      .optional(),
+  })
+  .refine((s) => s.nodePort === undefined || s.type === 'NodePort', {
+    path: ['nodePort'],
+    message: "applies only to type 'NodePort'. Fix: set type: 'NodePort', or remove nodePort",
+  });

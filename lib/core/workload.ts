@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { evaluatePodSecurity, strictestProfile } from '../checks/pod-security';
 import { Environment, SecurityExceptionName, isDigest, resolveReplicas } from '../environment';
-import { SystemChart } from '../system-chart';
+import { ANY_SOURCE, SystemChart } from '../system-chart';
 import { checksum, sortedRecord } from './config';
 import { SecretReference, checkEnv, configMapName, secretLikeEntries, secretName, toEnvVars } from './env';
 import { Issue, reportErrors, reportWarning } from './issues';
@@ -128,6 +128,20 @@ export abstract class Workload extends Construct {
   protected reportTierRule(issue: Issue): void {
     if (this.environment.tier === 'prod') this.report([issue]);
     else if (this.environment.tier === 'staging') reportWarning(this, this.kind, issue);
+  }
+
+  /**
+   * For a `NodePort` Service: clients arrive from any address through every node, so the
+   * NetworkPolicy admits every source on the port. Such traffic bypasses the TLS edge, which the
+   * prod tier refuses (staging warns).
+   */
+  protected exposeOnNodes(port: number, nodePort: number | undefined): void {
+    this.system.connect({ from: ANY_SOURCE, to: this.name, port });
+    this.reportTierRule({
+      field: 'service.type',
+      message: `a NodePort Service serves plain HTTP on ${nodePort === undefined ? 'a port' : `port ${nodePort}`} of every node, around the TLS edge (no TLS, rate limits or security headers)`,
+      fix: "route the outside in through a TlsIngress and keep type 'ClusterIP' (the default)",
+    });
   }
 
   /** The main container's requests and limits here: the environment's override, else the declared ones scaled. */

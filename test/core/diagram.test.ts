@@ -114,6 +114,19 @@ describe('the picture of an environment (dist/<env>/README.md)', () => {
     expect(ingress).toContain('subgraph ns__shop_staging["shop · namespace shop-staging"]');
   });
 
+  it('draws a NodePort Service with its node port, and any address as allowed to reach the workload', () => {
+    const nodePort: SystemDefinition = {
+      name: 'shop',
+      environments: [environment('staging')],
+      define: (system) => void new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1', service: { type: 'NodePort', nodePort: 30517 } }),
+    };
+    const diagram = diagramOf(nodePort);
+    expect(diagram).toContain('shop_staging__Service__web(["svc web<br/>:3000<br/>NodePort :30517"])');
+    expect(diagram).toContain('anywhere(("any address"))');
+    expect(diagram).toContain('anywhere -.->|"allow :3000"| shop_staging__Deployment__web');
+    expect(parseMermaid([diagram])).toEqual([null]);
+  });
+
   it('is the same text whatever order the objects come in', () => {
     const objects = [...renderEstate([shop('ingress')]).objects.get('staging')!];
     expect(environmentDiagram('staging', [...objects].reverse())).toBe(environmentDiagram('staging', objects));

@@ -3,6 +3,7 @@ import { WebApp, WebAppProps } from '../../lib/web-app';
 import { PersistentClaim } from '../../lib/core/storage';
 import { ExternalSecretSource } from '../../lib/core/secrets';
 import { Worker } from '../../lib/worker';
+import { AutoscaledBackend } from '../../lib/autoscaled-backend';
 import { CONFIG_CHECKSUM_ANNOTATION, SECRET_RELOAD_ANNOTATION, SECURITY_EXCEPTIONS_ANNOTATION, parseImage } from '../../lib/core/workload';
 import { EnvironmentInput } from '../../lib/environment';
 import { container, environment, errors, find, podSpec, synth, testSystem, warnings } from '../helpers';
@@ -398,5 +399,56 @@ describe('images', () => {
   it('parses registries with ports', () => {
     expect(parseImage('registry.local:5000/team/app:v1')).toEqual({ repository: 'registry.local:5000/team/app', tag: 'v1', digest: undefined });
     expect(parseImage('registry.local:5000/team/app')).toEqual({ repository: 'registry.local:5000/team/app', digest: undefined });
+  });
+});
+
+describe('Service type: NodePort, as charts offer it', () => {
+  const PROBES = { liveness: { http: '/live' }, readiness: { http: '/ready' } } as const;
+
+  it('is ClusterIP unless asked, for every served construct', () => {
+    const system = testSystem();
+    new WebApp(system, 'web', { image: IMAGE });
+    new AutoscaledBackend(system, 'api', { image: IMAGE, probes: PROBES });
+    new Worker(system, 'redis', { image: 'redis:7.2', port: 6379, singleton: true });
+    const objects = synth(system);
+    for (const name of ['web', 'api', 'redis']) {
+      const service = find(objects, 'Service', name);
+      expect(service.spec.type, `${name} Service type`).toBe('ClusterIP');
+      expect(service.spec.ports[0], `${name} has no node port`).not.toHaveProperty('nodePort');
+    }
+  });
+
+  it('opens a fixed node port, and admits every source on the workload port, since clients arrive through any node', () => {
+    const system = testSystem();
+    new AutoscaledBackend(system, 'api', { image: IMAGE, probes: PROBES, service: { type: 'NodePort', nodePort: 30081 } });
+    new WebApp(system, 'web', { image: IMAGE, port: 8000, service: { type: 'NodePort', nodePort: 30517 } });
+    new Worker(system, 'cache', { image: 'redis:7.2', port: 6379, singleton: true, service: { type: 'NodePort' } });
+    const objects = synth(system);
+    expect(find(objects, 'Service', 'api').spec).toMatchObject({ type: 'NodePort', ports: [{ name: 'http', port: 8000, targetPort: 'http', nodePort: 30081, protocol: 'TCP' }] });
+    expect(find(objects, 'Service', 'web').spec).toMatchObject({ type: 'NodePort', ports: [{ port: 8000, nodePort: 30517 }] });
+    expect(find(objects, 'Service', 'cache').spec.type, 'the API server picks the port').toBe('NodePort');
+    expect(find(objects, 'Service', 'cache').spec.ports[0]).not.toHaveProperty('nodePort');
+    expect(find(objects, 'NetworkPolicy', 'allow-api').spec.ingress, 'a rule without from: any source, on the port').toEqual([{ ports: [{ port: 8000, protocol: 'TCP' }] }]);
+    expect(find(objects, 'NetworkPolicy', 'allow-cache').spec.ingress).toEqual([{ ports: [{ port: 6379, protocol: 'TCP' }] }]);
+  });
+
+  it('is refused in prod and warned about in staging: it bypasses the TLS edge', () => {
+    const define = (tier: 'staging' | 'prod') => {
+      const system = testSystem(environment(tier));
+      new WebApp(system, 'web', { image: IMAGE, service: { type: 'NodePort', nodePort: 30517 } });
+      return system;
+    };
+    expect(errors(define('prod')).join('\n')).toMatch(/WebApp "web": service\.type: a NodePort Service serves plain HTTP on port 30517 of every node, around the TLS edge.*Fix: route the outside in through a TlsIngress/);
+    expect(warnings(define('staging')).join('\n')).toMatch(/service\.type: a NodePort Service serves plain HTTP/);
+  });
+
+  it('refuses a node port outside 30000-32767, one without type NodePort, and a Service on a worker without a port', () => {
+    expect(buildErrors({ service: { type: 'NodePort', nodePort: 8080 } })).toMatch(/service\.nodePort: must be in the node port range 30000-32767/);
+    expect(buildErrors({ service: { type: 'NodePort', nodePort: 40000 } })).toMatch(/service\.nodePort: must be in the node port range 30000-32767/);
+    expect(buildErrors({ service: { nodePort: 30081 } })).toMatch(/service\.nodePort: applies only to type 'NodePort'\. Fix: set type: 'NodePort'/);
+    expect(buildErrors({ service: { type: 'LoadBalancer' as any } })).toMatch(/service\.type: Invalid option/);
+    const system = testSystem();
+    new Worker(system, 'jobs', { image: IMAGE, service: { type: 'NodePort' } });
+    expect(errors(system).join('\n')).toMatch(/Worker "jobs": service: a worker has a Service only with a port/);
   });
 });

@@ -46,6 +46,16 @@ describe.each(ENVS)('ra-hcp in %s', (env) => {
     expect(main.env).toContainEqual({ name: 'OTEL_SERVICE_NAME', value: 'ra-hcp-backend' });
   });
 
+  it("keeps the chart's NodePort option off: ClusterIP Services behind the TLS edge, and no policy admits every source", () => {
+    for (const service of ofKind(objects, 'Service')) {
+      expect(service.spec.type, `${service.metadata.name} Service type`).toBe('ClusterIP');
+      expect(service.spec.ports[0], `${service.metadata.name} node port`).not.toHaveProperty('nodePort');
+    }
+    for (const policy of ofKind(objects, 'NetworkPolicy')) {
+      for (const rule of policy.spec.ingress ?? []) expect(rule.from, `${policy.metadata.name} names its sources`).toBeDefined();
+    }
+  });
+
   it('lets only the back end reach Redis', () => {
     const rules = find(objects, 'NetworkPolicy', 'allow-redis').spec.ingress;
     expect(rules.map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['backend']);
