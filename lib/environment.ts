@@ -102,6 +102,15 @@ export interface EnvironmentInput {
   readonly workloads?: Readonly<Record<string, WorkloadOverride>>;
   /** Image tag (`v27.0.1`) or digest (`sha256:…`) per workload name; wins over the construct's tag. @default {} */
   readonly images?: Readonly<Record<string, string>>;
+  /**
+   * The build this environment runs: a tag (`sha-3f2c1a9`, `v27.0.1`) given to every workload's
+   * image that the construct leaves untagged and `images` does not pin. CI that pushes a build sets
+   * it, so each build changes the pod templates (the Deployments roll) and the MigrationJob's name
+   * (it runs once per build); untagged, neither would ever change. A digest identifies one image,
+   * so digests are pinned per workload in `images`.
+   * @default none: untagged images stay untagged
+   */
+  readonly build?: string;
   /** Declared exemptions from the restricted Pod Security Standard. @default [] */
   readonly exceptions?: readonly SecurityException[];
   /** Where the ingress controller's pods run, for the network policies of exposed workloads. @default { namespace: 'ingress-nginx' } */
@@ -144,6 +153,8 @@ export interface Environment {
   readonly workloads: Readonly<Record<string, WorkloadOverride>>;
   /** Image tag or digest per workload. */
   readonly images: Readonly<Record<string, string>>;
+  /** The tag of untagged, unpinned workload images. */
+  readonly build?: string;
   /** Declared exemptions from the restricted profile. */
   readonly exceptions: readonly SecurityException[];
   /** Where the ingress controller runs. */
@@ -235,6 +246,11 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
     )
     .default({}),
   images: z.record(dnsLabel, tagOrDigest).default({}),
+  build: z
+    .string()
+    .regex(TAG, 'must be an image tag such as "sha-3f2c1a9" or "v27.0.1" (a digest identifies one image: pin digests per workload in images)')
+    .refine((v) => v !== 'latest', 'must name one build; "latest" moves without a commit, so nothing would roll or migrate')
+    .optional(),
   exceptions: z
     .array(
       z.strictObject({

@@ -2,9 +2,9 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { SecretKeyEnv, SecretReference, secretRefSchema } from './core/env';
-import { parseProps } from './core/issues';
+import { parseProps, reportWarning } from './core/issues';
 import { ResourcesSpec } from './core/resources';
-import { Workload } from './core/workload';
+import { Workload, parseImage } from './core/workload';
 import { ContainerSpec, SchedulingSpec, SecuritySpec, VolumeSpec, workloadShape } from './core/workload-props';
 import { SystemChart } from './system-chart';
 
@@ -118,6 +118,15 @@ export class MigrationJob extends Workload {
     );
     const version = this.identity?.version;
     this.jobName = version ? jobName(id, version) : id;
+    const parsed = parseImage(image);
+    if (!parsed.digest && (!parsed.tag || parsed.tag === 'latest')) {
+      const env = this.environment;
+      reportWarning(this, 'MigrationJob', {
+        field: 'app.image',
+        message: `"${image}" is ${parsed.tag ? 'the mutable tag "latest"' : 'untagged'}, so the Job keeps the name "${this.jobName}" for every build: the finished Job stays, and no later build is migrated`,
+        fix: `tag the image per build: build: '<tag CI pushed>' in the ${env.name} environment, or images: { ${app.name}: '<tag or digest>' }`,
+      });
+    }
     const hooks = deliveryHooks(this.environment.delivery.flavour);
     for (const [key, value] of Object.entries(hooks.serviceAccount)) this.serviceAccount?.metadata.addAnnotation(key, value);
     this.job = new k8s.KubeJob(this, 'Job', {

@@ -21,6 +21,7 @@ const { SystemChart, WebApp, AutoscaledBackend, Worker, MigrationJob, TlsIngress
 
 const environments = [
   { name: 'dev', tier: 'dev', namespace: 'notes-dev', domain: 'dev.notes.example.com', tls: { issuer: 'letsencrypt-staging' },
+    build: 'sha-4b825dc',
     delivery: { flavour: 'flux', repository: { url: 'https://github.com/example/notes-deploy' } } },
   { name: 'prod', tier: 'prod', namespace: 'notes-prod', domain: 'notes.example.com', tls: { issuer: 'letsencrypt-prod' },
     images: { api: 'v2.3.1', web: 'v2.3.1', worker: 'v2.3.1' },

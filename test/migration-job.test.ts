@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AutoscaledBackend } from '../lib/autoscaled-backend';
 import { MigrationJob, MigrationJobProps } from '../lib/migration-job';
 import { renderEstate } from '../lib/estate';
-import { environment, errors, find, ofKind, podSpec, synth, testSystem } from './helpers';
+import { environment, errors, find, ofKind, podSpec, synth, testSystem, warnings } from './helpers';
 
 const PROBES = { liveness: { http: '/live' }, readiness: { http: '/ready' } } as const;
 
@@ -32,6 +32,29 @@ describe('MigrationJob', () => {
     expect(name('v1.0.0')).toBe('migrate-v1-0-0');
     expect(name('v1.0.1')).toBe('migrate-v1-0-1');
     expect(name(`sha256:${'0123456789ab'.repeat(5)}abcd`)).toBe('migrate-sha256-0123456789ab');
+  });
+
+  it("migrates once per build of an untagged image: the environment's build names the Job", () => {
+    const name = (build: string) => {
+      const system = testSystem(environment('dev', { build }));
+      const api = new AutoscaledBackend(system, 'backend', { image: 'ghcr.io/example/api', probes: PROBES });
+      new MigrationJob(system, 'migrate', { app: api, command: ['python3', 'migrate.py'] });
+      const objects = synth(system);
+      expect(warnings(system), 'nothing to warn about').toEqual([]);
+      return [ofKind(objects, 'Job')[0].metadata.name, podSpec(ofKind(objects, 'Job')[0]).containers[0].image];
+    };
+    expect(name('sha-3f2c1a9')).toEqual(['migrate-sha-3f2c1a9', 'ghcr.io/example/api:sha-3f2c1a9']);
+    expect(name('sha-77e0d41')).toEqual(['migrate-sha-77e0d41', 'ghcr.io/example/api:sha-77e0d41']);
+  });
+
+  it('warns that an untagged image keeps one Job name, so later builds are never migrated', () => {
+    const system = testSystem(environment('dev'));
+    const api = new AutoscaledBackend(system, 'backend', { image: 'ghcr.io/example/api', probes: PROBES });
+    new MigrationJob(system, 'migrate', { app: api, command: ['python3', 'migrate.py'] });
+    expect(ofKind(synth(system), 'Job')[0].metadata.name).toBe('migrate');
+    expect(warnings(system)).toEqual([
+      expect.stringMatching(/MigrationJob "migrate": app\.image: "ghcr\.io\/example\/api" is untagged, so the Job keeps the name "migrate" for every build.*Fix: tag the image per build: build: '<tag CI pushed>' in the dev environment/),
+    ]);
   });
 
   it("runs in the application's working directory unless told otherwise", () => {

@@ -347,7 +347,8 @@ export abstract class Workload extends Construct {
   private resolveImage(image: string, field = 'image'): { reference: string; version?: string; pullPolicy: string } {
     const env = this.environment;
     const parsed = parseImage(image);
-    const pin = field === 'image' ? env.images[this.name] : undefined;
+    // The environment's build tags the main image where the construct gives no tag or digest.
+    const pin = field === 'image' ? (env.images[this.name] ?? (parsed.tag || parsed.digest ? undefined : env.build)) : undefined;
     // A pin replaces both tag and digest of the construct's image.
     const tag = pin ? (isDigest(pin) ? undefined : pin) : parsed.tag;
     const digest = pin ? (isDigest(pin) ? pin : undefined) : parsed.digest;
@@ -357,7 +358,7 @@ export abstract class Workload extends Construct {
       this.reportTierRule({
         field: pin ? `${env.name}.images.${this.name}` : field,
         message: `"${reference}" is ${tag ? 'the mutable tag "latest"' : 'untagged'}: the running version would change without a commit`,
-        fix: `pin a release tag or a digest, e.g. images: { ${this.name}: 'v1.2.3' } in the ${env.name} environment`,
+        fix: `pin a release tag or a digest, e.g. images: { ${this.name}: 'v1.2.3' } (or build: 'v1.2.3' for every untagged image) in the ${env.name} environment`,
       });
     }
     const version = digest ? `sha256-${digest.slice(7, 19)}` : tag;

@@ -392,6 +392,26 @@ describe('images', () => {
     expect(pinned.deployment.metadata.labels['app.kubernetes.io/version']).toBe('sha256-aaaaaaaaaaaa');
   });
 
+  it("tags an untagged image with the environment's build, so each build rolls the pods; tags, digests and pins win", () => {
+    const system = testSystem(environment('dev', { build: 'sha-3f2c1a9', images: { pinned: 'v9.9.9' } }));
+    new WebApp(system, 'app', { image: 'ghcr.io/example/app', sidecars: [{ name: 'proxy', image: 'ghcr.io/example/proxy' }] });
+    new WebApp(system, 'tagged', { image: 'ghcr.io/example/app:v2.0.0' });
+    new WebApp(system, 'digested', { image: `ghcr.io/example/app@sha256:${'b'.repeat(64)}` });
+    new WebApp(system, 'pinned', { image: 'ghcr.io/example/app' });
+    const objects = synth(system);
+    const app = find(objects, 'Deployment', 'app');
+    expect(container(podSpec(app), 'app').image).toBe('ghcr.io/example/app:sha-3f2c1a9');
+    expect(container(podSpec(app), 'app').imagePullPolicy, 'a build tag is pulled once').toBe('IfNotPresent');
+    expect(app.metadata.labels['app.kubernetes.io/version']).toBe('sha-3f2c1a9');
+    expect(container(podSpec(app), 'proxy').image, 'a sidecar image of its own is not the build').toBe('ghcr.io/example/proxy');
+    expect(container(podSpec(find(objects, 'Deployment', 'tagged')), 'tagged').image).toBe('ghcr.io/example/app:v2.0.0');
+    expect(container(podSpec(find(objects, 'Deployment', 'digested')), 'digested').image).toBe(`ghcr.io/example/app@sha256:${'b'.repeat(64)}`);
+    expect(container(podSpec(find(objects, 'Deployment', 'pinned')), 'pinned').image).toBe('ghcr.io/example/app:v9.9.9');
+    const next = testSystem(environment('dev', { build: 'sha-77e0d41' }));
+    new WebApp(next, 'app', { image: 'ghcr.io/example/app' });
+    expect(find(synth(next), 'Deployment', 'app').spec.template, 'the next build changes the pod template').not.toEqual(app.spec.template);
+  });
+
   it('re-pulls a mutable tag outside prod', () => {
     expect(build({ image: 'ghcr.io/example/app:latest' }).main.imagePullPolicy).toBe('Always');
   });
