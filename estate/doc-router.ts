@@ -1,5 +1,5 @@
 import { AutoscaledBackend, MigrationJob, SharedConfig, SystemDefinition, TlsIngress, WebApp } from '../lib';
-import { standardEnvironments } from './environments';
+import { devBuild, standardEnvironments } from './environments';
 
 const release = 'v27.0.1';
 
@@ -7,6 +7,7 @@ const settings = (bucket: string) => ({ AWS_S3_BUCKET_NAME: bucket, AWS_REGION: 
 
 const environments = standardEnvironments('doc-router', 'docrouter.example.com', {
   dev: {
+    build: devBuild('doc-router'),
     scaling: { replicas: 0.5, resources: 0.5 },
     // Halving the back end's memory request would make its HPA unable to return to one pod (the check says so).
     workloads: { backend: { resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '500m', memory: '1Gi' } } } },

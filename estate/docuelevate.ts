@@ -1,12 +1,12 @@
 import { AutoscaledBackend, MigrationJob, PersistentClaim, SharedConfig, SystemDefinition, TlsIngress, Worker, WorkerProps } from '../lib';
-import { standardEnvironments } from './environments';
+import { devBuild, standardEnvironments } from './environments';
 
 // Staging and prod run one tested release (the chart's appVersion) of every pod built from the app image.
 const release = '0.188.7';
 const pinned = Object.fromEntries(['api', 'worker', 'search-index-worker', 'knowledge-research-worker', 'beat'].map((name) => [name, release]));
 
 const environments = standardEnvironments('docuelevate', 'docuelevate.example.com', {
-  dev: { scaling: { replicas: 0.5, resources: 0.5 } },
+  dev: { build: devBuild('docuelevate'), scaling: { replicas: 0.5, resources: 0.5 } },
   staging: { images: pinned },
   prod: { images: pinned },
 });

@@ -1,5 +1,19 @@
 import type { EnvironmentInput, Tier } from '../lib';
 import { delivery } from './delivery';
+import devBuilds from './dev-builds.json';
+
+/** A system of the estate whose CI pushes dev builds. */
+export type BuiltSystem = keyof typeof devBuilds;
+
+/**
+ * The build a system's dev environment runs: the tag its CI last pushed (`sha-<commit>`), which
+ * that CI writes into `estate/dev-builds.json` before it synthesizes and commits `dist/`. As the
+ * environment's `build`, it tags every image the definition leaves untagged, so each build rolls
+ * the Deployments and runs its migration once; the output stays a function of committed files.
+ */
+export function devBuild(system: BuiltSystem): string {
+  return devBuilds[system];
+}
 
 /** What one system changes in its environments: in all three, or in one. */
 export interface EnvironmentOverrides {

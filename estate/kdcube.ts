@@ -14,9 +14,9 @@ import {
   WebApp,
   Worker,
 } from '../lib';
-import { standardEnvironments } from './environments';
+import { devBuild, standardEnvironments } from './environments';
 
-// Staging and prod run one tested release of every KDCube image; dev follows the newest build.
+// Staging and prod run one tested release of every KDCube image; dev runs the build CI pushed last.
 const release = 'v0.9.2';
 const pinned = Object.fromEntries(
   ['web-proxy', 'web-ui', 'chat-ingress', 'chat-proc', 'metrics', 'kb', 'kdcube-secrets', 'proxylogin'].map((name) => [name, release]),
@@ -37,7 +37,7 @@ const dockerSocketGroup = 999;
 const environments = standardEnvironments('kdcube', 'kdcube.example.com', {
   all: { exceptions: [dockerExec] },
   // One pod of each; KEDA still adds processors when the queue grows.
-  dev: { scaling: { replicas: 0.5 }, settings: { TENANT_ID: 'kdcube', PROJECT_ID: 'dev' } },
+  dev: { build: devBuild('kdcube'), scaling: { replicas: 0.5 }, settings: { TENANT_ID: 'kdcube', PROJECT_ID: 'dev' } },
   staging: { images: pinned, settings: { TENANT_ID: 'kdcube', PROJECT_ID: 'staging' } },
   prod: { images: pinned, workloads: { 'chat-proc': { maxReplicas: 12 } }, settings: { TENANT_ID: 'kdcube', PROJECT_ID: 'prod' } },
 });

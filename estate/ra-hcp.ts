@@ -1,5 +1,5 @@
 import { AutoscaledBackend, SystemDefinition, TlsIngress, WebApp, Worker } from '../lib';
-import { standardEnvironments } from './environments';
+import { devBuild, standardEnvironments } from './environments';
 
 // Prod runs images by digest, so what was tested is byte for byte what runs.
 const prodImages = {
@@ -10,6 +10,7 @@ const prodImages = {
 // One isolated stack per HCP domain: its own namespace, front end, back end and Redis.
 const environments = standardEnvironments('hcp', 'example.com', {
   dev: {
+    build: devBuild('ra-hcp'),
     domain: 'hcp-ui.dev.example.com',
     workloads: { backend: { minReplicas: 1, maxReplicas: 2 }, frontend: { replicas: 1 } },
     settings: { HCP_DOMAIN: 'dev.hcp.example.com', HCP_VERIFY_SSL: 'false' },

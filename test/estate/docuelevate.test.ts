@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { docuElevate } from '../../estate/docuelevate';
+import devBuilds from '../../estate/dev-builds.json';
 import { find, ofKind, podSpec } from '../helpers';
 import { systemObjects, systemYaml } from './helpers';
 
@@ -167,10 +168,10 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
 describe('DocuElevate across environments', () => {
   const objects = Object.fromEntries(ENVS.map((env) => [env, systemObjects(docuElevate, env).objects]));
 
-  it('runs one tested release of the app image in staging and prod; dev follows the newest build', () => {
+  it('runs one tested release of the app image in staging and prod; dev runs the build CI pushed last', () => {
     for (const env of ENVS) {
       const images = ofKind(objects[env], 'Deployment').map((d) => podSpec(d).containers[0].image).filter((i: string) => i.startsWith(APP_IMAGE));
-      expect(new Set(images), `app images in ${env}`).toEqual(new Set([env === 'dev' ? APP_IMAGE : `${APP_IMAGE}:0.188.7`]));
+      expect(new Set(images), `app images in ${env}`).toEqual(new Set([`${APP_IMAGE}:${env === 'dev' ? devBuilds.docuelevate : '0.188.7'}`]));
     }
   });
 
