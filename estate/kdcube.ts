@@ -63,11 +63,13 @@ http {
 
 /** One path of the public entry: the edge routes it to web-proxy, and web-proxy to `to`. */
 interface ProxyRoute {
-  /** Prefix (or, with `exact`, the whole path) as both the edge and OpenResty match it. */
+  /** The path prefix, as both the edge and OpenResty match it. */
   readonly path: string;
+  /** Match the whole path only. @default false */
   readonly exact?: boolean;
-  /** The workload behind it and, when it differs from the request path, the path OpenResty passes on. */
+  /** The workload behind it. */
   readonly to: ServedWorkload;
+  /** The path OpenResty passes on, where it differs from the request's (`/socket.io/`). @default the request path */
   readonly upstreamPath?: string;
   /** Unmask the session cookies through proxylogin first (KDCube's delegated auth). */
   readonly auth?: boolean;
