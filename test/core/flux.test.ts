@@ -25,59 +25,97 @@ function parse(text: string | undefined): Record<string, any>[] {
   return parseAllDocuments(text!).map((d) => d.toJSON());
 }
 
+/** A second system without a migration, in its own namespace. */
+const blog: SystemDefinition = {
+  name: 'blog',
+  environments: [environment('prod', { namespace: 'blog-prod', delivery: { flavour: 'flux', repository: REPOSITORY }, images: { web: 'v2.0.0' } })],
+  define: (s) => {
+    new AutoscaledBackend(s, 'web', { image: 'ghcr.io/example/blog', probes: PROBES });
+  },
+};
+
 describe('Flux delivery', () => {
-  const { files } = renderEstate([system({ flavour: 'flux', repository: REPOSITORY })]);
+  const { files } = renderEstate([system({ flavour: 'flux', repository: REPOSITORY }), blog]);
   const flux = parse(files.get('prod/flux/flux.yaml'));
   const byName = (name: string) => flux.find((o) => o.metadata.name === name)!;
+  const kustomizations = flux.filter((o) => o.kind === 'Kustomization');
 
-  it('writes a GitRepository and one Kustomization per layer into dist/<env>/flux', () => {
+  it('writes a GitRepository and one Kustomization per system and layer into dist/<env>/flux', () => {
     expect(flux.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
       'GitRepository/flux-system/prod-estate',
-      'Kustomization/flux-system/prod-apps',
-      'Kustomization/flux-system/prod-infrastructure',
-      'Kustomization/flux-system/prod-migrations',
+      'Kustomization/flux-system/prod-blog-apps',
+      'Kustomization/flux-system/prod-blog-infrastructure',
+      'Kustomization/flux-system/prod-shop-apps',
+      'Kustomization/flux-system/prod-shop-infrastructure',
+      'Kustomization/flux-system/prod-shop-migrations',
     ]);
     expect(byName('prod-estate').spec).toMatchObject({ url: REPOSITORY.url, ref: { branch: 'main' } });
     expect(parse(files.get('prod/flux/kustomization.yaml'))[0].resources).toEqual(['flux.yaml']);
   });
 
-  it('orders infrastructure → migrations → apps, each waiting for the one before', () => {
-    expect(byName('prod-infrastructure').spec.dependsOn).toBeUndefined();
-    expect(byName('prod-migrations').spec.dependsOn).toEqual([{ name: 'prod-infrastructure' }]);
-    expect(byName('prod-apps').spec.dependsOn).toEqual([{ name: 'prod-migrations' }]);
-    for (const k of flux.filter((o) => o.kind === 'Kustomization')) expect(k.spec, k.metadata.name).toMatchObject({ wait: true, prune: true });
+  it("chains each system on its own: infrastructure → migrations → apps, each waiting only for the one before in that system", () => {
+    expect(byName('prod-shop-infrastructure').spec.dependsOn).toBeUndefined();
+    expect(byName('prod-shop-migrations').spec.dependsOn).toEqual([{ name: 'prod-shop-infrastructure' }]);
+    expect(byName('prod-shop-apps').spec.dependsOn).toEqual([{ name: 'prod-shop-migrations' }]);
+    for (const k of kustomizations) expect(k.spec, k.metadata.name).toMatchObject({ wait: true, prune: true });
+  });
+
+  it('gives a system without migrations a chain without that step', () => {
+    expect(byName('prod-blog-infrastructure').spec.dependsOn).toBeUndefined();
+    expect(byName('prod-blog-apps').spec.dependsOn).toEqual([{ name: 'prod-blog-infrastructure' }]);
+    expect(files.has('prod/blog/migrations/kustomization.yaml')).toBe(false);
+  });
+
+  it("makes every apps Kustomization wait only on its own system's Kustomizations, so one failed migration holds only its system", () => {
+    for (const k of kustomizations) {
+      const system = k.metadata.labels['app.kubernetes.io/part-of'];
+      for (const dependency of k.spec.dependsOn ?? []) {
+        expect(byName(dependency.name).metadata.labels['app.kubernetes.io/part-of'], `${k.metadata.name} → ${dependency.name}`).toBe(system);
+        expect(byName(dependency.name).spec.path.startsWith(`./dist/prod/${system}/`)).toBe(true);
+      }
+    }
+    expect(kustomizations.filter((k) => k.spec.dependsOn?.some((d: { name: string }) => d.name === 'prod-shop-migrations')).map((k) => k.metadata.name)).toEqual(['prod-shop-apps']);
   });
 
   it('replaces the immutable migration Job (force) and waits longer than its deadline', () => {
-    expect(byName('prod-migrations').spec.force).toBe(true);
-    expect(byName('prod-apps').spec.force).toBeUndefined();
-    expect(byName('prod-migrations').spec.timeout).toBe('20m');
+    expect(byName('prod-shop-migrations').spec.force).toBe(true);
+    expect(byName('prod-shop-apps').spec.force).toBeUndefined();
+    expect(byName('prod-shop-migrations').spec.timeout).toBe('20m');
   });
 
-  it('points every Kustomization at a directory that exists in the output', () => {
-    for (const k of flux.filter((o) => o.kind === 'Kustomization')) {
+  it("points every Kustomization at its system's layer directory, which holds only that system's objects", () => {
+    for (const k of kustomizations) {
       const dir = k.spec.path.replace(/^\.\/dist\//, '');
-      expect(files.has(`${dir}/kustomization.yaml`), `${k.spec.path} exists`).toBe(true);
+      const [, system, layer] = dir.split('/');
+      expect(k.metadata.name).toBe(`prod-${system}-${layer}`);
+      expect(parse(files.get(`${dir}/kustomization.yaml`))[0].resources, `${k.spec.path} exists`).toEqual([`${system}.yaml`]);
+      for (const object of parse(files.get(`${dir}/${system}.yaml`))) expect(object.metadata.namespace ?? object.metadata.name).toBe(`${system}-prod`);
     }
   });
 
-  it('keeps the Flux objects out of the environment kustomization (Flux applies the layers itself)', () => {
-    expect(parse(files.get('prod/kustomization.yaml'))[0].resources).toEqual(['infrastructure', 'migrations', 'apps']);
+  it('keeps the Flux objects out of the environment kustomization (Flux applies the systems itself), which builds every system', () => {
+    expect(parse(files.get('prod/kustomization.yaml'))[0].resources).toEqual(['blog', 'shop']);
+    expect(parse(files.get('prod/shop/kustomization.yaml'))[0].resources).toEqual(['infrastructure', 'migrations', 'apps']);
+    expect(parse(files.get('prod/blog/kustomization.yaml'))[0].resources).toEqual(['infrastructure', 'apps']);
   });
 
   it('leaves the previous release serving when a migration fails: the apps wait on a migration that never completes', () => {
-    const job = parse(files.get('prod/migrations/shop.yaml')).find((o) => o.kind === 'Job')!;
+    const job = parse(files.get('prod/shop/migrations/shop.yaml')).find((o) => o.kind === 'Job')!;
     expect(job.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 900 });
     expect(job.spec).not.toHaveProperty('ttlSecondsAfterFinished');
-    expect(byName('prod-apps').spec.dependsOn).toEqual([{ name: 'prod-migrations' }]);
+    expect(byName('prod-shop-apps').spec.dependsOn).toEqual([{ name: 'prod-shop-migrations' }]);
     expect(job.metadata.annotations).toBeUndefined();
   });
 
   it('runs each image migration once: a new image gives a new Job name, the same image the same name', () => {
-    const jobName = (pin: string) => parse(renderEstate([system({ flavour: 'flux', repository: REPOSITORY }, pin)]).files.get('prod/migrations/shop.yaml')).find((o) => o.kind === 'Job')!.metadata.name;
+    const jobName = (pin: string) => parse(renderEstate([system({ flavour: 'flux', repository: REPOSITORY }, pin)]).files.get('prod/shop/migrations/shop.yaml')).find((o) => o.kind === 'Job')!.metadata.name;
     expect(jobName('v1.0.0')).toBe('migrate-v1-0-0');
     expect(jobName('v1.0.0')).toBe(jobName('v1.0.0'));
     expect(jobName('v1.1.0')).toBe('migrate-v1-1-0');
+  });
+
+  it('refuses a system named like the Flux directory', () => {
+    expect(() => renderEstate([{ ...blog, name: 'flux' }])).toThrow(/system "flux": the name is taken by dist\/<env>\/flux\//);
   });
 
   it('warns and writes no Flux objects without a repository', () => {
@@ -88,7 +126,7 @@ describe('Flux delivery', () => {
 });
 
 describe('other delivery flavours', () => {
-  const objectsOf = (flavour: 'helm' | 'argocd') => parse(renderEstate([system({ flavour })]).files.get('prod/migrations/shop.yaml'));
+  const objectsOf = (flavour: 'helm' | 'argocd') => parse(renderEstate([system({ flavour })]).files.get('prod/shop/migrations/shop.yaml'));
 
   it('annotates the migration as a Helm pre-install/upgrade/rollback hook, its ServiceAccount first', () => {
     const [sa, job] = objectsOf('helm');
