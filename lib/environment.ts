@@ -171,6 +171,16 @@ export interface Delivery {
   readonly flavour: 'flux' | 'helm' | 'argocd';
   /** The repository holding dist/; without it, Flux objects are not written (synth warns). */
   readonly repository?: DeliveryRepository;
+  /**
+   * The prefix of every Flux object name (a DNS label), so that several estates reconciled into
+   * one cluster never overwrite each other's objects: the GitRepository is `<scope>-<env>`, a
+   * system's Kustomizations `<scope>-<env>-<system>-<layer>`. Names are stable (no hash), and a
+   * Kustomization name must fit in 63 characters, because Flux writes it into a label of every
+   * object it applies. Two estates whose repositories share a name, or two estates in one
+   * repository, that deliver into one cluster set distinct scopes.
+   * @default the repository's name, from `repository.url` (`https://github.com/org/shop-deploy.git` → `shop-deploy`)
+   */
+  readonly scope?: string;
 }
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -242,6 +252,7 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
           secretName: dnsLabel.optional(),
         })
         .optional(),
+      scope: dnsLabel.optional(),
     })
     .default({ flavour: 'flux' }),
 }) as unknown as z.ZodType<Environment, EnvironmentInput>;

@@ -7,7 +7,7 @@ import { Environment, EnvironmentInput, defineEnvironment } from './environment'
 import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, sortObjects, toYamlFile, writeFileSet } from './core/output';
 import { ShipshapeError, collectErrors, collectWarnings } from './core/issues';
 import { Layer, SystemChart } from './system-chart';
-import { FLUX_DIRECTORY, FluxDelivery, FluxSystem } from './core/flux';
+import { FLUX_DIRECTORY, FluxDelivery, FluxSystem, defaultScope, fluxNameProblems } from './core/flux';
 import { environmentDiagram } from './core/diagram';
 
 /** A system (a set of workloads that ship together) and the environments it is deployed to. */
@@ -175,7 +175,13 @@ function fluxFiles(
     warnings.push(`${envName}: no delivery.repository in the environment, so no Flux objects were written; add delivery: { flavour: 'flux', repository: { url } }`);
     return none;
   }
-  const chart = new FluxDelivery(app, 'flux', { environment: envName, systems, repository: delivery.repository });
+  const scope = delivery.scope ?? defaultScope(delivery.repository.url);
+  const nameProblems = fluxNameProblems(scope, envName, systems);
+  if (nameProblems.length) {
+    problems.push(...nameProblems);
+    return none;
+  }
+  const chart = new FluxDelivery(app, 'flux', { environment: envName, systems, repository: delivery.repository, scope });
   const objects = sortObjects(chartObjects(chart));
   return {
     files: new Map([

@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GitRepository } from '../../imports/gitrepositories-source.toolkit.fluxcd.io';
 import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/kustomizations-kustomize.toolkit.fluxcd.io';
-import type { DeliveryRepository } from '../environment';
+import type { Delivery, DeliveryRepository } from '../environment';
 import type { Layer } from '../system-chart';
 import { MANAGED_BY, systemLabels } from './labels';
 
@@ -11,6 +11,47 @@ export const FLUX_NAMESPACE = 'flux-system';
 
 /** The directory `dist/<env>/flux/` holding an environment's Flux objects; no system may take its name. */
 export const FLUX_DIRECTORY = 'flux';
+
+/**
+ * Longest name of a Kustomization: Flux writes it into the label `kustomize.toolkit.fluxcd.io/name`
+ * of every object it applies, and a label value holds at most 63 characters.
+ */
+export const MAX_FLUX_NAME = 63;
+
+/**
+ * The default {@link Delivery.scope}: the repository's name from its clone URL, as a DNS label
+ * (`https://github.com/org/Shop_Deploy.git` → `shop-deploy`), or `estate` when the URL has none.
+ */
+export function defaultScope(repositoryUrl: string): string {
+  const name = repositoryUrl.replace(/\/+$/, '').replace(/\.git$/, '').split(/[/:]/).pop() ?? '';
+  const label = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return label || 'estate';
+}
+
+/** The name of an environment's GitRepository: `<scope>-<environment>`. */
+export function fluxSourceName(scope: string, environment: string): string {
+  return `${scope}-${environment}`;
+}
+
+/** The name of a system's Kustomization for one layer: `<scope>-<environment>-<system>-<layer>`. */
+export function fluxKustomizationName(scope: string, environment: string, system: string, layer: Layer): string {
+  return `${scope}-${environment}-${system}-${layer}`;
+}
+
+/**
+ * Why the Flux object names of an environment cannot be used, if they cannot: a Kustomization name
+ * longer than {@link MAX_FLUX_NAME}, with the longest scope that would fit.
+ */
+export function fluxNameProblems(scope: string, environment: string, systems: readonly FluxSystem[]): string[] {
+  const names = systems.flatMap((s) => s.layers.map((layer) => ({ system: s.name, name: fluxKustomizationName(scope, environment, s.name, layer) })));
+  const longest = names.reduce<{ system: string; name: string } | undefined>((a, b) => (a && a.name.length >= b.name.length ? a : b), undefined);
+  if (!longest || longest.name.length <= MAX_FLUX_NAME) return [];
+  const fits = MAX_FLUX_NAME - (longest.name.length - scope.length);
+  const fix = fits >= 1 ? `set delivery.scope to a scope of at most ${fits} characters (it is "${scope}")` : `shorten the name of system "${longest.system}"`;
+  return [
+    `${environment}.delivery.scope: the Flux Kustomization "${longest.name}" would be named with ${longest.name.length} characters; Flux writes the name into a label of every object it applies, which holds at most ${MAX_FLUX_NAME}; ${fix}`,
+  ];
+}
 
 /** One system's part of an environment's delivery: its own chain of Kustomizations. */
 export interface FluxSystem {
@@ -30,6 +71,8 @@ export interface FluxDeliveryProps {
   readonly systems: readonly FluxSystem[];
   /** Where dist/ lives. */
   readonly repository: DeliveryRepository;
+  /** The prefix of every object name, so that estates sharing a cluster never overwrite each other (see {@link Delivery.scope}). */
+  readonly scope: string;
 }
 
 /**
@@ -42,7 +85,7 @@ export class FluxDelivery extends Chart {
   constructor(scope: Construct, id: string, props: FluxDeliveryProps) {
     super(scope, id, { namespace: FLUX_NAMESPACE, disableResourceNameHashes: true });
     const labels = { 'app.kubernetes.io/managed-by': MANAGED_BY };
-    const source = `${props.environment}-estate`;
+    const source = fluxSourceName(props.scope, props.environment);
     new GitRepository(this, 'source', {
       metadata: { name: source, labels },
       spec: {
@@ -58,7 +101,7 @@ export class FluxDelivery extends Chart {
     for (const system of props.systems) {
       let previous: string | undefined;
       for (const layer of system.layers) {
-        const name = `${props.environment}-${system.name}-${layer}`;
+        const name = fluxKustomizationName(props.scope, props.environment, system.name, layer);
         const migrations = layer === 'migrations';
         new Kustomization(this, `${system.name}-${layer}`, {
           metadata: { name, labels: systemLabels(system.name) },

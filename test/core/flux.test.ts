@@ -3,6 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import { AutoscaledBackend } from '../../lib/autoscaled-backend';
 import { Delivery } from '../../lib/environment';
 import { SystemDefinition, renderEstate } from '../../lib/estate';
+import { defaultScope } from '../../lib/core/flux';
 import { MigrationJob } from '../../lib/migration-job';
 import { environment } from '../helpers';
 
@@ -42,27 +43,27 @@ describe('Flux delivery', () => {
 
   it('writes a GitRepository and one Kustomization per system and layer into dist/<env>/flux', () => {
     expect(flux.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
-      'GitRepository/flux-system/prod-estate',
-      'Kustomization/flux-system/prod-blog-apps',
-      'Kustomization/flux-system/prod-blog-infrastructure',
-      'Kustomization/flux-system/prod-shop-apps',
-      'Kustomization/flux-system/prod-shop-infrastructure',
-      'Kustomization/flux-system/prod-shop-migrations',
+      'GitRepository/flux-system/estate-prod',
+      'Kustomization/flux-system/estate-prod-blog-apps',
+      'Kustomization/flux-system/estate-prod-blog-infrastructure',
+      'Kustomization/flux-system/estate-prod-shop-apps',
+      'Kustomization/flux-system/estate-prod-shop-infrastructure',
+      'Kustomization/flux-system/estate-prod-shop-migrations',
     ]);
-    expect(byName('prod-estate').spec).toMatchObject({ url: REPOSITORY.url, ref: { branch: 'main' } });
+    expect(byName('estate-prod').spec).toMatchObject({ url: REPOSITORY.url, ref: { branch: 'main' } });
     expect(parse(files.get('prod/flux/kustomization.yaml'))[0].resources).toEqual(['flux.yaml']);
   });
 
   it("chains each system on its own: infrastructure → migrations → apps, each waiting only for the one before in that system", () => {
-    expect(byName('prod-shop-infrastructure').spec.dependsOn).toBeUndefined();
-    expect(byName('prod-shop-migrations').spec.dependsOn).toEqual([{ name: 'prod-shop-infrastructure' }]);
-    expect(byName('prod-shop-apps').spec.dependsOn).toEqual([{ name: 'prod-shop-migrations' }]);
+    expect(byName('estate-prod-shop-infrastructure').spec.dependsOn).toBeUndefined();
+    expect(byName('estate-prod-shop-migrations').spec.dependsOn).toEqual([{ name: 'estate-prod-shop-infrastructure' }]);
+    expect(byName('estate-prod-shop-apps').spec.dependsOn).toEqual([{ name: 'estate-prod-shop-migrations' }]);
     for (const k of kustomizations) expect(k.spec, k.metadata.name).toMatchObject({ wait: true, prune: true });
   });
 
   it('gives a system without migrations a chain without that step', () => {
-    expect(byName('prod-blog-infrastructure').spec.dependsOn).toBeUndefined();
-    expect(byName('prod-blog-apps').spec.dependsOn).toEqual([{ name: 'prod-blog-infrastructure' }]);
+    expect(byName('estate-prod-blog-infrastructure').spec.dependsOn).toBeUndefined();
+    expect(byName('estate-prod-blog-apps').spec.dependsOn).toEqual([{ name: 'estate-prod-blog-infrastructure' }]);
     expect(files.has('prod/blog/migrations/kustomization.yaml')).toBe(false);
   });
 
@@ -74,20 +75,20 @@ describe('Flux delivery', () => {
         expect(byName(dependency.name).spec.path.startsWith(`./dist/prod/${system}/`)).toBe(true);
       }
     }
-    expect(kustomizations.filter((k) => k.spec.dependsOn?.some((d: { name: string }) => d.name === 'prod-shop-migrations')).map((k) => k.metadata.name)).toEqual(['prod-shop-apps']);
+    expect(kustomizations.filter((k) => k.spec.dependsOn?.some((d: { name: string }) => d.name === 'estate-prod-shop-migrations')).map((k) => k.metadata.name)).toEqual(['estate-prod-shop-apps']);
   });
 
   it('replaces the immutable migration Job (force) and waits longer than its deadline', () => {
-    expect(byName('prod-shop-migrations').spec.force).toBe(true);
-    expect(byName('prod-shop-apps').spec.force).toBeUndefined();
-    expect(byName('prod-shop-migrations').spec.timeout).toBe('20m');
+    expect(byName('estate-prod-shop-migrations').spec.force).toBe(true);
+    expect(byName('estate-prod-shop-apps').spec.force).toBeUndefined();
+    expect(byName('estate-prod-shop-migrations').spec.timeout).toBe('20m');
   });
 
   it("points every Kustomization at its system's layer directory, which holds only that system's objects", () => {
     for (const k of kustomizations) {
       const dir = k.spec.path.replace(/^\.\/dist\//, '');
       const [, system, layer] = dir.split('/');
-      expect(k.metadata.name).toBe(`prod-${system}-${layer}`);
+      expect(k.metadata.name).toBe(`estate-prod-${system}-${layer}`);
       expect(parse(files.get(`${dir}/kustomization.yaml`))[0].resources, `${k.spec.path} exists`).toEqual([`${system}.yaml`]);
       for (const object of parse(files.get(`${dir}/${system}.yaml`))) expect(object.metadata.namespace ?? object.metadata.name).toBe(`${system}-prod`);
     }
@@ -103,7 +104,7 @@ describe('Flux delivery', () => {
     const job = parse(files.get('prod/shop/migrations/shop.yaml')).find((o) => o.kind === 'Job')!;
     expect(job.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 900 });
     expect(job.spec).not.toHaveProperty('ttlSecondsAfterFinished');
-    expect(byName('prod-shop-apps').spec.dependsOn).toEqual([{ name: 'prod-shop-migrations' }]);
+    expect(byName('estate-prod-shop-apps').spec.dependsOn).toEqual([{ name: 'estate-prod-shop-migrations' }]);
     expect(job.metadata.annotations).toBeUndefined();
   });
 
@@ -122,6 +123,49 @@ describe('Flux delivery', () => {
     const rendered = renderEstate([system(undefined)]);
     expect(rendered.files.has('prod/flux/flux.yaml')).toBe(false);
     expect(rendered.warnings.join('\n')).toMatch(/prod: no delivery.repository in the environment, so no Flux objects were written/);
+  });
+});
+
+describe('Flux object names', () => {
+  const namesOf = (...systems: SystemDefinition[]) =>
+    parse(renderEstate(systems).files.get('prod/flux/flux.yaml')).map((o) => `${o.kind}/${o.metadata.name}`);
+  const withDelivery = (delivery: Delivery): SystemDefinition => system(delivery);
+
+  it("are scoped by the repository's name by default: <scope>-<env> and <scope>-<env>-<system>-<layer>", () => {
+    expect(namesOf(withDelivery({ flavour: 'flux', repository: { url: 'https://github.com/example/Shop_Deploy.git' } }))).toEqual([
+      'GitRepository/shop-deploy-prod',
+      'Kustomization/shop-deploy-prod-shop-apps',
+      'Kustomization/shop-deploy-prod-shop-infrastructure',
+      'Kustomization/shop-deploy-prod-shop-migrations',
+    ]);
+    expect(defaultScope('git@github.com:example/estate.git')).toBe('estate');
+    expect(defaultScope('ssh://git@git.example.com/team/deploy/')).toBe('deploy');
+    expect(defaultScope('https://git.example.com/')).toBe('git-example-com');
+  });
+
+  it('never collide between two estates reconciled into one cluster, though their environments and systems are named alike', () => {
+    const teamA = namesOf(withDelivery({ flavour: 'flux', repository: { url: 'https://github.com/team-a/deploy-a' } }));
+    const teamB = namesOf(withDelivery({ flavour: 'flux', repository: { url: 'https://github.com/team-b/deploy-b' } }));
+    expect(teamA.filter((name) => teamB.includes(name))).toEqual([]);
+  });
+
+  it('take a configured scope, in the chain and the source reference too', () => {
+    const flux = parse(renderEstate([withDelivery({ flavour: 'flux', repository: REPOSITORY, scope: 'team-a' })]).files.get('prod/flux/flux.yaml'));
+    expect(flux.map((o) => o.metadata.name)).toEqual(['team-a-prod', 'team-a-prod-shop-apps', 'team-a-prod-shop-infrastructure', 'team-a-prod-shop-migrations']);
+    const apps = flux.find((o) => o.metadata.name === 'team-a-prod-shop-apps')!;
+    expect(apps.spec.dependsOn).toEqual([{ name: 'team-a-prod-shop-migrations' }]);
+    expect(apps.spec.sourceRef).toEqual({ kind: 'GitRepository', name: 'team-a-prod' });
+  });
+
+  it('refuses a scope that is not a DNS label, naming the field', () => {
+    expect(() => renderEstate([withDelivery({ flavour: 'flux', repository: REPOSITORY, scope: 'Team_A' })])).toThrow(/shop: prod\.delivery\.scope: must be a DNS label/);
+  });
+
+  it('refuses a scope that makes a Kustomization name longer than a label value holds, saying how long it may be', () => {
+    const scope = 'a-very-long-scope-for-an-estate-of-many-teams';
+    expect(() => renderEstate([withDelivery({ flavour: 'flux', repository: REPOSITORY, scope })])).toThrow(
+      `prod.delivery.scope: the Flux Kustomization "${scope}-prod-shop-infrastructure" would be named with 70 characters; Flux writes the name into a label of every object it applies, which holds at most 63; set delivery.scope to a scope of at most 38 characters (it is "${scope}")`,
+    );
   });
 });
 
