@@ -163,6 +163,15 @@ export interface DeliveryRepository {
   readonly branch?: string;
   /** A Secret in flux-system with the credentials, for a private repository. */
   readonly secretName?: string;
+  /**
+   * Where the output directory (`dist/`, holding `<env>/`) sits inside the repository, as a relative
+   * path with `/` (`dist`, `deploy/dist`; `.` when the environments are at the root). The
+   * Kustomizations' paths (`./deploy/dist/prod/<system>/<layer>`) and the GitRepository's ignore
+   * rules are built from it.
+   * @default the synth's `outdir` relative to the root of the git work tree that holds it; outside
+   * a git work tree, `outdir` relative to the current directory, or `dist` when it lies elsewhere
+   */
+  readonly path?: string;
 }
 
 /** Delivery flavour of an environment. */
@@ -196,6 +205,14 @@ const tagOrDigest = z
   .refine((v) => TAG.test(v) || DIGEST.test(v), 'must be an image tag such as "v1.2.3" or a digest "sha256:<64 hex digits>"');
 
 const positiveInt = z.number().int().min(1);
+
+/** A directory inside a repository: a relative path with `/`, without `.` or `..` steps; or `.`, the root. */
+export const repositoryPathSchema = z
+  .string()
+  .refine(
+    (v) => v === '.' || v.split('/').every((step) => /^[A-Za-z0-9._-]+$/.test(step) && step !== '.' && step !== '..'),
+    'must be a directory inside the repository, relative to its root, such as "dist" or "deploy/dist" (no leading "/" or "./", no "..", no trailing "/"; "." for the root)',
+  );
 
 /** The zod schema of an environment; `parse` returns an {@link Environment}. */
 export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.strictObject({
@@ -250,6 +267,7 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
           url: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)\S+$/, 'must be an https://, ssh:// or git@ clone URL'),
           branch: z.string().min(1).default('main'),
           secretName: dnsLabel.optional(),
+          path: repositoryPathSchema.optional(),
         })
         .optional(),
       scope: dnsLabel.optional(),

@@ -3,8 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { checkEnvironment, formatCheckIssue } from './checks';
-import { Environment, EnvironmentInput, defineEnvironment } from './environment';
-import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, sortObjects, toYamlFile, writeFileSet } from './core/output';
+import { DeliveryRepository, Environment, EnvironmentInput, defineEnvironment, repositoryPathSchema } from './environment';
+import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, repositoryPathOf, sortObjects, toYamlFile, writeFileSet } from './core/output';
 import { ShipshapeError, collectErrors, collectWarnings } from './core/issues';
 import { Layer, SystemChart } from './system-chart';
 import { FLUX_DIRECTORY, FluxDelivery, FluxSystem, defaultScope, fluxNameProblems } from './core/flux';
@@ -46,11 +46,21 @@ export interface RenderedEstate {
 
 const LAYERS: readonly Layer[] = ['infrastructure', 'migrations', 'apps'];
 
+/** Where the rendered output will be written, which the Flux objects point at. */
+export interface RenderOptions {
+  /**
+   * The output directory the files are (or will be) written to. Unless an environment sets
+   * `delivery.repository.path`, the Flux paths and ignore rules follow where it sits in its git
+   * repository (see {@link DeliveryRepository.path}). @default 'dist'
+   */
+  readonly outdir?: string;
+}
+
 /**
  * Builds one cdk8s `App` per environment, with one {@link SystemChart} per system, and renders the
  * output in memory. Throws a {@link ShipshapeError} listing every problem in every environment.
  */
-export function renderEstate(systems: readonly SystemDefinition[]): RenderedEstate {
+export function renderEstate(systems: readonly SystemDefinition[], options: RenderOptions = {}): RenderedEstate {
   const problems: string[] = [];
   const byEnvironment = new Map<string, { system: SystemDefinition; environment: Environment }[]>();
   const seenSystems = new Set<string>();
@@ -129,7 +139,7 @@ export function renderEstate(systems: readonly SystemDefinition[]): RenderedEsta
       delivered.push({ name: chart.system, layers, migrationTimeoutSeconds: Math.max(600, ...deadlines) });
     }
     files.set(`${envName}/kustomization.yaml`, kustomization(charts.map((c) => c.system).sort(compareCodePoints)));
-    const flux = fluxFiles(app, envName, charts, delivered, problems, warnings);
+    const flux = fluxFiles(app, envName, charts, delivered, options.outdir ?? 'dist', problems, warnings);
     for (const [file, content] of flux.files) files.set(file, content);
     fileCount += flux.files.size;
     envObjects.push(...flux.objects);
@@ -160,6 +170,7 @@ function fluxFiles(
   envName: string,
   charts: readonly SystemChart[],
   systems: readonly FluxSystem[],
+  outdir: string,
   problems: string[],
   warnings: string[],
 ): { files: FileSet; objects: KubeObject[] } {
@@ -181,7 +192,13 @@ function fluxFiles(
     problems.push(...nameProblems);
     return none;
   }
-  const chart = new FluxDelivery(app, 'flux', { environment: envName, systems, repository: delivery.repository, scope });
+  const repositoryPath = delivery.repository.path ?? repositoryPathOf(outdir);
+  const derived = repositoryPathSchema.safeParse(repositoryPath);
+  if (!derived.success) {
+    problems.push(`${envName}.delivery.repository.path: "${repositoryPath}", where ${outdir} sits in its repository, ${derived.error.issues[0].message}; set delivery.repository.path`);
+    return none;
+  }
+  const chart = new FluxDelivery(app, 'flux', { environment: envName, systems, repository: delivery.repository, scope, repositoryPath });
   const objects = sortObjects(chartObjects(chart));
   return {
     files: new Map([
@@ -216,9 +233,7 @@ function constructPaths(app: App): Map<string, string> {
 }
 
 /** Where {@link synthesizeEstate} writes. */
-export interface SynthesizeOptions {
-  /** The committed output directory. @default 'dist' */
-  readonly outdir?: string;
+export interface SynthesizeOptions extends RenderOptions {
   /**
    * Where the output is written first, as cdk8s' own output directory. `cdk8s synth` empties it
    * and passes it as `CDK8S_OUTDIR`. @default process.env.CDK8S_OUTDIR, else a temporary directory
@@ -231,7 +246,7 @@ export interface SynthesizeOptions {
  * On any problem nothing in `outdir` changes and a {@link ShipshapeError} lists every problem.
  */
 export function synthesizeEstate(systems: readonly SystemDefinition[], options: SynthesizeOptions = {}): RenderedEstate {
-  const rendered = renderEstate(systems);
+  const rendered = renderEstate(systems, { outdir: options.outdir ?? 'dist' });
   const staging = options.stagingDir ?? process.env.CDK8S_OUTDIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-'));
   fs.rmSync(staging, { recursive: true, force: true });
   writeFileSet(staging, rendered.files);

@@ -73,6 +73,24 @@ export interface FluxDeliveryProps {
   readonly repository: DeliveryRepository;
   /** The prefix of every object name, so that estates sharing a cluster never overwrite each other (see {@link Delivery.scope}). */
   readonly scope: string;
+  /** Where the output directory sits inside the repository (`dist`, `deploy/dist`, `.`; see {@link DeliveryRepository.path}). */
+  readonly repositoryPath: string;
+}
+
+/**
+ * GitRepository ignore rules (.gitignore format) that keep only `<repositoryPath>/<environment>/`:
+ * each directory on the way is re-included and its other entries excluded again, because git does
+ * not re-include a path whose parent directory is excluded.
+ */
+export function environmentOnly(repositoryPath: string, environment: string): string {
+  const steps = [...(repositoryPath === '.' ? [] : repositoryPath.split('/')), environment];
+  const rules = ['/*'];
+  steps.forEach((_, i) => {
+    const dir = steps.slice(0, i + 1).join('/');
+    rules.push(`!/${dir}/`);
+    if (i < steps.length - 1) rules.push(`/${dir}/*`);
+  });
+  return `${rules.join('\n')}\n`;
 }
 
 /**
@@ -94,10 +112,11 @@ export class FluxDelivery extends Chart {
         interval: '1m',
         secretRef: props.repository.secretName ? { name: props.repository.secretName } : undefined,
         // Only the environment's own output is fetched.
-        ignore: `/*\n!/dist/${props.environment}/\n`,
+        ignore: environmentOnly(props.repositoryPath, props.environment),
       },
     });
 
+    const root = props.repositoryPath === '.' ? '.' : `./${props.repositoryPath}`;
     for (const system of props.systems) {
       let previous: string | undefined;
       for (const layer of system.layers) {
@@ -107,7 +126,7 @@ export class FluxDelivery extends Chart {
           metadata: { name, labels: systemLabels(system.name) },
           spec: {
             sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: source },
-            path: `./dist/${props.environment}/${system.name}/${layer}`,
+            path: `${root}/${props.environment}/${system.name}/${layer}`,
             interval: '10m',
             retryInterval: '1m',
             // Removes what was deleted from git. A finished migration Job is only pruned once its

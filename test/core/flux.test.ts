@@ -1,9 +1,14 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { AutoscaledBackend } from '../../lib/autoscaled-backend';
 import { Delivery } from '../../lib/environment';
-import { SystemDefinition, renderEstate } from '../../lib/estate';
-import { defaultScope } from '../../lib/core/flux';
+import { SystemDefinition, renderEstate, synthesizeEstate } from '../../lib/estate';
+import { defaultScope, environmentOnly } from '../../lib/core/flux';
+import { repositoryPathOf } from '../../lib/core/output';
+import { tempDirs } from '../temp-dirs';
 import { MigrationJob } from '../../lib/migration-job';
 import { environment } from '../helpers';
 
@@ -166,6 +171,71 @@ describe('Flux object names', () => {
     expect(() => renderEstate([withDelivery({ flavour: 'flux', repository: REPOSITORY, scope })])).toThrow(
       `prod.delivery.scope: the Flux Kustomization "${scope}-prod-shop-infrastructure" would be named with 70 characters; Flux writes the name into a label of every object it applies, which holds at most 63; set delivery.scope to a scope of at most 38 characters (it is "${scope}")`,
     );
+  });
+});
+
+describe('Flux paths follow the output directory in the repository', () => {
+  const tempDir = tempDirs('shipshape-flux-paths');
+  const fluxOf = (dir: string) => parse(fs.readFileSync(path.join(dir, 'prod/flux/flux.yaml'), 'utf8'));
+  const synthesize = (outdir: string, delivery: Delivery = { flavour: 'flux', repository: REPOSITORY }) =>
+    synthesizeEstate([system(delivery)], { outdir, stagingDir: path.join(path.dirname(outdir), 'staging') });
+
+  it('points Kustomizations and ignore rules at deploy/dist when the synth writes there', () => {
+    const repo = tempDir();
+    fs.mkdirSync(path.join(repo, '.git'));
+    const outdir = path.join(repo, 'deploy', 'dist');
+    synthesize(outdir);
+    const flux = fluxOf(outdir);
+    const kustomizations = flux.filter((o) => o.kind === 'Kustomization');
+    expect(kustomizations.map((k) => k.spec.path).sort()).toEqual(['./deploy/dist/prod/shop/apps', './deploy/dist/prod/shop/infrastructure', './deploy/dist/prod/shop/migrations']);
+    for (const k of kustomizations) expect(fs.existsSync(path.join(repo, k.spec.path, 'kustomization.yaml')), k.spec.path).toBe(true);
+    expect(flux.find((o) => o.kind === 'GitRepository')!.spec.ignore).toBe('/*\n!/deploy/\n/deploy/*\n!/deploy/dist/\n/deploy/dist/*\n!/deploy/dist/prod/\n');
+  });
+
+  it('takes delivery.repository.path over where the output is written', () => {
+    const repo = tempDir();
+    fs.mkdirSync(path.join(repo, '.git'));
+    const outdir = path.join(repo, 'out');
+    synthesize(outdir, { flavour: 'flux', repository: { ...REPOSITORY, path: 'ops/manifests' } });
+    const flux = fluxOf(outdir);
+    expect(flux.filter((o) => o.kind === 'Kustomization').every((k) => k.spec.path.startsWith('./ops/manifests/prod/shop/'))).toBe(true);
+    expect(flux.find((o) => o.kind === 'GitRepository')!.spec.ignore).toContain('!/ops/manifests/prod/\n');
+  });
+
+  it('fetches exactly the environment\'s output: git itself reads the ignore rules so', () => {
+    const repo = tempDir();
+    execFileSync('git', ['init', '-q', repo]);
+    const files = ['README.md', 'main.ts', 'deploy/README.md', 'deploy/dist/dev/kustomization.yaml', 'deploy/dist/prod/kustomization.yaml', 'deploy/dist/prod/shop/apps/shop.yaml', 'deploy/distant/x.yaml'];
+    for (const file of files) {
+      fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+      fs.writeFileSync(path.join(repo, file), '');
+    }
+    fs.writeFileSync(path.join(repo, '.gitignore'), environmentOnly('deploy/dist', 'prod'));
+    const ignored = spawnSync('git', ['check-ignore', ...files], { cwd: repo, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    expect(files.filter((f) => !ignored.includes(f))).toEqual(['deploy/dist/prod/kustomization.yaml', 'deploy/dist/prod/shop/apps/shop.yaml']);
+    expect(environmentOnly('.', 'prod')).toBe('/*\n!/prod/\n');
+  });
+
+  it('derives the path from the git work tree holding the output, else from the current directory, else dist', () => {
+    const repo = tempDir();
+    fs.writeFileSync(path.join(repo, '.git'), 'gitdir: /elsewhere\n'); // a linked worktree's .git is a file
+    fs.mkdirSync(path.join(repo, 'deploy'));
+    expect(repositoryPathOf('dist', path.join(repo, 'deploy'))).toBe('deploy/dist');
+    expect(repositoryPathOf(path.join(repo, 'dist'))).toBe('dist');
+    const plain = tempDir();
+    expect(repositoryPathOf('out/dist', plain)).toBe('out/dist');
+    expect(repositoryPathOf(path.join(tempDir(), 'dist'), plain)).toBe('dist');
+  });
+
+  it('refuses a repository path that leaves the repository or is absolute, naming the field', () => {
+    for (const bad of ['/srv/dist', '../dist', './dist', 'deploy/dist/', 'deploy//dist']) {
+      expect(() => renderEstate([system({ flavour: 'flux', repository: { ...REPOSITORY, path: bad } })]), bad).toThrow(
+        /shop: prod\.delivery\.repository\.path: must be a directory inside the repository, relative to its root, such as "dist" or "deploy\/dist"/,
+      );
+    }
+    const repo = tempDir();
+    fs.mkdirSync(path.join(repo, '.git'));
+    expect(() => synthesize(path.join(repo, 'my deploy', 'dist'))).toThrow(/prod\.delivery\.repository\.path: "my deploy\/dist", where .* sits in its repository, must be a directory .*; set delivery\.repository\.path/);
   });
 });
 
