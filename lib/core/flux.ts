@@ -49,7 +49,7 @@ export function fluxNameProblems(scope: string, environment: string, systems: re
   const fits = MAX_FLUX_NAME - (longest.name.length - scope.length);
   const fix = fits >= 1 ? `set delivery.scope to a scope of at most ${fits} characters (it is "${scope}")` : `shorten the name of system "${longest.system}"`;
   return [
-    `${environment}.delivery.scope: the Flux Kustomization "${longest.name}" would be named with ${longest.name.length} characters; Flux writes the name into a label of every object it applies, which holds at most ${MAX_FLUX_NAME}; ${fix}`,
+    `${environment}.delivery.scope: the Flux Kustomization name "${longest.name}" would be ${longest.name.length} characters long; Flux writes the name into a label of every object it applies, which holds at most ${MAX_FLUX_NAME}; ${fix}`,
   ];
 }
 

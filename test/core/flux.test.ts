@@ -169,7 +169,7 @@ describe('Flux object names', () => {
   it('refuses a scope that makes a Kustomization name longer than a label value holds, saying how long it may be', () => {
     const scope = 'a-very-long-scope-for-an-estate-of-many-teams';
     expect(() => renderEstate([withDelivery({ flavour: 'flux', repository: REPOSITORY, scope })])).toThrow(
-      `prod.delivery.scope: the Flux Kustomization "${scope}-prod-shop-infrastructure" would be named with 70 characters; Flux writes the name into a label of every object it applies, which holds at most 63; set delivery.scope to a scope of at most 38 characters (it is "${scope}")`,
+      `prod.delivery.scope: the Flux Kustomization name "${scope}-prod-shop-infrastructure" would be 70 characters long; Flux writes the name into a label of every object it applies, which holds at most 63; set delivery.scope to a scope of at most 38 characters (it is "${scope}")`,
     );
   });
 });
