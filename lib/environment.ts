@@ -163,6 +163,15 @@ export interface DeliveryRepository {
   readonly branch?: string;
   /** A Secret in flux-system with the credentials, for a private repository. */
   readonly secretName?: string;
+  /**
+   * Where the output directory (`dist/`, holding `<env>/`) sits inside the repository, as a relative
+   * path with `/` (`dist`, `deploy/dist`; `.` when the environments are at the root). The
+   * Kustomizations' paths (`./deploy/dist/prod/<system>/<layer>`) and the GitRepository's ignore
+   * rules are built from it.
+   * @default the synth's `outdir` relative to the root of the git work tree that holds it; outside
+   * a git work tree, `outdir` relative to the current directory, or `dist` when it lies elsewhere
+   */
+  readonly path?: string;
 }
 
 /** Delivery flavour of an environment. */
@@ -171,6 +180,16 @@ export interface Delivery {
   readonly flavour: 'flux' | 'helm' | 'argocd';
   /** The repository holding dist/; without it, Flux objects are not written (synth warns). */
   readonly repository?: DeliveryRepository;
+  /**
+   * The prefix of every Flux object name (a DNS label), so that several estates reconciled into
+   * one cluster never overwrite each other's objects: the GitRepository is `<scope>-<env>`, a
+   * system's Kustomizations `<scope>-<env>-<system>-<layer>`. Names are stable (no hash), and a
+   * Kustomization name must fit in 63 characters, because Flux writes it into a label of every
+   * object it applies. Two estates whose repositories share a name, or two estates in one
+   * repository, that deliver into one cluster set distinct scopes.
+   * @default the repository's name, from `repository.url` (`https://github.com/org/shop-deploy.git` → `shop-deploy`)
+   */
+  readonly scope?: string;
 }
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -186,6 +205,14 @@ const tagOrDigest = z
   .refine((v) => TAG.test(v) || DIGEST.test(v), 'must be an image tag such as "v1.2.3" or a digest "sha256:<64 hex digits>"');
 
 const positiveInt = z.number().int().min(1);
+
+/** A directory inside a repository: a relative path with `/`, without `.` or `..` steps; or `.`, the root. */
+export const repositoryPathSchema = z
+  .string()
+  .refine(
+    (v) => v === '.' || v.split('/').every((step) => /^[A-Za-z0-9._-]+$/.test(step) && step !== '.' && step !== '..'),
+    'must be a directory inside the repository, relative to its root, such as "dist" or "deploy/dist" (no leading "/" or "./", no "..", no trailing "/"; "." for the root)',
+  );
 
 /** The zod schema of an environment; `parse` returns an {@link Environment}. */
 export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.strictObject({
@@ -240,8 +267,10 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
           url: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)\S+$/, 'must be an https://, ssh:// or git@ clone URL'),
           branch: z.string().min(1).default('main'),
           secretName: dnsLabel.optional(),
+          path: repositoryPathSchema.optional(),
         })
         .optional(),
+      scope: dnsLabel.optional(),
     })
     .default({ flavour: 'flux' }),
 }) as unknown as z.ZodType<Environment, EnvironmentInput>;

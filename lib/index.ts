@@ -32,7 +32,7 @@ export {
   KedaOperator,
   defineEnvironment,
 } from './environment';
-export { SystemDefinition, RenderedEstate, EnvironmentSummary, SynthesizeOptions, renderEstate, synthesizeEstate, runSynth, formatSummary } from './estate';
+export { SystemDefinition, RenderedEstate, EnvironmentSummary, RenderOptions, SynthesizeOptions, renderEstate, synthesizeEstate, runSynth, formatSummary } from './estate';
 export { Workload, ServedWorkload, CONFIG_CHECKSUM_ANNOTATION, SECURITY_EXCEPTIONS_ANNOTATION } from './core/workload';
 export {
   WorkloadProps,

@@ -75,9 +75,9 @@ const schema = z
  * A schema migration that finishes before the new release serves. It runs the application's own
  * image with env from Secrets only, `restartPolicy: Never`, a bounded `backoffLimit` and
  * `activeDeadlineSeconds`, and a name derived from the image (`migrate-v27-0-1`), so each release
- * runs it once. It is written to `dist/<env>/migrations/`, which delivery applies, and waits for,
- * before the applications. There is no `ttlSecondsAfterFinished`: a GitOps reconciler would
- * re-create the deleted Job and run the migration again.
+ * runs it once. It is written to `dist/<env>/<system>/migrations/`, which delivery applies, and
+ * waits for, before the system's applications. There is no `ttlSecondsAfterFinished`: a GitOps
+ * reconciler would re-create the deleted Job and run the migration again.
  */
 export class MigrationJob extends Workload {
   /** The Job (absent when the props are invalid). */

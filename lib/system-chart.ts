@@ -9,7 +9,7 @@ import { TIER_LABEL } from './checks/policy';
 import { isDnsLabel } from './core/names';
 import { Issue, ShipshapeError, addDeferredCheck, reportErrors } from './core/issues';
 
-/** Which delivery stage an object belongs to; each is its own directory under `dist/<env>/`. */
+/** Which delivery stage an object belongs to; each is its own directory under `dist/<env>/<system>/`. */
 export type Layer = 'infrastructure' | 'migrations' | 'apps';
 
 /** Props of a {@link SystemChart}. */

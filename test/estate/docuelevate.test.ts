@@ -95,7 +95,7 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
 
   it('runs alembic from the API image before the release, in the migrations layer, with the Secret and settings by value only', () => {
     const job = ofKind(objects, 'Job')[0];
-    expect([...files.keys()], 'the migration is delivered from its own directory').toContain(`${env}/migrations/docuelevate.yaml`);
+    expect([...files.keys()], 'the migration is delivered from its own directory').toContain(`${env}/docuelevate/migrations/docuelevate.yaml`);
     const container = podSpec(job).containers[0];
     expect(container.command).toEqual(['alembic', 'upgrade', 'head']);
     expect(container.image, 'the migration runs the image it migrates for').toBe(main('api').image);
