@@ -57,7 +57,7 @@ function verifyEnvironment(options: Options, env: string): EnvResult {
     });
     const run = spawnSync(
       'kubectl',
-      ['--context', options.context, 'apply', '--server-side', '--dry-run=server', '--field-validation=Strict', '--force-conflicts', '--field-manager=shipshape-verify', '-o', 'name', '-f', dir],
+      ['--context', options.context, 'apply', '--server-side', '--dry-run=server', '--validate=strict', '--force-conflicts', '--field-manager=shipshape-verify', '-o', 'name', '-f', dir],
       { encoding: 'utf8', maxBuffer: 64 << 20 },
     );
     const result: EnvResult = { objects: objects.length, rejected: [], warnings: [], notChecked: 0 };

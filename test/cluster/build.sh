@@ -40,18 +40,19 @@ if ! command -v etcd >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null)
 fi
 
-for dir in k8s-*; do
-  v="$(module_version "$dir" k8s.io/kubernetes)"
-  for cmd in kube-apiserver kube-controller-manager kube-scheduler; do
-    build "$dir" "kubernetes-$v" "k8s.io/kubernetes/cmd/$cmd" "$cmd" "$(k8s_ldflags "$v")"
-  done
-done
-
 v="$(module_version tools sigs.k8s.io/kwok)"
 build tools "kwok-$v" sigs.k8s.io/kwok/cmd/kwok kwok "-X sigs.k8s.io/kwok/pkg/consts.Version=$v"
 v="$(module_version tools github.com/fluxcd/source-controller)"
 build tools "source-controller-$v" github.com/fluxcd/source-controller source-controller
 v="$(module_version tools github.com/fluxcd/kustomize-controller)"
 build tools "kustomize-controller-$v" github.com/fluxcd/kustomize-controller kustomize-controller
+
+
+for dir in $(cd "$here" && ls -d k8s-*); do
+  v="$(module_version "$dir" k8s.io/kubernetes)"
+  for cmd in kube-apiserver kube-controller-manager kube-scheduler; do
+    build "$dir" "kubernetes-$v" "k8s.io/kubernetes/cmd/$cmd" "$cmd" "$(k8s_ldflags "$v")"
+  done
+done
 
 echo "control plane ready in $cache ($((SECONDS - total)) s)"

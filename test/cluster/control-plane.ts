@@ -169,6 +169,14 @@ export class ControlPlane {
     }, async () => this.logTail('kwok'));
   }
 
+  /** Adds labels to every fake node. */
+  async labelNodes(labels: Record<string, string>): Promise<void> {
+    for (const node of await this.kube.list('v1', 'Node')) {
+      const res = await this.kube.request('PATCH', this.kube.path('v1', 'Node', undefined, node.metadata.name), { metadata: { labels } }, 'application/merge-patch+json');
+      if (res.status >= 300) throw new Error(`labelling node ${node.metadata.name}: ${res.body?.message}`);
+    }
+  }
+
   private async createNode(name: string, zone: string): Promise<void> {
     const res = await this.kube.apply({
       apiVersion: 'v1',
@@ -185,25 +193,37 @@ export class ControlPlane {
   }
 
   /**
-   * Installs CustomResourceDefinitions and waits until they are served. They are applied with field
-   * validation off: CRDs written for newer servers carry fields 1.28 does not know (`selectableFields`),
-   * which only cost the older server a feature.
+   * Installs CustomResourceDefinitions and waits until they are served. CRDs written for newer
+   * servers carry fields an older one does not know (`selectableFields`, 1.30+), dropped here, which
+   * only costs the older server a feature; a CRD the server refuses outright (a CEL rule over 1.28's
+   * cost budget) is returned with the reason, and objects of its kind cannot be applied there.
    */
-  async installCrds(crds: KubeObject[]): Promise<string[]> {
-    const problems: string[] = [];
+  async installCrds(crds: KubeObject[]): Promise<{ installed: KubeObject[]; refused: string[] }> {
+    const refused: string[] = [];
+    const installed: KubeObject[] = [];
+    const minor = Number(this.version.split('.')[1]);
     for (const crd of crds) {
-      const res = await this.kube.apply(crd, { strict: false });
-      if (res.status >= 300) problems.push(`${crd.metadata.name}: ${res.body?.message ?? res.status}`);
+      // selectableFields (Kubernetes 1.30+) is unknown to older servers, even with validation off.
+      const versions = crd.spec.versions.map((v: any) => (minor < 30 ? { ...v, selectableFields: undefined } : v));
+      const res = await this.kube.apply({ ...crd, spec: { ...crd.spec, versions } }, { strict: false });
+      if (res.status >= 300) refused.push(`${crd.metadata.name}: ${String(res.body?.message ?? res.status).slice(0, 300)}`);
+      else installed.push(crd);
     }
-    await waitFor('the CRDs to be established', 60_000, async () => {
+    crds = installed;
+    const pending = async () => {
+      const names: string[] = [];
       for (const crd of crds) {
         const got = await this.kube.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, crd.metadata.name);
-        if (!got?.status?.conditions?.some((c: any) => c.type === 'Established' && c.status === 'True')) return undefined;
+        if (!got?.status?.conditions?.some((c: any) => c.type === 'Established' && c.status === 'True')) {
+          const other = (got?.status?.conditions ?? []).filter((c: any) => c.status !== 'True' || c.type !== 'Established').map((c: any) => `${c.type}=${c.status} ${c.message ?? ''}`);
+          names.push(`${crd.metadata.name}${got ? '' : ' (not stored)'} ${other.join('; ')}`);
+        }
       }
-      return true;
-    });
+      return names;
+    };
+    await waitFor('the CRDs to be established', 60_000, async () => ((await pending()).length ? undefined : true), async () => (await pending()).join('\n'));
     await this.kube.discover();
-    return problems;
+    return { installed, refused };
   }
 
   /** Starts Flux's source-controller and kustomize-controller against this API server. */
