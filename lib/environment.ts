@@ -93,7 +93,10 @@ export interface EnvironmentInput {
   readonly images?: Readonly<Record<string, string>>;
   /** Declared exemptions from the restricted Pod Security Standard. @default [] */
   readonly exceptions?: readonly SecurityException[];
-  /** Where the ingress controller's pods run, for the network policies of exposed workloads. @default { namespace: 'ingress-nginx' } */
+  /**
+   * Where the ingress controller's pods run, for the network policies of exposed workloads, and
+   * what it allows. @default { namespace: 'ingress-nginx', allowedResponseHeaders: [] }
+   */
   readonly ingressController?: IngressController;
   /**
    * Where the KEDA operator's pods run: a Worker scaled on the system's own Redis admits them to
@@ -133,8 +136,8 @@ export interface Environment {
   readonly images: Readonly<Record<string, string>>;
   /** Declared exemptions from the restricted profile. */
   readonly exceptions: readonly SecurityException[];
-  /** Where the ingress controller runs. */
-  readonly ingressController: IngressController;
+  /** Where the ingress controller runs and what it allows. */
+  readonly ingressController: Required<IngressController>;
   /** Where the KEDA operator runs. */
   readonly kedaOperator: KedaOperator;
   /** Per-environment application settings. */
@@ -143,10 +146,19 @@ export interface Environment {
   readonly delivery: Delivery;
 }
 
-/** The namespace of the ingress controller's pods, which the exposed workloads' NetworkPolicies admit. */
+/** The cluster's ingress controller: where its pods run, which the exposed workloads' NetworkPolicies admit, and what it allows. */
 export interface IngressController {
   /** Namespace name, matched by its `kubernetes.io/metadata.name` label. */
   readonly namespace: string;
+  /**
+   * Response headers the controller's `global-allowed-response-headers` setting lists, spelled as
+   * there (ingress-nginx compares names exactly). Current ingress-nginx answers 503 for every
+   * Ingress whose `custom-headers` ConfigMap holds a header that setting does not list, so the
+   * `ingress` flavour of TlsIngress sets through `custom-headers` only the security headers listed
+   * here, and warns about the others.
+   * @default [] (a stock controller: no custom-headers annotation)
+   */
+  readonly allowedResponseHeaders?: readonly string[];
 }
 
 /** The namespace of the KEDA operator, whose pods (`app.kubernetes.io/name: keda-operator`) read queue lengths. */
@@ -229,7 +241,14 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
       }),
     )
     .default([]),
-  ingressController: z.strictObject({ namespace: dnsLabel }).default({ namespace: 'ingress-nginx' }),
+  ingressController: z
+    .strictObject({
+      namespace: dnsLabel,
+      allowedResponseHeaders: z
+        .array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a header name as ingress-nginx accepts it: letters, digits, "-" and "_"'))
+        .default([]),
+    })
+    .default({ namespace: 'ingress-nginx', allowedResponseHeaders: [] }),
   kedaOperator: z.strictObject({ namespace: dnsLabel }).default({ namespace: 'keda' }),
   settings: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable-like name'), z.string()).default({}),
   delivery: z
