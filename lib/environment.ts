@@ -63,7 +63,18 @@ export interface TlsIssuer {
   readonly issuer: string;
   /** @default 'ClusterIssuer' */
   readonly kind?: 'ClusterIssuer' | 'Issuer';
+  /**
+   * How the issuer proves control of the hosts. `http01`: cert-manager starts solver pods in the
+   * system's namespace (label `acme.cert-manager.io/http01-solver: "true"`, port 8089) and the ACME
+   * server reaches them through the edge, so the network policies admit them from the ingress
+   * controller's namespace. `dns01`: the proof is a DNS record and nothing is admitted.
+   * @default 'http01'
+   */
+  readonly solver?: AcmeSolver;
 }
+
+/** How an ACME issuer proves control of a host: a challenge served over HTTP, or a DNS record. */
+export type AcmeSolver = 'http01' | 'dns01';
 
 /** Factors applied to what constructs declare, so an environment is sized in one place. */
 export interface Scaling {
@@ -126,7 +137,7 @@ export interface Environment {
   readonly namespace: string;
   /** The domain every host name derives from. */
   readonly domain: string;
-  /** The certificate issuer, kind filled in. */
+  /** The certificate issuer, kind and solver filled in. */
   readonly tls: Required<TlsIssuer>;
   /** Replica and resource factors, defaults filled in. */
   readonly scaling: Required<Scaling>;
@@ -208,6 +219,7 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
   tls: z.strictObject({
     issuer: dnsLabel,
     kind: z.enum(['ClusterIssuer', 'Issuer']).default('ClusterIssuer'),
+    solver: z.enum(['http01', 'dns01'], { message: 'must be "http01" (solver pods answer through the edge) or "dns01" (a DNS record)' }).default('http01'),
   }),
   scaling: z
     .strictObject({

@@ -14,7 +14,7 @@ export {
   StreamingKind,
   TlsIngressFlavour,
 } from './tls-ingress';
-export { SystemChart, SystemChartProps, Layer, WiringEdge, INGRESS_CONTROLLER } from './system-chart';
+export { SystemChart, SystemChartProps, Layer, WiringEdge, ClusterPeer, INGRESS_CONTROLLER } from './system-chart';
 export {
   Environment,
   EnvironmentInput,
@@ -30,6 +30,7 @@ export {
   DeliveryRepository,
   IngressController,
   KedaOperator,
+  AcmeSolver,
   defineEnvironment,
 } from './environment';
 export { SystemDefinition, RenderedEstate, EnvironmentSummary, SynthesizeOptions, renderEstate, synthesizeEstate, runSynth, formatSummary } from './estate';

@@ -327,6 +327,8 @@ export class TlsIngress extends Construct {
     for (const route of p.routes) {
       this.system.connect({ from: INGRESS_CONTROLLER, to: route.backend.name, port: route.backend.port });
     }
+    // The ACME server fetches an HTTP-01 challenge through the same edge, from cert-manager's solver pods.
+    this.system.admitHttp01Solver();
   }
 
   /** `https://<host>` for every host. */

@@ -54,6 +54,7 @@ const cases: Case[] = [
   { name: 'environment: min above max', environment: { workloads: { api: { minReplicas: 5, maxReplicas: 2 } } }, expected: /prod\.workloads\.api\.minReplicas: minReplicas must not exceed maxReplicas/, define: valid },
   { name: 'environment: exception without reason', environment: { exceptions: [{ workload: 'api', allow: ['hostPath'], reason: 'x' }] }, expected: /prod\.exceptions\[0\]\.reason: say why/, define: valid },
   { name: 'environment: KEDA operator namespace not a DNS label', environment: { kedaOperator: { namespace: 'KEDA' } }, expected: /prod\.kedaOperator\.namespace: must be a DNS label/, define: valid },
+  { name: 'environment: ACME solver misspelt', environment: { tls: { issuer: 'le', solver: 'http-01' as any } }, expected: /prod\.tls\.solver: must be "http01" \(solver pods answer through the edge\) or "dns01"/, define: valid },
   { name: 'environment: allowed response header with a colon', environment: { ingressController: { namespace: 'ingress-nginx', allowedResponseHeaders: ['X-Frame-Options:'] } }, expected: /prod\.ingressController\.allowedResponseHeaders\[0\]: must be a header name/, define: valid },
   { name: 'environment: unknown field', environment: { replicas: 3 } as any, expected: /prod: Unrecognized key: "replicas"/, define: valid },
   { name: 'environment: missing setting', expected: /prod\.settings\.BUCKET: the system reads setting "BUCKET"/, define: (s) => void s.setting('BUCKET') },

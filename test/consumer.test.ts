@@ -111,7 +111,7 @@ describe('a consumer installing the packed tarball', () => {
     fs.writeFileSync(path.join(app, 'readme.js'), example!);
     const result = spawnSync('node', ['readme.js'], { cwd: app, encoding: 'utf8', env: { ...process.env, SHIPSHAPE_SHARED_DIR: path.join(dir, 'no-shared') } });
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^shipshape: 1 environment, 18 objects in 8 files, 2 warnings/);
+    expect(result.stdout).toMatch(/^shipshape: 1 environment, 19 objects in 8 files, 2 warnings/);
     expect(result.stdout).toMatch(/schema validation skipped/);
     for (const layer of ['infrastructure', 'apps', 'flux']) expect(fs.existsSync(path.join(app, `dist/prod/${layer}/kustomization.yaml`)), layer).toBe(true);
   });

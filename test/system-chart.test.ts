@@ -97,3 +97,11 @@ describe('settings', () => {
     expect(errors(system).join('\n')).toMatch(/prod.settings.BUCKET: the system reads setting "BUCKET", which the prod environment does not define/);
   });
 });
+
+describe('cluster peers admitted by policies of their own', () => {
+  it('refuses admitting a cluster peer to a workload the system does not have', () => {
+    const system = testSystem();
+    system.admit('keda-operator', 'ghost', 6379);
+    expect(errors(system).join('\n')).toMatch(/keda-operator → "ghost": "ghost" is not a workload of system "shop" in dev/);
+  });
+});

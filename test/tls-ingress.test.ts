@@ -267,6 +267,22 @@ describe('TlsIngress', () => {
       expect(ofKind(synth(system), 'Ingress').map((o) => o.metadata.name)).toEqual(['edge-root']);
     });
 
+    it("admits cert-manager's HTTP-01 solver pods from the ingress controller's namespace, once for every edge of the system", () => {
+      const { system, api } = edge(() => ({}), environment('dev', { ingressController: { namespace: 'edge-system' } }));
+      new TlsIngress(system, 'admin', { host: 'admin', routes: [{ path: '/', backend: api }] });
+      const objects = synth(system);
+      expect(find(objects, 'NetworkPolicy', 'allow-acme-http01-solver').spec).toEqual({
+        podSelector: { matchLabels: { 'acme.cert-manager.io/http01-solver': 'true' } },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge-system' } } }], ports: [{ port: 8089, protocol: 'TCP' }] }],
+      });
+    });
+
+    it('admits no solver when the environment declares a DNS-01 issuer', () => {
+      const { system } = edge(() => ({}), environment('dev', { tls: { issuer: 'letsencrypt-dns', solver: 'dns01' } }));
+      expect(ofKind(synth(system), 'NetworkPolicy').map((p) => p.metadata.name).sort()).toEqual(['allow-api', 'allow-web', 'default-deny-ingress']);
+    });
+
     it('records the wiring from the ingress controller to each back end once', () => {
       const { system } = edge((s) => ({
         routes: [
@@ -306,6 +322,12 @@ describe('TlsIngress', () => {
     function gatewayEdge(extra: (s: ReturnType<typeof shop>) => Partial<TlsIngressProps> = () => ({}), env = environment()) {
       return edge((s) => ({ flavour: 'gateway', gateway: GATEWAY, ...extra(s) }), env);
     }
+
+    it("admits the HTTP-01 solver from the Gateway data plane's namespace (the environment's ingressController)", () => {
+      const { system } = gatewayEdge(() => ({}), environment('dev', { ingressController: { namespace: 'envoy-gateway-system' } }));
+      const policy = find(synth(system), 'NetworkPolicy', 'allow-acme-http01-solver');
+      expect(policy.spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } } }]);
+    });
 
     it('writes an HTTPRoute on the shared Gateway with matches, back ends and the header filter', () => {
       const { system, ingress } = gatewayEdge((s) => ({

@@ -11,6 +11,16 @@ import { CheckIssue, KubeJson, containersOf, issueFor, podTemplates, selects } f
 export const EXTERNAL_SECRETS_ANNOTATION = 'shipshape.io/external-secrets';
 /** Namespace annotation listing ConfigMaps created outside shipshape. */
 export const EXTERNAL_CONFIGMAPS_ANNOTATION = 'shipshape.io/external-configmaps';
+/**
+ * NetworkPolicy annotation naming the cluster peer it admits when that is not the ingress
+ * controller (`keda-operator`), so a reader, and the environment's picture, knows
+ * whom the namespace it admits stands for.
+ */
+export const ADMITS_ANNOTATION = 'shipshape.io/admits';
+/** The label cert-manager puts on the pods that answer an ACME HTTP-01 challenge. */
+export const ACME_HTTP01_SOLVER_SELECTOR: Readonly<Record<string, string>> = { 'acme.cert-manager.io/http01-solver': 'true' };
+/** The port cert-manager's HTTP-01 solver pods listen on. */
+export const ACME_HTTP01_SOLVER_PORT = 8089;
 
 const issue = issueFor('references');
 
@@ -25,17 +35,34 @@ function listAnnotation(namespace: KubeJson | undefined, annotation: string): st
   return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
 }
 
+/**
+ * Why a NetworkPolicy whose selector matches no pod template of the output is wrong, or undefined
+ * when its pods are made elsewhere by design: the HTTP-01 solver pods cert-manager starts for a
+ * Certificate of the namespace.
+ */
+function podsMadeElsewhereProblem(policy: KubeJson, selector: Record<string, string>, certificates: Set<string>): { message: string; fix?: string } | undefined {
+  const ns = policy.metadata?.namespace;
+  const solver = Object.keys(selector).length === Object.keys(ACME_HTTP01_SOLVER_SELECTOR).length && selects(ACME_HTTP01_SOLVER_SELECTOR, selector);
+  if (solver) {
+    if (certificates.has(ns ?? '')) return undefined;
+    return { message: "admits cert-manager's HTTP-01 solver, but the namespace has no Certificate for it to solve", fix: 'remove the policy, or define the TlsIngress that needs it' };
+  }
+  return { message: 'selects no pod template' };
+}
+
 /** Runs every reference check over the objects of one environment. */
 export function checkReferences(objects: readonly KubeJson[]): CheckIssue[] {
   const index: Index = new Map();
   const secrets = new Set<string>();
   const configMaps = new Set<string>();
+  const certificates = new Set<string>();
   for (const o of objects) {
     const ns = o.metadata?.namespace;
     index.set(key(o.kind, ns, o.metadata?.name), o);
     if (o.kind === 'Secret') secrets.add(key('Secret', ns, o.metadata.name));
     if (o.kind === 'ExternalSecret') secrets.add(key('Secret', ns, o.spec?.target?.name ?? o.metadata.name));
     if (o.kind === 'Certificate' && o.spec?.secretName) secrets.add(key('Secret', ns, o.spec.secretName));
+    if (o.kind === 'Certificate') certificates.add(ns ?? '');
     if (o.kind === 'ConfigMap') configMaps.add(key('ConfigMap', ns, o.metadata.name));
     if (o.kind === 'Namespace') {
       for (const name of listAnnotation(o, EXTERNAL_SECRETS_ANNOTATION)) secrets.add(key('Secret', o.metadata.name, name));
@@ -94,7 +121,10 @@ export function checkReferences(objects: readonly KubeJson[]): CheckIssue[] {
         break;
       case 'NetworkPolicy': {
         const selector = object.spec?.podSelector?.matchLabels;
-        if (selector && Object.keys(selector).length && !selectsAPod(ns, selector)) issues.push(issue(object, 'spec.podSelector', 'selects no pod template'));
+        if (selector && Object.keys(selector).length && !selectsAPod(ns, selector)) {
+          const problem = podsMadeElsewhereProblem(object, selector, certificates);
+          if (problem) issues.push(issue(object, 'spec.podSelector', problem.message, problem.fix));
+        }
         (object.spec?.ingress ?? []).forEach((rule: KubeJson, i: number) =>
           (rule.from ?? []).forEach((peer: KubeJson, j: number) => {
             if (peer.podSelector && !peer.namespaceSelector && !selectsAPod(ns, peer.podSelector.matchLabels)) {

@@ -30,6 +30,13 @@ describe('references inside an environment', () => {
     expect(text).toMatch(/NetworkPolicy\/shop-prod\/allow-redis spec.podSelector: selects no pod template/);
   });
 
+  it("accept the policy for cert-manager's HTTP-01 solver only while the namespace has a Certificate to solve", () => {
+    expect(get(fixtureObjects(), 'NetworkPolicy', 'allow-acme-http01-solver').spec.podSelector).toEqual({ matchLabels: { 'acme.cert-manager.io/http01-solver': 'true' } });
+    expect(messages(without('Certificate', 'edge-tls'))).toContainEqual(
+      expect.stringMatching(/NetworkPolicy\/shop-prod\/allow-acme-http01-solver spec.podSelector: admits cert-manager's HTTP-01 solver, but the namespace has no Certificate/),
+    );
+  });
+
   it('refuse an HPA whose target is missing or sets spec.replicas', () => {
     expect(messages(without('Deployment', 'api'))).toContainEqual(expect.stringMatching(/HorizontalPodAutoscaler\/shop-prod\/api spec.scaleTargetRef: scales Deployment\/api, which does not exist/));
     const objects = fixtureObjects();

@@ -144,8 +144,18 @@ describe.each(ENVS)('KDCube in %s', (env) => {
     expect(sources(objects, 'web-proxy'), 'sources of web-proxy').toEqual(['ns:ingress-nginx']);
     for (const name of INTERNAL) expect(sources(objects, name), `sources of ${name}`).toEqual(['web-proxy']);
     const policies = ofKind(objects, 'NetworkPolicy').map((p) => p.metadata.name).sort();
-    expect(policies, 'metrics takes no inbound traffic: only the default deny covers it').toEqual(['default-deny-ingress', 'allow-web-proxy', ...INTERNAL.map((n) => `allow-${n}`)].sort());
+    const controllers = ['allow-acme-http01-solver'];
+    expect(policies, 'beyond the wiring, only what the controllers and the datastores need').toEqual(
+      ['default-deny-ingress', 'allow-web-proxy', ...INTERNAL.map((n) => `allow-${n}`), ...controllers].sort(),
+    );
     expect(main('web-proxy').env.map((e: any) => e.name), 'web-proxy reaches its upstreams by in-cluster URL').toEqual(['WEB_UI_URL', 'CHAT_INGRESS_URL', 'CHAT_PROC_URL', 'KB_URL']);
+  });
+
+  it("admits cert-manager's HTTP-01 solver from the ingress controller", () => {
+    expect(find(objects, 'NetworkPolicy', 'allow-acme-http01-solver').spec.ingress[0]).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+      ports: [{ port: 8089, protocol: 'TCP' }],
+    });
   });
 
   it('keeps runtime secrets in RAM and shares the RWX claims between chat-ingress and chat-proc', () => {
