@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ShipshapeError, formatFieldPath } from './core/issues';
-import { dnsLabel, hostname } from './core/names';
+import { dnsLabel, hostname, podSelector } from './core/names';
 import { ResourcesSpec, resourcesSchema } from './core/resources';
 
 /**
@@ -115,6 +115,11 @@ export interface EnvironmentInput {
    */
   readonly kedaOperator?: KedaOperator;
   /**
+   * Where the cluster's monitoring (Prometheus or another scraper) runs: the `metrics` port a
+   * workload declares admits it. @default { namespace: 'monitoring' }
+   */
+  readonly monitoring?: Monitoring;
+  /**
    * How the output reaches the cluster: `flux` (Flux Kustomizations that apply migrations before the
    * applications), `helm` (hook annotations for teams that package dist/ in a chart) or `argocd`
    * (PreSync hooks). @default { flavour: 'flux' }
@@ -151,6 +156,8 @@ export interface Environment {
   readonly ingressController: Required<IngressController>;
   /** Where the KEDA operator runs. */
   readonly kedaOperator: KedaOperator;
+  /** Where the monitoring runs. */
+  readonly monitoring: Monitoring;
   /** Per-environment application settings. */
   readonly settings: Readonly<Record<string, string>>;
   /** How the output reaches the cluster. */
@@ -170,6 +177,18 @@ export interface IngressController {
    * @default [] (a stock controller: no custom-headers annotation)
    */
   readonly allowedResponseHeaders?: readonly string[];
+}
+
+/** Where the cluster's monitoring runs; workloads admit it to the `metrics` port they declare. */
+export interface Monitoring {
+  /** Namespace name, matched by its `kubernetes.io/metadata.name` label. */
+  readonly namespace: string;
+  /**
+   * Labels of the scraper's pods (`{ 'app.kubernetes.io/name': 'prometheus' }`), to admit only
+   * them instead of every pod of the namespace.
+   * @default every pod of the namespace
+   */
+  readonly podSelector?: Readonly<Record<string, string>>;
 }
 
 /** The namespace of the KEDA operator, whose pods (`app.kubernetes.io/name: keda-operator`) read queue lengths. */
@@ -262,6 +281,7 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
     })
     .default({ namespace: 'ingress-nginx', allowedResponseHeaders: [] }),
   kedaOperator: z.strictObject({ namespace: dnsLabel }).default({ namespace: 'keda' }),
+  monitoring: z.strictObject({ namespace: dnsLabel, podSelector: podSelector.optional() }).default({ namespace: 'monitoring' }),
   settings: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable-like name'), z.string()).default({}),
   delivery: z
     .strictObject({

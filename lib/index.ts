@@ -30,6 +30,7 @@ export {
   DeliveryRepository,
   IngressController,
   KedaOperator,
+  Monitoring,
   AcmeSolver,
   defineEnvironment,
 } from './environment';
@@ -50,6 +51,7 @@ export {
   SchedulingSpec,
   SecuritySpec,
   ShutdownSpec,
+  MetricsSpec,
 } from './core/workload-props';
 export { ProbeSpec, ProbesSpec, HttpProbe, TcpProbe, ExecProbe, ProbeTiming } from './core/probes';
 export { ResourcesSpec, ResourceAmounts } from './core/resources';

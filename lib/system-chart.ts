@@ -29,9 +29,10 @@ export const INGRESS_CONTROLLER = 'ingress-controller';
 
 /**
  * Pods of the cluster, outside the system, that a NetworkPolicy admits; the environment says where
- * each runs: the ingress controller (`ingressController`) and the KEDA operator (`kedaOperator`).
+ * each runs: the ingress controller (`ingressController`), the KEDA operator (`kedaOperator`) and
+ * the monitoring (`monitoring`).
  */
-export type ClusterPeer = 'ingress-controller' | 'keda-operator';
+export type ClusterPeer = 'ingress-controller' | 'keda-operator' | 'monitoring';
 
 /** A directed edge of the wiring: `from` talks to `to` on `port`. Network policies derive from these. */
 export interface WiringEdge {
@@ -177,8 +178,8 @@ export class SystemChart extends Chart {
 
   /**
    * Admits pods of the cluster outside the system to a workload's port:
-   * the KEDA operator (to read a queue). Each peer has its own
-   * policy per target, `allow-keda-<to>`, annotated with who it admits;
+   * the KEDA operator (to read a queue), the monitoring (to scrape metrics). Each peer has its own
+   * policy per target, `allow-keda-<to>` and `allow-monitoring-<to>`, annotated with who it admits;
    * the ingress controller is wiring and goes through {@link connect}.
    */
   public admit(peer: Exclude<ClusterPeer, 'ingress-controller'>, to: string, port: number): void {
@@ -259,6 +260,11 @@ export class SystemChart extends Chart {
       // Namespace and pod in one peer: the operator's pods (labelled so by KEDA's chart and manifests) in that namespace.
       case 'keda-operator':
         return { namespaceSelector: inNamespace(env.kedaOperator.namespace), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } } };
+      case 'monitoring':
+        return {
+          namespaceSelector: inNamespace(env.monitoring.namespace),
+          podSelector: env.monitoring.podSelector ? { matchLabels: { ...env.monitoring.podSelector } } : undefined,
+        };
     }
   }
 
@@ -300,4 +306,4 @@ interface AllowPolicy {
 }
 
 /** The middle of the policy name `allow-<prefix>-<target>` for each cluster peer admitted by {@link SystemChart.admit}. */
-const PEER_POLICY_PREFIX: Record<Exclude<ClusterPeer, 'ingress-controller'>, string> = { 'keda-operator': 'keda' };
+const PEER_POLICY_PREFIX: Record<Exclude<ClusterPeer, 'ingress-controller'>, string> = { 'keda-operator': 'keda', monitoring: 'monitoring' };

@@ -56,6 +56,8 @@ const cases: Case[] = [
   { name: 'environment: KEDA operator namespace not a DNS label', environment: { kedaOperator: { namespace: 'KEDA' } }, expected: /prod\.kedaOperator\.namespace: must be a DNS label/, define: valid },
   { name: 'environment: ACME solver misspelt', environment: { tls: { issuer: 'le', solver: 'http-01' as any } }, expected: /prod\.tls\.solver: must be "http01" \(solver pods answer through the edge\) or "dns01"/, define: valid },
   { name: 'environment: allowed response header with a colon', environment: { ingressController: { namespace: 'ingress-nginx', allowedResponseHeaders: ['X-Frame-Options:'] } }, expected: /prod\.ingressController\.allowedResponseHeaders\[0\]: must be a header name/, define: valid },
+  { name: 'environment: monitoring namespace not a DNS label', environment: { monitoring: { namespace: 'Monitoring' } }, expected: /prod\.monitoring\.namespace: must be a DNS label/, define: valid },
+  { name: 'environment: empty monitoring pod selector', environment: { monitoring: { namespace: 'monitoring', podSelector: {} } }, expected: /prod\.monitoring\.podSelector: give at least one label/, define: valid },
   { name: 'environment: unknown field', environment: { replicas: 3 } as any, expected: /prod: Unrecognized key: "replicas"/, define: valid },
   { name: 'environment: missing setting', expected: /prod\.settings\.BUCKET: the system reads setting "BUCKET"/, define: (s) => void s.setting('BUCKET') },
 
@@ -69,6 +71,8 @@ const cases: Case[] = [
   { name: 'WebApp: request above limit', expected: /resources\.requests\.memory: request 2Gi is above the limit 1Gi/, define: (s) => void new WebApp(s, 'web', { image: 'x/web:v1', resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '1', memory: '1Gi' } } }) },
   { name: 'WebApp: secret value in env', expected: /env\.DB_PASSWORD: looks like a secret value.*Fix: reference it instead/, define: (s) => void new WebApp(s, 'web', { image: 'x/web:v1', env: { DB_PASSWORD: 'hunter2' } }) },
   { name: 'WebApp: password inside a URL in config', expected: /config\.DATABASE_URL: looks like a secret value/, define: (s) => void new WebApp(s, 'web', { image: 'x/web:v1', config: { DATABASE_URL: 'postgres://u:p4ss@db/app' } }) },
+  { name: 'Worker: metrics without a port to default to', expected: /Worker "jobs": metrics\.port: this workload serves no port.*Fix: give metrics\.port/, define: (s) => void new Worker(s, 'jobs', { image: 'x/jobs:v1', metrics: {} }) },
+  { name: 'WebApp: metrics path not absolute', expected: /WebApp "web": metrics\.path: must be an absolute HTTP path/, define: (s) => void new WebApp(s, 'web', { image: 'x/web:v1', metrics: { path: 'metrics' } }) },
   { name: 'WebApp: $(VAR) before its definition', expected: /env\.URL: refers to \$\(HOST\), which is not defined before it/, define: (s) => void new WebApp(s, 'web', { image: 'x/web:v1', env: { URL: 'http://$(HOST)', HOST: 'a' } }) },
   { name: 'WebApp: relative probe path', expected: /probes\.readiness/, define: (s) => void new WebApp(s, 'web', { image: 'x/web:v1', probes: { readiness: { http: 'ready' } } }) },
   { name: 'WebApp: preStop longer than grace', expected: /shutdown\.preStopSeconds: the preStop pause \(30 s\) uses the whole grace period/, define: (s) => void new WebApp(s, 'web', { image: 'x/web:v1', shutdown: { gracePeriodSeconds: 20, preStopSeconds: 30 } }) },

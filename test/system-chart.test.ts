@@ -99,6 +99,23 @@ describe('settings', () => {
 });
 
 describe('cluster peers admitted by policies of their own', () => {
+  it('admits the monitoring namespace (and only its scraper pods, when given) to a declared metrics port', () => {
+    const system = testSystem(environment('dev', { monitoring: { namespace: 'observability', podSelector: { 'app.kubernetes.io/name': 'prometheus' } } }));
+    new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1', metrics: { port: 9100 } });
+    const policy = find(synth(system), 'NetworkPolicy', 'allow-monitoring-web');
+    expect(policy.metadata.annotations).toEqual({ 'shipshape.io/admits': 'monitoring' });
+    expect(policy.spec).toEqual({
+      podSelector: selector('web'),
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+          ports: [{ port: 9100, protocol: 'TCP' }],
+        },
+      ],
+    });
+  });
+
   it('refuses admitting a cluster peer to a workload the system does not have', () => {
     const system = testSystem();
     system.admit('keda-operator', 'ghost', 6379);

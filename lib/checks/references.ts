@@ -13,7 +13,7 @@ export const EXTERNAL_SECRETS_ANNOTATION = 'shipshape.io/external-secrets';
 export const EXTERNAL_CONFIGMAPS_ANNOTATION = 'shipshape.io/external-configmaps';
 /**
  * NetworkPolicy annotation naming the cluster peer it admits when that is not the ingress
- * controller (`keda-operator`), so a reader, and the environment's picture, knows
+ * controller (`keda-operator`, `monitoring`), so a reader, and the environment's picture, knows
  * whom the namespace it admits stands for.
  */
 export const ADMITS_ANNOTATION = 'shipshape.io/admits';

@@ -186,7 +186,7 @@ function scaleOf(workload: KubeJson, objects: readonly KubeJson[]): string {
 
 /**
  * The node for pods of another namespace that a policy admits: the selected pods, such as KEDA's
- * operator; else the whole namespace, named by the peer the policy says it admits,
+ * operator; else the whole namespace, named by the peer the policy says it admits (`monitoring`),
  * or the ingress controller (as the wiring writes it) when it says none.
  */
 function outsidePeer(graph: Graph, peer: KubeJson, admits: string | undefined): string {

@@ -24,7 +24,7 @@ function parseMermaid(sources: readonly string[]): (string | null)[] {
 
 /**
  * A front end calling an API, a Redis datastore behind the API, a queue worker scaled by KEDA on that
- * Redis, a shared claim, and an edge of the given flavour.
+ * Redis, metrics for monitoring, a shared claim, and an edge of the given flavour.
  */
 function shop(flavour: 'ingress' | 'gateway'): SystemDefinition {
   return {
@@ -37,6 +37,7 @@ function shop(flavour: 'ingress' | 'gateway'): SystemDefinition {
         image: 'ghcr.io/example/api:v1',
         port: 8000,
         connectsTo: [redis.served],
+        metrics: { port: 9464 },
         volumes: [{ name: 'files', mountPath: '/files', claim: files }],
       });
       new Worker(system, 'jobs', {
@@ -101,6 +102,7 @@ describe('the picture of an environment (dist/<env>/README.md)', () => {
 
   it('draws every connection a NetworkPolicy allows, with its port, and no others; outside pods by what they are', () => {
     expect(ingress).toContain('peers__keda__keda_operator(("keda-operator (namespace keda)"))');
+    expect(ingress).toContain('peers__monitoring__monitoring(("monitoring (namespace monitoring)"))');
     expect(ingress).toContain('shop_staging__acme_solver("ACME HTTP-01 solver<br/>cert-manager, on demand")');
     const allowed = ingress.split('\n').filter((line) => line.includes('-.->')).map((line) => line.trim());
     expect(allowed).toEqual([
@@ -108,6 +110,7 @@ describe('the picture of an environment (dist/<env>/README.md)', () => {
       'peers__ingress_nginx -.->|"allow :8000"| shop_staging__Deployment__api',
       'peers__ingress_nginx -.->|"allow :8089"| shop_staging__acme_solver',
       'peers__keda__keda_operator -.->|"allow :6379"| shop_staging__Deployment__redis',
+      'peers__monitoring__monitoring -.->|"allow :9464"| shop_staging__Deployment__api',
       'shop_staging__Deployment__api -.->|"allow :6379"| shop_staging__Deployment__redis',
       'shop_staging__Deployment__jobs -.->|"allow :6379"| shop_staging__Deployment__redis',
       'shop_staging__Deployment__web -.->|"allow :8000"| shop_staging__Deployment__api',
