@@ -120,6 +120,13 @@ export interface EnvironmentInput {
    */
   readonly monitoring?: Monitoring;
   /**
+   * Services of the system's namespace that other charts or teams run (a Redis or Postgres chart,
+   * a managed database), keyed by Service name. Workloads reach one through
+   * `system.externalService('<name>')`, which admits them (and the KEDA operator and setup Jobs that
+   * use it) in the network policies. @default {}
+   */
+  readonly externalServices?: Readonly<Record<string, ExternalService>>;
+  /**
    * How the output reaches the cluster: `flux` (Flux Kustomizations that apply migrations before the
    * applications), `helm` (hook annotations for teams that package dist/ in a chart) or `argocd`
    * (PreSync hooks). @default { flavour: 'flux' }
@@ -158,6 +165,8 @@ export interface Environment {
   readonly kedaOperator: KedaOperator;
   /** Where the monitoring runs. */
   readonly monitoring: Monitoring;
+  /** Services of the namespace that other charts or teams run, by Service name. */
+  readonly externalServices: Readonly<Record<string, ExternalService>>;
   /** Per-environment application settings. */
   readonly settings: Readonly<Record<string, string>>;
   /** How the output reaches the cluster. */
@@ -189,6 +198,28 @@ export interface Monitoring {
    * @default every pod of the namespace
    */
   readonly podSelector?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A service of the system's namespace that another chart or team runs. Give `podSelector` for pods
+ * another chart runs in the namespace, or `externalName` for a host outside the cluster.
+ */
+export interface ExternalService {
+  /** The Service port its clients connect to. */
+  readonly port: number;
+  /**
+   * Labels of its pods, run by another chart in this namespace. The network policies admit its
+   * clients to these pods, and the Namespace lists the service in `shipshape.io/external-services`
+   * (a bootstrap checklist, like external Secrets).
+   * @default none (give this or externalName)
+   */
+  readonly podSelector?: Readonly<Record<string, string>>;
+  /**
+   * A host outside the cluster (a managed database): an `ExternalName` Service of this name points
+   * at it, so clients use the same in-namespace name; no policy is needed to leave the namespace.
+   * @default none (give this or podSelector)
+   */
+  readonly externalName?: string;
 }
 
 /** The namespace of the KEDA operator, whose pods (`app.kubernetes.io/name: keda-operator`) read queue lengths. */
@@ -282,6 +313,21 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
     .default({ namespace: 'ingress-nginx', allowedResponseHeaders: [] }),
   kedaOperator: z.strictObject({ namespace: dnsLabel }).default({ namespace: 'keda' }),
   monitoring: z.strictObject({ namespace: dnsLabel, podSelector: podSelector.optional() }).default({ namespace: 'monitoring' }),
+  externalServices: z
+    .record(
+      dnsLabel,
+      z
+        .strictObject({
+          port: z.number().int().min(1).max(65535),
+          podSelector: podSelector.optional(),
+          externalName: hostname.optional(),
+        })
+        .refine((s) => (s.podSelector === undefined) !== (s.externalName === undefined), {
+          message: 'give exactly one of podSelector (the pods another chart runs in this namespace) or externalName (a host outside the cluster)',
+          path: ['podSelector'],
+        }),
+    )
+    .default({}),
   settings: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable-like name'), z.string()).default({}),
   delivery: z
     .strictObject({

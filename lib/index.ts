@@ -31,6 +31,7 @@ export {
   IngressController,
   KedaOperator,
   Monitoring,
+  ExternalService,
   AcmeSolver,
   defineEnvironment,
 } from './environment';

@@ -10,9 +10,12 @@ import {
   ADMITS_ANNOTATION,
   EXTERNAL_CONFIGMAPS_ANNOTATION,
   EXTERNAL_SECRETS_ANNOTATION,
+  EXTERNAL_SERVICES_ANNOTATION,
+  EXTERNAL_SERVICE_ANNOTATION,
 } from './checks/references';
 import { TIER_LABEL } from './checks/policy';
-import { isDnsLabel } from './core/names';
+import { isDnsLabel, serviceHost } from './core/names';
+import type { ServedWorkload } from './core/workload-props';
 import { Issue, ShipshapeError, addDeferredCheck, reportErrors } from './core/issues';
 
 /** Which delivery stage an object belongs to; each is its own directory under `dist/<env>/`. */
@@ -92,6 +95,8 @@ export class SystemChart extends Chart {
 
     const enforced = Lazy.any({ produce: () => this.enforcedLevel() });
     const externals = (names: Set<string>) => Lazy.any({ produce: () => (names.size ? [...names].sort().join(',') : undefined) });
+    // Services other charts run in the namespace: they must be installed before the pods can use them.
+    const inNamespace = Object.keys(environment.externalServices).filter((name) => environment.externalServices[name].podSelector);
     new k8s.KubeNamespace(this.infrastructure, 'namespace', {
       metadata: {
         name: environment.namespace,
@@ -99,6 +104,7 @@ export class SystemChart extends Chart {
         annotations: {
           [EXTERNAL_SECRETS_ANNOTATION]: externals(this.externalSecrets),
           [EXTERNAL_CONFIGMAPS_ANNOTATION]: externals(this.externalConfigMaps),
+          [EXTERNAL_SERVICES_ANNOTATION]: externals(new Set(inNamespace)),
         },
         labels: {
           ...systemLabels(system),
@@ -117,6 +123,14 @@ export class SystemChart extends Chart {
       metadata: { name: 'default-deny-ingress', namespace: environment.namespace, labels: systemLabels(system) },
       spec: { podSelector: {}, policyTypes: ['Ingress'] },
     });
+    // A managed service outside the cluster keeps its in-namespace name through an ExternalName Service.
+    for (const [name, service] of Object.entries(environment.externalServices)) {
+      if (service.externalName === undefined) continue;
+      new k8s.KubeService(this.infrastructure, `external-service-${name}`, {
+        metadata: { name, namespace: environment.namespace, labels: systemLabels(system) },
+        spec: { type: 'ExternalName', externalName: service.externalName, ports: [{ name: 'tcp', port: service.port, protocol: 'TCP' }] },
+      });
+    }
     addDeferredCheck(this, 'SystemChart', () => this.checkWiring());
   }
 
@@ -144,7 +158,38 @@ export class SystemChart extends Chart {
     if (this.workloads.has(name)) {
       reportErrors(workload, 'SystemChart', [{ field: '(id)', message: `another workload of system "${this.system}" is already named "${name}"`, fix: 'give each workload a distinct id' }]);
     }
+    if (this.environment.externalServices[name]) {
+      reportErrors(workload, 'SystemChart', [
+        {
+          field: '(id)',
+          message: `the ${this.environment.name} environment declares an external service "${name}"; a workload of that name would take over its Service`,
+          fix: `rename the workload, or remove externalServices.${name} from the ${this.environment.name} environment if this workload replaces it`,
+        },
+      ]);
+    }
     this.workloads.add(name);
+  }
+
+  /**
+   * A service of the namespace that another chart or team runs, as declared in the environment's
+   * `externalServices`: pass it to `connectsTo`, `backends` or a Worker's `redisList.server` like a
+   * workload, and the network policies admit the callers to it. A name the environment does not
+   * declare is an error at synth naming the environment and the name.
+   */
+  public externalService(name: string): ServedWorkload {
+    const declared = this.environment.externalServices[name];
+    if (!declared) {
+      reportErrors(this, 'SystemChart', [
+        {
+          field: `${this.environment.name}.externalServices.${name}`,
+          message: `the system uses external service "${name}", which the ${this.environment.name} environment does not declare`,
+          fix: `add externalServices: { '${name}': { port: <port>, podSelector: { … } } } (pods another chart runs in the namespace) or { port, externalName: '<host>' } to the ${this.environment.name} environment`,
+        },
+      ]);
+    }
+    const port = declared?.port ?? 0;
+    const host = serviceHost(name, this.environment.namespace);
+    return { name, port, host, url: `http://${host}:${port}`, system: this };
   }
 
   /** The chart for a delivery layer. */
@@ -177,7 +222,7 @@ export class SystemChart extends Chart {
   }
 
   /**
-   * Admits pods of the cluster outside the system to a workload's port:
+   * Admits pods of the cluster outside the system to a workload's or an external service's port:
    * the KEDA operator (to read a queue), the monitoring (to scrape metrics). Each peer has its own
    * policy per target, `allow-keda-<to>` and `allow-monitoring-<to>`, annotated with who it admits;
    * the ingress controller is wiring and goes through {@link connect}.
@@ -198,11 +243,14 @@ export class SystemChart extends Chart {
     this.allow('allow-acme-http01-solver', { ...ACME_HTTP01_SOLVER_SELECTOR }, {}, { peer: INGRESS_CONTROLLER }, ACME_HTTP01_SOLVER_PORT);
   }
 
-  /** Allows `source` to a workload's pods. */
+  /** Allows `source` to a workload or in-namespace external service; a service outside the cluster needs no ingress rule. */
   private allowTo(to: string, policyName: string, source: PolicySource, port: number): void {
-    const podSelector = selectorLabels({ name: to, system: this.system, component: '' });
+    const external = this.environment.externalServices[to];
+    if (external?.externalName !== undefined) return;
+    const podSelector = external?.podSelector ? { ...external.podSelector } : selectorLabels({ name: to, system: this.system, component: '' });
     const annotations: Record<string, string> = {};
     if (source.peer && source.peer !== INGRESS_CONTROLLER) annotations[ADMITS_ANNOTATION] = source.peer;
+    if (external) annotations[EXTERNAL_SERVICE_ANNOTATION] = to;
     this.allow(policyName, podSelector, annotations, source, port);
   }
 
@@ -270,19 +318,19 @@ export class SystemChart extends Chart {
 
   private checkWiring(): Issue[] {
     const issues: Issue[] = [];
-    const known = (name: string) => this.workloads.has(name);
+    const known = (name: string) => this.workloads.has(name) || this.environment.externalServices[name] !== undefined;
     for (const edge of this.wiring) {
       for (const end of [edge.from, edge.to]) {
         if (end === INGRESS_CONTROLLER || known(end)) continue;
         issues.push({
           field: 'wiring',
           message: `"${edge.from}" → "${edge.to}": "${end}" is not a workload of system "${this.system}" in ${this.environment.name}`,
-          fix: 'connect only workloads of the same system (each system is its own namespace)',
+          fix: 'connect only workloads of the same system (each system is its own namespace), or declare a service another chart runs in the environment\'s externalServices',
         });
       }
     }
     for (const { peer, to } of this.admitted) {
-      if (!known(to)) issues.push({ field: 'wiring', message: `${peer} → "${to}": "${to}" is not a workload of system "${this.system}" in ${this.environment.name}`, fix: 'admit cluster peers only to workloads of this system' });
+      if (!known(to)) issues.push({ field: 'wiring', message: `${peer} → "${to}": "${to}" is not a workload of system "${this.system}" in ${this.environment.name}`, fix: 'admit cluster peers only to workloads of this system or declared external services' });
     }
     return issues;
   }

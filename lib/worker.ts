@@ -25,8 +25,9 @@ export interface RedisListScaling {
   /** `host:port` of a Redis server this system does not run, e.g. a managed one. Give this or `server`. */
   readonly address?: string;
   /**
-   * The system's own Redis (a Worker with a port). The address is its Service; the worker is allowed
-   * to reach it, and so is the KEDA operator, which reads the list from the environment's
+   * The system's own Redis: a Worker with a port (`redis.served`), or a Redis another chart runs in
+   * the namespace (`system.externalService('redis')`). The address is its Service; the worker is
+   * allowed to reach it, and so is the KEDA operator, which reads the list from the environment's
    * `kedaOperator` namespace (the namespace's default-deny policy would otherwise hide the backlog
    * from it). Give this or `address`.
    */

@@ -58,6 +58,9 @@ const cases: Case[] = [
   { name: 'environment: allowed response header with a colon', environment: { ingressController: { namespace: 'ingress-nginx', allowedResponseHeaders: ['X-Frame-Options:'] } }, expected: /prod\.ingressController\.allowedResponseHeaders\[0\]: must be a header name/, define: valid },
   { name: 'environment: monitoring namespace not a DNS label', environment: { monitoring: { namespace: 'Monitoring' } }, expected: /prod\.monitoring\.namespace: must be a DNS label/, define: valid },
   { name: 'environment: empty monitoring pod selector', environment: { monitoring: { namespace: 'monitoring', podSelector: {} } }, expected: /prod\.monitoring\.podSelector: give at least one label/, define: valid },
+  { name: 'environment: external service with neither pods nor host', environment: { externalServices: { redis: { port: 6379 } } }, expected: /prod\.externalServices\.redis\.podSelector: give exactly one of podSelector .* or externalName/, define: valid },
+  { name: 'environment: external service with a bad label key', environment: { externalServices: { redis: { port: 6379, podSelector: { 'app/kubernetes/name': 'redis' } } } }, expected: /prod\.externalServices\.redis\.podSelector\.app\/kubernetes\/name: must be a label key/, define: valid },
+  { name: 'environment: external service that is not declared', expected: /prod\.externalServices\.postgres: the system uses external service "postgres", which the prod environment does not declare/, define: (s) => void s.externalService('postgres') },
   { name: 'environment: unknown field', environment: { replicas: 3 } as any, expected: /prod: Unrecognized key: "replicas"/, define: valid },
   { name: 'environment: missing setting', expected: /prod\.settings\.BUCKET: the system reads setting "BUCKET"/, define: (s) => void s.setting('BUCKET') },
 

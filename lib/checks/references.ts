@@ -11,6 +11,10 @@ import { CheckIssue, KubeJson, containersOf, issueFor, podTemplates, selects } f
 export const EXTERNAL_SECRETS_ANNOTATION = 'shipshape.io/external-secrets';
 /** Namespace annotation listing ConfigMaps created outside shipshape. */
 export const EXTERNAL_CONFIGMAPS_ANNOTATION = 'shipshape.io/external-configmaps';
+/** Namespace annotation listing the services other charts run in the namespace (a Redis, a Postgres). */
+export const EXTERNAL_SERVICES_ANNOTATION = 'shipshape.io/external-services';
+/** NetworkPolicy annotation naming the external service (declared on the Namespace) whose pods it selects. */
+export const EXTERNAL_SERVICE_ANNOTATION = 'shipshape.io/external-service';
 /**
  * NetworkPolicy annotation naming the cluster peer it admits when that is not the ingress
  * controller (`keda-operator`, `monitoring`), so a reader, and the environment's picture, knows
@@ -37,11 +41,16 @@ function listAnnotation(namespace: KubeJson | undefined, annotation: string): st
 
 /**
  * Why a NetworkPolicy whose selector matches no pod template of the output is wrong, or undefined
- * when its pods are made elsewhere by design: the HTTP-01 solver pods cert-manager starts for a
- * Certificate of the namespace.
+ * when its pods are made elsewhere by design: an external service the Namespace declares, or the
+ * HTTP-01 solver pods cert-manager starts for a Certificate of the namespace.
  */
-function podsMadeElsewhereProblem(policy: KubeJson, selector: Record<string, string>, certificates: Set<string>): { message: string; fix?: string } | undefined {
+function podsMadeElsewhereProblem(policy: KubeJson, selector: Record<string, string>, externalServices: Set<string>, certificates: Set<string>): { message: string; fix?: string } | undefined {
   const ns = policy.metadata?.namespace;
+  const service: string | undefined = policy.metadata?.annotations?.[EXTERNAL_SERVICE_ANNOTATION];
+  if (service !== undefined) {
+    if (externalServices.has(key('Service', ns, service))) return undefined;
+    return { message: `selects the pods of external service "${service}", which the Namespace does not declare`, fix: `list it in the Namespace annotation ${EXTERNAL_SERVICES_ANNOTATION} (declare it in the environment's externalServices)` };
+  }
   const solver = Object.keys(selector).length === Object.keys(ACME_HTTP01_SOLVER_SELECTOR).length && selects(ACME_HTTP01_SOLVER_SELECTOR, selector);
   if (solver) {
     if (certificates.has(ns ?? '')) return undefined;
@@ -55,6 +64,7 @@ export function checkReferences(objects: readonly KubeJson[]): CheckIssue[] {
   const index: Index = new Map();
   const secrets = new Set<string>();
   const configMaps = new Set<string>();
+  const externalServices = new Set<string>();
   const certificates = new Set<string>();
   for (const o of objects) {
     const ns = o.metadata?.namespace;
@@ -67,6 +77,7 @@ export function checkReferences(objects: readonly KubeJson[]): CheckIssue[] {
     if (o.kind === 'Namespace') {
       for (const name of listAnnotation(o, EXTERNAL_SECRETS_ANNOTATION)) secrets.add(key('Secret', o.metadata.name, name));
       for (const name of listAnnotation(o, EXTERNAL_CONFIGMAPS_ANNOTATION)) configMaps.add(key('ConfigMap', o.metadata.name, name));
+      for (const name of listAnnotation(o, EXTERNAL_SERVICES_ANNOTATION)) externalServices.add(key('Service', o.metadata.name, name));
     }
   }
   const templates = podTemplates(objects);
@@ -122,7 +133,7 @@ export function checkReferences(objects: readonly KubeJson[]): CheckIssue[] {
       case 'NetworkPolicy': {
         const selector = object.spec?.podSelector?.matchLabels;
         if (selector && Object.keys(selector).length && !selectsAPod(ns, selector)) {
-          const problem = podsMadeElsewhereProblem(object, selector, certificates);
+          const problem = podsMadeElsewhereProblem(object, selector, externalServices, certificates);
           if (problem) issues.push(issue(object, 'spec.podSelector', problem.message, problem.fix));
         }
         (object.spec?.ingress ?? []).forEach((rule: KubeJson, i: number) =>

@@ -1,6 +1,6 @@
 import { KubeJson, podTemplates, selects } from '../checks/objects';
 import { SINGLETON_ANNOTATION } from '../checks/policy';
-import { ACME_HTTP01_SOLVER_SELECTOR, ADMITS_ANNOTATION } from '../checks/references';
+import { ACME_HTTP01_SOLVER_SELECTOR, ADMITS_ANNOTATION, EXTERNAL_SERVICE_ANNOTATION } from '../checks/references';
 import { GENERATED_HEADER, compareCodePoints as compare } from './output';
 
 /**
@@ -17,7 +17,7 @@ export function environmentDiagram(environment: string, objects: readonly KubeJs
   const legend = [
     'Solid arrows: traffic routed by the edge and Services, and the claims a workload mounts.',
     'Dotted arrows: connections a NetworkPolicy allows (every namespace denies all other ingress).',
-    'Shapes: hexagon = edge, stadium = Service, rectangle = served workload, double rectangle = workload no Service reaches (worker, scheduler), cylinder = datastore or claim, slanted = migration Job, rounded = pods made outside this output (cert-manager\'s solver).',
+    'Shapes: hexagon = edge, stadium = Service, rectangle = served workload, double rectangle = workload no Service reaches (worker, scheduler), cylinder = datastore or claim, slanted = migration Job, rounded = pods made outside this output (another chart\'s service, cert-manager\'s solver).',
   ];
   return [GENERATED_HEADER.replace(/^# /, '<!-- ').replace(/\n$/, ' -->'), title, '', ...legend, '', '```mermaid', ...graph.render(), '```', ''].join('\n');
 }
@@ -105,7 +105,7 @@ function describeNamespace(graph: Graph, namespaceObject: KubeJson, objects: rea
     const selector = policy.spec?.podSelector?.matchLabels;
     const targets = matching(selector).map((t) => workloadId(t.object));
     if (targets.length === 0) {
-      const made = madeElsewhere(graph, namespace, selector);
+      const made = madeElsewhere(graph, namespace, policy, selector);
       if (made) targets.push(made);
     }
     for (const rule of policy.spec?.ingress ?? []) {
@@ -201,8 +201,10 @@ function outsidePeer(graph: Graph, peer: KubeJson, admits: string | undefined): 
   return graph.external(nodeId('peers', namespace, name), `${name} (namespace ${namespace})`);
 }
 
-/** The node for pods a policy protects that no template of the output makes: cert-manager's solver. */
-function madeElsewhere(graph: Graph, namespace: string, selector: Record<string, string> | undefined): string | undefined {
+/** The node for pods a policy protects that no template of the output makes: another chart's service, cert-manager's solver. */
+function madeElsewhere(graph: Graph, namespace: string, policy: KubeJson, selector: Record<string, string> | undefined): string | undefined {
+  const service: string | undefined = policy.metadata?.annotations?.[EXTERNAL_SERVICE_ANNOTATION];
+  if (service) return graph.node(namespace, nodeId(namespace, 'external', service), ['(', ')'], [service, 'external service']);
   if (selects(ACME_HTTP01_SOLVER_SELECTOR, selector)) return graph.node(namespace, nodeId(namespace, 'acme-solver'), ['(', ')'], ['ACME HTTP-01 solver', 'cert-manager, on demand']);
   return undefined;
 }

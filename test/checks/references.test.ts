@@ -37,6 +37,16 @@ describe('references inside an environment', () => {
     );
   });
 
+  it('accept a policy for the pods of an external service only when the Namespace declares the service', () => {
+    const objects = fixtureObjects();
+    const policy = get(objects, 'NetworkPolicy', 'allow-redis');
+    policy.spec.podSelector.matchLabels = { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'redis-chart' };
+    policy.metadata.annotations = { 'shipshape.io/external-service': 'redis' };
+    expect(messages(objects)).toContainEqual(expect.stringMatching(/allow-redis spec.podSelector: selects the pods of external service "redis", which the Namespace does not declare/));
+    get(objects, 'Namespace', 'shop-prod').metadata.annotations['shipshape.io/external-services'] = 'postgres-db,redis';
+    expect(messages(objects)).toEqual([]);
+  });
+
   it('refuse an HPA whose target is missing or sets spec.replicas', () => {
     expect(messages(without('Deployment', 'api'))).toContainEqual(expect.stringMatching(/HorizontalPodAutoscaler\/shop-prod\/api spec.scaleTargetRef: scales Deployment\/api, which does not exist/));
     const objects = fixtureObjects();
