@@ -14,7 +14,7 @@ export {
   StreamingKind,
   TlsIngressFlavour,
 } from './tls-ingress';
-export { SystemChart, SystemChartProps, Layer, WiringEdge, INGRESS_CONTROLLER } from './system-chart';
+export { SystemChart, SystemChartProps, Layer, WiringEdge, ClusterPeer, INGRESS_CONTROLLER } from './system-chart';
 export {
   Environment,
   EnvironmentInput,
@@ -30,6 +30,9 @@ export {
   DeliveryRepository,
   IngressController,
   KedaOperator,
+  Monitoring,
+  ExternalService,
+  AcmeSolver,
   defineEnvironment,
 } from './environment';
 export { SystemDefinition, RenderedEstate, EnvironmentSummary, RenderOptions, SynthesizeOptions, renderEstate, synthesizeEstate, runSynth, formatSummary } from './estate';
@@ -49,6 +52,7 @@ export {
   SchedulingSpec,
   SecuritySpec,
   ShutdownSpec,
+  MetricsSpec,
 } from './core/workload-props';
 export { ProbeSpec, ProbesSpec, HttpProbe, TcpProbe, ExecProbe, ProbeTiming } from './core/probes';
 export { ResourcesSpec, ResourceAmounts } from './core/resources';

@@ -5,7 +5,7 @@ import { SecretKeyEnv, SecretReference, secretRefSchema } from './core/env';
 import { parseProps } from './core/issues';
 import { ResourcesSpec } from './core/resources';
 import { Workload } from './core/workload';
-import { ContainerSpec, SchedulingSpec, SecuritySpec, VolumeSpec, workloadShape } from './core/workload-props';
+import { ContainerSpec, SchedulingSpec, SecuritySpec, ServedWorkload, VolumeSpec, workloadShape } from './core/workload-props';
 import { SystemChart } from './system-chart';
 
 /** Props of a {@link MigrationJob}. */
@@ -34,6 +34,11 @@ export interface MigrationJobProps {
   readonly security?: SecuritySpec;
   /** Node selection, tolerations, affinity, priority. */
   readonly scheduling?: SchedulingSpec;
+  /**
+   * Served workloads and external services the migration connects to (the database it migrates):
+   * allowed in the network policies, like a workload's `connectsTo`. @default none
+   */
+  readonly connectsTo?: readonly ServedWorkload[];
 }
 
 const DEFAULT_RESOURCES: ResourcesSpec = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } };
@@ -55,6 +60,7 @@ const schema = z
     volumes: workloadShape.volumes,
     security: workloadShape.security,
     scheduling: workloadShape.scheduling,
+    connectsTo: workloadShape.connectsTo,
     config: z.unknown().optional(),
     configMaps: z.unknown().optional(),
     files: z.unknown().optional(),
