@@ -12,7 +12,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
 import { KubeObject, describeObject, environmentObjects, environments } from './dist-objects';
 
 interface Options {
@@ -51,8 +50,9 @@ function verifyEnvironment(options: Options, env: string): EnvResult {
   const byFile = new Map<string, KubeObject>();
   try {
     objects.forEach((o, i) => {
-      const file = join(dir, `${String(i).padStart(4, '0')}.yaml`);
-      writeFileSync(file, stringify(o));
+      // JSON, not YAML: kubectl reads YAML 1.1, where an unquoted yes or true is not a string.
+      const file = join(dir, `${String(i).padStart(4, '0')}.json`);
+      writeFileSync(file, JSON.stringify(o));
       byFile.set(file, o);
     });
     const run = spawnSync(

@@ -1,6 +1,6 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,8 +232,10 @@ export class ControlPlane {
     const env = { KUBECONFIG: this.kubeconfig, RUNTIME_NAMESPACE: 'flux-system', KUBE_FEATURE_WatchListClient: 'false' };
     const sc = pinnedVersion('tools', 'github.com/fluxcd/source-controller');
     const kc = pinnedVersion('tools', 'github.com/fluxcd/kustomize-controller');
+    const storagePath = join(this.dir, 'flux-storage');
+    mkdirSync(storagePath);
     this.launch('source-controller', binary(`source-controller-${sc}`, 'source-controller'), [
-      `--storage-path=${join(this.dir, 'flux-storage')}`,
+      `--storage-path=${storagePath}`,
       `--storage-addr=127.0.0.1:${storage}`,
       `--storage-adv-addr=127.0.0.1:${storage}`,
       '--events-addr=',
@@ -247,6 +249,11 @@ export class ControlPlane {
       `--health-addr=127.0.0.1:${kcHealth}`,
       '--log-level=info',
     ], { ...env, SOURCE_CONTROLLER_LOCALHOST: `127.0.0.1:${storage}` });
+  }
+
+  /** The components that have exited, with the end of their logs: none should have. */
+  exited(): string[] {
+    return this.processes.filter((p) => p.child.exitCode !== null).map((p) => this.logTail(p.name, 5));
   }
 
   /** The last lines a component logged, for error messages. */

@@ -7,7 +7,7 @@ import { environments } from '../../tools/dist-objects';
 import { ROOT, describeObject, environmentObjects, objectsAtCommit, upgradeBase } from './estate-objects';
 import { EstateRepository, KWOK_FAIL_LABEL, TrackedKustomization, applyFluxEntryPoint, isReady, notReadyReason, requestReconcile, trackReadiness } from './flux-scenario';
 import type { KubeObject } from './kube';
-import { applyAll, provisionVolumes, reapplyMoves, waitForRollout } from './rollout';
+import { applyAll, provisionVolumes, reapplyChanges, waitForRollout } from './rollout';
 import { SUMMARY_FILE, Summary } from './summary';
 
 const SHARED = process.env.SHIPSHAPE_SHARED_DIR ?? join(ROOT, '..', 'shared');
@@ -128,7 +128,7 @@ describe.skipIf(!existsSync(CRD_DIR))(`Kubernetes ${applyVersion}: strict apply,
     }, 240_000);
 
     test('a second apply of the same tree changes nothing', async () => {
-      expect(report('changed by a second apply', await reapplyMoves(plane.kube, objects))).toBe('');
+      expect(report('changed by a second apply', await reapplyChanges(plane.kube, objects))).toBe('');
     });
   });
 
@@ -181,7 +181,11 @@ describe.skipIf(!existsSync(CRD_DIR))(`Kubernetes ${fluxVersion}: Flux reconcile
     expect(kustomizations.length).toBeGreaterThan(0);
     const live = await trackReadiness(plane, 'flux-system', kustomizations, 420_000, (l) => kustomizations.every((k) => isReady(l.get(k.name), firstRevision)));
     const notReady = kustomizations.filter((k) => !isReady(live.get(k.name), firstRevision)).map((k) => `${k.name}: ${notReadyReason(live.get(k.name))}`);
-    if (notReady.length) summary.flux = `flux failed: ${notReady[0]}`;
+    if (notReady.length) {
+      summary.flux = `flux failed: ${notReady[0]}`;
+      const sources = await plane.kube.list('source.toolkit.fluxcd.io/v1', 'GitRepository', 'flux-system');
+      notReady.push(...sources.map((g) => `GitRepository ${g.metadata.name}: ${notReadyReason(g)}`), ...plane.exited());
+    }
     expect(report('not Ready', notReady)).toBe('');
 
     const byName = new Map(kustomizations.map((k) => [k.name, k]));

@@ -69,7 +69,8 @@ export class EstateRepository {
       let touched = false;
       for (const doc of docs) if (doc && edit(doc)) touched = true;
       if (!touched) continue;
-      writeFileSync(file, docs.map((d) => stringify(d)).join('---\n'));
+      // YAML 1.1 quoting, as Kustomize and kubectl read it (an unquoted yes is a boolean there).
+      writeFileSync(file, docs.map((d) => stringify(d, { version: '1.1' })).join('---\n'));
       changed++;
     }
     return changed;

@@ -215,15 +215,38 @@ async function checkDisruptionBudgets(kube: Kube, objects: KubeObject[]): Promis
   return problems;
 }
 
-/** Objects whose resourceVersion a second apply of the same tree moved. */
-export async function reapplyMoves(kube: Kube, objects: KubeObject[]): Promise<string[]> {
-  const moved: string[] = [];
+/**
+ * Objects that a second apply of the same tree changed: anything but status and bookkeeping
+ * (resourceVersion, managedFields) differs afterwards. A write that changed only status is the API
+ * server filling a CRD's status default on an object no controller has touched yet (Flux's, on a
+ * cluster without Flux): not a change the output makes.
+ */
+export async function reapplyChanges(kube: Kube, objects: KubeObject[]): Promise<string[]> {
+  const changed: string[] = [];
+  const content = (o: KubeObject) => {
+    const { resourceVersion: _rv, managedFields: _mf, ...metadata } = o.metadata;
+    return JSON.stringify({ ...o, metadata, status: undefined });
+  };
   for (const object of objects) {
     const before = await kube.get(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name);
     if (!before) continue;
     const res = await kube.apply(object);
-    if (res.status >= 300) moved.push(`${describeObject(object)}: ${res.body?.message}`);
-    else if (res.body.metadata.resourceVersion !== before.metadata.resourceVersion) moved.push(`${describeObject(object)}: resourceVersion moved`);
+    if (res.status >= 300) changed.push(`${describeObject(object)}: ${res.body?.message}`);
+    else if (res.body.metadata.resourceVersion !== before.metadata.resourceVersion && content(res.body) !== content(before)) {
+      changed.push(`${describeObject(object)}: ${firstDifference(JSON.parse(content(before)), JSON.parse(content(res.body)))}`);
+    }
   }
-  return moved;
+  return changed;
+}
+
+/** The first field path at which two values differ, with both values. */
+function firstDifference(a: unknown, b: unknown, path = ''): string {
+  if (JSON.stringify(a) === JSON.stringify(b)) return '';
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const found = firstDifference((a as any)[key], (b as any)[key], `${path}.${key}`);
+      if (found) return found;
+    }
+  }
+  return `${path || '.'}: ${JSON.stringify(a)} -> ${JSON.stringify(b)}`;
 }
