@@ -74,8 +74,9 @@ export const docuElevate: SystemDefinition = {
       EXTERNAL_HOSTNAME: system.environment.domain,
       AUTH_ENABLED: 'true',
       MAX_UPLOAD_SIZE: uploadLimit.bytes,
-      // The edge sends HSTS and the security headers (the write-up's option A); the app would repeat them.
-      SECURITY_HEADERS_ENABLED: 'false',
+      // A stock ingress-nginx lets no Ingress add response headers (custom-headers would make it answer
+      // 503), so the app sends its own (the write-up's option B); the controller's hsts adds HSTS.
+      SECURITY_HEADERS_ENABLED: 'true',
     };
     const config = new SharedConfig(system, 'docuelevate-config', { data: settings });
 

@@ -34,8 +34,17 @@ const dockerExec: SecurityException = {
 // group's id on the nodes labelled kdcube.example.com/docker-exec.
 const dockerSocketGroup = 999;
 
+// Postgres and Redis are installed into the namespace by their own charts (as the upstream chart
+// expects, under the Service names `postgres-db` and `redis`), before this system. Declared here,
+// the namespace lists them as a bootstrap item and the policies admit their clients, the setup Job
+// and the KEDA operator to their pods, which the charts label so.
+const externalServices = {
+  redis: { port: 6379, podSelector: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'redis' } },
+  'postgres-db': { port: 5432, podSelector: { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/instance': 'postgres-db' } },
+};
+
 const environments = standardEnvironments('kdcube', 'kdcube.example.com', {
-  all: { exceptions: [dockerExec] },
+  all: { exceptions: [dockerExec], externalServices },
   // One pod of each; KEDA still adds processors when the queue grows.
   dev: { build: devBuild('kdcube'), scaling: { replicas: 0.5 }, settings: { TENANT_ID: 'kdcube', PROJECT_ID: 'dev' } },
   staging: { images: pinned, settings: { TENANT_ID: 'kdcube', PROJECT_ID: 'staging' } },
@@ -176,8 +185,7 @@ function openrestyConf(port: number, upstreams: Readonly<Record<string, ServedWo
   return `${lines.join('\n')}\n`;
 }
 
-// Postgres and Redis are managed services outside the cluster, reached through the in-namespace
-// names `postgres-db` and `redis`; their credentials are in Secrets made with the namespace.
+// Postgres and Redis credentials are in Secrets made with the namespace.
 const postgres = { POSTGRES_HOST: 'postgres-db', POSTGRES_PORT: '5432', POSTGRES_DATABASE: 'kdcube', POSTGRES_SSL: 'True' };
 const postgresSecret = 'postgres-db-credentials';
 const redisPassword = { secret: 'redis-auth', key: 'redis-password' };
@@ -213,6 +221,8 @@ export const kdcube: SystemDefinition = {
   define: (system) => {
     const tenant = system.setting('TENANT_ID');
     const project = system.setting('PROJECT_ID');
+    const redis = system.externalService('redis');
+    const postgresDb = system.externalService('postgres-db');
 
     // The backend services read one ConfigMap of settings; a change rolls all of them.
     const config = new SharedConfig(system, 'kdcube-config', {
@@ -230,7 +240,12 @@ export const kdcube: SystemDefinition = {
         LOG_DIR: '/logs',
       },
     });
-    const backend = (env: Record<string, EnvValue> = {}) => ({ configMaps: [config], secrets: [platformSecret], env: { ...env, ...datastoreEnv } });
+    const backend = (env: Record<string, EnvValue> = {}) => ({
+      configMaps: [config],
+      secrets: [platformSecret],
+      env: { ...env, ...datastoreEnv },
+      connectsTo: [redis, postgresDb],
+    });
 
     // Shared by chat-ingress and chat-proc, and chat-proc runs several pods: every claim is RWX, on
     // the environment's RWX storage class (the cluster default is RWO only).
@@ -283,8 +298,8 @@ export const kdcube: SystemDefinition = {
       scaling: {
         minReplicas: 2,
         maxReplicas: 6,
-        // The backlog is the length of the tenant/project prompt queue; KEDA runs outside the namespace, so the full name.
-        redisList: { address: `redis.${system.environment.namespace}.svc.cluster.local:6379`, listName: `${tenant}:${project}:kdcube:chat:prompt:queue`, password: redisPassword },
+        // The backlog is the length of the tenant/project prompt queue, which the KEDA operator is admitted to read.
+        redisList: { server: redis, listName: `${tenant}:${project}:kdcube:chat:prompt:queue`, password: redisPassword },
       },
       probes: {
         startup: { http: '/health/live', periodSeconds: 5, failureThreshold: 24 },
@@ -324,6 +339,8 @@ export const kdcube: SystemDefinition = {
       resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
       autoscaling: cpuOnly,
       probes: { readiness: { tcp: 'http' }, liveness: { http: '/health' } },
+      // Serves its queue and capacity figures as Prometheus text at /metrics; the monitoring namespace may scrape it.
+      metrics: { path: '/metrics' },
       ...backend({ GATEWAY_COMPONENT: 'metrics', METRICS_PORT: '8090' }),
     });
 
@@ -371,6 +388,8 @@ export const kdcube: SystemDefinition = {
         TOKEN_MASQUERADE: 'false',
       },
       env: { REDIS_PASSWORD: redisPassword, REDIS_URL: datastoreEnv.REDIS_URL },
+      // Its sessions and rate-limit counters: the Redis policy must admit it.
+      connectsTo: [redis],
       // The identity provider's client id and secret, pool and JWKS URLs: made with the namespace.
       secrets: ['proxylogin-secrets'],
     });
@@ -424,6 +443,7 @@ export const kdcube: SystemDefinition = {
       // Only the database credentials: the platform Secret holds LLM keys the setup does not need.
       secrets: [],
       env: { ...postgres, TENANT_ID: tenant, PROJECT_ID: project, ...postgresEnv },
+      connectsTo: [postgresDb],
       initContainers: [
         {
           name: 'wait-for-postgres',

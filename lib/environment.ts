@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ShipshapeError, formatFieldPath } from './core/issues';
-import { dnsLabel, hostname } from './core/names';
+import { dnsLabel, hostname, podSelector } from './core/names';
 import { ResourcesSpec, resourcesSchema } from './core/resources';
 
 /**
@@ -63,7 +63,18 @@ export interface TlsIssuer {
   readonly issuer: string;
   /** @default 'ClusterIssuer' */
   readonly kind?: 'ClusterIssuer' | 'Issuer';
+  /**
+   * How the issuer proves control of the hosts. `http01`: cert-manager starts solver pods in the
+   * system's namespace (label `acme.cert-manager.io/http01-solver: "true"`, port 8089) and the ACME
+   * server reaches them through the edge, so the network policies admit them from the ingress
+   * controller's namespace. `dns01`: the proof is a DNS record and nothing is admitted.
+   * @default 'http01'
+   */
+  readonly solver?: AcmeSolver;
 }
+
+/** How an ACME issuer proves control of a host: a challenge served over HTTP, or a DNS record. */
+export type AcmeSolver = 'http01' | 'dns01';
 
 /** Factors applied to what constructs declare, so an environment is sized in one place. */
 export interface Scaling {
@@ -113,13 +124,28 @@ export interface EnvironmentInput {
   readonly build?: string;
   /** Declared exemptions from the restricted Pod Security Standard. @default [] */
   readonly exceptions?: readonly SecurityException[];
-  /** Where the ingress controller's pods run, for the network policies of exposed workloads. @default { namespace: 'ingress-nginx' } */
+  /**
+   * Where the ingress controller's pods run, for the network policies of exposed workloads, and
+   * what it allows. @default { namespace: 'ingress-nginx', allowedResponseHeaders: [] }
+   */
   readonly ingressController?: IngressController;
   /**
    * Where the KEDA operator's pods run: a Worker scaled on the system's own Redis admits them to
    * that Redis, to read the backlog. @default { namespace: 'keda' }
    */
   readonly kedaOperator?: KedaOperator;
+  /**
+   * Where the cluster's monitoring (Prometheus or another scraper) runs: the `metrics` port a
+   * workload declares admits it. @default { namespace: 'monitoring' }
+   */
+  readonly monitoring?: Monitoring;
+  /**
+   * Services of the system's namespace that other charts or teams run (a Redis or Postgres chart,
+   * a managed database), keyed by Service name. Workloads reach one through
+   * `system.externalService('<name>')`, which admits them (and the KEDA operator and setup Jobs that
+   * use it) in the network policies. @default {}
+   */
+  readonly externalServices?: Readonly<Record<string, ExternalService>>;
   /**
    * How the output reaches the cluster: `flux` (Flux Kustomizations that apply migrations before the
    * applications), `helm` (hook annotations for teams that package dist/ in a chart) or `argocd`
@@ -145,7 +171,7 @@ export interface Environment {
   readonly namespace: string;
   /** The domain every host name derives from. */
   readonly domain: string;
-  /** The certificate issuer, kind filled in. */
+  /** The certificate issuer, kind and solver filled in. */
   readonly tls: Required<TlsIssuer>;
   /** Replica and resource factors, defaults filled in. */
   readonly scaling: Required<Scaling>;
@@ -157,10 +183,14 @@ export interface Environment {
   readonly build?: string;
   /** Declared exemptions from the restricted profile. */
   readonly exceptions: readonly SecurityException[];
-  /** Where the ingress controller runs. */
-  readonly ingressController: IngressController;
+  /** Where the ingress controller runs and what it allows. */
+  readonly ingressController: Required<IngressController>;
   /** Where the KEDA operator runs. */
   readonly kedaOperator: KedaOperator;
+  /** Where the monitoring runs. */
+  readonly monitoring: Monitoring;
+  /** Services of the namespace that other charts or teams run, by Service name. */
+  readonly externalServices: Readonly<Record<string, ExternalService>>;
   /** Per-environment application settings. */
   readonly settings: Readonly<Record<string, string>>;
   /** How the output reaches the cluster. */
@@ -169,10 +199,53 @@ export interface Environment {
   readonly storage: StorageClasses;
 }
 
-/** The namespace of the ingress controller's pods, which the exposed workloads' NetworkPolicies admit. */
+/** The cluster's ingress controller: where its pods run, which the exposed workloads' NetworkPolicies admit, and what it allows. */
 export interface IngressController {
   /** Namespace name, matched by its `kubernetes.io/metadata.name` label. */
   readonly namespace: string;
+  /**
+   * Response headers the controller's `global-allowed-response-headers` setting lists, spelled as
+   * there (ingress-nginx compares names exactly). Current ingress-nginx answers 503 for every
+   * Ingress whose `custom-headers` ConfigMap holds a header that setting does not list, so the
+   * `ingress` flavour of TlsIngress sets through `custom-headers` only the security headers listed
+   * here, and warns about the others.
+   * @default [] (a stock controller: no custom-headers annotation)
+   */
+  readonly allowedResponseHeaders?: readonly string[];
+}
+
+/** Where the cluster's monitoring runs; workloads admit it to the `metrics` port they declare. */
+export interface Monitoring {
+  /** Namespace name, matched by its `kubernetes.io/metadata.name` label. */
+  readonly namespace: string;
+  /**
+   * Labels of the scraper's pods (`{ 'app.kubernetes.io/name': 'prometheus' }`), to admit only
+   * them instead of every pod of the namespace.
+   * @default every pod of the namespace
+   */
+  readonly podSelector?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A service of the system's namespace that another chart or team runs. Give `podSelector` for pods
+ * another chart runs in the namespace, or `externalName` for a host outside the cluster.
+ */
+export interface ExternalService {
+  /** The Service port its clients connect to. */
+  readonly port: number;
+  /**
+   * Labels of its pods, run by another chart in this namespace. The network policies admit its
+   * clients to these pods, and the Namespace lists the service in `shipshape.io/external-services`
+   * (a bootstrap checklist, like external Secrets).
+   * @default none (give this or externalName)
+   */
+  readonly podSelector?: Readonly<Record<string, string>>;
+  /**
+   * A host outside the cluster (a managed database): an `ExternalName` Service of this name points
+   * at it, so clients use the same in-namespace name; no policy is needed to leave the namespace.
+   * @default none (give this or podSelector)
+   */
+  readonly externalName?: string;
 }
 
 /** The namespace of the KEDA operator, whose pods (`app.kubernetes.io/name: keda-operator`) read queue lengths. */
@@ -189,6 +262,15 @@ export interface DeliveryRepository {
   readonly branch?: string;
   /** A Secret in flux-system with the credentials, for a private repository. */
   readonly secretName?: string;
+  /**
+   * Where the output directory (`dist/`, holding `<env>/`) sits inside the repository, as a relative
+   * path with `/` (`dist`, `deploy/dist`; `.` when the environments are at the root). The
+   * Kustomizations' paths (`./deploy/dist/prod/<system>/<layer>`) and the GitRepository's ignore
+   * rules are built from it.
+   * @default the synth's `outdir` relative to the root of the git work tree that holds it; outside
+   * a git work tree, `outdir` relative to the current directory, or `dist` when it lies elsewhere
+   */
+  readonly path?: string;
 }
 
 /** Delivery flavour of an environment. */
@@ -197,6 +279,16 @@ export interface Delivery {
   readonly flavour: 'flux' | 'helm' | 'argocd';
   /** The repository holding dist/; without it, Flux objects are not written (synth warns). */
   readonly repository?: DeliveryRepository;
+  /**
+   * The prefix of every Flux object name (a DNS label), so that several estates reconciled into
+   * one cluster never overwrite each other's objects: the GitRepository is `<scope>-<env>`, a
+   * system's Kustomizations `<scope>-<env>-<system>-<layer>`. Names are stable (no hash), and a
+   * Kustomization name must fit in 63 characters, because Flux writes it into a label of every
+   * object it applies. Two estates whose repositories share a name, or two estates in one
+   * repository, that deliver into one cluster set distinct scopes.
+   * @default the repository's name, from `repository.url` (`https://github.com/org/shop-deploy.git` → `shop-deploy`)
+   */
+  readonly scope?: string;
 }
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -213,6 +305,14 @@ const tagOrDigest = z
 
 const positiveInt = z.number().int().min(1);
 
+/** A directory inside a repository: a relative path with `/`, without `.` or `..` steps; or `.`, the root. */
+export const repositoryPathSchema = z
+  .string()
+  .refine(
+    (v) => v === '.' || v.split('/').every((step) => /^[A-Za-z0-9._-]+$/.test(step) && step !== '.' && step !== '..'),
+    'must be a directory inside the repository, relative to its root, such as "dist" or "deploy/dist" (no leading "/" or "./", no "..", no trailing "/"; "." for the root)',
+  );
+
 /** The zod schema of an environment; `parse` returns an {@link Environment}. */
 export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.strictObject({
   name: dnsLabel,
@@ -222,6 +322,7 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
   tls: z.strictObject({
     issuer: dnsLabel,
     kind: z.enum(['ClusterIssuer', 'Issuer']).default('ClusterIssuer'),
+    solver: z.enum(['http01', 'dns01'], { message: 'must be "http01" (solver pods answer through the edge) or "dns01" (a DNS record)' }).default('http01'),
   }),
   scaling: z
     .strictObject({
@@ -260,8 +361,31 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
       }),
     )
     .default([]),
-  ingressController: z.strictObject({ namespace: dnsLabel }).default({ namespace: 'ingress-nginx' }),
+  ingressController: z
+    .strictObject({
+      namespace: dnsLabel,
+      allowedResponseHeaders: z
+        .array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a header name as ingress-nginx accepts it: letters, digits, "-" and "_"'))
+        .default([]),
+    })
+    .default({ namespace: 'ingress-nginx', allowedResponseHeaders: [] }),
   kedaOperator: z.strictObject({ namespace: dnsLabel }).default({ namespace: 'keda' }),
+  monitoring: z.strictObject({ namespace: dnsLabel, podSelector: podSelector.optional() }).default({ namespace: 'monitoring' }),
+  externalServices: z
+    .record(
+      dnsLabel,
+      z
+        .strictObject({
+          port: z.number().int().min(1).max(65535),
+          podSelector: podSelector.optional(),
+          externalName: hostname.optional(),
+        })
+        .refine((s) => (s.podSelector === undefined) !== (s.externalName === undefined), {
+          message: 'give exactly one of podSelector (the pods another chart runs in this namespace) or externalName (a host outside the cluster)',
+          path: ['podSelector'],
+        }),
+    )
+    .default({}),
   settings: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable-like name'), z.string()).default({}),
   delivery: z
     .strictObject({
@@ -271,8 +395,10 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
           url: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)\S+$/, 'must be an https://, ssh:// or git@ clone URL'),
           branch: z.string().min(1).default('main'),
           secretName: dnsLabel.optional(),
+          path: repositoryPathSchema.optional(),
         })
         .optional(),
+      scope: dnsLabel.optional(),
     })
     .default({ flavour: 'flux' }),
   // Storage class names are DNS subdomains.

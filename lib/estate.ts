@@ -3,11 +3,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { checkEnvironment, formatCheckIssue } from './checks';
-import { Environment, EnvironmentInput, defineEnvironment } from './environment';
-import { FileSet, KubeObject, kustomization, replaceDirectory, sortObjects, toYamlFile, writeFileSet } from './core/output';
+import { DeliveryRepository, Environment, EnvironmentInput, defineEnvironment, repositoryPathSchema } from './environment';
+import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, repositoryPathOf, sortObjects, toYamlFile, writeFileSet } from './core/output';
 import { ShipshapeError, collectErrors, collectWarnings } from './core/issues';
 import { Layer, SystemChart } from './system-chart';
-import { FluxDelivery } from './core/flux';
+import { FLUX_DIRECTORY, FluxDelivery, FluxSystem, defaultScope, fluxNameProblems } from './core/flux';
 import { environmentDiagram } from './core/diagram';
 
 /** A system (a set of workloads that ship together) and the environments it is deployed to. */
@@ -46,16 +46,27 @@ export interface RenderedEstate {
 
 const LAYERS: readonly Layer[] = ['infrastructure', 'migrations', 'apps'];
 
+/** Where the rendered output will be written, which the Flux objects point at. */
+export interface RenderOptions {
+  /**
+   * The output directory the files are (or will be) written to. Unless an environment sets
+   * `delivery.repository.path`, the Flux paths and ignore rules follow where it sits in its git
+   * repository (see {@link DeliveryRepository.path}). @default 'dist'
+   */
+  readonly outdir?: string;
+}
+
 /**
  * Builds one cdk8s `App` per environment, with one {@link SystemChart} per system, and renders the
  * output in memory. Throws a {@link ShipshapeError} listing every problem in every environment.
  */
-export function renderEstate(systems: readonly SystemDefinition[]): RenderedEstate {
+export function renderEstate(systems: readonly SystemDefinition[], options: RenderOptions = {}): RenderedEstate {
   const problems: string[] = [];
   const byEnvironment = new Map<string, { system: SystemDefinition; environment: Environment }[]>();
   const seenSystems = new Set<string>();
   for (const system of systems) {
     if (seenSystems.has(system.name)) problems.push(`system "${system.name}" is defined twice; give each system a distinct name`);
+    if (system.name === FLUX_DIRECTORY) problems.push(`system "${system.name}": the name is taken by dist/<env>/${FLUX_DIRECTORY}/, the environment's Flux entry point; give the system another name`);
     seenSystems.add(system.name);
     for (const input of system.environments) {
       try {
@@ -104,26 +115,31 @@ export function renderEstate(systems: readonly SystemDefinition[]): RenderedEsta
   for (const [envName, { app, charts }] of apps) {
     warnings.push(...collectWarnings(app).map((w) => `${envName}/${w}`));
     const envObjects: KubeObject[] = [];
-    const layerDirs: string[] = [];
+    const delivered: FluxSystem[] = [];
     let fileCount = 0;
-    for (const layer of LAYERS) {
-      const layerFiles: string[] = [];
-      for (const chart of charts) {
+    for (const chart of charts) {
+      // dist/<env>/<system>/<layer>/: one directory per system and layer, so each system's layers
+      // are delivered (and can fail) on their own.
+      const layers: Layer[] = [];
+      const deadlines: number[] = [];
+      for (const layer of LAYERS) {
         const layerObjects = sortObjects(chartObjects(chart.chartFor(layer)));
         if (layerObjects.length === 0) continue;
+        const dir = `${envName}/${chart.system}/${layer}`;
         const file = `${chart.system}.yaml`;
-        files.set(`${envName}/${layer}/${file}`, toYamlFile(layerObjects));
-        layerFiles.push(file);
+        files.set(`${dir}/${file}`, toYamlFile(layerObjects));
+        files.set(`${dir}/kustomization.yaml`, kustomization([file]));
+        fileCount += 2;
+        layers.push(layer);
         envObjects.push(...layerObjects);
+        if (layer === 'migrations') deadlines.push(...layerObjects.filter((o) => o.kind === 'Job').map((o) => Number(o.spec?.activeDeadlineSeconds ?? 0)));
       }
-      if (layerFiles.length === 0) continue;
-      layerFiles.sort();
-      files.set(`${envName}/${layer}/kustomization.yaml`, kustomization(layerFiles));
-      layerDirs.push(layer);
-      fileCount += layerFiles.length + 1;
+      files.set(`${envName}/${chart.system}/kustomization.yaml`, kustomization(layers));
+      fileCount += 1;
+      delivered.push({ name: chart.system, layers, migrationTimeoutSeconds: Math.max(600, ...deadlines) });
     }
-    files.set(`${envName}/kustomization.yaml`, kustomization(layerDirs));
-    const flux = fluxFiles(app, envName, charts, layerDirs as Layer[], envObjects, problems, warnings);
+    files.set(`${envName}/kustomization.yaml`, kustomization(charts.map((c) => c.system).sort(compareCodePoints)));
+    const flux = fluxFiles(app, envName, charts, delivered, options.outdir ?? 'dist', problems, warnings);
     for (const [file, content] of flux.files) files.set(file, content);
     fileCount += flux.files.size;
     envObjects.push(...flux.objects);
@@ -146,15 +162,15 @@ export function renderEstate(systems: readonly SystemDefinition[]): RenderedEsta
 }
 
 /**
- * The Flux entry point of an environment, `dist/<env>/flux/`: a GitRepository and the layer
- * Kustomizations. Written when the environment's systems deliver with Flux from a repository.
+ * The Flux entry point of an environment, `dist/<env>/flux/`: a GitRepository and each system's
+ * chain of Kustomizations. Written when the environment's systems deliver with Flux from a repository.
  */
 function fluxFiles(
   app: App,
   envName: string,
   charts: readonly SystemChart[],
-  layers: readonly Layer[],
-  envObjects: readonly KubeObject[],
+  systems: readonly FluxSystem[],
+  outdir: string,
   problems: string[],
   warnings: string[],
 ): { files: FileSet; objects: KubeObject[] } {
@@ -170,18 +186,24 @@ function fluxFiles(
     warnings.push(`${envName}: no delivery.repository in the environment, so no Flux objects were written; add delivery: { flavour: 'flux', repository: { url } }`);
     return none;
   }
-  const deadlines = envObjects.filter((o) => o.kind === 'Job').map((o) => Number(o.spec?.activeDeadlineSeconds ?? 0));
-  const chart = new FluxDelivery(app, 'flux', {
-    environment: envName,
-    layers,
-    repository: delivery.repository,
-    migrationTimeoutSeconds: Math.max(600, ...deadlines),
-  });
+  const scope = delivery.scope ?? defaultScope(delivery.repository.url);
+  const nameProblems = fluxNameProblems(scope, envName, systems);
+  if (nameProblems.length) {
+    problems.push(...nameProblems);
+    return none;
+  }
+  const repositoryPath = delivery.repository.path ?? repositoryPathOf(outdir);
+  const derived = repositoryPathSchema.safeParse(repositoryPath);
+  if (!derived.success) {
+    problems.push(`${envName}.delivery.repository.path: "${repositoryPath}", where ${outdir} sits in its repository, ${derived.error.issues[0].message}; set delivery.repository.path`);
+    return none;
+  }
+  const chart = new FluxDelivery(app, 'flux', { environment: envName, systems, repository: delivery.repository, scope, repositoryPath });
   const objects = sortObjects(chartObjects(chart));
   return {
     files: new Map([
-      [`${envName}/flux/flux.yaml`, toYamlFile(objects)],
-      [`${envName}/flux/kustomization.yaml`, kustomization(['flux.yaml'])],
+      [`${envName}/${FLUX_DIRECTORY}/flux.yaml`, toYamlFile(objects)],
+      [`${envName}/${FLUX_DIRECTORY}/kustomization.yaml`, kustomization(['flux.yaml'])],
     ]),
     objects,
   };
@@ -211,9 +233,7 @@ function constructPaths(app: App): Map<string, string> {
 }
 
 /** Where {@link synthesizeEstate} writes. */
-export interface SynthesizeOptions {
-  /** The committed output directory. @default 'dist' */
-  readonly outdir?: string;
+export interface SynthesizeOptions extends RenderOptions {
   /**
    * Where the output is written first, as cdk8s' own output directory. `cdk8s synth` empties it
    * and passes it as `CDK8S_OUTDIR`. @default process.env.CDK8S_OUTDIR, else a temporary directory
@@ -226,7 +246,7 @@ export interface SynthesizeOptions {
  * On any problem nothing in `outdir` changes and a {@link ShipshapeError} lists every problem.
  */
 export function synthesizeEstate(systems: readonly SystemDefinition[], options: SynthesizeOptions = {}): RenderedEstate {
-  const rendered = renderEstate(systems);
+  const rendered = renderEstate(systems, { outdir: options.outdir ?? 'dist' });
   const staging = options.stagingDir ?? process.env.CDK8S_OUTDIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-'));
   fs.rmSync(staging, { recursive: true, force: true });
   writeFileSet(staging, rendered.files);

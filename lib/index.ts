@@ -14,7 +14,7 @@ export {
   StreamingKind,
   TlsIngressFlavour,
 } from './tls-ingress';
-export { SystemChart, SystemChartProps, Layer, WiringEdge, INGRESS_CONTROLLER, ANY_SOURCE } from './system-chart';
+export { SystemChart, SystemChartProps, Layer, WiringEdge, ClusterPeer, INGRESS_CONTROLLER, ANY_SOURCE } from './system-chart';
 export {
   Environment,
   EnvironmentInput,
@@ -31,9 +31,12 @@ export {
   IngressController,
   KedaOperator,
   StorageClasses,
+  Monitoring,
+  ExternalService,
+  AcmeSolver,
   defineEnvironment,
 } from './environment';
-export { SystemDefinition, RenderedEstate, EnvironmentSummary, SynthesizeOptions, renderEstate, synthesizeEstate, runSynth, formatSummary } from './estate';
+export { SystemDefinition, RenderedEstate, EnvironmentSummary, RenderOptions, SynthesizeOptions, renderEstate, synthesizeEstate, runSynth, formatSummary } from './estate';
 export { Workload, ServedWorkload, CONFIG_CHECKSUM_ANNOTATION, SECRET_RELOAD_ANNOTATION, SECURITY_EXCEPTIONS_ANNOTATION } from './core/workload';
 export {
   WorkloadProps,
@@ -51,6 +54,7 @@ export {
   SecuritySpec,
   ShutdownSpec,
   ServiceSpec,
+  MetricsSpec,
 } from './core/workload-props';
 export { ProbeSpec, ProbesSpec, HttpProbe, TcpProbe, ExecProbe, ProbeTiming } from './core/probes';
 export { ResourcesSpec, ResourceAmounts } from './core/resources';

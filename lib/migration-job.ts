@@ -5,7 +5,7 @@ import { SecretKeyEnv, SecretReference, secretRefSchema } from './core/env';
 import { parseProps, reportWarning } from './core/issues';
 import { ResourcesSpec } from './core/resources';
 import { Workload, parseImage } from './core/workload';
-import { ContainerSpec, SchedulingSpec, SecuritySpec, VolumeSpec, workloadShape } from './core/workload-props';
+import { ContainerSpec, SchedulingSpec, SecuritySpec, ServedWorkload, VolumeSpec, workloadShape } from './core/workload-props';
 import { SystemChart } from './system-chart';
 
 /** Props of a {@link MigrationJob}. */
@@ -36,6 +36,11 @@ export interface MigrationJobProps {
   readonly security?: SecuritySpec;
   /** Node selection, tolerations, affinity, priority. */
   readonly scheduling?: SchedulingSpec;
+  /**
+   * Served workloads and external services the migration connects to (the database it migrates):
+   * allowed in the network policies, like a workload's `connectsTo`. @default none
+   */
+  readonly connectsTo?: readonly ServedWorkload[];
 }
 
 const DEFAULT_RESOURCES: ResourcesSpec = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } };
@@ -58,6 +63,7 @@ const schema = z
     volumes: workloadShape.volumes,
     security: workloadShape.security,
     scheduling: workloadShape.scheduling,
+    connectsTo: workloadShape.connectsTo,
     config: z.unknown().optional(),
     configMaps: z.unknown().optional(),
     files: z.unknown().optional(),
@@ -78,9 +84,9 @@ const schema = z
  * A schema migration that finishes before the new release serves. It runs the application's own
  * image with env from Secrets only, `restartPolicy: Never`, a bounded `backoffLimit` and
  * `activeDeadlineSeconds`, and a name derived from the image (`migrate-v27-0-1`), so each release
- * runs it once. It is written to `dist/<env>/migrations/`, which delivery applies, and waits for,
- * before the applications. There is no `ttlSecondsAfterFinished`: a GitOps reconciler would
- * re-create the deleted Job and run the migration again.
+ * runs it once. It is written to `dist/<env>/<system>/migrations/`, which delivery applies, and
+ * waits for, before the system's applications. There is no `ttlSecondsAfterFinished`: a GitOps
+ * reconciler would re-create the deleted Job and run the migration again.
  */
 export class MigrationJob extends Workload {
   /** The Job (absent when the props are invalid). */

@@ -4,12 +4,21 @@ import { Construct, IConstruct } from 'constructs';
 import { Environment, EnvironmentInput, defineEnvironment } from './environment';
 import { PodSecurityLevel, weakestProfile } from './checks/pod-security';
 import { selectorLabels, systemLabels } from './core/labels';
-import { EXTERNAL_CONFIGMAPS_ANNOTATION, EXTERNAL_SECRETS_ANNOTATION } from './checks/references';
+import {
+  ACME_HTTP01_SOLVER_PORT,
+  ACME_HTTP01_SOLVER_SELECTOR,
+  ADMITS_ANNOTATION,
+  EXTERNAL_CONFIGMAPS_ANNOTATION,
+  EXTERNAL_SECRETS_ANNOTATION,
+  EXTERNAL_SERVICES_ANNOTATION,
+  EXTERNAL_SERVICE_ANNOTATION,
+} from './checks/references';
 import { TIER_LABEL } from './checks/policy';
-import { isDnsLabel } from './core/names';
+import { isDnsLabel, serviceHost } from './core/names';
+import type { ServedWorkload } from './core/workload-props';
 import { Issue, ShipshapeError, addDeferredCheck, reportErrors } from './core/issues';
 
-/** Which delivery stage an object belongs to; each is its own directory under `dist/<env>/`. */
+/** Which delivery stage an object belongs to; each is its own directory under `dist/<env>/<system>/`. */
 export type Layer = 'infrastructure' | 'migrations' | 'apps';
 
 /** Props of a {@link SystemChart}. */
@@ -22,6 +31,13 @@ export interface SystemChartProps {
 export const INGRESS_CONTROLLER = 'ingress-controller';
 /** The `from` of an edge that admits every source, as a NodePort Service needs: clients arrive through any node. */
 export const ANY_SOURCE = '*';
+
+/**
+ * Pods of the cluster, outside the system, that a NetworkPolicy admits; the environment says where
+ * each runs: the ingress controller (`ingressController`), the KEDA operator (`kedaOperator`) and
+ * the monitoring (`monitoring`).
+ */
+export type ClusterPeer = 'ingress-controller' | 'keda-operator' | 'monitoring';
 
 /** A directed edge of the wiring: `from` talks to `to` on `port`. Network policies derive from these. */
 export interface WiringEdge {
@@ -61,7 +77,8 @@ export class SystemChart extends Chart {
   private readonly podLevels = new Map<string, PodSecurityLevel>();
   private readonly wiring: WiringEdge[] = [];
   private readonly workloads = new Set<string>();
-  private readonly allowPolicies = new Set<string>();
+  private readonly policies = new Map<string, AllowPolicy>();
+  private readonly admitted: { peer: ClusterPeer; to: string }[] = [];
   private readonly externalSecrets = new Set<string>();
   private readonly externalConfigMaps = new Set<string>();
 
@@ -80,6 +97,8 @@ export class SystemChart extends Chart {
 
     const enforced = Lazy.any({ produce: () => this.enforcedLevel() });
     const externals = (names: Set<string>) => Lazy.any({ produce: () => (names.size ? [...names].sort().join(',') : undefined) });
+    // Services other charts run in the namespace: they must be installed before the pods can use them.
+    const inNamespace = Object.keys(environment.externalServices).filter((name) => environment.externalServices[name].podSelector);
     new k8s.KubeNamespace(this.infrastructure, 'namespace', {
       metadata: {
         name: environment.namespace,
@@ -87,6 +106,7 @@ export class SystemChart extends Chart {
         annotations: {
           [EXTERNAL_SECRETS_ANNOTATION]: externals(this.externalSecrets),
           [EXTERNAL_CONFIGMAPS_ANNOTATION]: externals(this.externalConfigMaps),
+          [EXTERNAL_SERVICES_ANNOTATION]: externals(new Set(inNamespace)),
         },
         labels: {
           ...systemLabels(system),
@@ -105,6 +125,14 @@ export class SystemChart extends Chart {
       metadata: { name: 'default-deny-ingress', namespace: environment.namespace, labels: systemLabels(system) },
       spec: { podSelector: {}, policyTypes: ['Ingress'] },
     });
+    // A managed service outside the cluster keeps its in-namespace name through an ExternalName Service.
+    for (const [name, service] of Object.entries(environment.externalServices)) {
+      if (service.externalName === undefined) continue;
+      new k8s.KubeService(this.infrastructure, `external-service-${name}`, {
+        metadata: { name, namespace: environment.namespace, labels: systemLabels(system) },
+        spec: { type: 'ExternalName', externalName: service.externalName, ports: [{ name: 'tcp', port: service.port, protocol: 'TCP' }] },
+      });
+    }
     addDeferredCheck(this, 'SystemChart', () => this.checkWiring());
   }
 
@@ -132,7 +160,38 @@ export class SystemChart extends Chart {
     if (this.workloads.has(name)) {
       reportErrors(workload, 'SystemChart', [{ field: '(id)', message: `another workload of system "${this.system}" is already named "${name}"`, fix: 'give each workload a distinct id' }]);
     }
+    if (this.environment.externalServices[name]) {
+      reportErrors(workload, 'SystemChart', [
+        {
+          field: '(id)',
+          message: `the ${this.environment.name} environment declares an external service "${name}"; a workload of that name would take over its Service`,
+          fix: `rename the workload, or remove externalServices.${name} from the ${this.environment.name} environment if this workload replaces it`,
+        },
+      ]);
+    }
     this.workloads.add(name);
+  }
+
+  /**
+   * A service of the namespace that another chart or team runs, as declared in the environment's
+   * `externalServices`: pass it to `connectsTo`, `backends` or a Worker's `redisList.server` like a
+   * workload, and the network policies admit the callers to it. A name the environment does not
+   * declare is an error at synth naming the environment and the name.
+   */
+  public externalService(name: string): ServedWorkload {
+    const declared = this.environment.externalServices[name];
+    if (!declared) {
+      reportErrors(this, 'SystemChart', [
+        {
+          field: `${this.environment.name}.externalServices.${name}`,
+          message: `the system uses external service "${name}", which the ${this.environment.name} environment does not declare`,
+          fix: `add externalServices: { '${name}': { port: <port>, podSelector: { … } } } (pods another chart runs in the namespace) or { port, externalName: '<host>' } to the ${this.environment.name} environment`,
+        },
+      ]);
+    }
+    const port = declared?.port ?? 0;
+    const host = serviceHost(name, this.environment.namespace);
+    return { name, port, host, url: `http://${host}:${port}`, system: this };
   }
 
   /** The chart for a delivery layer. */
@@ -156,53 +215,126 @@ export class SystemChart extends Chart {
     return weakestProfile(['restricted', ...this.podLevels.values()]);
   }
 
-  /** Records that `from` calls `to` on `port`, and allows it in the target's NetworkPolicy. */
+  /** Records that `from` calls `to` on `port`, and allows it in the target's NetworkPolicy `allow-<to>`. */
   public connect(edge: WiringEdge): void {
     if (this.wiring.some((e) => e.from === edge.from && e.to === edge.to && e.port === edge.port)) return;
     this.wiring.push(edge);
-    if (this.allowPolicies.has(edge.to)) return;
-    this.allowPolicies.add(edge.to);
-    const name = `allow-${edge.to}`;
+    const source: PolicySource =
+      edge.from === INGRESS_CONTROLLER ? { peer: INGRESS_CONTROLLER } : edge.from === ANY_SOURCE ? { anySource: true } : { workload: edge.from };
+    this.allowTo(edge.to, `allow-${edge.to}`, source, edge.port);
+  }
+
+  /**
+   * Admits pods of the cluster outside the system to a workload's or an external service's port:
+   * the KEDA operator (to read a queue), the monitoring (to scrape metrics). Each peer has its own
+   * policy per target, `allow-keda-<to>` and `allow-monitoring-<to>`, annotated with who it admits;
+   * the ingress controller is wiring and goes through {@link connect}.
+   */
+  public admit(peer: Exclude<ClusterPeer, 'ingress-controller'>, to: string, port: number): void {
+    this.admitted.push({ peer, to });
+    this.allowTo(to, `allow-${PEER_POLICY_PREFIX[peer]}-${to}`, { peer }, port);
+  }
+
+  /**
+   * Admits cert-manager's HTTP-01 solver pods (label `acme.cert-manager.io/http01-solver: "true"`,
+   * port 8089) from the ingress controller's namespace, unless the environment's issuer solves with
+   * DNS-01: the ACME server fetches the challenge through the edge, and the namespace denies all
+   * other ingress. One policy, `allow-acme-http01-solver`, whatever the number of certificates.
+   */
+  public admitHttp01Solver(): void {
+    if (this.environment.tls.solver !== 'http01') return;
+    this.allow('allow-acme-http01-solver', { ...ACME_HTTP01_SOLVER_SELECTOR }, {}, { peer: INGRESS_CONTROLLER }, ACME_HTTP01_SOLVER_PORT);
+  }
+
+  /** Allows `source` to a workload or in-namespace external service; a service outside the cluster needs no ingress rule. */
+  private allowTo(to: string, policyName: string, source: PolicySource, port: number): void {
+    const external = this.environment.externalServices[to];
+    if (external?.externalName !== undefined) return;
+    const podSelector = external?.podSelector ? { ...external.podSelector } : selectorLabels({ name: to, system: this.system, component: '' });
+    const annotations: Record<string, string> = {};
+    if (source.peer && source.peer !== INGRESS_CONTROLLER) annotations[ADMITS_ANNOTATION] = source.peer;
+    if (external) annotations[EXTERNAL_SERVICE_ANNOTATION] = to;
+    this.allow(policyName, podSelector, annotations, source, port);
+  }
+
+  /**
+   * The one place NetworkPolicies are written: a policy per name selecting `podSelector`, with one
+   * rule per source (in the order first seen) and its ports.
+   */
+  private allow(name: string, podSelector: Record<string, string>, annotations: Record<string, string>, source: PolicySource, port: number): void {
+    const existing = this.policies.get(name);
+    if (existing) {
+      existing.rules.push({ source, port });
+      return;
+    }
+    const policy: AllowPolicy = { podSelector, rules: [{ source, port }] };
+    this.policies.set(name, policy);
     new k8s.KubeNetworkPolicy(this.infrastructure, name, {
-      metadata: { name, namespace: this.environment.namespace, labels: systemLabels(this.system) },
-      // Rendered at synth time: edges to this workload may still be added by constructs defined later.
-      spec: Lazy.any({ produce: () => this.allowSpec(edge.to) }) as unknown as k8s.NetworkPolicySpec,
+      metadata: {
+        name,
+        namespace: this.environment.namespace,
+        labels: systemLabels(this.system),
+        annotations: Object.keys(annotations).length ? annotations : undefined,
+      },
+      // Rendered at synth time: rules for this target may still be added by constructs defined later.
+      spec: Lazy.any({ produce: () => this.policySpec(policy) }) as unknown as k8s.NetworkPolicySpec,
     });
   }
 
-  private allowSpec(target: string): k8s.NetworkPolicySpec {
-    const selector = (name: string) => selectorLabels({ name, system: this.system, component: '' });
-    const edges = this.wiring.filter((e) => e.to === target);
-    const sources = [...new Set(edges.map((e) => e.from))];
-    const peer = (from: string): k8s.NetworkPolicyPeer =>
-      from === INGRESS_CONTROLLER
-        ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': this.environment.ingressController.namespace } } }
-        : { podSelector: { matchLabels: selector(from) } };
+  private policySpec(policy: AllowPolicy): k8s.NetworkPolicySpec {
+    const sources = new Map<string, { source: PolicySource; ports: Set<number> }>();
+    for (const { source, port } of policy.rules) {
+      const key = source.anySource ? 'any' : source.peer ? `peer:${source.peer}` : `workload:${source.workload}`;
+      const entry = sources.get(key) ?? { source, ports: new Set<number>() };
+      entry.ports.add(port);
+      sources.set(key, entry);
+    }
     return {
-      podSelector: { matchLabels: selector(target) },
+      podSelector: { matchLabels: policy.podSelector },
       policyTypes: ['Ingress'],
-      ingress: sources.map((from) => ({
+      ingress: [...sources.values()].map(({ source, ports }) => ({
         // A rule without `from` admits every source.
-        from: from === ANY_SOURCE ? undefined : [peer(from)],
-        ports: [...new Set(edges.filter((e) => e.from === from).map((e) => e.port))]
-          .sort((a, b) => a - b)
-          .map((port) => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' })),
+        from: source.anySource ? undefined : [this.peerOf(source)],
+        ports: [...ports].sort((a, b) => a - b).map((port) => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' })),
       })),
     };
   }
 
+  /** The NetworkPolicy peer of a source: a workload's pods, or pods of a cluster namespace the environment names. */
+  private peerOf(source: PolicySource): k8s.NetworkPolicyPeer {
+    const inNamespace = (namespace: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': namespace } });
+    const env = this.environment;
+    switch (source.peer) {
+      case undefined:
+        return { podSelector: { matchLabels: selectorLabels({ name: source.workload!, system: this.system, component: '' }) } };
+      case 'ingress-controller':
+        return { namespaceSelector: inNamespace(env.ingressController.namespace) };
+      // Namespace and pod in one peer: the operator's pods (labelled so by KEDA's chart and manifests) in that namespace.
+      case 'keda-operator':
+        return { namespaceSelector: inNamespace(env.kedaOperator.namespace), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } } };
+      case 'monitoring':
+        return {
+          namespaceSelector: inNamespace(env.monitoring.namespace),
+          podSelector: env.monitoring.podSelector ? { matchLabels: { ...env.monitoring.podSelector } } : undefined,
+        };
+    }
+  }
+
   private checkWiring(): Issue[] {
     const issues: Issue[] = [];
+    const known = (name: string) => this.workloads.has(name) || this.environment.externalServices[name] !== undefined;
     for (const edge of this.wiring) {
       for (const end of [edge.from, edge.to]) {
-        if (end !== INGRESS_CONTROLLER && end !== ANY_SOURCE && !this.workloads.has(end)) {
-          issues.push({
-            field: 'wiring',
-            message: `"${edge.from}" → "${edge.to}": "${end}" is not a workload of system "${this.system}" in ${this.environment.name}`,
-            fix: 'connect only workloads of the same system (each system is its own namespace)',
-          });
-        }
+        if (end === INGRESS_CONTROLLER || end === ANY_SOURCE || known(end)) continue;
+        issues.push({
+          field: 'wiring',
+          message: `"${edge.from}" → "${edge.to}": "${end}" is not a workload of system "${this.system}" in ${this.environment.name}`,
+          fix: 'connect only workloads of the same system (each system is its own namespace), or declare a service another chart runs in the environment\'s externalServices',
+        });
       }
+    }
+    for (const { peer, to } of this.admitted) {
+      if (!known(to)) issues.push({ field: 'wiring', message: `${peer} → "${to}": "${to}" is not a workload of system "${this.system}" in ${this.environment.name}`, fix: 'admit cluster peers only to workloads of this system or declared external services' });
     }
     return issues;
   }
@@ -212,3 +344,19 @@ export class SystemChart extends Chart {
     return this.wiring;
   }
 }
+
+/** Who a NetworkPolicy rule admits: one of the system's workloads, pods of the cluster outside it, or every source. */
+interface PolicySource {
+  readonly workload?: string;
+  readonly peer?: ClusterPeer;
+  readonly anySource?: true;
+}
+
+/** A NetworkPolicy being built: the pods it protects and who may reach them on which port. */
+interface AllowPolicy {
+  readonly podSelector: Record<string, string>;
+  readonly rules: { source: PolicySource; port: number }[];
+}
+
+/** The middle of the policy name `allow-<prefix>-<target>` for each cluster peer admitted by {@link SystemChart.admit}. */
+const PEER_POLICY_PREFIX: Record<Exclude<ClusterPeer, 'ingress-controller'>, string> = { 'keda-operator': 'keda', monitoring: 'monitoring' };

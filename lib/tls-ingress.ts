@@ -14,7 +14,7 @@ import {
 import { Environment } from './environment';
 import { INGRESS_CONTROLLER, SystemChart } from './system-chart';
 import { checksum, sortedRecord } from './core/config';
-import { Issue, parseProps, reportErrors } from './core/issues';
+import { Issue, parseProps, reportErrors, reportWarning } from './core/issues';
 import { workloadLabels } from './core/labels';
 import { DNS_LABEL, dnsLabel, hostname, isDnsLabel } from './core/names';
 import { CONFIG_CHECKSUM_ANNOTATION, ServedWorkload } from './core/workload';
@@ -244,13 +244,16 @@ type ParsedRateLimit = z.output<typeof rateLimitSchema>;
  * Flavour `ingress` (default) writes `networking.k8s.io/v1` Ingresses for ingress-nginx. Its
  * annotations apply to a whole Ingress, so routes are grouped by their settings (rate limit,
  * streaming, timeout, body size) into one Ingress each: the default group is named after the construct id,
- * the others `<id>-<first path>`; ingress-nginx merges them by host. Response headers come from a
- * ConfigMap `<id>-headers` named by the `custom-headers` annotation (no snippet annotations), which
- * relies on two controller settings: `global-allowed-response-headers` must list
- * `Strict-Transport-Security,X-Content-Type-Options,X-Frame-Options,Referrer-Policy` (otherwise
- * ingress-nginx denies every path of the Ingress), and `annotations-risk-level` must allow Medium
- * (the default, High, does). The Ingresses carry a checksum of the headers, so changing them
- * updates the Ingresses and the controller re-reads the ConfigMap.
+ * the others `<id>-<first path>`; ingress-nginx merges them by host. Security headers are set only
+ * where the controller allows them: ingress-nginx answers 503 for every path of an Ingress whose
+ * `custom-headers` ConfigMap holds a header its `global-allowed-response-headers` does not list,
+ * and a stock controller lists none. So the headers the environment's
+ * `ingressController.allowedResponseHeaders` lists go into a ConfigMap `<id>-headers` named by the
+ * `custom-headers` annotation (which also needs `annotations-risk-level` Medium or above; the
+ * default, High, is), and the Ingresses carry a checksum of them, so changing them updates the
+ * Ingresses and the controller re-reads the ConfigMap. Headers it does not list are left out with
+ * a synth warning naming them (snippet annotations are no way round: current controllers refuse
+ * them by default).
  *
  * Flavour `gateway` writes a Gateway API `HTTPRoute` `<id>` on the shared Gateway's HTTPS listener
  * (headers through a `ResponseHeaderModifier` filter, streaming routes with `timeouts.request`) and
@@ -274,7 +277,11 @@ export class TlsIngress extends Construct {
   public readonly ingresses: readonly k8s.KubeIngress[] = [];
   /** The HTTPRoutes: the routes, then the redirect (flavour `gateway`). */
   public readonly httpRoutes: readonly HttpRoute[] = [];
-  /** The ConfigMap of response headers named by the `custom-headers` annotation (flavour `ingress`). */
+  /**
+   * The ConfigMap of response headers named by the `custom-headers` annotation (flavour `ingress`),
+   * holding the headers the environment's `ingressController.allowedResponseHeaders` lists; absent
+   * when it lists none.
+   */
   public readonly headersConfigMap?: k8s.KubeConfigMap;
   /** The cert-manager Certificate of every host (absent when the props are invalid). */
   public readonly certificate?: Certificate;
@@ -315,17 +322,22 @@ export class TlsIngress extends Construct {
     if (p.flavour === 'gateway') {
       this.httpRoutes = this.buildHttpRoutes(p, hosts, labels, headers);
     } else {
-      this.headersConfigMap = new k8s.KubeConfigMap(this, 'Headers', {
-        metadata: { name: `${id}-headers`, labels },
-        data: sortedRecord(headers),
-      });
-      this.ingresses = this.buildIngresses(p, hosts, labels, secretName, checksum(headers));
+      const allowed = this.allowedHeaders(p, headers);
+      if (Object.keys(allowed).length > 0) {
+        this.headersConfigMap = new k8s.KubeConfigMap(this, 'Headers', {
+          metadata: { name: `${id}-headers`, labels },
+          data: sortedRecord(allowed),
+        });
+      }
+      this.ingresses = this.buildIngresses(p, hosts, labels, secretName, this.headersConfigMap ? checksum(allowed) : undefined);
     }
 
     // The edge's traffic reaches each back end from the ingress controller (or the Gateway's data plane).
     for (const route of p.routes) {
       this.system.connect({ from: INGRESS_CONTROLLER, to: route.backend.name, port: route.backend.port });
     }
+    // The ACME server fetches an HTTP-01 challenge through the same edge, from cert-manager's solver pods.
+    this.system.admitHttp01Solver();
   }
 
   /** `https://<host>` for every host. */
@@ -397,17 +409,48 @@ export class TlsIngress extends Construct {
     return issues;
   }
 
-  private buildIngresses(p: Parsed, hosts: readonly string[], labels: Record<string, string>, secretName: string, headersChecksum: string): k8s.KubeIngress[] {
+  /**
+   * The security headers the controller lets an Ingress set through `custom-headers`, named as the
+   * environment spells them: ingress-nginx denies (503) every path of an Ingress whose headers
+   * ConfigMap holds a header its `global-allowed-response-headers` does not list. The others are
+   * left out, with a warning saying which and how to enable them.
+   */
+  private allowedHeaders(p: Parsed, headers: Record<string, string>): Record<string, string> {
+    const env = this.environment;
+    const spelled = new Map(env.ingressController.allowedResponseHeaders.map((name) => [name.toLowerCase(), name]));
+    const allowed: Record<string, string> = {};
+    const missing: string[] = [];
+    for (const [name, value] of Object.entries(headers)) {
+      const asAllowed = spelled.get(name.toLowerCase());
+      if (asAllowed) allowed[asAllowed] = value;
+      else missing.push(name);
+    }
+    if (missing.length > 0) {
+      const hsts = missing.includes('Strict-Transport-Security') && p.hsts !== false
+        ? " (ingress-nginx's own hsts setting, on by default, still sends Strict-Transport-Security: max-age=31536000; includeSubDomains)"
+        : '';
+      reportWarning(this, 'TlsIngress', {
+        field: `${env.name}.ingressController.allowedResponseHeaders`,
+        message: `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set by this edge${hsts}: current ingress-nginx answers 503 for every Ingress whose custom-headers name a header its global-allowed-response-headers does not list, and the environment does not say the controller allows ${missing.length === 1 ? 'it' : 'them'}`,
+        fix: `add ${missing.join(',')} to the controller's global-allowed-response-headers and to ingressController.allowedResponseHeaders in the ${env.name} environment; or set them for every host with the controller's add-headers; or use flavour 'gateway'`,
+      });
+    }
+    return allowed;
+  }
+
+  private buildIngresses(p: Parsed, hosts: readonly string[], labels: Record<string, string>, secretName: string, headersChecksum: string | undefined): k8s.KubeIngress[] {
     const bodySize = p.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
     const common: Record<string, string> = {
-      // A change of the headers changes the Ingress too, so the controller re-reads the ConfigMap.
-      [CONFIG_CHECKSUM_ANNOTATION]: headersChecksum,
       [`${NGINX}force-ssl-redirect`]: 'true',
       [`${NGINX}proxy-body-size`]: bodySize,
+    };
+    if (headersChecksum !== undefined) {
+      // A change of the headers changes the Ingress too, so the controller re-reads the ConfigMap.
+      common[CONFIG_CHECKSUM_ANNOTATION] = headersChecksum;
       // Response headers without snippets: more_set_headers from the ConfigMap, checked against the
       // controller's global-allowed-response-headers (see the class documentation).
-      [`${NGINX}custom-headers`]: `${this.environment.namespace}/${this.name}-headers`,
-    };
+      common[`${NGINX}custom-headers`] = `${this.environment.namespace}/${this.name}-headers`;
+    }
     const defaultKey = JSON.stringify(routeAnnotations({ match: 'Prefix' }, p.rateLimit, bodySize));
     const groups = new Map<string, { annotations: Record<string, string>; routes: ParsedRoute[] }>();
     for (const route of p.routes) {

@@ -5,7 +5,6 @@ import { ScaledObject, ScaledObjectSpecTriggersAuthenticationRefKind } from '../
 import { TriggerAuthentication } from '../imports/triggerauthentications-keda.sh';
 import { SecretReference, secretName, secretRefSchema } from './core/env';
 import { parseProps } from './core/issues';
-import { selectorLabels, systemLabels } from './core/labels';
 import { ResourcesSpec } from './core/resources';
 import { createAutoscaler, createDeployment, createPodDisruptionBudget, createService } from './core/serving';
 import { ServedWorkload, Workload } from './core/workload';
@@ -26,8 +25,9 @@ export interface RedisListScaling {
   /** `host:port` of a Redis server this system does not run, e.g. a managed one. Give this or `server`. */
   readonly address?: string;
   /**
-   * The system's own Redis (a Worker with a port). The address is its Service; the worker is allowed
-   * to reach it, and so is the KEDA operator, which reads the list from the environment's
+   * The system's own Redis: a Worker with a port (`redis.served`), or a Redis another chart runs in
+   * the namespace (`system.externalService('redis')`). The address is its Service; the worker is
+   * allowed to reach it, and so is the KEDA operator, which reads the list from the environment's
    * `kedaOperator` namespace (the namespace's default-deny policy would otherwise hide the backlog
    * from it). Give this or `address`.
    */
@@ -255,33 +255,13 @@ export class Worker extends Workload {
   }
 
   /**
-   * The worker consumes the list and the KEDA operator measures it: both reach the system's Redis.
-   * The operator is outside the wiring (another namespace), so it gets a policy of its own.
+   * The worker consumes the list and the KEDA operator measures it: both reach the Redis. The
+   * operator runs outside the system, so it is admitted by a policy of its own, `allow-keda-<redis>`
+   * (one for every worker scaling on that Redis).
    */
   private allowQueueReaders(server: ServedWorkload): void {
     this.system.connect({ from: this.name, to: server.name, port: server.port });
-    const name = `allow-keda-${server.name}`;
-    // Several workers may scale on one Redis: one policy admits the operator for all of them.
-    if (this.system.infrastructure.node.tryFindChild(name)) return;
-    new k8s.KubeNetworkPolicy(this.system.infrastructure, name, {
-      metadata: { name, namespace: this.environment.namespace, labels: systemLabels(this.system.system) },
-      spec: {
-        podSelector: { matchLabels: selectorLabels({ name: server.name, system: this.system.system, component: '' }) },
-        policyTypes: ['Ingress'],
-        // Namespace and pod in one peer: the operator's pods (labelled so by KEDA's chart and manifests) in that namespace.
-        ingress: [
-          {
-            from: [
-              {
-                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': this.environment.kedaOperator.namespace } },
-                podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } },
-              },
-            ],
-            ports: [{ port: k8s.IntOrString.fromNumber(server.port), protocol: 'TCP' }],
-          },
-        ],
-      },
-    });
+    this.system.admit('keda-operator', server.name, server.port);
   }
 
   /** The in-cluster URL when the worker serves a port (`http://<host>:<port>`). */

@@ -18,9 +18,9 @@ describe('drift between the definitions and the committed dist/', () => {
   it('names a hand-edited, a deleted and an added file', () => {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-drift-'));
     fs.cpSync(DIST, copy, { recursive: true });
-    fs.appendFileSync(path.join(copy, 'prod/apps/doc-router.yaml'), '# tweaked by hand\n');
+    fs.appendFileSync(path.join(copy, 'prod/doc-router/apps/doc-router.yaml'), '# tweaked by hand\n');
     fs.rmSync(path.join(copy, 'dev/kustomization.yaml'));
-    fs.writeFileSync(path.join(copy, 'staging/apps/extra.yaml'), 'kind: ConfigMap\n');
-    expect(findDrift(rendered.files, copy)).toEqual(['missing: dev/kustomization.yaml', 'changed: prod/apps/doc-router.yaml', 'extra: staging/apps/extra.yaml']);
+    fs.writeFileSync(path.join(copy, 'staging/doc-router/apps/extra.yaml'), 'kind: ConfigMap\n');
+    expect(findDrift(rendered.files, copy)).toEqual(['missing: dev/kustomization.yaml', 'changed: prod/doc-router/apps/doc-router.yaml', 'extra: staging/doc-router/apps/extra.yaml']);
   });
 });

@@ -34,29 +34,22 @@ function listFiles(dir: string): string[] {
 }
 
 describe('estate output', () => {
-  it('writes one directory per environment, split into layers, each with a kustomization, and its picture', () => {
+  it('writes one directory per environment and system, split into layers, each with a kustomization, and its picture', () => {
     const rendered = renderEstate([shop]);
-    expect([...rendered.files.keys()].sort()).toEqual([
-      'dev/README.md',
-      'dev/apps/kustomization.yaml',
-      'dev/apps/shop.yaml',
-      'dev/infrastructure/kustomization.yaml',
-      'dev/infrastructure/shop.yaml',
-      'dev/kustomization.yaml',
-      'prod/README.md',
-      'prod/apps/kustomization.yaml',
-      'prod/apps/shop.yaml',
-      'prod/infrastructure/kustomization.yaml',
-      'prod/infrastructure/shop.yaml',
-      'prod/kustomization.yaml',
-      'staging/README.md',
-      'staging/apps/kustomization.yaml',
-      'staging/apps/shop.yaml',
-      'staging/infrastructure/kustomization.yaml',
-      'staging/infrastructure/shop.yaml',
-      'staging/kustomization.yaml',
-    ]);
-    expect(rendered.files.get('dev/kustomization.yaml')).toContain('resources:\n  - infrastructure\n  - apps\n');
+    expect([...rendered.files.keys()].sort()).toEqual(
+      ['dev', 'prod', 'staging'].flatMap((env) => [
+        `${env}/README.md`,
+        `${env}/kustomization.yaml`,
+        `${env}/shop/apps/kustomization.yaml`,
+        `${env}/shop/apps/shop.yaml`,
+        `${env}/shop/infrastructure/kustomization.yaml`,
+        `${env}/shop/infrastructure/shop.yaml`,
+        `${env}/shop/kustomization.yaml`,
+      ]),
+    );
+    expect(rendered.files.get('dev/kustomization.yaml')).toContain('resources:\n  - shop\n');
+    expect(rendered.files.get('dev/shop/kustomization.yaml')).toContain('resources:\n  - infrastructure\n  - apps\n');
+    expect(rendered.files.get('dev/shop/apps/kustomization.yaml')).toContain('resources:\n  - shop.yaml\n');
     expect(rendered.environments.map((e) => [e.name, e.systems])).toEqual([
       ['dev', ['shop']],
       ['staging', ['shop']],
@@ -71,7 +64,7 @@ describe('estate output', () => {
   });
 
   it('orders objects by kind so dependencies come first', () => {
-    const apps = renderEstate([shop]).files.get('prod/apps/shop.yaml')!;
+    const apps = renderEstate([shop]).files.get('prod/shop/apps/shop.yaml')!;
     const kinds = [...apps.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]);
     expect(kinds).toEqual(['ServiceAccount', 'Service', 'Deployment', 'PodDisruptionBudget']);
   });
@@ -128,8 +121,8 @@ describe('estate output', () => {
 
   it('summarizes environments, objects, files and warnings on one screen', () => {
     const summary = formatSummary(renderEstate([shop]), 'dist');
-    expect(summary.split('\n')[0]).toMatch(/^shipshape: 3 environments, \d+ objects in 18 files, \d+ warnings$/);
-    expect(summary).toMatch(/dist\/prod\s+\d+ objects\s+6 files {2}shop/);
+    expect(summary.split('\n')[0]).toMatch(/^shipshape: 3 environments, \d+ objects in 21 files, \d+ warnings$/);
+    expect(summary).toMatch(/dist\/prod\s+\d+ objects\s+7 files {2}shop/);
   });
 });
 

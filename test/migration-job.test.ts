@@ -100,10 +100,10 @@ describe('MigrationJob', () => {
         },
       },
     ]);
-    const migrations = files.get('dev/migrations/shop.yaml')!;
+    const migrations = files.get('dev/shop/migrations/shop.yaml')!;
     expect([...migrations.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1])).toEqual(['ServiceAccount', 'Job']);
-    expect(files.get('dev/apps/shop.yaml')).not.toContain('kind: Job');
-    expect(files.get('dev/kustomization.yaml')).toContain('  - infrastructure\n  - migrations\n  - apps\n');
+    expect(files.get('dev/shop/apps/shop.yaml')).not.toContain('kind: Job');
+    expect(files.get('dev/shop/kustomization.yaml')).toContain('  - infrastructure\n  - migrations\n  - apps\n');
   });
 
   it('matches its snapshot', () => {

@@ -36,8 +36,8 @@ describe("cdk8s.yaml's app: main.ts bundled by esbuild (no type check) and run b
     const result = runApp(shop("new WebApp(system, 'web', { image: 'ghcr.io/example/web' });"));
     expect(result.stderr).toMatch(/^shipshape: 1 environment, \d+ objects in \d+ files/);
     expect(result.status).toBe(0);
-    expect(fs.readFileSync(path.join(result.dir, 'dist', 'dev', 'apps', 'shop.yaml'), 'utf8')).toContain('kind: Deployment');
-    expect(fs.existsSync(path.join(result.dir, '.synth', 'dev', 'apps', 'shop.yaml')), 'cdk8s collects the YAML from its own output directory').toBe(true);
+    expect(fs.readFileSync(path.join(result.dir, 'dist', 'dev', 'shop', 'apps', 'shop.yaml'), 'utf8')).toContain('kind: Deployment');
+    expect(fs.existsSync(path.join(result.dir, '.synth', 'dev', 'shop', 'apps', 'shop.yaml')), 'cdk8s collects the YAML from its own output directory').toBe(true);
   });
 
   it("points a definition's exception at its TypeScript line, exits non-zero and writes no dist/", () => {

@@ -2,6 +2,7 @@ import { App } from 'cdk8s';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { AutoscaledBackend } from '../lib/autoscaled-backend';
+import { MigrationJob } from '../lib/migration-job';
 import { SystemChart } from '../lib/system-chart';
 import { WebApp } from '../lib/web-app';
 import { Worker } from '../lib/worker';
@@ -95,5 +96,90 @@ describe('settings', () => {
     expect(system.setting('HCP_DOMAIN')).toBe('hcp.example.com');
     expect(system.setting('BUCKET')).toBe('');
     expect(errors(system).join('\n')).toMatch(/prod.settings.BUCKET: the system reads setting "BUCKET", which the prod environment does not define/);
+  });
+});
+
+describe('services other charts run in the namespace (environment.externalServices)', () => {
+  const REDIS = { port: 6379, podSelector: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'redis' } };
+  const withRedis = (extra: Partial<Parameters<typeof environment>[1]> = {}) => environment('dev', { externalServices: { redis: REDIS }, ...extra });
+
+  it('admits the workloads that use one to its pods, and lists it on the Namespace like an external Secret', () => {
+    const system = testSystem(withRedis());
+    const redis = system.externalService('redis');
+    expect(redis).toMatchObject({ name: 'redis', port: 6379, host: 'redis.shop-dev.svc.cluster.local' });
+    new AutoscaledBackend(system, 'api', { image: 'ghcr.io/example/api:v1', probes: PROBES, connectsTo: [redis] });
+    new Worker(system, 'worker', { image: 'ghcr.io/example/api:v1', connectsTo: [redis] });
+    const objects = synth(system);
+
+    expect(find(objects, 'Namespace', 'shop-dev').metadata.annotations).toEqual({ 'shipshape.io/external-services': 'redis' });
+    const policy = find(objects, 'NetworkPolicy', 'allow-redis');
+    expect(policy.metadata.annotations, 'tells the checks and the picture whose pods these are').toEqual({ 'shipshape.io/external-service': 'redis' });
+    expect(policy.spec).toEqual({
+      podSelector: { matchLabels: REDIS.podSelector },
+      policyTypes: ['Ingress'],
+      ingress: [
+        { from: [{ podSelector: selector('api') }], ports: [{ port: 6379, protocol: 'TCP' }] },
+        { from: [{ podSelector: selector('worker') }], ports: [{ port: 6379, protocol: 'TCP' }] },
+      ],
+    });
+    expect(errors(system)).toEqual([]);
+  });
+
+  it('lets the KEDA operator read a queue in it, and setup Jobs reach it', () => {
+    const system = testSystem(withRedis());
+    const redis = system.externalService('redis');
+    const worker = new Worker(system, 'worker', { image: 'ghcr.io/example/api:v1', scaling: { maxReplicas: 4, redisList: { server: redis, listName: 'celery' } } });
+    new MigrationJob(system, 'setup', { app: worker, command: ['python', 'setup.py'], connectsTo: [redis] });
+    const objects = synth(system);
+    expect(find(objects, 'ScaledObject', 'worker').spec.triggers[0].metadata.address).toBe('redis.shop-dev.svc.cluster.local:6379');
+    expect(find(objects, 'NetworkPolicy', 'allow-redis').spec.ingress.map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['worker', 'setup']);
+    const keda = find(objects, 'NetworkPolicy', 'allow-keda-redis');
+    expect(keda.metadata.annotations).toEqual({ 'shipshape.io/admits': 'keda-operator', 'shipshape.io/external-service': 'redis' });
+    expect(keda.spec.podSelector).toEqual({ matchLabels: REDIS.podSelector });
+  });
+
+  it('points an ExternalName Service at a host outside the cluster, and needs no policy for it', () => {
+    const system = testSystem(environment('dev', { externalServices: { 'postgres-db': { port: 5432, externalName: 'db.abc.eu-west-1.rds.amazonaws.com' } } }));
+    new Worker(system, 'worker', { image: 'ghcr.io/example/api:v1', connectsTo: [system.externalService('postgres-db')] });
+    const objects = synth(system);
+    expect(find(objects, 'Service', 'postgres-db').spec).toEqual({
+      type: 'ExternalName',
+      externalName: 'db.abc.eu-west-1.rds.amazonaws.com',
+      ports: [{ name: 'tcp', port: 5432, protocol: 'TCP' }],
+    });
+    expect(find(objects, 'Namespace', 'shop-dev').metadata.annotations ?? {}, 'it is in the output, not a bootstrap item').not.toHaveProperty('shipshape.io/external-services');
+    expect(ofKind(objects, 'NetworkPolicy').map((p) => p.metadata.name)).toEqual(['default-deny-ingress']);
+    expect(errors(system)).toEqual([]);
+  });
+
+  it('refuses a workload named like a declared external service', () => {
+    const system = testSystem(withRedis());
+    new Worker(system, 'redis', { image: 'redis:7.2.4', singleton: true, port: 6379 });
+    expect(errors(system).join('\n')).toMatch(/shop\/redis: SystemChart "redis": \(id\): the dev environment declares an external service "redis"; a workload of that name would take over its Service/);
+  });
+});
+
+describe('cluster peers admitted by policies of their own', () => {
+  it('admits the monitoring namespace (and only its scraper pods, when given) to a declared metrics port', () => {
+    const system = testSystem(environment('dev', { monitoring: { namespace: 'observability', podSelector: { 'app.kubernetes.io/name': 'prometheus' } } }));
+    new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1', metrics: { port: 9100 } });
+    const policy = find(synth(system), 'NetworkPolicy', 'allow-monitoring-web');
+    expect(policy.metadata.annotations).toEqual({ 'shipshape.io/admits': 'monitoring' });
+    expect(policy.spec).toEqual({
+      podSelector: selector('web'),
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+          ports: [{ port: 9100, protocol: 'TCP' }],
+        },
+      ],
+    });
+  });
+
+  it('refuses admitting a cluster peer to a workload the system does not have', () => {
+    const system = testSystem();
+    system.admit('keda-operator', 'ghost', 6379);
+    expect(errors(system).join('\n')).toMatch(/keda-operator → "ghost": "ghost" is not a workload of system "shop" in dev/);
   });
 });

@@ -10,6 +10,9 @@ import { environment, errors, find, ofKind, synth, testSystem, warnings } from '
 const IMAGE = 'ghcr.io/example/app:v1.2.3';
 const NGINX = 'nginx.ingress.kubernetes.io/';
 const GATEWAY = { name: 'public', namespace: 'gateway-system' };
+const SECURITY_HEADERS = ['Strict-Transport-Security', 'X-Content-Type-Options', 'X-Frame-Options', 'Referrer-Policy'];
+/** An environment whose ingress-nginx lists every security header in global-allowed-response-headers. */
+const allowing = (headers = SECURITY_HEADERS) => environment('dev', { ingressController: { namespace: 'ingress-nginx', allowedResponseHeaders: headers } });
 
 /** A system with a front end `web` (3000) and a back end `api` (8000). */
 function shop(env = environment()) {
@@ -71,7 +74,7 @@ describe('TlsIngress', () => {
     it('gives its objects stable names, the edge labels and the system namespace', () => {
       const objects = synth(edge().system);
       const mine = objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'edge');
-      expect(mine.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['Certificate/edge-tls', 'ConfigMap/edge-headers', 'Ingress/edge']);
+      expect(mine.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['Certificate/edge-tls', 'Ingress/edge']);
       for (const o of mine) {
         expect(o.metadata.namespace).toBe('shop-dev');
         expect(o.metadata.labels).toEqual({
@@ -103,8 +106,38 @@ describe('TlsIngress', () => {
       expect(JSON.stringify(synth(edge().system))).not.toContain('cert-manager.io/cluster-issuer');
     });
 
-    it('redirects to HTTPS, limits the body size and sends HSTS and security headers from a ConfigMap', () => {
-      const { system } = edge();
+    it('on a stock controller (the default) names no custom-headers, which would make ingress-nginx answer 503, and warns which headers are not set', () => {
+      const { system, ingress } = edge();
+      const objects = synth(system);
+      expect(find(objects, 'Ingress', 'edge').metadata.annotations).toEqual({
+        [`${NGINX}force-ssl-redirect`]: 'true',
+        [`${NGINX}proxy-body-size`]: '10m',
+      });
+      expect(ofKind(objects, 'ConfigMap')).toEqual([]);
+      expect(ingress.headersConfigMap).toBeUndefined();
+      expect(JSON.stringify(objects)).not.toMatch(/snippet|custom-headers/);
+      const [warning, ...others] = warnings(system);
+      expect(others).toEqual([]);
+      expect(warning).toContain('TlsIngress "edge": dev.ingressController.allowedResponseHeaders: Strict-Transport-Security, X-Content-Type-Options, X-Frame-Options, Referrer-Policy are not set by this edge');
+      expect(warning).toContain("ingress-nginx's own hsts setting, on by default, still sends Strict-Transport-Security");
+      expect(warning).toContain('answers 503');
+      expect(warning).toMatch(/Fix: add Strict-Transport-Security,X-Content-Type-Options,X-Frame-Options,Referrer-Policy to the controller's global-allowed-response-headers and to ingressController.allowedResponseHeaders in the dev environment; or .*add-headers; or use flavour 'gateway'/);
+    });
+
+    it('sets only the headers the controller allows, named as the environment spells them, and warns about the rest', () => {
+      const { system } = edge(() => ({ hsts: false }), allowing(['x-frame-options', 'X-Content-Type-Options']));
+      const objects = synth(system);
+      expect(find(objects, 'ConfigMap', 'edge-headers').data).toEqual({ 'X-Content-Type-Options': 'nosniff', 'x-frame-options': 'DENY' });
+      expect(find(objects, 'Ingress', 'edge').metadata.annotations[`${NGINX}custom-headers`]).toBe('shop-dev/edge-headers');
+      const [warning, ...others] = warnings(system);
+      expect(others).toEqual([]);
+      expect(warning).toContain(': Referrer-Policy is not set by this edge: current ingress-nginx');
+      expect(warning, 'no HSTS is asked for, so none is said to come from the controller').not.toContain('hsts setting');
+    });
+
+    it('redirects to HTTPS, limits the body size and sends HSTS and security headers from a ConfigMap where the controller allows them', () => {
+      const { system } = edge(() => ({}), allowing());
+      expect(warnings(system)).toEqual([]);
       const objects = synth(system);
       const annotations = find(objects, 'Ingress', 'edge').metadata.annotations;
       expect(annotations).toEqual({
@@ -123,7 +156,7 @@ describe('TlsIngress', () => {
     });
 
     it('changes each default in one line: class, body size, HSTS and frame options', () => {
-      const { system } = edge(() => ({ className: 'nginx-internal', maxBodySize: '1g', hsts: { maxAgeSeconds: 63072000, preload: true }, frameOptions: 'SAMEORIGIN' }));
+      const { system } = edge(() => ({ className: 'nginx-internal', maxBodySize: '1g', hsts: { maxAgeSeconds: 63072000, preload: true }, frameOptions: 'SAMEORIGIN' }), allowing());
       const objects = synth(system);
       const ingress = find(objects, 'Ingress', 'edge');
       expect(ingress.spec.ingressClassName).toBe('nginx-internal');
@@ -133,13 +166,14 @@ describe('TlsIngress', () => {
         'X-Frame-Options': 'SAMEORIGIN',
       });
 
-      const noHsts = synth(edge(() => ({ hsts: false })).system);
+      const noHsts = synth(edge(() => ({ hsts: false }), allowing()).system);
       expect(find(noHsts, 'ConfigMap', 'edge-headers').data).not.toHaveProperty('Strict-Transport-Security');
 
       // A header change reaches the Ingress itself, so the controller picks up the new ConfigMap.
       const checksumOf = (objects: KubeObject[]) => find(objects, 'Ingress', 'edge').metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
-      expect(checksumOf(objects)).not.toBe(checksumOf(synth(edge().system)));
-      expect(checksumOf(synth(edge().system))).toBe(checksumOf(synth(edge().system)));
+      const plain = () => synth(edge(() => ({}), allowing()).system);
+      expect(checksumOf(objects)).not.toBe(checksumOf(plain()));
+      expect(checksumOf(plain())).toBe(checksumOf(plain()));
     });
 
     it('raises or lowers the body size of one route, in an Ingress of its own', () => {
@@ -178,7 +212,7 @@ describe('TlsIngress', () => {
           { path: '/api/signup', match: 'Exact', backend: s.api, rateLimit: { requestsPerSecond: 2, burst: 10, zone: 'auth' } },
           { path: '/', backend: s.web },
         ],
-      }));
+      }), allowing());
       const objects = synth(system);
       expect(ofKind(objects, 'Ingress').map((o) => o.metadata.name).sort()).toEqual(['edge', 'edge-api-events', 'edge-api-login']);
       expect(ingress.ingresses).toHaveLength(3);
@@ -249,6 +283,22 @@ describe('TlsIngress', () => {
       expect(ofKind(synth(system), 'Ingress').map((o) => o.metadata.name)).toEqual(['edge-root']);
     });
 
+    it("admits cert-manager's HTTP-01 solver pods from the ingress controller's namespace, once for every edge of the system", () => {
+      const { system, api } = edge(() => ({}), environment('dev', { ingressController: { namespace: 'edge-system' } }));
+      new TlsIngress(system, 'admin', { host: 'admin', routes: [{ path: '/', backend: api }] });
+      const objects = synth(system);
+      expect(find(objects, 'NetworkPolicy', 'allow-acme-http01-solver').spec).toEqual({
+        podSelector: { matchLabels: { 'acme.cert-manager.io/http01-solver': 'true' } },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge-system' } } }], ports: [{ port: 8089, protocol: 'TCP' }] }],
+      });
+    });
+
+    it('admits no solver when the environment declares a DNS-01 issuer', () => {
+      const { system } = edge(() => ({}), environment('dev', { tls: { issuer: 'letsencrypt-dns', solver: 'dns01' } }));
+      expect(ofKind(synth(system), 'NetworkPolicy').map((p) => p.metadata.name).sort()).toEqual(['allow-api', 'allow-web', 'default-deny-ingress']);
+    });
+
     it('records the wiring from the ingress controller to each back end once', () => {
       const { system } = edge((s) => ({
         routes: [
@@ -280,7 +330,7 @@ describe('TlsIngress', () => {
       );
       const mine = synth(system).filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'edge');
       expect(Yaml.stringify(...mine)).toMatchSnapshot();
-      expect(warnings(system)).toEqual([]);
+      expect(warnings(system)).toEqual([expect.stringContaining('are not set by this edge')]);
     });
   });
 
@@ -288,6 +338,12 @@ describe('TlsIngress', () => {
     function gatewayEdge(extra: (s: ReturnType<typeof shop>) => Partial<TlsIngressProps> = () => ({}), env = environment()) {
       return edge((s) => ({ flavour: 'gateway', gateway: GATEWAY, ...extra(s) }), env);
     }
+
+    it("admits the HTTP-01 solver from the Gateway data plane's namespace (the environment's ingressController)", () => {
+      const { system } = gatewayEdge(() => ({}), environment('dev', { ingressController: { namespace: 'envoy-gateway-system' } }));
+      const policy = find(synth(system), 'NetworkPolicy', 'allow-acme-http01-solver');
+      expect(policy.spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } } }]);
+    });
 
     it('writes an HTTPRoute on the shared Gateway with matches, back ends and the header filter', () => {
       const { system, ingress } = gatewayEdge((s) => ({

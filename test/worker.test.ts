@@ -92,6 +92,7 @@ describe('Worker', () => {
     const sources = find(objects, 'NetworkPolicy', 'allow-redis').spec.ingress.map((rule: any) => rule.from[0].podSelector.matchLabels['app.kubernetes.io/name']);
     expect(sources, 'each consuming worker is wired to Redis').toEqual(['worker', 'other']);
     expect(ofKind(objects, 'NetworkPolicy').filter((p) => p.metadata.name.startsWith('allow-keda')), 'one KEDA policy per Redis').toHaveLength(1);
+    expect(find(objects, 'NetworkPolicy', 'allow-keda-redis').metadata.annotations, 'says whom the policy admits').toEqual({ 'shipshape.io/admits': 'keda-operator' });
     expect(find(objects, 'NetworkPolicy', 'allow-keda-redis').spec, "the operator pods of the environment's KEDA namespace, on the Redis port only").toEqual({
       podSelector: { matchLabels: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'shop' } },
       policyTypes: ['Ingress'],

@@ -78,6 +78,8 @@ function generatedSystem(name: string, tier: Tier, count: number): SystemDefinit
     // Prod runs pinned releases; the other tiers run what the constructs name.
     ...(tier === 'prod' ? { images: { backend: release, worker: release, web: release } } : {}),
     settings: { LOG_LEVEL: tier === 'prod' ? 'info' : 'debug' },
+    // A controller configured for the edge's security headers, so each edge sets them (and warns of nothing).
+    ingressController: { namespace: 'ingress-nginx', allowedResponseHeaders: ['Strict-Transport-Security', 'X-Content-Type-Options', 'X-Frame-Options', 'Referrer-Policy'] },
     delivery,
   };
   const has = (construct: GeneratedConstruct) => GENERATED_CONSTRUCTS.indexOf(construct) < count;

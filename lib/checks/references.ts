@@ -11,6 +11,20 @@ import { CheckIssue, KubeJson, containersOf, issueFor, podTemplates, selects } f
 export const EXTERNAL_SECRETS_ANNOTATION = 'shipshape.io/external-secrets';
 /** Namespace annotation listing ConfigMaps created outside shipshape. */
 export const EXTERNAL_CONFIGMAPS_ANNOTATION = 'shipshape.io/external-configmaps';
+/** Namespace annotation listing the services other charts run in the namespace (a Redis, a Postgres). */
+export const EXTERNAL_SERVICES_ANNOTATION = 'shipshape.io/external-services';
+/** NetworkPolicy annotation naming the external service (declared on the Namespace) whose pods it selects. */
+export const EXTERNAL_SERVICE_ANNOTATION = 'shipshape.io/external-service';
+/**
+ * NetworkPolicy annotation naming the cluster peer it admits when that is not the ingress
+ * controller (`keda-operator`, `monitoring`), so a reader, and the environment's picture, knows
+ * whom the namespace it admits stands for.
+ */
+export const ADMITS_ANNOTATION = 'shipshape.io/admits';
+/** The label cert-manager puts on the pods that answer an ACME HTTP-01 challenge. */
+export const ACME_HTTP01_SOLVER_SELECTOR: Readonly<Record<string, string>> = { 'acme.cert-manager.io/http01-solver': 'true' };
+/** The port cert-manager's HTTP-01 solver pods listen on. */
+export const ACME_HTTP01_SOLVER_PORT = 8089;
 
 const issue = issueFor('references');
 
@@ -25,21 +39,45 @@ function listAnnotation(namespace: KubeJson | undefined, annotation: string): st
   return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
 }
 
+/**
+ * Why a NetworkPolicy whose selector matches no pod template of the output is wrong, or undefined
+ * when its pods are made elsewhere by design: an external service the Namespace declares, or the
+ * HTTP-01 solver pods cert-manager starts for a Certificate of the namespace.
+ */
+function podsMadeElsewhereProblem(policy: KubeJson, selector: Record<string, string>, externalServices: Set<string>, certificates: Set<string>): { message: string; fix?: string } | undefined {
+  const ns = policy.metadata?.namespace;
+  const service: string | undefined = policy.metadata?.annotations?.[EXTERNAL_SERVICE_ANNOTATION];
+  if (service !== undefined) {
+    if (externalServices.has(key('Service', ns, service))) return undefined;
+    return { message: `selects the pods of external service "${service}", which the Namespace does not declare`, fix: `list it in the Namespace annotation ${EXTERNAL_SERVICES_ANNOTATION} (declare it in the environment's externalServices)` };
+  }
+  const solver = Object.keys(selector).length === Object.keys(ACME_HTTP01_SOLVER_SELECTOR).length && selects(ACME_HTTP01_SOLVER_SELECTOR, selector);
+  if (solver) {
+    if (certificates.has(ns ?? '')) return undefined;
+    return { message: "admits cert-manager's HTTP-01 solver, but the namespace has no Certificate for it to solve", fix: 'remove the policy, or define the TlsIngress that needs it' };
+  }
+  return { message: 'selects no pod template' };
+}
+
 /** Runs every reference check over the objects of one environment. */
 export function checkReferences(objects: readonly KubeJson[]): CheckIssue[] {
   const index: Index = new Map();
   const secrets = new Set<string>();
   const configMaps = new Set<string>();
+  const externalServices = new Set<string>();
+  const certificates = new Set<string>();
   for (const o of objects) {
     const ns = o.metadata?.namespace;
     index.set(key(o.kind, ns, o.metadata?.name), o);
     if (o.kind === 'Secret') secrets.add(key('Secret', ns, o.metadata.name));
     if (o.kind === 'ExternalSecret') secrets.add(key('Secret', ns, o.spec?.target?.name ?? o.metadata.name));
     if (o.kind === 'Certificate' && o.spec?.secretName) secrets.add(key('Secret', ns, o.spec.secretName));
+    if (o.kind === 'Certificate') certificates.add(ns ?? '');
     if (o.kind === 'ConfigMap') configMaps.add(key('ConfigMap', ns, o.metadata.name));
     if (o.kind === 'Namespace') {
       for (const name of listAnnotation(o, EXTERNAL_SECRETS_ANNOTATION)) secrets.add(key('Secret', o.metadata.name, name));
       for (const name of listAnnotation(o, EXTERNAL_CONFIGMAPS_ANNOTATION)) configMaps.add(key('ConfigMap', o.metadata.name, name));
+      for (const name of listAnnotation(o, EXTERNAL_SERVICES_ANNOTATION)) externalServices.add(key('Service', o.metadata.name, name));
     }
   }
   const templates = podTemplates(objects);
@@ -94,7 +132,10 @@ export function checkReferences(objects: readonly KubeJson[]): CheckIssue[] {
         break;
       case 'NetworkPolicy': {
         const selector = object.spec?.podSelector?.matchLabels;
-        if (selector && Object.keys(selector).length && !selectsAPod(ns, selector)) issues.push(issue(object, 'spec.podSelector', 'selects no pod template'));
+        if (selector && Object.keys(selector).length && !selectsAPod(ns, selector)) {
+          const problem = podsMadeElsewhereProblem(object, selector, externalServices, certificates);
+          if (problem) issues.push(issue(object, 'spec.podSelector', problem.message, problem.fix));
+        }
         (object.spec?.ingress ?? []).forEach((rule: KubeJson, i: number) =>
           (rule.from ?? []).forEach((peer: KubeJson, j: number) => {
             if (peer.podSelector && !peer.namespaceSelector && !selectsAPod(ns, peer.podSelector.matchLabels)) {

@@ -1,5 +1,6 @@
 import { KubeJson, podTemplates, selects } from '../checks/objects';
 import { SINGLETON_ANNOTATION } from '../checks/policy';
+import { ACME_HTTP01_SOLVER_SELECTOR, ADMITS_ANNOTATION, EXTERNAL_SERVICE_ANNOTATION } from '../checks/references';
 import { GENERATED_HEADER, compareCodePoints as compare } from './output';
 
 /**
@@ -16,7 +17,7 @@ export function environmentDiagram(environment: string, objects: readonly KubeJs
   const legend = [
     'Solid arrows: traffic routed by the edge and Services, and the claims a workload mounts.',
     'Dotted arrows: connections a NetworkPolicy allows (every namespace denies all other ingress).',
-    'Shapes: hexagon = edge, stadium = Service, rectangle = served workload, double rectangle = workload no Service reaches (worker, scheduler), cylinder = datastore or claim, slanted = migration Job.',
+    'Shapes: hexagon = edge, stadium = Service, rectangle = served workload, double rectangle = workload no Service reaches (worker, scheduler), cylinder = datastore or claim, slanted = migration Job, rounded = pods made outside this output (another chart\'s service, cert-manager\'s solver).',
   ];
   return [GENERATED_HEADER.replace(/^# /, '<!-- ').replace(/\n$/, ' -->'), title, '', ...legend, '', '```mermaid', ...graph.render(), '```', ''].join('\n');
 }
@@ -96,21 +97,29 @@ function describeNamespace(graph: Graph, namespaceObject: KubeJson, objects: rea
     for (const { object } of matching(service.spec?.selector)) graph.edge(id, workloadId(object), 'solid');
   }
   const policies = ofKind('NetworkPolicy');
-  // The wiring admits the ingress controller as a whole namespace; other outside peers (the KEDA operator) by pod too.
-  const controller = policies.flatMap((p) => (p.spec?.ingress ?? []).flatMap((r: KubeJson) => r.from ?? [])).find((peer: KubeJson) => peer.namespaceSelector && !peer.podSelector);
-  describeEdge(graph, namespace, objects, controller ? outsidePeer(graph, controller) : undefined);
+  // The wiring admits the ingress controller as a whole namespace, in policies that name no other cluster peer.
+  const controller = policies
+    .filter((p) => !p.metadata?.annotations?.[ADMITS_ANNOTATION])
+    .flatMap((p) => (p.spec?.ingress ?? []).flatMap((r: KubeJson) => r.from ?? []))
+    .find((peer: KubeJson) => peer.namespaceSelector && !peer.podSelector);
+  describeEdge(graph, namespace, objects, controller ? outsidePeer(graph, controller, undefined) : undefined);
   for (const policy of policies) {
-    const targets = matching(policy.spec?.podSelector?.matchLabels);
+    const selector = policy.spec?.podSelector?.matchLabels;
+    const targets = matching(selector).map((t) => workloadId(t.object));
+    if (targets.length === 0) {
+      const made = madeElsewhere(graph, namespace, policy, selector);
+      if (made) targets.push(made);
+    }
     for (const rule of policy.spec?.ingress ?? []) {
       const ports = (rule.ports ?? []).map((p: KubeJson) => p.port).join(', ');
       const label = ports ? `allow :${ports}` : 'allow';
       // No `from`: every source, such as the clients of a NodePort.
-      if (!rule.from) for (const target of targets) graph.edge(graph.external('anywhere', 'any address'), workloadId(target.object), 'allowed', label);
+      if (!rule.from) for (const target of targets) graph.edge(graph.external('anywhere', 'any address'), target, 'allowed', label);
       for (const peer of rule.from ?? []) {
         const sources = peer.namespaceSelector
-          ? [outsidePeer(graph, peer)]
+          ? [outsidePeer(graph, peer, policy.metadata?.annotations?.[ADMITS_ANNOTATION])]
           : matching(peer.podSelector?.matchLabels).map((t) => workloadId(t.object));
-        for (const source of sources) for (const target of targets) graph.edge(source, workloadId(target.object), 'allowed', label);
+        for (const source of sources) for (const target of targets) graph.edge(source, target, 'allowed', label);
       }
     }
   }
@@ -180,16 +189,28 @@ function scaleOf(workload: KubeJson, objects: readonly KubeJson[]): string {
 }
 
 /**
- * The node for pods of another namespace that a policy admits: the ingress controller when the
- * whole namespace is admitted (as the wiring writes it), else the selected pods, such as KEDA's operator.
+ * The node for pods of another namespace that a policy admits: the selected pods, such as KEDA's
+ * operator; else the whole namespace, named by the peer the policy says it admits (`monitoring`),
+ * or the ingress controller (as the wiring writes it) when it says none.
  */
-function outsidePeer(graph: Graph, peer: KubeJson): string {
+function outsidePeer(graph: Graph, peer: KubeJson, admits: string | undefined): string {
   const labels: Record<string, string> = peer.namespaceSelector?.matchLabels ?? {};
   const namespace = labels['kubernetes.io/metadata.name'] ?? JSON.stringify(labels);
   const pods: Record<string, string> | undefined = peer.podSelector?.matchLabels;
-  if (!pods) return graph.external(nodeId('peers', namespace), `ingress controller (namespace ${namespace})`);
+  if (!pods) {
+    const role = admits ?? 'ingress controller';
+    return graph.external(nodeId('peers', namespace, ...(admits ? [admits] : [])), `${role} (namespace ${namespace})`);
+  }
   const name = pods['app.kubernetes.io/name'] ?? JSON.stringify(pods);
   return graph.external(nodeId('peers', namespace, name), `${name} (namespace ${namespace})`);
+}
+
+/** The node for pods a policy protects that no template of the output makes: another chart's service, cert-manager's solver. */
+function madeElsewhere(graph: Graph, namespace: string, policy: KubeJson, selector: Record<string, string> | undefined): string | undefined {
+  const service: string | undefined = policy.metadata?.annotations?.[EXTERNAL_SERVICE_ANNOTATION];
+  if (service) return graph.node(namespace, nodeId(namespace, 'external', service), ['(', ')'], [service, 'external service']);
+  if (selects(ACME_HTTP01_SOLVER_SELECTOR, selector)) return graph.node(namespace, nodeId(namespace, 'acme-solver'), ['(', ')'], ['ACME HTTP-01 solver', 'cert-manager, on demand']);
+  return undefined;
 }
 
 /** A Mermaid-safe, stable node id. */

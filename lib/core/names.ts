@@ -3,6 +3,7 @@ import { z } from 'zod';
 /** RFC 1123 label: what Kubernetes requires of Service and Namespace names. */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const LABEL_KEY = /^(?:(?=[^/]{1,253}\/)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** A DNS label (lower case, digits and `-`, at most 63 characters). */
@@ -19,6 +20,19 @@ export const labelValue = z
   .string()
   .max(63, 'must be at most 63 characters (a label value)')
   .regex(LABEL_VALUE, 'must be a label value: letters, digits, "-", "_" and ".", starting and ending with a letter or digit');
+
+/** Labels that select pods: at least one, each key a label key and each value a label value. */
+export const podSelector = z
+  .record(z.string(), labelValue)
+  .superRefine((labels, ctx) => {
+    // Checked here rather than by the record's key schema, whose message zod replaces with "Invalid key in record".
+    for (const key of Object.keys(labels)) {
+      if (!LABEL_KEY.test(key)) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'must be a label key such as "app.kubernetes.io/name": an optional DNS prefix and "/", then at most 63 letters, digits, "-", "_" or "."' });
+      }
+    }
+    if (Object.keys(labels).length === 0) ctx.addIssue({ code: 'custom', message: 'give at least one label; an empty selector would select every pod of the namespace' });
+  });
 
 /** Whether `value` is a valid DNS label. */
 export function isDnsLabel(value: string): boolean {

@@ -60,6 +60,23 @@ export function kustomization(resources: readonly string[]): string {
   return toYamlFile([{ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...resources] }]);
 }
 
+/**
+ * Where `outdir` sits inside its git repository, with `/`: relative to the nearest directory above
+ * it that holds `.git` (a work tree or a linked worktree). Outside any, `outdir` relative to `cwd`
+ * when it lies below `cwd`, else `dist`. Only `.git`'s presence is read, never git itself.
+ */
+export function repositoryPathOf(outdir: string, cwd: string = process.cwd()): string {
+  const absolute = path.resolve(cwd, outdir);
+  const posix = (relative: string) => relative.split(path.sep).join('/') || '.';
+  for (let dir = path.dirname(absolute); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, '.git'))) return posix(path.relative(dir, absolute));
+    if (path.dirname(dir) === dir) break;
+  }
+  const relative = path.relative(cwd, absolute);
+  const outside = relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+  return relative && !outside ? posix(relative) : 'dist';
+}
+
 /** Writes every file of `files` under `dir`, creating directories as needed. */
 export function writeFileSet(dir: string, files: FileSet): void {
   for (const [relative, content] of files) {

@@ -133,6 +133,19 @@ export interface ShutdownSpec {
   readonly preStopSeconds?: number;
 }
 
+/** Where a workload serves metrics for the cluster's monitoring to scrape. */
+export interface MetricsSpec {
+  /**
+   * The container port serving them. A port other than the workload's served port is declared on
+   * the main container under the name `metrics`. Either way the environment's `monitoring`
+   * namespace is admitted to it (`allow-monitoring-<name>`).
+   * @default the workload's served port (`http`); a workload that serves none must give one
+   */
+  readonly port?: number;
+  /** The HTTP path of the metrics, written to the pod's `prometheus.io/path` annotation. @default '/metrics' */
+  readonly path?: string;
+}
+
 /** What every workload construct accepts. */
 export interface WorkloadProps {
   /** Image as `repository[:tag][@digest]`; the environment's `images.<name>` overrides tag or digest. */
@@ -186,6 +199,13 @@ export interface WorkloadProps {
   readonly connectsTo?: readonly ServedWorkload[];
   /** `app.kubernetes.io/component` label. @default depends on the construct */
   readonly component?: string;
+  /**
+   * Metrics for the cluster's monitoring: a port (named `metrics` unless it is the served port)
+   * that the environment's `monitoring` namespace may reach, and the pod annotations
+   * `prometheus.io/scrape`, `prometheus.io/port` and `prometheus.io/path`.
+   * @default none (no port is admitted to monitoring)
+   */
+  readonly metrics?: MetricsSpec;
 }
 
 /** How a served workload's Service is reached. */
@@ -296,6 +316,12 @@ export const workloadShape = {
   backends: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), servedWorkload).optional(),
   connectsTo: z.array(servedWorkload).optional(),
   component: dnsLabel.optional(),
+  metrics: z
+    .strictObject({
+      port: z.number().int().min(1).max(65535).optional(),
+      path: z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, 'must be an absolute HTTP path such as "/metrics"').default('/metrics'),
+    })
+    .optional(),
 };
 
 /** A TCP port number. */

@@ -26,6 +26,8 @@ export const SECURITY_EXCEPTIONS_ANNOTATION = 'shipshape.io/security-exceptions'
 export const SECRET_RELOAD_ANNOTATION = 'secret.reloader.stakater.com/reload';
 /** Name of the port every served workload exposes, on the container and the Service. */
 export const HTTP_PORT_NAME = 'http';
+/** Name of the container port serving metrics, when it is not the served port. */
+export const METRICS_PORT_NAME = 'metrics';
 
 const SIDECAR_RESOURCES: ResourcesSpec = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '128Mi' } };
 const DEFAULT_USER = 1000;
@@ -231,6 +233,10 @@ export abstract class Workload extends Construct {
     }
 
     issues.push(...this.checkProbes(props, options));
+    const metricsPort = this.admitMonitoring(props, options, issues);
+    const ports: k8s.ContainerPort[] = [];
+    if (options.port) ports.push({ name: HTTP_PORT_NAME, containerPort: options.port, protocol: 'TCP' });
+    if (metricsPort !== undefined && metricsPort !== options.port) ports.push({ name: METRICS_PORT_NAME, containerPort: metricsPort, protocol: 'TCP' });
     const resources = this.resolveResources(props.resources ?? options.defaultResources);
     const main: k8s.Container = {
       name: this.name,
@@ -239,7 +245,7 @@ export abstract class Workload extends Construct {
       command: props.command ? [...props.command] : undefined,
       args: props.args ? [...props.args] : undefined,
       workingDir: props.workingDir,
-      ports: options.port ? [{ name: HTTP_PORT_NAME, containerPort: options.port, protocol: 'TCP' }] : undefined,
+      ports: ports.length ? ports : undefined,
       env: props.env && Object.keys(props.env).length ? toEnvVars(props.env) : undefined,
       envFrom: envFrom.length ? envFrom : undefined,
       resources: toResourceRequirements(resources),
@@ -303,6 +309,12 @@ export abstract class Workload extends Construct {
     };
 
     const annotations: Record<string, string> = {};
+    if (metricsPort !== undefined && props.metrics) {
+      // The scrape convention many Prometheus configurations follow; a ServiceMonitor needs the operator.
+      annotations['prometheus.io/scrape'] = 'true';
+      annotations['prometheus.io/port'] = String(metricsPort);
+      annotations['prometheus.io/path'] = props.metrics.path ?? '/metrics';
+    }
     if (Object.keys(checksums).length) annotations[CONFIG_CHECKSUM_ANNOTATION] = checksum(checksums);
     const exceptionNote = this.applySecurityPolicy(spec, issues);
     if (exceptionNote) annotations[SECURITY_EXCEPTIONS_ANNOTATION] = exceptionNote;
@@ -322,6 +334,21 @@ export abstract class Workload extends Construct {
    */
   protected get deploymentAnnotations(): Record<string, string> | undefined {
     return this.secretNames.length ? { [SECRET_RELOAD_ANNOTATION]: this.secretNames.join(',') } : undefined;
+  }
+
+  /**
+   * The port serving the workload's declared metrics, admitted from the environment's monitoring
+   * namespace; undefined without `metrics`, or when no port can be told (an issue is recorded).
+   */
+  private admitMonitoring(props: WorkloadProps, options: PodOptions, issues: Issue[]): number | undefined {
+    if (!props.metrics) return undefined;
+    const port = props.metrics.port ?? options.port;
+    if (port === undefined) {
+      issues.push({ field: 'metrics.port', message: 'this workload serves no port, so the metrics port cannot default to it', fix: 'give metrics.port, the port the process serves its metrics on' });
+      return undefined;
+    }
+    this.system.admit('monitoring', this.name, port);
+    return port;
   }
 
   /**

@@ -30,6 +30,23 @@ describe('references inside an environment', () => {
     expect(text).toMatch(/NetworkPolicy\/shop-prod\/allow-redis spec.podSelector: selects no pod template/);
   });
 
+  it("accept the policy for cert-manager's HTTP-01 solver only while the namespace has a Certificate to solve", () => {
+    expect(get(fixtureObjects(), 'NetworkPolicy', 'allow-acme-http01-solver').spec.podSelector).toEqual({ matchLabels: { 'acme.cert-manager.io/http01-solver': 'true' } });
+    expect(messages(without('Certificate', 'edge-tls'))).toContainEqual(
+      expect.stringMatching(/NetworkPolicy\/shop-prod\/allow-acme-http01-solver spec.podSelector: admits cert-manager's HTTP-01 solver, but the namespace has no Certificate/),
+    );
+  });
+
+  it('accept a policy for the pods of an external service only when the Namespace declares the service', () => {
+    const objects = fixtureObjects();
+    const policy = get(objects, 'NetworkPolicy', 'allow-redis');
+    policy.spec.podSelector.matchLabels = { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'redis-chart' };
+    policy.metadata.annotations = { 'shipshape.io/external-service': 'redis' };
+    expect(messages(objects)).toContainEqual(expect.stringMatching(/allow-redis spec.podSelector: selects the pods of external service "redis", which the Namespace does not declare/));
+    get(objects, 'Namespace', 'shop-prod').metadata.annotations['shipshape.io/external-services'] = 'postgres-db,redis';
+    expect(messages(objects)).toEqual([]);
+  });
+
   it('refuse an HPA whose target is missing or sets spec.replicas', () => {
     expect(messages(without('Deployment', 'api'))).toContainEqual(expect.stringMatching(/HorizontalPodAutoscaler\/shop-prod\/api spec.scaleTargetRef: scales Deployment\/api, which does not exist/));
     const objects = fixtureObjects();

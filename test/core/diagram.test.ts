@@ -22,15 +22,24 @@ function parseMermaid(sources: readonly string[]): (string | null)[] {
   return JSON.parse(execFileSync('node', [PARSER], { input: JSON.stringify(sources), encoding: 'utf8' }));
 }
 
-/** A front end calling an API, a Redis datastore behind the API, a queue worker scaled by KEDA on that Redis, a shared claim, and an edge of the given flavour. */
+/**
+ * A front end calling an API, a Redis datastore behind the API, a queue worker scaled by KEDA on that
+ * Redis, a Postgres another chart runs, metrics for monitoring, a shared claim, and an edge of the given flavour.
+ */
 function shop(flavour: 'ingress' | 'gateway'): SystemDefinition {
   return {
     name: 'shop',
-    environments: [environment('staging')],
+    environments: [environment('staging', { externalServices: { postgres: { port: 5432, podSelector: { 'app.kubernetes.io/name': 'postgresql' } } } })],
     define: (system) => {
       const files = new PersistentClaim(system, 'files', { size: '5Gi', accessMode: 'ReadWriteMany' });
       const redis = new Worker(system, 'redis', { image: 'redis:7.2', port: 6379, singleton: true, probes: { liveness: { tcp: 6379 }, readiness: { tcp: 6379 } } });
-      const api = new WebApp(system, 'api', { image: 'ghcr.io/example/api:v1', port: 8000, connectsTo: [redis.served], volumes: [{ name: 'files', mountPath: '/files', claim: files }] });
+      const api = new WebApp(system, 'api', {
+        image: 'ghcr.io/example/api:v1',
+        port: 8000,
+        connectsTo: [redis.served, system.externalService('postgres')],
+        metrics: { port: 9464 },
+        volumes: [{ name: 'files', mountPath: '/files', claim: files }],
+      });
       new Worker(system, 'jobs', {
         image: 'ghcr.io/example/api:v1',
         scaling: { maxReplicas: 3, redisList: { server: redis.served, listName: 'jobs' } },
@@ -93,11 +102,17 @@ describe('the picture of an environment (dist/<env>/README.md)', () => {
 
   it('draws every connection a NetworkPolicy allows, with its port, and no others; outside pods by what they are', () => {
     expect(ingress).toContain('peers__keda__keda_operator(("keda-operator (namespace keda)"))');
+    expect(ingress).toContain('peers__monitoring__monitoring(("monitoring (namespace monitoring)"))');
+    expect(ingress).toContain('shop_staging__external__postgres("postgres<br/>external service")');
+    expect(ingress).toContain('shop_staging__acme_solver("ACME HTTP-01 solver<br/>cert-manager, on demand")');
     const allowed = ingress.split('\n').filter((line) => line.includes('-.->')).map((line) => line.trim());
     expect(allowed).toEqual([
       'peers__ingress_nginx -.->|"allow :3000"| shop_staging__Deployment__web',
       'peers__ingress_nginx -.->|"allow :8000"| shop_staging__Deployment__api',
+      'peers__ingress_nginx -.->|"allow :8089"| shop_staging__acme_solver',
       'peers__keda__keda_operator -.->|"allow :6379"| shop_staging__Deployment__redis',
+      'peers__monitoring__monitoring -.->|"allow :9464"| shop_staging__Deployment__api',
+      'shop_staging__Deployment__api -.->|"allow :5432"| shop_staging__external__postgres',
       'shop_staging__Deployment__api -.->|"allow :6379"| shop_staging__Deployment__redis',
       'shop_staging__Deployment__jobs -.->|"allow :6379"| shop_staging__Deployment__redis',
       'shop_staging__Deployment__web -.->|"allow :8000"| shop_staging__Deployment__api',

@@ -472,3 +472,31 @@ describe('Service type: NodePort, as charts offer it', () => {
     expect(errors(system).join('\n')).toMatch(/Worker "jobs": service: a worker has a Service only with a port/);
   });
 });
+
+describe('metrics', () => {
+  const monitoringPeer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
+
+  it('admits the monitoring namespace to the served port when the metrics are served there, and says where to scrape', () => {
+    const { objects, main, deployment } = build({ port: 8090, metrics: {} });
+    expect(main.ports, 'no second name for the same port').toEqual([{ name: 'http', containerPort: 8090, protocol: 'TCP' }]);
+    expect(deployment.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8090', 'prometheus.io/path': '/metrics' });
+    expect(find(objects, 'NetworkPolicy', 'allow-monitoring-app').spec.ingress).toEqual([{ from: [monitoringPeer], ports: [{ port: 8090, protocol: 'TCP' }] }]);
+  });
+
+  it('names a separate metrics port `metrics` on the container and admits only that port to monitoring', () => {
+    const { objects, main, deployment } = build({ metrics: { port: 9464, path: '/internal/metrics' } });
+    expect(main.ports).toEqual([
+      { name: 'http', containerPort: 3000, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9464, protocol: 'TCP' },
+    ]);
+    expect(deployment.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/port': '9464', 'prometheus.io/path': '/internal/metrics' });
+    expect(find(objects, 'NetworkPolicy', 'allow-monitoring-app').spec.ingress[0].ports).toEqual([{ port: 9464, protocol: 'TCP' }]);
+  });
+
+  it('admits nothing and adds no port without metrics', () => {
+    const { objects, main, deployment } = build();
+    expect(main.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
+    expect(deployment.spec.template.metadata.annotations ?? {}).not.toHaveProperty('prometheus.io/scrape');
+    expect(objects.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name.startsWith('allow-monitoring'))).toEqual([]);
+  });
+});

@@ -58,7 +58,7 @@ describe.each(ENVS)('Doc Router in %s', (env) => {
   it('runs the migration from the back-end image with the Secret only, in the migrations layer', () => {
     const migrations = [...files.keys()].find((f) => f.includes('/migrations/'))!;
     const job = ofKind(objects, 'Job')[0];
-    expect(migrations, 'the migration is delivered from its own directory').toBe(`${env}/migrations/doc-router.yaml`);
+    expect(migrations, 'the migration is delivered from its own directory').toBe(`${env}/doc-router/migrations/doc-router.yaml`);
     const container = podSpec(job).containers[0];
     expect(container.image).toBe(podSpec(backend).containers[0].image);
     expect(container.envFrom).toEqual([{ secretRef: { name: 'doc-router-secrets' } }]);

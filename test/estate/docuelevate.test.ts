@@ -107,7 +107,7 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
 
   it('runs alembic from the API image before the release, in the migrations layer, with the Secret and settings by value only', () => {
     const job = ofKind(objects, 'Job')[0];
-    expect([...files.keys()], 'the migration is delivered from its own directory').toContain(`${env}/migrations/docuelevate.yaml`);
+    expect([...files.keys()], 'the migration is delivered from its own directory').toContain(`${env}/docuelevate/migrations/docuelevate.yaml`);
     const container = podSpec(job).containers[0];
     expect(container.command).toEqual(['alembic', 'upgrade', 'head']);
     expect(container.image, 'the migration runs the image it migrates for').toBe(main('api').image);
@@ -145,14 +145,14 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
     expect(selecting('meilisearch'), 'no other policy admits anything to Meilisearch').toEqual(['allow-meilisearch']);
   });
 
-  it('takes uploads up to 1g at the edge, with HSTS for a year and subdomains, over TLS only', () => {
+  it('takes uploads up to 1g at the edge over TLS only, with the security headers from the app on a stock controller', () => {
     const [ingress] = ofKind(objects, 'Ingress');
     expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size'], 'the edge accepts 1g bodies').toBe('1g');
-    expect(find(objects, 'ConfigMap', 'edge-headers').data['Strict-Transport-Security'], 'HSTS at the edge').toBe('max-age=31536000; includeSubDomains');
+    expect(ingress.metadata.annotations, 'no custom-headers: a stock ingress-nginx would answer 503').not.toHaveProperty('nginx.ingress.kubernetes.io/custom-headers');
     expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/force-ssl-redirect'], 'HTTP redirects to HTTPS').toBe('true');
-    expect(find(objects, 'ConfigMap', 'docuelevate-config').data, 'the app agrees on the limit and leaves the headers to the edge').toMatchObject({
+    expect(find(objects, 'ConfigMap', 'docuelevate-config').data, 'the app agrees on the limit and sends the security headers itself').toMatchObject({
       MAX_UPLOAD_SIZE: String(1024 ** 3),
-      SECURITY_HEADERS_ENABLED: 'false',
+      SECURITY_HEADERS_ENABLED: 'true',
     });
     expect(ingress.spec.rules[0].http.paths.map((p: any) => `${p.path} → ${p.backend.service.name}:${p.backend.service.port.number}`)).toEqual(['/ → api:8000']);
   });

@@ -248,7 +248,34 @@ describe.each(ENVS)('KDCube in %s', (env) => {
     expect(sources(objects, 'web-proxy'), 'sources of web-proxy').toEqual(['ns:ingress-nginx']);
     for (const name of INTERNAL) expect(sources(objects, name), `sources of ${name}`).toEqual(['web-proxy']);
     const policies = ofKind(objects, 'NetworkPolicy').map((p) => p.metadata.name).sort();
-    expect(policies, 'metrics takes no inbound traffic: only the default deny covers it').toEqual(['default-deny-ingress', 'allow-web-proxy', 'allow-kdcube-secrets', ...INTERNAL.map((n) => `allow-${n}`)].sort());
+    const controllers = ['allow-acme-http01-solver', 'allow-monitoring-metrics', 'allow-redis', 'allow-postgres-db', 'allow-keda-redis'];
+    expect(policies, 'beyond the wiring, only what the controllers and the datastores need').toEqual(
+      ['default-deny-ingress', 'allow-web-proxy', 'allow-kdcube-secrets', ...INTERNAL.map((n) => `allow-${n}`), ...controllers].sort(),
+    );
+  });
+
+  it('lets monitoring scrape the metrics service, which nothing else reaches', () => {
+    expect(deployment('metrics').spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8090', 'prometheus.io/path': '/metrics' });
+    const policy = find(objects, 'NetworkPolicy', 'allow-monitoring-metrics');
+    expect(policy.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 8090, protocol: 'TCP' }] }]);
+  });
+
+  it('declares the Redis and Postgres other charts install, and admits their clients, the setup Job and KEDA to them', () => {
+    expect(find(objects, 'Namespace', `kdcube-${env}`).metadata.annotations['shipshape.io/external-services']).toBe('postgres-db,redis');
+    const backends = ['chat-ingress', 'chat-proc', 'metrics', 'kb'];
+    expect(sources(objects, 'redis'), 'Redis clients, and proxylogin for its sessions').toEqual([...backends, 'proxylogin']);
+    expect(sources(objects, 'postgres-db'), 'Postgres clients and the setup Job').toEqual([...backends, 'postgres-setup']);
+    expect(find(objects, 'NetworkPolicy', 'allow-redis').spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'redis' });
+    const keda = find(objects, 'NetworkPolicy', 'allow-keda-redis').spec;
+    expect(keda.podSelector, 'the KEDA operator reads the prompt queue in the Redis pods').toEqual(find(objects, 'NetworkPolicy', 'allow-redis').spec.podSelector);
+    expect(keda.ingress[0].from[0].podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'keda-operator' });
+  });
+
+  it("admits cert-manager's HTTP-01 solver from the ingress controller", () => {
+    expect(find(objects, 'NetworkPolicy', 'allow-acme-http01-solver').spec.ingress[0]).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+      ports: [{ port: 8089, protocol: 'TCP' }],
+    });
   });
 
   it('shares the RWX claims between chat-ingress and chat-proc, on the environment RWX storage class', () => {
