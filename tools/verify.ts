@@ -4,7 +4,9 @@
  * Shows each environment's output to a real cluster without changing it: a server-side dry run with
  * strict field validation, by kubectl against the kubeconfig context the user names. The API server
  * runs its own validation and admission (PodSecurity included). Prints one line per refused object
- * and per warning, then `verify: N environments, N objects, N rejected, N warnings, N not checked`;
+ * and per warning, then `verify: N environments, N objects, N rejected, N warnings, N declared
+ * exceptions, N not checked` (a declared exception is a PodSecurity warning on a workload whose pod
+ * template declares it);
  * exits 1 when anything was refused. Objects in a namespace the cluster does not have yet cannot be
  * dry-run (the namespace would be created by the same apply); they are counted as not checked.
  */
@@ -41,11 +43,24 @@ interface EnvResult {
   objects: number;
   rejected: string[];
   warnings: string[];
+  /** Warnings on workloads whose pod template declares the exception (`shipshape.io/security-exceptions`). */
+  declared: string[];
   notChecked: number;
 }
 
-function verifyEnvironment(options: Options, env: string): EnvResult {
-  const objects = environmentObjects(options.dist, env);
+/** Whether an object's pod template carries a declared, reviewed security exception. */
+function declaresException(o: KubeObject): boolean {
+  const template = o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template : o.spec?.template;
+  return Boolean(template?.metadata?.annotations?.['shipshape.io/security-exceptions']);
+}
+
+/**
+ * Dry-runs one group of objects in one kubectl call. kubectl prints a warning without saying which
+ * object it is about, so objects that declare an exception go in a group of their own, and the
+ * warnings of that group are the declared ones.
+ */
+function dryRun(options: Options, env: string, objects: KubeObject[], inTree: Set<string>, declared: boolean, result: EnvResult): void {
+  if (objects.length === 0) return;
   const dir = mkdtempSync(join(tmpdir(), 'shipshape-verify-'));
   const byFile = new Map<string, KubeObject>();
   try {
@@ -60,12 +75,11 @@ function verifyEnvironment(options: Options, env: string): EnvResult {
       ['--context', options.context, 'apply', '--server-side', '--dry-run=server', '--validate=strict', '--force-conflicts', '--field-manager=shipshape-verify', '-o', 'name', '-f', dir],
       { encoding: 'utf8', maxBuffer: 64 << 20 },
     );
-    const result: EnvResult = { objects: objects.length, rejected: [], warnings: [], notChecked: 0 };
-    const inTree = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
+    if (run.error) result.rejected.push(`${env}: kubectl could not run: ${run.error.message}`);
     for (const block of (run.stderr ?? '').split(/\n(?=Error from server|error:|Warning:)/).filter((b) => b.trim())) {
       const text = block.trim().replace(/\s+/g, ' ');
       if (text.startsWith('Warning:')) {
-        result.warnings.push(`${env}: ${text}`);
+        (declared && /PodSecurity/.test(text) ? result.declared : result.warnings).push(`${env}: ${text}`);
         continue;
       }
       const file = [...byFile.keys()].find((f) => text.includes(f));
@@ -78,11 +92,18 @@ function verifyEnvironment(options: Options, env: string): EnvResult {
       const message = file ? text.slice(text.indexOf(file) + file.length + 2).replace(/^[:\s]+/, '') : text;
       result.rejected.push(`${env}: ${object ? describeObject(object) : 'kubectl'}: ${message}`);
     }
-    if (run.error) result.rejected.push(`${env}: kubectl could not run: ${run.error.message}`);
-    return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function verifyEnvironment(options: Options, env: string): EnvResult {
+  const objects = environmentObjects(options.dist, env);
+  const result: EnvResult = { objects: objects.length, rejected: [], warnings: [], declared: [], notChecked: 0 };
+  const inTree = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
+  dryRun(options, env, objects.filter((o) => !declaresException(o)), inTree, false, result);
+  dryRun(options, env, objects.filter(declaresException), inTree, true, result);
+  return result;
 }
 
 function main(): number {
@@ -91,18 +112,20 @@ function main(): number {
     console.log(`verify: ${options}`);
     return 2;
   }
-  const totals: EnvResult = { objects: 0, rejected: [], warnings: [], notChecked: 0 };
+  const totals: EnvResult = { objects: 0, rejected: [], warnings: [], declared: [], notChecked: 0 };
   for (const env of options.envs) {
     const r = verifyEnvironment(options, env);
     for (const line of [...r.rejected, ...r.warnings]) console.log(line);
+    for (const line of r.declared) console.log(`${line} (declared exception)`);
     totals.objects += r.objects;
     totals.rejected.push(...r.rejected);
     totals.warnings.push(...r.warnings);
+    totals.declared.push(...r.declared);
     totals.notChecked += r.notChecked;
   }
   const n = options.envs.length;
   console.log(
-    `verify: ${n} environment${n === 1 ? '' : 's'}, ${totals.objects} objects, ${totals.rejected.length} rejected, ${totals.warnings.length} warnings, ${totals.notChecked} not checked (namespace not on the cluster yet)`,
+    `verify: ${n} environment${n === 1 ? '' : 's'}, ${totals.objects} objects, ${totals.rejected.length} rejected, ${totals.warnings.length} warnings, ${totals.declared.length} declared exceptions, ${totals.notChecked} not checked (namespace not on the cluster yet)`,
   );
   return totals.rejected.length ? 1 : 0;
 }

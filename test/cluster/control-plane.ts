@@ -245,6 +245,9 @@ export class ControlPlane {
     ], env);
     this.launch('kustomize-controller', binary(`kustomize-controller-${kc}`, 'kustomize-controller'), [
       '--events-addr=',
+      // How soon a Kustomization whose dependency was not ready looks again (Flux's default is 30 s);
+      // shorter here so a three-step chain does not spend the suite's time waiting.
+      '--requeue-dependency=5s',
       `--metrics-addr=127.0.0.1:${kcMetrics}`,
       `--health-addr=127.0.0.1:${kcHealth}`,
       '--log-level=info',

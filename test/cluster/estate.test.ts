@@ -141,7 +141,7 @@ describe.skipIf(!existsSync(CRD_DIR))(`Kubernetes ${applyVersion}: strict apply,
       });
     const ok = run(envs);
     expect(ok.status, ok.stdout + ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(new RegExp(`verify: ${envs.length} environments?, \\d+ objects, 0 rejected, 0 warnings, 0 not checked`));
+    expect(ok.stdout).toMatch(new RegExp(`verify: ${envs.length} environments?, \\d+ objects, 0 rejected, 0 warnings, \\d+ declared exceptions, 0 not checked`));
 
     const broken = mkdtempSync(join(plane.dir, 'dist-'));
     mkdirSync(join(broken, 'broken'));
