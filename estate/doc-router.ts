@@ -78,7 +78,8 @@ export const docRouter: SystemDefinition = {
 
     // Migrations finish before the new release rolls out; the new ConfigMap may not exist yet, so Secret only.
     // migrate.py sits in the Python package directory, where the chart's hook runs it.
-    new MigrationJob(system, 'migrate', { app: backend, command: ['python3', 'migrate.py'], workingDir: python, backoffLimit: 3 });
+    // Revision 2: the migration now starts in the package directory, where migrate.py is.
+    new MigrationJob(system, 'migrate', { app: backend, command: ['python3', 'migrate.py'], workingDir: python, backoffLimit: 3, revision: 2 });
 
     new TlsIngress(system, 'edge', {
       routes: [

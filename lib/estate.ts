@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { checkEnvironment, formatCheckIssue } from './checks';
 import { DeliveryRepository, Environment, EnvironmentInput, defineEnvironment, repositoryPathSchema } from './environment';
+import { immutableFieldChanges, readPreviousOutput } from './checks/immutable-fields';
 import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, repositoryPathOf, sortObjects, toYamlFile, writeFileSet } from './core/output';
 import { ShipshapeError, collectErrors, collectWarnings } from './core/issues';
 import { Layer, SystemChart } from './system-chart';
@@ -243,14 +244,19 @@ export interface SynthesizeOptions extends RenderOptions {
 
 /**
  * Renders the estate, writes it to the staging directory, and only then replaces `outdir` with it.
- * On any problem nothing in `outdir` changes and a {@link ShipshapeError} lists every problem.
+ * On any problem nothing in `outdir` changes and a {@link ShipshapeError} lists every problem,
+ * including a change the API server would refuse over the output being replaced (a Job's template,
+ * a selector, a claim's class: see `lib/checks/immutable-fields.ts`).
  */
 export function synthesizeEstate(systems: readonly SystemDefinition[], options: SynthesizeOptions = {}): RenderedEstate {
-  const rendered = renderEstate(systems, { outdir: options.outdir ?? 'dist' });
+  const outdir = options.outdir ?? 'dist';
+  const rendered = renderEstate(systems, { outdir });
+  const refused = immutableFieldChanges(readPreviousOutput(outdir), rendered.objects, outdir);
+  if (refused.length) throw new ShipshapeError(refused);
   const staging = options.stagingDir ?? process.env.CDK8S_OUTDIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-'));
   fs.rmSync(staging, { recursive: true, force: true });
   writeFileSet(staging, rendered.files);
-  replaceDirectory(options.outdir ?? 'dist', rendered.files);
+  replaceDirectory(outdir, rendered.files);
   return rendered;
 }
 

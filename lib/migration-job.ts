@@ -41,6 +41,13 @@ export interface MigrationJobProps {
    * allowed in the network policies, like a workload's `connectsTo`. @default none
    */
   readonly connectsTo?: readonly ServedWorkload[];
+  /**
+   * Bump when the migration itself changes (its command, directory, env) while the image does not:
+   * the Job gets a new name (`migrate-v27-0-1-r2`) and runs once more. A Job's pod template is
+   * immutable, so a changed template under the old name is refused by a plain apply (and re-created,
+   * so re-run, by Flux's `force`); synth refuses that and asks for this instead. @default 1
+   */
+  readonly revision?: number;
 }
 
 const DEFAULT_RESOURCES: ResourcesSpec = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } };
@@ -64,6 +71,7 @@ const schema = z
     security: workloadShape.security,
     scheduling: workloadShape.scheduling,
     connectsTo: workloadShape.connectsTo,
+    revision: z.number().int().min(1).max(999).default(1),
     config: z.unknown().optional(),
     configMaps: z.unknown().optional(),
     files: z.unknown().optional(),
@@ -123,7 +131,7 @@ export class MigrationJob extends Workload {
       },
     );
     const version = this.identity?.version;
-    this.jobName = version ? jobName(id, version) : id;
+    this.jobName = jobName(id, version, p.revision);
     const parsed = parseImage(image);
     if (!parsed.digest && (!parsed.tag || parsed.tag === 'latest')) {
       const env = this.environment;
@@ -165,8 +173,13 @@ function deliveryHooks(flavour: 'flux' | 'helm' | 'argocd'): { job: Record<strin
   return { job: {}, serviceAccount: {} };
 }
 
-/** `<id>-<version>` as a DNS label of at most 63 characters (`migrate-v27-0-1`). */
-function jobName(id: string, version: string): string {
-  const slug = version.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
-  return `${id}-${slug}`.slice(0, 63).replace(/-+$/, '');
+/**
+ * `<id>-<version>[-r<revision>]` as a DNS label of at most 63 characters (`migrate-v27-0-1`,
+ * `migrate-v27-0-1-r2`); the revision suffix survives truncation.
+ */
+function jobName(id: string, version: string | undefined, revision: number): string {
+  const suffix = revision > 1 ? `-r${revision}` : '';
+  const slug = (version ?? '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const base = slug ? `${id}-${slug}` : id;
+  return `${base.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
 }

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { SystemDefinition, formatSummary, renderEstate, synthesizeEstate } from '../lib/estate';
 import { ShipshapeError } from '../lib/core/issues';
+import { MigrationJob } from '../lib/migration-job';
 import { WebApp } from '../lib/web-app';
 import { environment } from './helpers';
 
@@ -97,6 +98,27 @@ describe('estate output', () => {
     expect(problems).toMatch(/^dev\/broken\/api: WebApp "api": replicas: Too small/m);
     expect(problems).toMatch(/^prod\/broken\/web: WebApp "web": port: Too small/m);
     expect(listFiles(outdir).map((f) => [f, fs.readFileSync(path.join(outdir, f), 'utf8')])).toEqual(before);
+  });
+
+  it('refuses output the API server would refuse over the previous output (a changed Job template), and leaves that output in place', () => {
+    const dir = tempDir();
+    const outdir = path.join(dir, 'dist');
+    const withMigration = (command: string[], revision?: number): SystemDefinition => ({
+      ...shop,
+      environments: [environment('prod', { images: { web: 'v1.0.0' } })],
+      define: (system) => {
+        const web = new WebApp(system, 'web', { image: 'ghcr.io/example/web', probes: { readiness: { http: '/ready' }, liveness: { http: '/live' } } });
+        new MigrationJob(system, 'migrate', { app: web, command, revision });
+      },
+    });
+    synthesizeEstate([withMigration(['migrate', 'up'])], { outdir, stagingDir: path.join(dir, 'staging') });
+    const before = fs.readFileSync(path.join(outdir, 'prod', 'shop', 'migrations', 'shop.yaml'), 'utf8');
+    expect(() => synthesizeEstate([withMigration(['migrate', 'up', '--all'])], { outdir, stagingDir: path.join(dir, 'staging') })).toThrow(
+      /prod\/shop: Job migrate-v1-0-0: spec.template differs .* Fix: set revision: 2 on the MigrationJob/,
+    );
+    expect(fs.readFileSync(path.join(outdir, 'prod', 'shop', 'migrations', 'shop.yaml'), 'utf8')).toBe(before);
+    synthesizeEstate([withMigration(['migrate', 'up', '--all'], 2)], { outdir, stagingDir: path.join(dir, 'staging') });
+    expect(fs.readFileSync(path.join(outdir, 'prod', 'shop', 'migrations', 'shop.yaml'), 'utf8')).toMatch(/name: migrate-v1-0-0-r2/);
   });
 
   it('reports a bad environment with its system and field', () => {

@@ -34,6 +34,14 @@ describe('MigrationJob', () => {
     expect(name(`sha256:${'0123456789ab'.repeat(5)}abcd`)).toBe('migrate-sha256-0123456789ab');
   });
 
+  it('takes a revision into its name, so a changed migration of the same image runs once more', () => {
+    const name = (revision?: number) => ofKind(synth(migration({ revision }).system), 'Job')[0].metadata.name;
+    expect(name()).toBe('migrate-v27-0-1');
+    expect(name(1)).toBe('migrate-v27-0-1');
+    expect(name(2)).toBe('migrate-v27-0-1-r2');
+    expect(errors(migration({ revision: 0 }).system).join('\n')).toMatch(/revision/);
+  });
+
   it("migrates once per build of an untagged image: the environment's build names the Job", () => {
     const name = (build: string) => {
       const system = testSystem(environment('dev', { build }));

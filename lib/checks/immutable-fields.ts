@@ -1,0 +1,79 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../core/output';
+import { parseQuantity } from '../core/quantity';
+
+/**
+ * Fields the API server refuses to change on an existing object. A new output that changes one
+ * under the same name cannot be applied over the previous one: `kubectl apply` fails, Flux fails
+ * (or, with `force`, deletes and re-creates the object: a Job runs again).
+ */
+const IMMUTABLE: Record<string, readonly string[]> = {
+  Job: ['spec.template', 'spec.selector', 'spec.completionMode'],
+  Deployment: ['spec.selector'],
+  DaemonSet: ['spec.selector'],
+  StatefulSet: ['spec.selector', 'spec.serviceName', 'spec.podManagementPolicy', 'spec.volumeClaimTemplates'],
+  PersistentVolumeClaim: ['spec.accessModes', 'spec.volumeMode', 'spec.storageClassName'],
+};
+
+const FIX: Record<string, string> = {
+  Job: 'set revision: <next> on the MigrationJob (or release a new image), so the change runs as a new Job under a new name',
+  PersistentVolumeClaim: 'a claim cannot change its access modes or class: give the volume a new name (a new claim), and move the data',
+  default: 'keep the construct id and system name (selectors follow them), or delete the old object before the new release',
+};
+
+/** Every object of the previous output under `outdir`, by environment (the first path segment). */
+export function readPreviousOutput(outdir: string): Map<string, KubeObject[]> {
+  const byEnv = new Map<string, KubeObject[]>();
+  if (!fs.existsSync(outdir) || !fs.statSync(outdir).isDirectory()) return byEnv;
+  const walk = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : d.name.endsWith('.yaml') ? [path.join(dir, d.name)] : []));
+  for (const file of walk(outdir)) {
+    const env = path.relative(outdir, file).split(path.sep)[0];
+    const objects = parseAllDocuments(fs.readFileSync(file, 'utf8'))
+      .map((d) => d.toJSON() as KubeObject | null)
+      .filter((o): o is KubeObject => Boolean(o && typeof o === 'object' && o.kind in IMMUTABLE && o.metadata?.name));
+    byEnv.set(env, [...(byEnv.get(env) ?? []), ...objects]);
+  }
+  return byEnv;
+}
+
+function at(object: unknown, dotted: string): unknown {
+  return dotted.split('.').reduce<unknown>((o, key) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[key] : undefined), object);
+}
+
+/**
+ * The changes from `previous` to `next` that an API server would refuse: per environment, objects
+ * of the same kind, namespace and name whose immutable fields differ. A claim may gain a class it
+ * did not have (Kubernetes 1.28 assigns one retroactively) and may grow, but not shrink.
+ */
+export function immutableFieldChanges(previous: ReadonlyMap<string, readonly KubeObject[]>, next: ReadonlyMap<string, readonly KubeObject[]>, outdir: string): string[] {
+  const problems: string[] = [];
+  for (const [env, objects] of next) {
+    const before = new Map((previous.get(env) ?? []).map((o) => [`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, o]));
+    for (const object of objects) {
+      const fields = IMMUTABLE[object.kind];
+      const old = fields && before.get(`${object.kind}/${object.metadata.namespace}/${object.metadata.name}`);
+      if (!old) continue;
+      for (const field of fields) {
+        const was = at(old, field);
+        const now = at(object, field);
+        if (object.kind === 'PersistentVolumeClaim' && field === 'spec.storageClassName' && was === undefined) continue;
+        if (JSON.stringify(was) === JSON.stringify(now)) continue;
+        const system = object.metadata.labels?.['app.kubernetes.io/part-of'] ?? object.metadata.namespace;
+        const revision = Number(/-r(\d+)$/.exec(object.metadata.name)?.[1] ?? 1) + 1;
+        const fix = (FIX[object.kind] ?? FIX.default).replace('<next>', String(revision));
+        problems.push(`${env}/${system}: ${object.kind} ${object.metadata.name}: ${field} differs from the one in ${outdir}/${env}, and Kubernetes refuses to change it on an existing object. Fix: ${fix}`);
+        break;
+      }
+      if (object.kind === 'PersistentVolumeClaim') {
+        const size = (o: KubeObject) => String(at(o, 'spec.resources.requests.storage') ?? '');
+        if (size(old) && size(object) && parseQuantity(size(object)) < parseQuantity(size(old))) {
+          problems.push(`${env}/${object.metadata.namespace}: PersistentVolumeClaim ${object.metadata.name}: spec.resources.requests.storage shrinks from ${size(old)} to ${size(object)}; a claim can only grow. Fix: keep ${size(old)} or more`);
+        }
+      }
+    }
+  }
+  return problems;
+}

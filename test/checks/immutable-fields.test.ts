@@ -1,0 +1,65 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { immutableFieldChanges, readPreviousOutput } from '../../lib/checks/immutable-fields';
+import type { KubeObject } from '../../lib/core/output';
+import { toYamlFile } from '../../lib/core/output';
+import { tempDirs } from '../temp-dirs';
+
+const job = (name: string, workingDir?: string): KubeObject => ({
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: { name, namespace: 'shop-prod', labels: { 'app.kubernetes.io/part-of': 'shop' } },
+  spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image: 'shop:v1', workingDir }] } } },
+});
+const claim = (accessModes: string[], storage: string, storageClassName?: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name: 'data', namespace: 'shop-prod' },
+  spec: { accessModes, storageClassName, resources: { requests: { storage } } },
+});
+const deployment = (app: string): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'shop-prod' },
+  spec: { selector: { matchLabels: { app } }, template: { metadata: { labels: { app } } } },
+});
+const check = (before: KubeObject[], after: KubeObject[]) => immutableFieldChanges(new Map([['prod', before]]), new Map([['prod', after]]), 'dist');
+
+describe('changes the API server refuses over the previous output', () => {
+  // Each case was first seen on the real API server of the cluster suite (test/cluster/).
+  it.each([
+    ['a Job whose template changed under the same name', [job('migrate-v1')], [job('migrate-v1', '/app')], /Job migrate-v1: spec.template differs .* Fix: set revision: 2 on the MigrationJob/],
+    ['a Job already at revision 2', [job('migrate-v1-r2')], [job('migrate-v1-r2', '/app')], /set revision: 3/],
+    ['a Deployment whose selector changed', [deployment('a')], [deployment('b')], /Deployment web: spec.selector differs/],
+    ['a claim whose access modes changed', [claim(['ReadWriteOnce'], '1Gi')], [claim(['ReadWriteMany'], '1Gi')], /PersistentVolumeClaim data: spec.accessModes differs/],
+    ['a claim whose class changed', [claim(['ReadWriteMany'], '1Gi', 'nfs')], [claim(['ReadWriteMany'], '1Gi', 'efs')], /spec.storageClassName differs/],
+    ['a claim that shrinks', [claim(['ReadWriteOnce'], '10Gi')], [claim(['ReadWriteOnce'], '5Gi')], /shrinks from 10Gi to 5Gi/],
+  ])('refuses %s', (_, before, after, message) => {
+    const problems = check(before, after);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+    expect(problems[0]).toMatch(/^prod\//);
+  });
+
+  it.each([
+    ['a Job under a new name', [job('migrate-v1')], [job('migrate-v2', '/app')]],
+    ['an unchanged Job', [job('migrate-v1', '/app')], [job('migrate-v1', '/app')]],
+    ['a claim that gains a class it did not have (assigned retroactively since 1.28)', [claim(['ReadWriteMany'], '1Gi')], [claim(['ReadWriteMany'], '1Gi', 'nfs')]],
+    ['a claim that grows', [claim(['ReadWriteOnce'], '5Gi')], [claim(['ReadWriteOnce'], '10Gi')]],
+    ['a Deployment whose template changed', [deployment('a')], [{ ...deployment('a'), spec: { ...deployment('a').spec, replicas: 3 } }]],
+  ])('accepts %s', (_, before, after) => {
+    expect(check(before, after)).toEqual([]);
+  });
+
+  const tempDir = tempDirs('shipshape-immutable');
+  it('reads the previous output per environment from the output directory, and nothing when there is none', () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'prod', 'shop', 'migrations'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'prod', 'shop', 'migrations', 'shop.yaml'), toYamlFile([job('migrate-v1')]));
+    const previous = readPreviousOutput(dir);
+    expect([...previous.keys()]).toEqual(['prod']);
+    expect(previous.get('prod')!.map((o) => o.metadata.name)).toEqual(['migrate-v1']);
+    expect(readPreviousOutput(path.join(dir, 'absent')).size).toBe(0);
+  });
+});
