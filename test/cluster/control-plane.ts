@@ -55,6 +55,12 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Every component still running; should the suite die without its teardown, they die with it. */
+const RUNNING = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of RUNNING) child.kill('SIGKILL');
+});
+
 /** The fake nodes: three zones, so that zone and node spread can be satisfied. */
 const ZONES = ['zone-a', 'zone-b', 'zone-c'];
 
@@ -285,6 +291,8 @@ export class ControlPlane {
     const child = spawn(command, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
     closeSync(fd);
     child.on('error', () => undefined);
+    RUNNING.add(child);
+    child.once('exit', () => RUNNING.delete(child));
     this.processes.push({ name, child, log });
   }
 

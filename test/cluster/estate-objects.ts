@@ -12,12 +12,13 @@ export const ROOT = join(__dirname, '..', '..');
 /**
  * The commit whose `dist/<env>` the upgrade starts from: SHIPSHAPE_CLUSTER_BASE if set, else the
  * newest commit that changed `dist/<env>` to something other than what the working tree holds (the
- * release before this one). Undefined when the history has none (a shallow or new clone).
+ * release before this one), following first parents so a merged branch's own commits are skipped.
+ * Undefined when the history has none (a shallow or new clone).
  */
 export function upgradeBase(env: string): string | undefined {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
   if (process.env.SHIPSHAPE_CLUSTER_BASE) return git('rev-parse', process.env.SHIPSHAPE_CLUSTER_BASE);
-  const commits = git('log', '-n', '30', '--format=%H', '--', `dist/${env}`).split('\n').filter(Boolean);
+  const commits = git('log', '--first-parent', '-n', '30', '--format=%H', '--', `dist/${env}`).split('\n').filter(Boolean);
   for (const commit of commits) {
     try {
       execFileSync('git', ['diff', '--quiet', commit, '--', `dist/${env}`], { cwd: ROOT });

@@ -30,20 +30,22 @@ function crds(): KubeObject[] {
   return objects;
 }
 
+/** A control plane with every CRD and the flux-system namespace; stopped again if any step fails. */
 async function startPlane(version: string): Promise<ControlPlane> {
   const plane = new ControlPlane(version);
   try {
     await plane.start();
+    const { installed, refused } = await plane.installCrds(crds());
+    if (installed.length === 0) throw new Error(`Kubernetes ${version} accepted none of the CRDs:\n${refused.join('\n')}`);
+    if (refused.length) console.log(`Kubernetes ${version} refuses these CRDs (their kinds cannot be applied there):\n  ${refused.join('\n  ')}`);
+    const ns = await plane.kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system' } });
+    if (ns.status >= 300) throw new Error(`creating flux-system: ${ns.body?.message}`);
+    await plane.labelNodes(requiredNodeLabels(envs.flatMap((env) => environmentObjects(join(ROOT, 'dist'), env))));
+    return plane;
   } catch (error) {
     await plane.stop();
     throw error;
   }
-  const { installed, refused } = await plane.installCrds(crds());
-  if (installed.length === 0) throw new Error(`Kubernetes ${version} accepted none of the CRDs:\n${refused.join('\n')}`);
-  if (refused.length) console.log(`Kubernetes ${version} refuses these CRDs (their kinds cannot be applied there):\n  ${refused.join('\n  ')}`);
-  const ns = await plane.kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system' } });
-  if (ns.status >= 300) throw new Error(`creating flux-system: ${ns.body?.message}`);
-  return plane;
 }
 
 const report = (title: string, lines: string[]) => (lines.length ? `${title}:\n  ${lines.join('\n  ')}` : '');
@@ -57,7 +59,6 @@ describe.skipIf(!existsSync(CRD_DIR))(`Kubernetes ${applyVersion}: strict apply,
   let plane: ControlPlane;
   beforeAll(async () => {
     plane = await startPlane(applyVersion);
-    await plane.labelNodes(requiredNodeLabels(envs.flatMap((env) => environmentObjects(join(ROOT, 'dist'), env))));
   }, 240_000);
   afterAll(async () => plane?.stop());
 
@@ -162,7 +163,6 @@ describe.skipIf(!existsSync(CRD_DIR))(`Kubernetes ${fluxVersion}: Flux reconcile
 
   beforeAll(async () => {
     plane = await startPlane(fluxVersion);
-    await plane.labelNodes(requiredNodeLabels(envs.flatMap((env) => environmentObjects(join(ROOT, 'dist'), env))));
     await plane.startFlux();
     repo = new EstateRepository(plane.dir);
     await repo.start();
