@@ -145,6 +145,9 @@ export class ControlPlane {
       '--use-service-account-credentials=false',
       '--leader-elect=false',
       '--secure-port=0',
+      // kwok renews the fake nodes' leases; on a busy 2-core machine a renewal can come late, and the
+      // default 40 s grace would mark a node NotReady, which turns its pods unready for good.
+      '--node-monitor-grace-period=10m',
       // Every controller the output relies on (deployment, replicaset, job, endpointslice, disruption,
       // horizontalpodautoscaling, persistentvolume-binder, garbagecollector …) is in the default set.
       '--controllers=*',

@@ -38,7 +38,7 @@ export async function applyAll(kube: Kube, objects: KubeObject[]): Promise<Apply
       continue;
     }
     if (res.status >= 300) {
-      result.rejected.push(`${describeObject(object)}: ${res.body?.message ?? JSON.stringify(res.body)}`);
+      result.rejected.push(`${describeObject(object)}: ${shorten(String(res.body?.message ?? JSON.stringify(res.body)))}`);
       continue;
     }
     result.applied.push(res.body);
@@ -51,6 +51,11 @@ export async function applyAll(kube: Kube, objects: KubeObject[]): Promise<Apply
     }
   }
   return result;
+}
+
+/** The API server prints whole objects in some messages (an immutable Job template); keep both ends. */
+function shorten(message: string): string {
+  return message.length <= 400 ? message : `${message.slice(0, 200)} … ${message.slice(-150)}`;
 }
 
 /**
