@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { z } from 'zod';
+import { SharedConfig } from './core/config';
 import { SecretKeyEnv, SecretReference, secretRefSchema } from './core/env';
 import { parseProps, reportWarning } from './core/issues';
 import { ResourcesSpec } from './core/resources';
@@ -22,6 +23,16 @@ export interface MigrationJobProps {
   readonly secrets?: readonly SecretReference[];
   /** Further variables: by value or from a Secret key only. */
   readonly env?: Readonly<Record<string, string | SecretKeyEnv>>;
+  /**
+   * SharedConfigs whose values the migration reads (the database settings its application shares
+   * with other workloads). Each key becomes a literal `env` entry of the Job's container, in key
+   * order and before `env` (so `env` can refer to them with `$(KEY)`): the values are rendered into
+   * the Job itself, so it never depends on the release's ConfigMap existing yet. A key also given in
+   * `env`, or in two of these configs, is refused. A changed value changes the Job's template, which
+   * is immutable: synth then asks for a new `revision`, and the migration runs once more.
+   * @default none
+   */
+  readonly sharedConfig?: readonly SharedConfig[];
   /** Retries before the Job fails (each is a new pod). @default 2 */
   readonly backoffLimit?: number;
   /** Seconds before a running migration is stopped and the Job fails. @default 900 */
@@ -53,7 +64,7 @@ export interface MigrationJobProps {
 const DEFAULT_RESOURCES: ResourcesSpec = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } };
 
 const CONFIG_REFUSED =
-  'a migration runs before the release is applied, so the ConfigMap of the new release may not exist yet (or still holds the old values). Fix: give the migration only what it needs from a Secret (secrets or env: { X: { secret, key } })';
+  'a migration runs before the release is applied, so the ConfigMap of the new release may not exist yet (or still holds the old values). Fix: give the migration only what it needs from a Secret (secrets or env: { X: { secret, key } }), or the values of a SharedConfig as literal env (sharedConfig: [config])';
 
 const schema = z
   .strictObject({
@@ -63,6 +74,9 @@ const schema = z
     workingDir: workloadShape.workingDir,
     secrets: z.array(secretRefSchema).optional(),
     env: workloadShape.env,
+    sharedConfig: z
+      .array(z.custom<SharedConfig>((v) => v instanceof SharedConfig, 'must be a SharedConfig (new SharedConfig(system, id, { data })); its values become literal env of the Job'))
+      .optional(),
     backoffLimit: z.number().int().min(0).max(10).default(2),
     activeDeadlineSeconds: z.number().int().min(30).max(86400).default(900),
     resources: workloadShape.resources,
@@ -86,11 +100,33 @@ const schema = z
     for (const volume of p.volumes ?? []) {
       if ('configMap' in volume) ctx.addIssue({ code: 'custom', path: ['volumes'], message: CONFIG_REFUSED });
     }
+    const owner = new Map<string, string>();
+    (p.sharedConfig ?? []).forEach((config, index) => {
+      const here = `sharedConfig[${index}] ("${config.name}")`;
+      for (const key of Object.keys(config.data)) {
+        const first = owner.get(key);
+        if (first) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sharedConfig', index],
+            message: `${key} is a key of both ${first} and ${here}; a variable has one value. Fix: keep the key in one of them, or drop one config from sharedConfig`,
+          });
+        } else owner.set(key, here);
+        if (p.env && key in p.env) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['env', key],
+            message: `${key} is also a key of ${here}, whose values become the Job's env; a variable has one value. Fix: remove env.${key}, or change the value in the SharedConfig`,
+          });
+        }
+      }
+    });
   });
 
 /**
  * A schema migration that finishes before the new release serves. It runs the application's own
- * image with env from Secrets only, `restartPolicy: Never`, a bounded `backoffLimit` and
+ * image with env from Secrets and literal values only (a SharedConfig's values are copied in, never
+ * read from its ConfigMap), `restartPolicy: Never`, a bounded `backoffLimit` and
  * `activeDeadlineSeconds`, and a name derived from the image (`migrate-v27-0-1`), so each release
  * runs it once. It is written to `dist/<env>/<system>/migrations/`, which delivery applies, and
  * waits for, before the system's applications. There is no `ttlSecondsAfterFinished`: a GitOps
@@ -110,10 +146,14 @@ export class MigrationJob extends Workload {
     const image = p.app.imageReference;
     if (!image) return; // the application's own errors are reported on it
 
-    const { app, backoffLimit, activeDeadlineSeconds, config: _config, configMaps: _configMaps, files: _files, ...pod } = p;
+    const { app, backoffLimit, activeDeadlineSeconds, sharedConfig, config: _config, configMaps: _configMaps, files: _files, ...pod } = p;
+    // Shared values are written into the Job as literals, before its own env so $(KEY) can use them.
+    const shared: Record<string, string> = {};
+    for (const config of sharedConfig ?? []) Object.assign(shared, config.data);
     const template = this.buildPodTemplate(
       {
         ...pod,
+        env: sharedConfig?.length ? { ...shared, ...pod.env } : pod.env,
         image,
         // The same image as the application, so the same directory: its scripts sit beside the app's.
         workingDir: p.workingDir ?? app.workingDir,

@@ -2,6 +2,7 @@ import { Yaml } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { AutoscaledBackend } from '../lib/autoscaled-backend';
 import { MigrationJob, MigrationJobProps } from '../lib/migration-job';
+import { SharedConfig } from '../lib/core/config';
 import { renderEstate } from '../lib/estate';
 import { environment, errors, find, ofKind, podSpec, synth, testSystem, warnings } from './helpers';
 
@@ -90,6 +91,20 @@ describe('MigrationJob', () => {
     expect(JSON.stringify(container)).not.toContain('configMap');
   });
 
+  it("reads a SharedConfig's values as literal env, before its own env and without the ConfigMap", () => {
+    const system = testSystem();
+    const db = new SharedConfig(system, 'db-settings', { data: { DB_PORT: '5432', DB_HOST: 'postgres' } });
+    const api = new AutoscaledBackend(system, 'backend', { image: 'ghcr.io/example/api:v1', probes: PROBES, configMaps: [db] });
+    new MigrationJob(system, 'migrate', { app: api, command: ['alembic', 'upgrade', 'head'], sharedConfig: [db], env: { DB_URL: 'postgres://$(DB_HOST):$(DB_PORT)/app' } });
+    const pod = podSpec(ofKind(synth(system), 'Job')[0]);
+    expect(pod.containers[0].env).toEqual([
+      { name: 'DB_HOST', value: 'postgres' },
+      { name: 'DB_PORT', value: '5432' },
+      { name: 'DB_URL', value: 'postgres://$(DB_HOST):$(DB_PORT)/app' },
+    ]);
+    expect(JSON.stringify(pod), 'no reference to the ConfigMap').not.toMatch(/configMap|db-settings/);
+  });
+
   it('is hardened like every pod', () => {
     const pod = podSpec(ofKind(synth(migration().system), 'Job')[0]);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
@@ -128,6 +143,24 @@ describe('MigrationJob', () => {
     it('refuses an unbounded retry count and a missing command', () => {
       expect(errors(migration({ backoffLimit: 50 }).system).join('\n')).toMatch(/backoffLimit: Too big/);
       expect(errors(migration({ command: [] }).system).join('\n')).toMatch(/command: give the migration command/);
+    });
+
+    it('refuses a shared key that env also sets, or that two shared configs both set, naming both', () => {
+      const build = (props: (db: SharedConfig, cache: SharedConfig) => Partial<MigrationJobProps>) => {
+        const system = testSystem();
+        const db = new SharedConfig(system, 'db-settings', { data: { DB_HOST: 'postgres', REGION: 'eu' } });
+        const cache = new SharedConfig(system, 'cache-settings', { data: { REDIS_HOST: 'redis', REGION: 'us' } });
+        const api = new AutoscaledBackend(system, 'backend', { image: 'ghcr.io/example/api:v1', probes: PROBES });
+        new MigrationJob(system, 'migrate', { app: api, command: ['migrate'], ...props(db, cache) });
+        return errors(system).join('\n');
+      };
+      expect(build((db) => ({ sharedConfig: [db], env: { DB_HOST: 'other' } }))).toMatch(
+        /MigrationJob "migrate": env\.DB_HOST: DB_HOST is also a key of sharedConfig\[0\] \("db-settings"\).*Fix: remove env\.DB_HOST/,
+      );
+      expect(build((db, cache) => ({ sharedConfig: [db, cache] }))).toMatch(
+        /sharedConfig\[1\]: REGION is a key of both sharedConfig\[0\] \("db-settings"\) and sharedConfig\[1\] \("cache-settings"\)/,
+      );
+      expect(build(() => ({ sharedConfig: [{ name: 'db-settings', data: {} } as any] }))).toMatch(/sharedConfig\[0\]: must be a SharedConfig/);
     });
 
     it('refuses an app that is not a shipshape workload', () => {
