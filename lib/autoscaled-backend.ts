@@ -142,7 +142,7 @@ export class AutoscaledBackend extends Workload implements ServedWorkload {
     });
     if (range.min >= 2) this.podDisruptionBudget = createPodDisruptionBudget(this, identity);
     else {
-      this.reportTierRule({
+      this.reportTierRule('single-replica', {
         field: 'autoscaling.minReplicas',
         message: `the autoscaler may run ${range.min} replica behind a Service: every rollout, node drain or crash is an outage`,
         fix: `set minReplicas to at least 2 (in the ${this.environment.name} environment: workloads: { ${this.name}: { minReplicas: 2 } })`,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ShipshapeError, formatFieldPath } from './core/issues';
+import { ShipshapeError, WARNING_CODES, WarningCode, formatFieldPath } from './core/issues';
 import { dnsLabel, hostname, podSelector } from './core/names';
 import { ResourcesSpec, resourcesSchema } from './core/resources';
 
@@ -42,6 +42,23 @@ export interface SecurityException {
   /** What it is allowed to do beyond the restricted profile. */
   readonly allow: readonly SecurityExceptionName[];
   /** Why; written into the output next to the exemption so a reviewer sees it. */
+  readonly reason: string;
+}
+
+/**
+ * A warning a team has reviewed and accepts in this environment, with the reason. It is no longer
+ * printed as a warning; the synth summary counts and lists it as acknowledged, with the reason.
+ */
+export interface Acknowledgement {
+  /** The warning's code, printed in brackets at the end of the warning (`probes-same-check`; see {@link WARNING_CODES}). */
+  readonly warning: WarningCode;
+  /**
+   * The name of the construct that raises it, as quoted in the warning (`WebApp "web"` → `web`):
+   * a workload, a claim or an edge.
+   * @default every construct of the system that raises this warning
+   */
+  readonly workload?: string;
+  /** Why the warning is accepted; printed next to it in the summary for reviewers. */
   readonly reason: string;
 }
 
@@ -125,6 +142,15 @@ export interface EnvironmentInput {
   /** Declared exemptions from the restricted Pod Security Standard. @default [] */
   readonly exceptions?: readonly SecurityException[];
   /**
+   * Warnings the team has reviewed and accepts here, each with a reason, e.g.
+   * `[{ warning: 'probes-same-check', workload: 'web', reason: 'Mastodon serves one /health endpoint' }]`.
+   * They live in the environment because warnings differ per environment (a staging tier rule, an
+   * untagged migration where no build is set). An acknowledgement that matches no warning of the
+   * system in this environment is itself reported, so stale ones do not pile up.
+   * @default []
+   */
+  readonly acknowledge?: readonly Acknowledgement[];
+  /**
    * Where the ingress controller's pods run, for the network policies of exposed workloads, and
    * what it allows. @default { namespace: 'ingress-nginx', allowedResponseHeaders: [] }
    */
@@ -183,6 +209,8 @@ export interface Environment {
   readonly build?: string;
   /** Declared exemptions from the restricted profile. */
   readonly exceptions: readonly SecurityException[];
+  /** Warnings reviewed and accepted in this environment. */
+  readonly acknowledge: readonly Acknowledgement[];
   /** Where the ingress controller runs and what it allows. */
   readonly ingressController: Required<IngressController>;
   /** Where the KEDA operator runs. */
@@ -358,6 +386,15 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
         workload: dnsLabel,
         allow: z.array(z.enum(SECURITY_EXCEPTIONS)).min(1, 'name at least one exemption'),
         reason: z.string().min(10, 'say why in at least a short sentence; it is written next to the exemption for reviewers'),
+      }),
+    )
+    .default([]),
+  acknowledge: z
+    .array(
+      z.strictObject({
+        warning: z.enum(WARNING_CODES, { message: `must be the code of a warning, printed in brackets at its end: one of ${WARNING_CODES.join(', ')}` }),
+        workload: dnsLabel.optional(),
+        reason: z.string({ error: 'is required: say why the warning is accepted, so a reviewer sees it' }).min(10, 'say why the warning is accepted, in at least a short sentence; it is printed next to it for reviewers'),
       }),
     )
     .default([]),

@@ -6,7 +6,8 @@ import { checkEnvironment, formatCheckIssue } from './checks';
 import { DeliveryRepository, Environment, EnvironmentInput, defineEnvironment, repositoryPathSchema } from './environment';
 import { immutableFieldChanges, readPreviousOutput } from './checks/immutable-fields';
 import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, repositoryPathOf, sortObjects, toYamlFile, writeFileSet } from './core/output';
-import { ShipshapeError, collectErrors, collectWarnings } from './core/issues';
+import { ShipshapeError, collectErrors, collectRaisedWarnings } from './core/issues';
+import { AcknowledgedWarning, sortWarnings } from './core/acknowledgements';
 import { Layer, SystemChart } from './system-chart';
 import { FLUX_DIRECTORY, FluxDelivery, FluxSystem, defaultScope, fluxNameProblems } from './core/flux';
 import { environmentDiagram } from './core/diagram';
@@ -41,8 +42,10 @@ export interface RenderedEstate {
   readonly objects: ReadonlyMap<string, readonly KubeObject[]>;
   /** Per-environment counts. */
   readonly environments: readonly EnvironmentSummary[];
-  /** Warnings, each with the construct path that raised it. */
+  /** Warnings, each with the construct path that raised it and its code. */
   readonly warnings: readonly string[];
+  /** Warnings the environments acknowledge (`acknowledge`), each with its reason: counted, not printed as warnings. */
+  readonly acknowledged: readonly AcknowledgedWarning[];
 }
 
 const LAYERS: readonly Layer[] = ['infrastructure', 'migrations', 'apps'];
@@ -113,8 +116,13 @@ export function renderEstate(systems: readonly SystemDefinition[], options: Rend
   const objects = new Map<string, KubeObject[]>();
   const summaries: EnvironmentSummary[] = [];
   const warnings: string[] = [];
+  const acknowledged: AcknowledgedWarning[] = [];
   for (const [envName, { app, charts }] of apps) {
-    warnings.push(...collectWarnings(app).map((w) => `${envName}/${w}`));
+    for (const chart of charts) {
+      const sorted = sortWarnings(collectRaisedWarnings(chart), chart.environment.acknowledge, `${envName}/`, envName, chart.system);
+      warnings.push(...sorted.warnings);
+      acknowledged.push(...sorted.acknowledged);
+    }
     const envObjects: KubeObject[] = [];
     const delivered: FluxSystem[] = [];
     let fileCount = 0;
@@ -159,7 +167,7 @@ export function renderEstate(systems: readonly SystemDefinition[], options: Rend
     summaries.push({ name: envName, systems: charts.map((c) => c.system), objects: envObjects.length, files: fileCount + 1 });
   }
   if (problems.length) throw new ShipshapeError(problems);
-  return { files, objects, environments: summaries, warnings };
+  return { files, objects, environments: summaries, warnings, acknowledged };
 }
 
 /**
@@ -265,12 +273,15 @@ export function formatSummary(rendered: RenderedEstate, outdir: string): string 
   const objects = rendered.environments.reduce((n, e) => n + e.objects, 0);
   const files = rendered.environments.reduce((n, e) => n + e.files, 0);
   const lines = [
-    `shipshape: ${count(rendered.environments.length, 'environment')}, ${count(objects, 'object')} in ${count(files, 'file')}, ${count(rendered.warnings.length, 'warning')}`,
+    `shipshape: ${count(rendered.environments.length, 'environment')}, ${count(objects, 'object')} in ${count(files, 'file')}, ${count(rendered.warnings.length, 'warning')}${
+      rendered.acknowledged.length ? `, ${rendered.acknowledged.length} acknowledged` : ''
+    }`,
     ...rendered.environments.map(
       (e) => `  ${`${outdir}/${e.name}`.padEnd(16)} ${String(e.objects).padStart(4)} objects ${String(e.files).padStart(3)} files  ${e.systems.join(', ')}`,
     ),
   ];
   if (rendered.warnings.length) lines.push('warnings:', ...rendered.warnings.map((w) => `  ! ${w}`));
+  if (rendered.acknowledged.length) lines.push('acknowledged:', ...rendered.acknowledged.map((a) => `  ✓ ${a.warning} (acknowledged: ${a.reason})`));
   return lines.join('\n');
 }
 

@@ -34,6 +34,7 @@ export {
   Monitoring,
   ExternalService,
   AcmeSolver,
+  Acknowledgement,
   defineEnvironment,
 } from './environment';
 export { SystemDefinition, RenderedEstate, EnvironmentSummary, RenderOptions, SynthesizeOptions, renderEstate, synthesizeEstate, runSynth, formatSummary } from './estate';
@@ -62,5 +63,6 @@ export { EnvValue, SecretKeyEnv, ConfigMapKeyEnv, FieldEnv, SecretReference, Con
 export { SharedConfig, SharedConfigProps } from './core/config';
 export { ExternalSecretSource, ExternalSecretSourceProps, RemoteKey, SecretStoreReference } from './core/secrets';
 export { PersistentClaim, PersistentClaimProps, AccessMode } from './core/storage';
-export { ShipshapeError } from './core/issues';
+export { ShipshapeError, WARNING_CODES, WarningCode } from './core/issues';
+export { AcknowledgedWarning } from './core/acknowledgements';
 export { PodSecurityLevel, PodSecurityControl, PodSecurityViolation, evaluatePodSecurity } from './checks/pod-security';

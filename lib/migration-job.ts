@@ -175,7 +175,7 @@ export class MigrationJob extends Workload {
     const parsed = parseImage(image);
     if (!parsed.digest && (!parsed.tag || parsed.tag === 'latest')) {
       const env = this.environment;
-      reportWarning(this, 'MigrationJob', {
+      reportWarning(this, 'MigrationJob', 'migration-image-untagged', {
         field: 'app.image',
         message: `"${image}" is ${parsed.tag ? 'the mutable tag "latest"' : 'untagged'}, so the Job keeps the name "${this.jobName}" for every build: the finished Job stays, and no later build is migrated`,
         fix: `tag the image per build: build: '<tag CI pushed>' in the ${env.name} environment, or images: { ${app.name}: '<tag or digest>' }`,

@@ -429,7 +429,7 @@ export class TlsIngress extends Construct {
       const hsts = missing.includes('Strict-Transport-Security') && p.hsts !== false
         ? " (ingress-nginx's own hsts setting, on by default, still sends Strict-Transport-Security: max-age=31536000; includeSubDomains)"
         : '';
-      reportWarning(this, 'TlsIngress', {
+      reportWarning(this, 'TlsIngress', 'edge-headers-not-set', {
         field: `${env.name}.ingressController.allowedResponseHeaders`,
         message: `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set by this edge${hsts}: current ingress-nginx answers 503 for every Ingress whose custom-headers name a header its global-allowed-response-headers does not list, and the environment does not say the controller allows ${missing.length === 1 ? 'it' : 'them'}`,
         fix: `add ${missing.join(',')} to the controller's global-allowed-response-headers and to ingressController.allowedResponseHeaders in the ${env.name} environment; or set them for every host with the controller's add-headers; or use flavour 'gateway'`,

@@ -117,7 +117,7 @@ export class WebApp extends Workload implements ServedWorkload {
       });
     }
     if (fewest < 2) {
-      this.reportTierRule({
+      this.reportTierRule('single-replica', {
         field: range ? 'autoscaling.minReplicas' : 'replicas',
         message: `runs ${fewest} replica behind a Service: every rollout, node drain or crash is an outage`,
         fix: `run at least 2 (in the ${this.environment.name} environment: workloads: { ${this.name}: { ${range ? 'minReplicas' : 'replicas'}: 2 } })`,

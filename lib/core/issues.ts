@@ -46,20 +46,72 @@ export function addDeferredCheck(scope: IConstruct, kind: string, check: () => I
   scope.node.addValidation({ validate: () => check().map((issue) => formatIssue(kind, scope.node.id, issue)) });
 }
 
-/** Records a warning: printed in the synth summary, never fatal. */
-export function reportWarning(scope: IConstruct, kind: string, issue: Issue): void {
-  scope.node.addMetadata(WARNING_METADATA, formatIssue(kind, scope.node.id, issue));
+/**
+ * The stable code of each warning a construct can raise. A printed warning ends with its code in
+ * brackets (`[probes-same-check]`), and an environment's `acknowledge` names it to silence a
+ * warning a team has reviewed.
+ *
+ * - `probes-same-check`: liveness and readiness are the same check.
+ * - `single-replica`: a staging workload runs one replica behind a Service (an error in prod).
+ * - `unpinned-image`: a staging image is untagged or `latest` (an error in prod).
+ * - `node-port`: a staging NodePort Service bypasses the TLS edge (an error in prod).
+ * - `exception-not-needed`: a declared security exception is not needed.
+ * - `rwx-claim-without-class`: a ReadWriteMany claim without a storage class.
+ * - `edge-headers-not-set`: security headers an ingress-nginx edge cannot set.
+ * - `migration-image-untagged`: a migration whose Job name never changes between builds.
+ */
+export const WARNING_CODES = [
+  'probes-same-check',
+  'single-replica',
+  'unpinned-image',
+  'node-port',
+  'exception-not-needed',
+  'rwx-claim-without-class',
+  'edge-headers-not-set',
+  'migration-image-untagged',
+] as const;
+
+/** The code of a warning (see {@link WARNING_CODES}). */
+export type WarningCode = (typeof WARNING_CODES)[number];
+
+/** A warning as recorded on the construct that raised it. */
+export interface RaisedWarning {
+  /** Its stable code. */
+  readonly code: WarningCode;
+  /** The id of the construct that raised it: the workload's, claim's or edge's name. */
+  readonly construct: string;
+  /** The construct path (`shop/web`). */
+  readonly path: string;
+  /** The warning, as {@link formatIssue} writes it. */
+  readonly text: string;
 }
 
-/** Every warning recorded under `root`, with the construct path that raised it. */
-export function collectWarnings(root: IConstruct): string[] {
-  const warnings: string[] = [];
+/** Records a warning: printed in the synth summary, never fatal. */
+export function reportWarning(scope: IConstruct, kind: string, code: WarningCode, issue: Issue): void {
+  scope.node.addMetadata(WARNING_METADATA, { code, text: formatIssue(kind, scope.node.id, issue) });
+}
+
+/** Every warning recorded under `root`, with its code and the construct that raised it. */
+export function collectRaisedWarnings(root: IConstruct): RaisedWarning[] {
+  const warnings: RaisedWarning[] = [];
   for (const c of root.node.findAll()) {
     for (const entry of c.node.metadata) {
-      if (entry.type === WARNING_METADATA) warnings.push(`${c.node.path}: ${String(entry.data)}`);
+      if (entry.type !== WARNING_METADATA) continue;
+      const data = entry.data as { code: WarningCode; text: string };
+      warnings.push({ code: data.code, construct: c.node.id, path: c.node.path, text: data.text });
     }
   }
   return warnings;
+}
+
+/** One line: the construct path, the warning and its code (`shop/web: WebApp "web": … [probes-same-check]`). */
+export function formatWarning(warning: RaisedWarning): string {
+  return `${warning.path}: ${warning.text} [${warning.code}]`;
+}
+
+/** Every warning recorded under `root`, with the construct path that raised it and its code. */
+export function collectWarnings(root: IConstruct): string[] {
+  return collectRaisedWarnings(root).map(formatWarning);
 }
 
 /** Every validation error under `root`, each prefixed with the construct path that raised it. */

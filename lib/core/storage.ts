@@ -79,7 +79,7 @@ export class PersistentClaim extends Construct {
     const env = SystemChart.of(this).environment;
     const rwx = env.storage.readWriteManyClass;
     if (rwx === undefined) {
-      reportWarning(this, 'PersistentClaim', {
+      reportWarning(this, 'PersistentClaim', 'rwx-claim-without-class', {
         field: 'storageClassName',
         message: `ReadWriteMany, but neither the claim nor the ${env.name} environment names a storage class: the cluster's default class is usually ReadWriteOnce only, and the claim would stay Pending`,
         fix: `set storage: { readWriteManyClass: '<an RWX class such as nfs-client or efs-sc>' } in the ${env.name} environment, or storageClassName on the claim`,

@@ -5,7 +5,7 @@ import { Environment, SecurityExceptionName, isDigest, resolveReplicas } from '.
 import { ANY_SOURCE, SystemChart } from '../system-chart';
 import { checksum, sortedRecord } from './config';
 import { SecretReference, checkEnv, configMapName, secretLikeEntries, secretName, toEnvVars } from './env';
-import { Issue, reportErrors, reportWarning } from './issues';
+import { Issue, WarningCode, reportErrors, reportWarning } from './issues';
 import { WorkloadIdentity, selectorLabels, workloadLabels } from './labels';
 import { isDnsLabel, isLabelValue, serviceHost } from './names';
 import { ProbeSpec, describeProbe, toProbe } from './probes';
@@ -126,10 +126,10 @@ export abstract class Workload extends Construct {
     reportErrors(this, this.kind, issues);
   }
 
-  /** A prod-tier rule: an error in prod, a warning in staging, silent in dev. */
-  protected reportTierRule(issue: Issue): void {
+  /** A prod-tier rule: an error in prod, a warning with `code` in staging, silent in dev. */
+  protected reportTierRule(code: WarningCode, issue: Issue): void {
     if (this.environment.tier === 'prod') this.report([issue]);
-    else if (this.environment.tier === 'staging') reportWarning(this, this.kind, issue);
+    else if (this.environment.tier === 'staging') reportWarning(this, this.kind, code, issue);
   }
 
   /**
@@ -139,7 +139,7 @@ export abstract class Workload extends Construct {
    */
   protected exposeOnNodes(port: number, nodePort: number | undefined): void {
     this.system.connect({ from: ANY_SOURCE, to: this.name, port });
-    this.reportTierRule({
+    this.reportTierRule('node-port', {
       field: 'service.type',
       message: `a NodePort Service serves plain HTTP on ${nodePort === undefined ? 'a port' : `port ${nodePort}`} of every node, around the TLS edge (no TLS, rate limits or security headers)`,
       fix: "route the outside in through a TlsIngress and keep type 'ClusterIP' (the default)",
@@ -382,7 +382,7 @@ export abstract class Workload extends Construct {
     const reference = `${parsed.repository}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
     const mutable = !digest && (!tag || tag === 'latest');
     if (mutable) {
-      this.reportTierRule({
+      this.reportTierRule('unpinned-image', {
         field: pin ? `${env.name}.images.${this.name}` : field,
         message: `"${reference}" is ${tag ? 'the mutable tag "latest"' : 'untagged'}: the running version would change without a commit`,
         fix: `pin a release tag or a digest, e.g. images: { ${this.name}: 'v1.2.3' } (or build: 'v1.2.3' for every untagged image) in the ${env.name} environment`,
@@ -483,7 +483,7 @@ export abstract class Workload extends Construct {
       }
     }
     if (probes.liveness && probes.readiness && describeProbe(probes.liveness) === describeProbe(probes.readiness)) {
-      reportWarning(this, this.kind, {
+      reportWarning(this, this.kind, 'probes-same-check', {
         field: 'probes.liveness',
         message: `liveness and readiness are the same check (${describeProbe(probes.liveness)}): a pod that reports unready while draining or while a dependency is down would be restarted too`,
         fix: 'point liveness at an endpoint that only checks the process is alive',
@@ -524,7 +524,7 @@ export abstract class Workload extends Construct {
     }
     for (const name of allowed.keys()) {
       if (!used.has(name)) {
-        reportWarning(this, this.kind, { field: `${this.environment.name}.exceptions`, message: `exception "${name}" is declared but not needed`, fix: 'remove it so the namespace keeps the strictest level its pods meet' });
+        reportWarning(this, this.kind, 'exception-not-needed', { field: `${this.environment.name}.exceptions`, message: `exception "${name}" is declared but not needed`, fix: 'remove it so the namespace keeps the strictest level its pods meet' });
       }
     }
     const exempted = violations.filter((v) => used.has(v.control));
