@@ -207,10 +207,11 @@ describe.skipIf(!existsSync(CRD_DIR))(`Kubernetes ${fluxVersion}: Flux reconcile
     const failingNs = failing!.metadata.namespace!;
 
     // The next release: every pod template gets a new annotation; the failing system's migration is
-    // a new Job whose pods kwok fails.
+    // a new Job whose pods kwok fails, at the first attempt (retries would only make the test slower).
     repo.edit(env, (o) => {
       if (o.kind === 'Job' && o.metadata.namespace === failingNs && o.metadata.name === failing!.metadata.name) {
         o.metadata.name = `${o.metadata.name}-next`;
+        o.spec.backoffLimit = 0;
         o.spec.template.metadata = { ...o.spec.template.metadata, labels: { ...o.spec.template.metadata?.labels, [KWOK_FAIL_LABEL]: 'true' } };
         return true;
       }
