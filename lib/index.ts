@@ -63,4 +63,5 @@ export { SharedConfig, SharedConfigProps } from './core/config';
 export { ExternalSecretSource, ExternalSecretSourceProps, RemoteKey, SecretStoreReference } from './core/secrets';
 export { PersistentClaim, PersistentClaimProps, AccessMode } from './core/storage';
 export { ShipshapeError } from './core/issues';
+export { OutputError } from './core/outdir';
 export { PodSecurityLevel, PodSecurityControl, PodSecurityViolation, evaluatePodSecurity } from './checks/pod-security';
