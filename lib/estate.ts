@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { checkEnvironment, formatCheckIssue } from './checks';
 import { DeliveryRepository, Environment, EnvironmentInput, defineEnvironment, repositoryPathSchema } from './environment';
 import { immutableFieldChanges, readPreviousOutput } from './checks/immutable-fields';
 import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, repositoryPathOf, sortObjects, toYamlFile, writeFileSet } from './core/output';
+import { OutputError, checkStagingDir, lockOutdir, recoverInterruptedSwap, resolveOutdir } from './core/outdir';
 import { ShipshapeError, collectErrors, collectRaisedWarnings } from './core/issues';
 import { AcknowledgedWarning, sortWarnings } from './core/acknowledgements';
 import { Layer, SystemChart } from './system-chart';
@@ -18,7 +18,13 @@ export interface SystemDefinition {
   readonly name: string;
   /** One entry per environment; each names its output directory `dist/<name>`. */
   readonly environments: readonly (EnvironmentInput | Environment)[];
-  /** Defines the system's constructs in a chart; called once per environment. */
+  /**
+   * Defines the system's constructs in a chart; called once per environment. It must be
+   * synchronous: one that returns a Promise (an `async` function) is refused, since the chart is
+   * synthesized as soon as it returns. Load asynchronous inputs before calling {@link runSynth}.
+   * What it throws is reported with the environment and system (`dev/shop: …`) and the line it
+   * was thrown from; `SHIPSHAPE_DEBUG=1` prints the whole stack.
+   */
   readonly define: (system: SystemChart) => void;
 }
 
@@ -65,7 +71,8 @@ export interface RenderOptions {
  * output in memory. Throws a {@link ShipshapeError} listing every problem in every environment.
  */
 export function renderEstate(systems: readonly SystemDefinition[], options: RenderOptions = {}): RenderedEstate {
-  const problems: string[] = [];
+  const problems: string[] = systemListProblems(systems);
+  if (problems.length) throw new ShipshapeError(problems);
   const byEnvironment = new Map<string, { system: SystemDefinition; environment: Environment }[]>();
   const seenSystems = new Set<string>();
   for (const system of systems) {
@@ -101,7 +108,15 @@ export function renderEstate(systems: readonly SystemDefinition[], options: Rend
     for (const { system, environment } of entries) {
       try {
         const chart = new SystemChart(app, system.name, { environment });
-        system.define(chart);
+        const returned: unknown = system.define(chart);
+        if (isPromise(returned)) {
+          // A rejection after the refusal is reported here, not as an unhandled rejection's stack.
+          returned.then(undefined, () => undefined);
+          problems.push(
+            `${envName}/${system.name}: define returned a Promise (an async function?); define must be synchronous, because the chart is synthesized as soon as it returns and what an await adds later would be lost. Load asynchronous inputs before runSynth and pass them in`,
+          );
+          continue;
+        }
         charts.push(chart);
       } catch (error) {
         problems.push(...describeFailure(`${envName}/${system.name}`, error));
@@ -127,25 +142,31 @@ export function renderEstate(systems: readonly SystemDefinition[], options: Rend
     const delivered: FluxSystem[] = [];
     let fileCount = 0;
     for (const chart of charts) {
-      // dist/<env>/<system>/<layer>/: one directory per system and layer, so each system's layers
-      // are delivered (and can fail) on their own.
-      const layers: Layer[] = [];
-      const deadlines: number[] = [];
-      for (const layer of LAYERS) {
-        const layerObjects = sortObjects(chartObjects(chart.chartFor(layer)));
-        if (layerObjects.length === 0) continue;
-        const dir = `${envName}/${chart.system}/${layer}`;
-        const file = `${chart.system}.yaml`;
-        files.set(`${dir}/${file}`, toYamlFile(layerObjects));
-        files.set(`${dir}/kustomization.yaml`, kustomization([file]));
-        fileCount += 2;
-        layers.push(layer);
-        envObjects.push(...layerObjects);
-        if (layer === 'migrations') deadlines.push(...layerObjects.filter((o) => o.kind === 'Job').map((o) => Number(o.spec?.activeDeadlineSeconds ?? 0)));
+      // A value a construct computes lazily is computed here, after define returned: what it
+      // throws still names the environment and system.
+      try {
+        // dist/<env>/<system>/<layer>/: one directory per system and layer, so each system's layers
+        // are delivered (and can fail) on their own.
+        const layers: Layer[] = [];
+        const deadlines: number[] = [];
+        for (const layer of LAYERS) {
+          const layerObjects = sortObjects(chartObjects(chart.chartFor(layer)));
+          if (layerObjects.length === 0) continue;
+          const dir = `${envName}/${chart.system}/${layer}`;
+          const file = `${chart.system}.yaml`;
+          files.set(`${dir}/${file}`, toYamlFile(layerObjects));
+          files.set(`${dir}/kustomization.yaml`, kustomization([file]));
+          fileCount += 2;
+          layers.push(layer);
+          envObjects.push(...layerObjects);
+          if (layer === 'migrations') deadlines.push(...layerObjects.filter((o) => o.kind === 'Job').map((o) => Number(o.spec?.activeDeadlineSeconds ?? 0)));
+        }
+        files.set(`${envName}/${chart.system}/kustomization.yaml`, kustomization(layers));
+        fileCount += 1;
+        delivered.push({ name: chart.system, layers, migrationTimeoutSeconds: Math.max(600, ...deadlines) });
+      } catch (error) {
+        problems.push(...describeFailure(`${envName}/${chart.system}`, error));
       }
-      files.set(`${envName}/${chart.system}/kustomization.yaml`, kustomization(layers));
-      fileCount += 1;
-      delivered.push({ name: chart.system, layers, migrationTimeoutSeconds: Math.max(600, ...deadlines) });
     }
     files.set(`${envName}/kustomization.yaml`, kustomization(charts.map((c) => c.system).sort(compareCodePoints)));
     const flux = fluxFiles(app, envName, charts, delivered, options.outdir ?? 'dist', problems, warnings);
@@ -166,8 +187,44 @@ export function renderEstate(systems: readonly SystemDefinition[], options: Rend
     );
     summaries.push({ name: envName, systems: charts.map((c) => c.system), objects: envObjects.length, files: fileCount + 1 });
   }
+  for (const system of systems) {
+    for (const environment of system.environments) {
+      const envName = (environment as { name?: unknown }).name;
+      if (!files.has(`${envName}/${system.name}/kustomization.yaml`)) {
+        problems.push(`${envName}/${system.name}: the system is missing from the output of environment ${envName}; this is a bug in shipshape, please report it`);
+      }
+    }
+  }
   if (problems.length) throw new ShipshapeError(problems);
   return { files, objects, environments: summaries, warnings, acknowledged };
+}
+
+/**
+ * What is wrong with the list of systems as a whole: empty, an entry that is not a system (an
+ * import that came back `undefined`), a system with no environments. Each would otherwise leave a
+ * system out of the output without a word, or replace `dist/` by an empty tree.
+ */
+function systemListProblems(systems: readonly SystemDefinition[]): string[] {
+  if (!Array.isArray(systems) || systems.length === 0) {
+    return ['systems: the list of systems is empty, so there is nothing to synthesize and the output directory was left alone; pass at least one SystemDefinition (is the import of your systems right?)'];
+  }
+  const problems: string[] = [];
+  systems.forEach((system: Partial<SystemDefinition> | undefined, index) => {
+    if (typeof system !== 'object' || system === null) {
+      problems.push(`systems[${index}]: is ${system === null ? 'null' : typeof system}, not a SystemDefinition; check the import or expression that gives it`);
+      return;
+    }
+    const label = typeof system.name === 'string' && system.name ? `system "${system.name}"` : `systems[${index}]`;
+    if (typeof system.name !== 'string' || !system.name) problems.push(`${label}.name: is missing; give the system a name (a DNS label such as "shop")`);
+    if (typeof system.define !== 'function') problems.push(`${label}.define: is ${typeof system.define}, not a function; set define: (system) => { … }`);
+    if (!Array.isArray(system.environments)) problems.push(`${label}.environments: is ${typeof system.environments}, not a list; give one environment per output directory`);
+    else if (system.environments.length === 0) problems.push(`${label}.environments: is empty, so the system would be left out of the output; add at least one environment`);
+  });
+  return problems;
+}
+
+function isPromise(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /**
@@ -244,10 +301,18 @@ function constructPaths(app: App): Map<string, string> {
 /** Where {@link synthesizeEstate} writes. */
 export interface SynthesizeOptions extends RenderOptions {
   /**
-   * Where the output is written first, as cdk8s' own output directory. `cdk8s synth` empties it
-   * and passes it as `CDK8S_OUTDIR`. @default process.env.CDK8S_OUTDIR, else a temporary directory
+   * Where a copy of the output is written for `cdk8s synth` to collect: cdk8s' own output
+   * directory, which it empties before the app runs and passes as `CDK8S_OUTDIR`. It must not be,
+   * hold or lie inside `outdir` (cdk8s would have deleted the output before the app ran: with no
+   * `output:` line in `cdk8s.yaml`, cdk8s uses `dist`); that is refused.
+   * @default process.env.CDK8S_OUTDIR, else no copy is written
    */
   readonly stagingDir?: string;
+  /**
+   * How long to wait for another synth that is writing the same `outdir` (they take turns through
+   * the lock `<outdir>.lock`) before failing. @default 120000
+   */
+  readonly lockWaitMs?: number;
 }
 
 /**
@@ -255,17 +320,43 @@ export interface SynthesizeOptions extends RenderOptions {
  * On any problem nothing in `outdir` changes and a {@link ShipshapeError} lists every problem,
  * including a change the API server would refuse over the output being replaced (a Job's template,
  * a selector, a claim's class: see `lib/checks/immutable-fields.ts`).
+ *
+ * The write phase holds the lock `<outdir>.lock`, so concurrent synths into one outdir take turns
+ * and the result is always one complete tree. Under it, what an interrupted synth left is repaired
+ * first (a missing `outdir` beside `<outdir>.previous` is restored from it), before the previous
+ * output is read. An `outdir` that is a symbolic link to a directory is followed (the directory
+ * is replaced, the link stays); one that is a file, a dangling link or read-only is refused. When
+ * the write phase fails, the thrown {@link OutputError} says whether `outdir` is unchanged.
  */
 export function synthesizeEstate(systems: readonly SystemDefinition[], options: SynthesizeOptions = {}): RenderedEstate {
   const outdir = options.outdir ?? 'dist';
+  const staging = options.stagingDir ?? process.env.CDK8S_OUTDIR;
+  if (staging !== undefined) checkStagingDir(staging, outdir, options.stagingDir === undefined);
   const rendered = renderEstate(systems, { outdir });
-  const refused = immutableFieldChanges(readPreviousOutput(outdir), rendered.objects, outdir);
-  if (refused.length) throw new ShipshapeError(refused);
-  const staging = options.stagingDir ?? process.env.CDK8S_OUTDIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-'));
-  fs.rmSync(staging, { recursive: true, force: true });
-  writeFileSet(staging, rendered.files);
-  replaceDirectory(outdir, rendered.files);
-  return rendered;
+  const release = lockOutdir(outdir, options.lockWaitMs);
+  try {
+    const notes = recoverInterruptedSwap(linkTarget(outdir) ?? outdir);
+    const target = resolveOutdir(outdir);
+    const refused = immutableFieldChanges(readPreviousOutput(target), rendered.objects, outdir);
+    if (refused.length) throw new ShipshapeError(refused);
+    if (staging !== undefined) {
+      fs.rmSync(staging, { recursive: true, force: true });
+      writeFileSet(staging, rendered.files);
+    }
+    notes.push(...replaceDirectory(target, rendered.files));
+    return notes.length ? { ...rendered, warnings: [...rendered.warnings, ...notes] } : rendered;
+  } finally {
+    release();
+  }
+}
+
+/** Where a symbolic link points, resolved against its directory (whether or not that exists); `undefined` for anything else. */
+function linkTarget(file: string): string | undefined {
+  try {
+    return fs.lstatSync(file).isSymbolicLink() ? path.resolve(path.dirname(file), fs.readlinkSync(file)) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The one-screen summary printed after a synth. */
@@ -302,15 +393,22 @@ export function runSynth(systems: readonly SystemDefinition[], options: Synthesi
     print(formatSummary(rendered, outdir));
   } catch (error) {
     const problems = error instanceof ShipshapeError ? error.problems : describeFailure('synth', error);
-    console.error(`shipshape: synth failed with ${problems.length} problem${problems.length === 1 ? '' : 's'}; ${outdir}/ was not changed.`);
+    const unchanged = !(error instanceof OutputError) || error.unchanged;
+    const state = unchanged ? `${outdir}/ was not changed` : `${outdir}/ may not be as it was: see below`;
+    console.error(`shipshape: synth failed with ${problems.length} problem${problems.length === 1 ? '' : 's'}; ${state}.`);
     for (const problem of problems) console.error(`  ✗ ${problem}`);
     process.exitCode = 1;
   }
 }
 
-/** Turns an exception thrown by a definition into readable lines: the message and where it was thrown. */
+/**
+ * Turns an exception thrown by a definition into readable lines: the message and where it was
+ * thrown, never the whole stack unless `SHIPSHAPE_DEBUG` is set (to anything but `0`).
+ */
 function describeFailure(where: string, error: unknown): string[] {
   if (error instanceof ShipshapeError) return error.problems.map((p) => `${where}: ${p}`);
+  const debug = process.env.SHIPSHAPE_DEBUG;
+  if (error instanceof Error && debug && debug !== '0' && error.stack) return [`${where}: ${error.stack}`];
   if (error instanceof Error) {
     const frame = error.stack?.split('\n').find((line) => line.trim().startsWith('at ') && !line.includes('node_modules'));
     return [`${where}: ${error.message}${frame ? ` (${frame.trim()})` : ''}`];

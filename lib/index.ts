@@ -65,4 +65,5 @@ export { ExternalSecretSource, ExternalSecretSourceProps, RemoteKey, SecretStore
 export { PersistentClaim, PersistentClaimProps, AccessMode } from './core/storage';
 export { ShipshapeError, WARNING_CODES, WarningCode } from './core/issues';
 export { AcknowledgedWarning } from './core/acknowledgements';
+export { OutputError } from './core/outdir';
 export { PodSecurityLevel, PodSecurityControl, PodSecurityViolation, evaluatePodSecurity } from './checks/pod-security';

@@ -83,7 +83,7 @@ function dryRun(options: Options, env: string, objects: KubeObject[], inTree: Se
         continue;
       }
       const file = [...byFile.keys()].find((f) => text.includes(f));
-      const object = file ? byFile.get(file)! : undefined;
+      const object = file ? byFile.get(file)! : objectNamedIn(text, objects);
       const missingNs = text.match(/namespaces "([^"]+)" not found/);
       if (object && missingNs && inTree.has(missingNs[1])) {
         result.notChecked++;
@@ -95,6 +95,14 @@ function dryRun(options: Options, env: string, objects: KubeObject[], inTree: Se
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A server-side apply error names its object as `(namespace/name; group/version, Kind=Kind)`. */
+function objectNamedIn(text: string, objects: KubeObject[]): KubeObject | undefined {
+  const match = /\((?:([^/;()]+)\/)?([^/;()]+); [^,]*, Kind=(\w+)\)/.exec(text);
+  if (!match) return undefined;
+  const [, namespace, name, kind] = match;
+  return objects.find((o) => o.kind === kind && o.metadata.name === name && (o.metadata.namespace ?? '') === (namespace ?? ''));
 }
 
 function verifyEnvironment(options: Options, env: string): EnvResult {

@@ -88,17 +88,37 @@ export function writeFileSet(dir: string, files: FileSet): void {
 
 /**
  * Replaces `target` by the files, near-atomically: they are written to a sibling directory first and
- * swapped in with two renames, so a failure part-way leaves the previous output in place.
+ * swapped in with two renames. If the second rename fails, the first is undone, so a failure
+ * part-way leaves the previous output in place. Returns the notes of what could not be tidied
+ * after the swap (the previous output's copy, when it cannot be removed), which leave `target`
+ * complete. Run it under `lockOutdir` (`./outdir`), after `recoverInterruptedSwap`.
  */
-export function replaceDirectory(target: string, files: FileSet): void {
+export function replaceDirectory(target: string, files: FileSet): string[] {
   const next = `${target}.next`;
   const previous = `${target}.previous`;
   fs.rmSync(next, { recursive: true, force: true });
   fs.rmSync(previous, { recursive: true, force: true });
-  writeFileSet(next, files);
-  if (fs.existsSync(target)) fs.renameSync(target, previous);
-  fs.renameSync(next, target);
-  fs.rmSync(previous, { recursive: true, force: true });
+  try {
+    writeFileSet(next, files);
+  } catch (error) {
+    fs.rmSync(next, { recursive: true, force: true });
+    throw error;
+  }
+  const hadTarget = fs.existsSync(target);
+  if (hadTarget) fs.renameSync(target, previous);
+  try {
+    fs.renameSync(next, target);
+  } catch (error) {
+    if (hadTarget) fs.renameSync(previous, target);
+    fs.rmSync(next, { recursive: true, force: true });
+    throw error;
+  }
+  try {
+    fs.rmSync(previous, { recursive: true, force: true });
+  } catch (error) {
+    return [`${target} was replaced, but the previous output could not be removed from ${previous} (${(error as Error).message}); remove it by hand`];
+  }
+  return [];
 }
 
 /**
