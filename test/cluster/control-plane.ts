@@ -257,6 +257,9 @@ export class ControlPlane {
       // How soon a Kustomization whose dependency was not ready looks again (Flux's default is 30 s);
       // shorter here so a three-step chain does not spend the suite's time waiting.
       '--requeue-dependency=5s',
+      // A Kustomization with wait: true holds a worker until its objects are healthy; with Flux's
+      // default of 4 workers, three environments' 33 Kustomizations would queue behind each other.
+      '--concurrent=20',
       `--metrics-addr=127.0.0.1:${kcMetrics}`,
       `--health-addr=127.0.0.1:${kcHealth}`,
       '--log-level=info',
