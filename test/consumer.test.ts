@@ -17,7 +17,7 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
 /** A small system with every construct, as a consumer writes it. */
 const APP = `
 const { App } = require('cdk8s');
-const { SystemChart, WebApp, AutoscaledBackend, Worker, MigrationJob, TlsIngress, synthesizeEstate, formatSummary } = require('shipshape');
+const { SystemChart, WebApp, AutoscaledBackend, Worker, MigrationJob, TlsIngress, synthesizeEstate, formatSummary } = require('@shipshape-k8s/shipshape');
 
 const environments = [
   { name: 'dev', tier: 'dev', namespace: 'notes-dev', domain: 'dev.notes.example.com', tls: { issuer: 'letsencrypt-staging' },
@@ -84,7 +84,21 @@ describe('a consumer installing the packed tarball', () => {
     expect(listing).toContain('package/build/lib/index.js');
     expect(listing).toContain('package/build/lib/index.d.ts');
     expect(listing).toContain('package/CHANGELOG.md');
+    expect(listing).toContain('package/LICENSE');
+    expect(listing).toContain('package/docs/api/README.md');
     expect(listing.filter((f) => /\/(test|estate|dist|tools)\/|\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  it('is installed under its scoped name, with the Apache-2.0 text and the API reference', () => {
+    expect(pkg.name).toBe('@shipshape-k8s/shipshape');
+    expect(path.basename(tarball)).toBe(`shipshape-k8s-shipshape-${pkg.version}.tgz`);
+    const installed = path.join(dir, 'app/node_modules/@shipshape-k8s/shipshape');
+    expect(JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')).license).toBe('Apache-2.0');
+    expect(fs.readFileSync(path.join(installed, 'LICENSE'), 'utf8')).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004/);
+    // The README's link to the reference resolves inside the installed package.
+    const link = /\[`docs\/api\/`\]\(([^)]+)\)/.exec(fs.readFileSync(path.join(installed, 'README.md'), 'utf8'))?.[1];
+    expect(link).toBe('docs/api/README.md');
+    expect(fs.readFileSync(path.join(installed, link!), 'utf8')).toMatch(/WebApp/);
   });
 
   it('synthesizes every construct in a fresh app and passes the checks, strict schemas included', () => {
@@ -122,4 +136,22 @@ describe('a consumer installing the packed tarball', () => {
     expect(result.stdout).toMatch(/WebApp "web": port: Invalid input: expected number, received string/);
     expect(result.stdout).toMatch(/WebApp "web": \(props\): Unrecognized key: "replica"/);
   });
+});
+
+describe('a consumer installing from git, as the README documents', () => {
+  // npm clones the repository, installs its dev dependencies and runs `prepare` (the build) before
+  // packing it: what a `git+https://…#v1.2.3` install does. It installs the committed HEAD.
+  const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+
+  it.skipIf(head.status !== 0)('gets a built package under the scoped name', () => {
+    const app = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-git-consumer-'));
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'notes-deploy', private: true, version: '1.0.0' }));
+    const peers = Object.keys(pkg.peerDependencies).map((name) => `${name}@${pkg.devDependencies[name]}`);
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', `git+file://${ROOT}#${head.stdout.trim()}`, ...peers], { cwd: app, stdio: 'ignore' });
+    const installed = path.join(app, 'node_modules/@shipshape-k8s/shipshape');
+    expect(fs.existsSync(path.join(installed, 'build/lib/index.js')), 'prepare built the library').toBe(true);
+    expect(fs.existsSync(path.join(installed, 'LICENSE'))).toBe(true);
+    const result = spawnSync('node', ['-e', "console.log(typeof require('@shipshape-k8s/shipshape').runSynth)"], { cwd: app, encoding: 'utf8' });
+    expect(result.stdout.trim(), result.stderr).toBe('function');
+  }, 240_000);
 });
