@@ -6,7 +6,7 @@ import { AutoscaledBackend, EnvironmentInput, SharedConfig, ShipshapeError, Syst
 import { environment } from './helpers';
 
 /**
- * What a cluster refuses, or cannot run, is refused at synth (issue 15, items 7, 8 and 9):
+ * What a cluster refuses, or cannot run, is refused at synth (issue 15, items 7, 8, 9 and 11):
  * one table per class. Each definition is wrong in one way and must end in a ShipshapeError whose
  * message names the construct (or object), the field and the fix.
  */
@@ -93,6 +93,14 @@ const tooLarge: Case[] = [
   ['configured maximum not a quantity', /prod\.nodeCapacity\.memory: must be a positive memory quantity/, web(), { nodeCapacity: { cpu: '4', memory: 'lots' } }],
 ];
 
+const unknownKeys: Case[] = [
+  ['images key that names no workload', /prod\.images\.wbe: names no workload of system "shop"; did you mean "web"\?/, web(), { images: { wbe: 'v1' } }],
+  ['workloads key that names no workload', /prod\.workloads\.wev: names no workload of system "shop"; did you mean "web"\?/, web(), { workloads: { wev: { replicas: 3 } } }],
+  ['exception for no workload', /prod\.exceptions\[0\]\.workload: "webb" names no workload of system "shop"; did you mean "web"\?/, web(), { exceptions: [{ workload: 'webb', allow: ['hostPath'], reason: 'needs the docker socket' }] }],
+  ['setting nobody reads', /prod\.settings\.BUKET: no definition reads this setting; did you mean "BUCKET"\?/, (s) => web({ env: { BUCKET: s.setting('BUCKET') } })(s), { settings: { BUCKET: 'b', BUKET: 'b' } }],
+  ['key far from every name', /prod\.images\.zzzzzz: names no workload of system "shop" \(its workloads: web\)/, web(), { images: { zzzzzz: 'v1' } }],
+];
+
 describe.each([
   ['ConfigMaps over 1 MiB', sizes],
   ['label syntax wherever labels are used', labels],
@@ -101,6 +109,7 @@ describe.each([
   ['image references', images],
   ['memory in milli-units', milli],
   ['more CPU or memory than a node offers', tooLarge],
+  ['environment keys that name nothing', unknownKeys],
 ] as const)('refused at synth: %s', (_class, table) => {
   it.each(table.map((c) => [c[0], c] as const))('%s', (_name, [, expected, define, env]) => {
     expect(problems(define, env)).toMatch(expected);
