@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ShipshapeError, WARNING_CODES, WarningCode, formatFieldPath } from './core/issues';
 import { dnsLabel, hostname, podSelector } from './core/names';
 import { ResourcesSpec, resourcesSchema } from './core/resources';
+import { cpuQuantity, memoryQuantity } from './core/quantity';
 
 /**
  * Policy level of an environment. `prod` enforces the prod-tier rules (pinned images, requests and
@@ -112,6 +113,21 @@ export interface StorageClasses {
   readonly readWriteManyClass?: string;
 }
 
+/**
+ * The most CPU and memory one container can be given in an environment: what the largest node of
+ * its cluster can allocate to a pod. A request above it leaves the pod `Pending` for ever (no node
+ * fits it); a limit above it is a typo the node would never honour.
+ */
+export interface NodeCapacity {
+  /** CPU of the largest node's allocatable, e.g. `16`. @default '64' */
+  readonly cpu?: string;
+  /** Memory of the largest node's allocatable, e.g. `64Gi`. @default '256Gi' */
+  readonly memory?: string;
+}
+
+/** The default {@link NodeCapacity}: a large general-purpose node (64 cores, 256 GiB). */
+export const DEFAULT_NODE_CAPACITY: Required<NodeCapacity> = { cpu: '64', memory: '256Gi' };
+
 /** An environment as written by a team (see {@link Environment} for the parsed form). */
 export interface EnvironmentInput {
   /** `dev`, `staging`, `prod` or any DNS label; names the output directory `dist/<name>`. */
@@ -185,6 +201,12 @@ export interface EnvironmentInput {
   readonly settings?: Readonly<Record<string, string>>;
   /** Storage classes of the cluster, e.g. `{ readWriteManyClass: 'nfs-client' }`. @default {} */
   readonly storage?: StorageClasses;
+  /**
+   * The most CPU and memory a container may request or be limited to, after scaling: the
+   * allocatable of the cluster's largest node. Above it is an error at synth.
+   * @default { cpu: '64', memory: '256Gi' }
+   */
+  readonly nodeCapacity?: NodeCapacity;
 }
 
 /** A parsed, validated environment: every default filled in. */
@@ -225,6 +247,8 @@ export interface Environment {
   readonly delivery: Delivery;
   /** Storage classes of the cluster. */
   readonly storage: StorageClasses;
+  /** The most CPU and memory one container may have. */
+  readonly nodeCapacity: Required<NodeCapacity>;
 }
 
 /** The cluster's ingress controller: where its pods run, which the exposed workloads' NetworkPolicies admit, and what it allows. */
@@ -440,6 +464,9 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
     .default({ flavour: 'flux' }),
   // Storage class names are DNS subdomains.
   storage: z.strictObject({ readWriteManyClass: hostname.max(253).optional() }).default({}),
+  nodeCapacity: z
+    .strictObject({ cpu: cpuQuantity.default(DEFAULT_NODE_CAPACITY.cpu), memory: memoryQuantity.default(DEFAULT_NODE_CAPACITY.memory) })
+    .default(DEFAULT_NODE_CAPACITY),
 }) as unknown as z.ZodType<Environment, EnvironmentInput>;
 
 /**

@@ -31,6 +31,8 @@ export {
   IngressController,
   KedaOperator,
   StorageClasses,
+  NodeCapacity,
+  DEFAULT_NODE_CAPACITY,
   Monitoring,
   ExternalService,
   AcmeSolver,

@@ -1,4 +1,5 @@
 import { Chart, Lazy } from 'cdk8s';
+import { distance } from 'fastest-levenshtein';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { Environment, EnvironmentInput, defineEnvironment } from './environment';
@@ -77,6 +78,7 @@ export class SystemChart extends Chart {
   private readonly podLevels = new Map<string, PodSecurityLevel>();
   private readonly wiring: WiringEdge[] = [];
   private readonly workloads = new Set<string>();
+  private readonly settingsRead = new Set<string>();
   private readonly policies = new Map<string, AllowPolicy>();
   private readonly admitted: { peer: ClusterPeer; to: string }[] = [];
   private readonly externalSecrets = new Set<string>();
@@ -141,10 +143,16 @@ export class SystemChart extends Chart {
    * error at synth naming the environment and the key (an empty string is returned meanwhile).
    */
   public setting(key: string): string {
+    this.settingsRead.add(key);
     const value = this.environment.settings[key];
     if (value !== undefined) return value;
+    const near = suggest(key, Object.keys(this.environment.settings));
     reportErrors(this, 'SystemChart', [
-      { field: `${this.environment.name}.settings.${key}`, message: `the system reads setting "${key}", which the ${this.environment.name} environment does not define`, fix: `add settings: { ${key}: '…' } to the ${this.environment.name} environment` },
+      {
+        field: `${this.environment.name}.settings.${key}`,
+        message: `the system reads setting "${key}", which the ${this.environment.name} environment does not define${near ? `; did you mean "${near}"?` : ''}`,
+        fix: near ? `rename settings.${near} to ${key} in the ${this.environment.name} environment` : `add settings: { ${key}: '…' } to the ${this.environment.name} environment`,
+      },
     ]);
     return '';
   }
@@ -320,8 +328,43 @@ export class SystemChart extends Chart {
     }
   }
 
-  private checkWiring(): Issue[] {
+  /**
+   * Keys of the environment that name no workload (`images`, `workloads`, `exceptions`) or no
+   * setting the definition reads (`settings`): a typo there is otherwise ignored without a word,
+   * and the pin, override or exception it meant never applies.
+   */
+  private checkEnvironmentKeys(): Issue[] {
+    const env = this.environment;
+    const workloads = [...this.workloads].sort();
+    const noWorkload = (field: string, key: string, quoted: boolean): Issue => {
+      const near = suggest(key, workloads);
+      const what = `${quoted ? `"${key}" names` : 'names'} no workload of system "${this.system}"`;
+      return {
+        field,
+        message: near ? `${what}; did you mean "${near}"?` : `${what} (its workloads: ${workloads.join(', ') || 'none'})`,
+        fix: near ? `write "${near}"` : 'name a workload of this system, or remove the entry',
+      };
+    };
     const issues: Issue[] = [];
+    for (const key of Object.keys(env.images)) if (!this.workloads.has(key)) issues.push(noWorkload(`${env.name}.images.${key}`, key, false));
+    for (const key of Object.keys(env.workloads)) if (!this.workloads.has(key)) issues.push(noWorkload(`${env.name}.workloads.${key}`, key, false));
+    env.exceptions.forEach((exception, i) => {
+      if (!this.workloads.has(exception.workload)) issues.push(noWorkload(`${env.name}.exceptions[${i}].workload`, exception.workload, true));
+    });
+    for (const key of Object.keys(env.settings)) {
+      if (this.settingsRead.has(key)) continue;
+      const near = suggest(key, [...this.settingsRead].filter((read) => env.settings[read] === undefined || read !== key));
+      issues.push({
+        field: `${env.name}.settings.${key}`,
+        message: `no definition reads this setting${near ? `; did you mean "${near}"?` : ` (system "${this.system}" reads ${[...this.settingsRead].sort().join(', ') || 'none'})`}`,
+        fix: near ? `rename it to ${near}, or remove it` : `read it with system.setting('${key}'), or remove it`,
+      });
+    }
+    return issues;
+  }
+
+  private checkWiring(): Issue[] {
+    const issues: Issue[] = [...this.checkEnvironmentKeys()];
     const known = (name: string) => this.workloads.has(name) || this.environment.externalServices[name] !== undefined;
     for (const edge of this.wiring) {
       for (const end of [edge.from, edge.to]) {
@@ -360,3 +403,24 @@ interface AllowPolicy {
 
 /** The middle of the policy name `allow-<prefix>-<target>` for each cluster peer admitted by {@link SystemChart.admit}. */
 const PEER_POLICY_PREFIX: Record<Exclude<ClusterPeer, 'ingress-controller'>, string> = { 'keda-operator': 'keda', monitoring: 'monitoring' };
+
+/**
+ * The candidate closest to `key` by edit distance (fastest-levenshtein), when it is close enough to
+ * be a typo of it: at most two edits (a swapped pair is two), or a third of the longer name's
+ * characters, and never every character.
+ */
+export function suggest(key: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    if (candidate === key) continue;
+    const d = distance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance || (d === bestDistance && best !== undefined && candidate < best)) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  if (best === undefined) return undefined;
+  const longer = Math.max(key.length, best.length);
+  return bestDistance <= Math.max(2, Math.floor(longer / 3)) && bestDistance < longer ? best : undefined;
+}

@@ -313,6 +313,7 @@ describe('define is synchronous, and what it throws names the system and environ
   });
 
   const lazyThrow: SystemDefinition['define'] = (system) => {
+    shop.define(system);
     new ApiObject(system, 'odd', { apiVersion: 'v1', kind: 'ConfigMap', data: Lazy.any({ produce: () => { throw new Error('the lazy value failed'); } }) });
   };
   it.each([

@@ -111,11 +111,35 @@ function checkPod(object: KubeJson, template: KubeJson, path: string): CheckIssu
   return issues;
 }
 
+/** The most a ConfigMap or Secret may hold: etcd's request limit, as the API server enforces it. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** A ConfigMap's keys and values (data and binaryData), or a Secret's decoded values, above 1 MiB. */
+function checkDataSize(object: KubeJson): CheckIssue[] {
+  let bytes = 0;
+  if (object.kind === 'ConfigMap') {
+    for (const [key, value] of Object.entries<string>(object.data ?? {})) bytes += Buffer.byteLength(key) + Buffer.byteLength(String(value));
+    for (const [key, value] of Object.entries<string>(object.binaryData ?? {})) bytes += Buffer.byteLength(key) + Buffer.from(String(value), 'base64').length;
+  } else if (object.kind === 'Secret') {
+    for (const value of Object.values<string>(object.data ?? {})) bytes += Buffer.from(String(value), 'base64').length;
+    for (const value of Object.values<string>(object.stringData ?? {})) bytes += Buffer.byteLength(String(value));
+  } else return [];
+  if (bytes <= MAX_CONFIG_BYTES) return [];
+  return [
+    issue(
+      object,
+      'data',
+      `holds ${bytes} bytes; Kubernetes refuses a ${object.kind} over 1 MiB (${MAX_CONFIG_BYTES} bytes)`,
+      'move large content into the image or a volume (a PersistentClaim), or split it across several ConfigMaps',
+    ),
+  ];
+}
+
 /** Runs every API-server rule over the objects. */
 export function checkApiRules(objects: readonly KubeJson[]): CheckIssue[] {
   const issues: CheckIssue[] = [];
   for (const object of objects) {
-    issues.push(...checkName(object), ...checkMetadata(object, object.metadata, 'metadata'));
+    issues.push(...checkName(object), ...checkMetadata(object, object.metadata, 'metadata'), ...checkDataSize(object));
     if (object.kind === 'Service') {
       const ports: KubeJson[] = object.spec?.ports ?? [];
       for (const dup of duplicates(ports, (p) => `${p.port}/${p.protocol ?? 'TCP'}`)) issues.push(issue(object, 'spec.ports', `port ${dup} is listed twice`));

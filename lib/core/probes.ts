@@ -52,7 +52,12 @@ const timing = {
   timeoutSeconds: z.number().int().min(1).optional(),
   failureThreshold: z.number().int().min(1).optional(),
 };
-const port = z.union([z.number().int().min(1).max(65535), z.string().min(1).max(15)]);
+// IANA_SVC_NAME, as the API server checks a port name: at most 15 lower-case letters, digits and "-", with a letter, no "--".
+const PORT_NAME = /^(?=.{1,15}$)(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const port = z.union([
+  z.number().int().min(1).max(65535),
+  z.string().regex(PORT_NAME, 'must be a port name (at most 15 lower-case letters, digits and "-", with a letter, such as "http") or a port number'),
+]);
 
 /** Schema of {@link ProbeSpec}. */
 export const probeSchema: z.ZodType<ProbeSpec> = z.union([

@@ -45,8 +45,22 @@ function isPositiveQuantity(value: string): boolean {
 
 /** A positive CPU quantity such as `250m` or `1`. */
 export const cpuQuantity = z.string().refine(isPositiveQuantity, 'must be a positive CPU quantity such as "250m" or "1"');
-/** A positive memory or storage quantity such as `512Mi` or `10Gi`. */
-export const memoryQuantity = z.string().refine(isPositiveQuantity, 'must be a positive memory quantity such as "512Mi" or "1Gi"');
+/**
+ * A positive memory or storage quantity such as `512Mi` or `10Gi`. Milli-, micro- and nano-units
+ * (`512m`) are refused: they are fractions of a byte, a slip for `Mi` that no container can run with.
+ */
+export const memoryQuantity = z
+  .string()
+  .refine(isPositiveQuantity, 'must be a positive memory quantity such as "512Mi" or "1Gi"')
+  .superRefine((value, ctx) => {
+    const sub = /^([0-9.]+)([mun])$/.exec(value.trim());
+    if (!sub || !isPositiveQuantity(value)) return;
+    const bytes = Number(parseQuantity(value).toPrecision(12));
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is ${bytes} bytes: "${sub[2]}" is a fraction (milli-units are for CPU), and memory counts whole bytes. Fix: write "${sub[1]}${sub[2] === 'm' ? 'Mi' : 'Ki'}" (or "${sub[1]}M")`,
+    });
+  });
 
 /** Formats cores as millicores (`0.25` → `250m`), rounded up so scaling never rounds to zero. */
 export function formatCpu(cores: number): string {

@@ -4,8 +4,9 @@ import { ConfigMapReference, EnvValue, SecretReference, configMapRefSchema, envS
 import { ProbesSpec, probesSchema } from './probes';
 import { ResourcesSpec, resourcesSchema } from './resources';
 import { PersistentClaim, PersistentClaimProps, claimPropsSchema } from './storage';
-import { dnsLabel } from './names';
+import { checkAffinityLabels, dnsLabel, labelKey, labelMap, labelValue } from './names';
 import { memoryQuantity } from './quantity';
+import { imageReference } from './image';
 import type { SystemChart } from '../system-chart';
 
 /** Fields every volume has. */
@@ -260,7 +261,7 @@ const volumeSchema = z.union([
 
 const containerSchema = z.strictObject({
   name: dnsLabel,
-  image: z.string().min(1).optional(),
+  image: imageReference.optional(),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   workingDir: absolutePath.optional(),
@@ -273,7 +274,7 @@ const userId = z.number().int().min(0).max(2147483647);
 
 /** The zod fields of {@link WorkloadProps}, spread into each construct's schema. */
 export const workloadShape = {
-  image: z.string().min(1, 'give the image, e.g. "ghcr.io/org/app:v1.2.3"'),
+  image: imageReference,
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   workingDir: absolutePath.optional(),
@@ -295,9 +296,13 @@ export const workloadShape = {
   sidecars: z.array(containerSchema).optional(),
   scheduling: z
     .strictObject({
-      nodeSelector: z.record(z.string(), z.string()).optional(),
-      tolerations: z.array(z.object({}).loose()).optional(),
-      affinity: z.object({}).loose().optional(),
+      nodeSelector: labelMap.optional(),
+      tolerations: z.array(z.object({ key: labelKey.optional(), value: labelValue.optional() }).loose()).optional(),
+      affinity: z
+        .object({})
+        .loose()
+        .superRefine((affinity, ctx) => checkAffinityLabels(affinity, [], (path, message) => ctx.addIssue({ code: 'custom', path, message })))
+        .optional(),
       priorityClassName: z.string().min(1).optional(),
     })
     .optional(),

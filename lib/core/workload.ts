@@ -8,8 +8,9 @@ import { SecretReference, checkEnv, configMapName, secretLikeEntries, secretName
 import { Issue, WarningCode, reportErrors, reportWarning } from './issues';
 import { WorkloadIdentity, selectorLabels, workloadLabels } from './labels';
 import { isDnsLabel, isLabelValue, serviceHost } from './names';
-import { ProbeSpec, describeProbe, toProbe } from './probes';
+import { ProbeSpec, ProbesSpec, describeProbe, toProbe } from './probes';
 import { ResourcesSpec, scaleResources, toResourceRequirements } from './resources';
+import { parseQuantity } from './quantity';
 import { PersistentClaim } from './storage';
 import { ContainerSpec, ServedWorkload, VolumeSpec, WorkloadProps } from './workload-props';
 
@@ -238,6 +239,15 @@ export abstract class Workload extends Construct {
     if (options.port) ports.push({ name: HTTP_PORT_NAME, containerPort: options.port, protocol: 'TCP' });
     if (metricsPort !== undefined && metricsPort !== options.port) ports.push({ name: METRICS_PORT_NAME, containerPort: metricsPort, protocol: 'TCP' });
     const resources = this.resolveResources(props.resources ?? options.defaultResources);
+    const override = this.environment.workloads[this.name]?.resources !== undefined;
+    issues.push(...checkCapacity(resources, env, override ? `${env.name}.workloads.${this.name}.resources` : 'resources'));
+    issues.push(...checkProbePorts(props.probes ?? {}, ports.map((p) => p.name as string)));
+    // Variables from a ConfigMap or Secret made elsewhere are unknown here: then $(VAR) is not checked.
+    const knownEnv = (props.secrets ?? []).length === 0 && ((props.configMaps ?? []).length === 0 || !configMapEnv);
+    if (knownEnv) {
+      const defined = new Set([...Object.keys(props.env ?? {}), ...(configMapEnv ? Object.keys(props.config ?? {}) : [])]);
+      issues.push(...checkCommandReferences(props, defined, ''));
+    }
     const main: k8s.Container = {
       name: this.name,
       image: image.reference,
@@ -259,6 +269,9 @@ export abstract class Workload extends Construct {
 
     const extra = (spec: ContainerSpec, field: string): k8s.Container => {
       issues.push(...checkEnv(spec.env ?? {}, `${field}.env`, false));
+      issues.push(...checkCommandReferences(spec, new Set(Object.keys(spec.env ?? {})), `${field}.`));
+      const sidecarResources = scaleResources(spec.resources ?? SIDECAR_RESOURCES, env.scaling.resources);
+      issues.push(...checkCapacity(sidecarResources, env, `${field}.resources`));
       const extraMounts = spec.mounts
         ? [mounts[0], ...Object.entries(spec.mounts).map(([name, mountPath]) => ({ name, mountPath }))]
         : mounts;
@@ -273,7 +286,7 @@ export abstract class Workload extends Construct {
         args: spec.args ? [...spec.args] : undefined,
         workingDir: spec.workingDir,
         env: spec.env && Object.keys(spec.env).length ? toEnvVars(spec.env) : undefined,
-        resources: toResourceRequirements(scaleResources(spec.resources ?? SIDECAR_RESOURCES, env.scaling.resources)),
+        resources: toResourceRequirements(sidecarResources),
         securityContext: containerSecurity,
         volumeMounts: extraMounts,
       };
@@ -552,6 +565,60 @@ function duplicateNames(names: readonly string[], what: string): Issue[] {
   for (const name of names) {
     if (seen.has(name)) issues.push({ field: `${what}s`, message: `${what} "${name}" appears twice; Kubernetes merges list entries by ${what}`, fix: `give each ${what} a distinct value` });
     seen.add(name);
+  }
+  return issues;
+}
+
+/** `$(VAR)` in a command or its arguments that names no variable of the container: Kubernetes passes the text on unchanged. */
+function checkCommandReferences(spec: { readonly command?: readonly string[]; readonly args?: readonly string[] }, defined: ReadonlySet<string>, prefix: string): Issue[] {
+  const issues: Issue[] = [];
+  for (const list of ['command', 'args'] as const) {
+    (spec[list] ?? []).forEach((text, i) => {
+      // `$$` is the escape of a literal `$`, so `$$(VAR)` is no reference.
+      for (const match of text.matchAll(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
+        const name = match[1];
+        if (name === undefined || defined.has(name)) continue;
+        issues.push({
+          field: `${prefix}${list}[${i}]`,
+          message: `refers to $(${name}), which no variable of the container defines; Kubernetes would pass the text "$(${name})" on unchanged`,
+          fix: `define ${name} in ${prefix}env, or write $$(${name}) for the literal text`,
+        });
+      }
+    });
+  }
+  return issues;
+}
+
+/** Probe ports given by name that name no port of the main container: the kubelet could never run the probe. */
+function checkProbePorts(probes: ProbesSpec, declared: readonly string[]): Issue[] {
+  const issues: Issue[] = [];
+  for (const [kind, probe] of Object.entries(probes) as [string, ProbeSpec | undefined][]) {
+    if (!probe) continue;
+    const [field, port] = 'http' in probe ? ['port', probe.port] : 'tcp' in probe ? ['tcp', probe.tcp] : ['', undefined];
+    if (typeof port !== 'string' || declared.includes(port)) continue;
+    issues.push({
+      field: `probes.${kind}.${field}`,
+      message: `"${port}" names no port of the container (it declares ${declared.length ? declared.map((d) => `"${d}"`).join(', ') : 'none'})`,
+      fix: declared.length ? `use ${declared.map((d) => `"${d}"`).join(' or ')}, or the port number` : 'give the port number, or declare the port (a served port is named "http")',
+    });
+  }
+  return issues;
+}
+
+/** Requests or limits above what the environment's largest node offers: such a pod is never scheduled. */
+function checkCapacity(spec: ResourcesSpec, env: Environment, field: string): Issue[] {
+  const issues: Issue[] = [];
+  for (const side of ['requests', 'limits'] as const) {
+    for (const key of ['cpu', 'memory'] as const) {
+      const value = spec[side][key];
+      const max = env.nodeCapacity[key];
+      if (parseQuantity(value) <= parseQuantity(max)) continue;
+      issues.push({
+        field: `${field}.${side}.${key}`,
+        message: `${value} is more than any node offers (${env.name}.nodeCapacity.${key} is ${max}); the pod would never be scheduled`,
+        fix: `lower it, or set nodeCapacity: { ${key}: '…' } in the ${env.name} environment if its cluster has larger nodes`,
+      });
+    }
   }
   return issues;
 }

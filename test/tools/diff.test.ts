@@ -8,7 +8,7 @@ import { environment } from '../helpers';
 function shop(options: { withFrontend: boolean; tag: string; extraEnv?: Record<string, string> }): SystemDefinition {
   return {
     name: 'shop',
-    environments: [environment('staging', { images: { api: options.tag, web: 'v1' } })],
+    environments: [environment('staging', { images: options.withFrontend ? { api: options.tag, web: 'v1' } : { api: options.tag } })],
     define: (system) => {
       const api = new AutoscaledBackend(system, 'api', {
         image: 'ghcr.io/example/api',
