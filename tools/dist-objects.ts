@@ -2,6 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { describeObject, podTemplates } from '../lib/checks/objects';
+
+export { describeObject };
+import { SECURITY_EXCEPTIONS_ANNOTATION } from '../lib/core/workload';
 
 /** A Kubernetes object as read from dist/ or returned by an API server. */
 export interface KubeObject {
@@ -55,7 +59,12 @@ export function environmentObjects(dist: string, env: string): KubeObject[] {
   return objects.sort((a, b) => rank(a) - rank(b));
 }
 
-/** `Kind namespace/name`: how an object is named in messages. */
-export function describeObject(o: KubeObject): string {
-  return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+/** Whether an object's pod template carries a declared, reviewed security exception. */
+export function declaresException(o: KubeObject): boolean {
+  return podTemplates([o]).some((t) => Boolean(t.template.metadata?.annotations?.[SECURITY_EXCEPTIONS_ANNOTATION]));
+}
+
+/** The node labels the objects' nodeSelectors ask for. */
+export function requiredNodeLabels(objects: readonly KubeObject[]): Record<string, string> {
+  return Object.assign({}, ...podTemplates(objects).map((t) => t.template.spec?.nodeSelector ?? {}));
 }

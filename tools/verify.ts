@@ -11,10 +11,10 @@
  * dry-run (the namespace would be created by the same apply); they are counted as not checked.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { KubeObject, describeObject, environmentObjects, environments } from './dist-objects';
+import { KubeObject, declaresException, describeObject, environmentObjects, environments } from './dist-objects';
 
 interface Options {
   readonly context: string;
@@ -33,6 +33,7 @@ function parseArgs(argv: string[]): Options | string {
     else envs.push(argv[i]);
   }
   if (!context) return 'name the cluster: npm run verify -- --context NAME [env ...] (a context of your kubeconfig)';
+  if (!existsSync(dist)) return `--dist: ${dist} does not exist; synthesize first (npm run synth) or point --dist at the output directory`;
   const known = environments(dist);
   const unknown = envs.filter((e) => !known.includes(e));
   if (unknown.length) return `no such environment in ${dist}: ${unknown.join(', ')} (there are: ${known.join(', ')})`;
@@ -46,12 +47,6 @@ interface EnvResult {
   /** Warnings on workloads whose pod template declares the exception (`shipshape.io/security-exceptions`). */
   declared: string[];
   notChecked: number;
-}
-
-/** Whether an object's pod template carries a declared, reviewed security exception. */
-function declaresException(o: KubeObject): boolean {
-  const template = o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template : o.spec?.template;
-  return Boolean(template?.metadata?.annotations?.['shipshape.io/security-exceptions']);
 }
 
 /**

@@ -2,10 +2,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ControlPlane, kubernetesVersions, moduleSource, pinnedVersion, readObjects } from './control-plane';
-import { environments } from '../../tools/dist-objects';
+import { ControlPlane, KWOK_FAIL_LABEL, kubernetesVersions, moduleSource, pinnedVersion, readObjects } from './control-plane';
+import { environments, requiredNodeLabels } from '../../tools/dist-objects';
 import { ROOT, describeObject, environmentObjects, objectsAtCommit, upgradeBase } from './estate-objects';
-import { EstateRepository, KWOK_FAIL_LABEL, TrackedKustomization, applyFluxEntryPoint, isReady, notReadyReason, requestReconcile, trackReadiness } from './flux-scenario';
+import { EstateRepository, TrackedKustomization, applyFluxEntryPoint, isReady, notReadyReason, requestReconcile, trackReadiness } from './flux-scenario';
 import type { KubeObject } from './kube';
 import { applyAll, provisionVolumes, reapplyChanges, waitForRollout } from './rollout';
 import { SUMMARY_FILE, Summary } from './summary';
@@ -154,7 +154,7 @@ describe.skipIf(!existsSync(CRD_DIR))(`Kubernetes ${applyVersion}: strict apply,
     writeFileSync(join(broken, 'broken', 'config.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: default}\ndata: {A: "1"}\nbinaryDataa: {}\n');
     const refused = run(['--dist', broken]);
     expect(refused.status).toBe(1);
-    expect(refused.stdout).toMatch(/^broken: ConfigMap default\/settings: .*(unknown field "binaryDataa"|\.binaryDataa: field not declared in schema)/m);
+    expect(refused.stdout).toMatch(/^broken: ConfigMap\/default\/settings: .*(unknown field "binaryDataa"|\.binaryDataa: field not declared in schema)/m);
     expect(refused.stdout).toMatch(/verify: 1 environment, 1 objects, 1 rejected/);
   }, 120_000);
 });
@@ -229,7 +229,7 @@ describe.skipIf(!existsSync(CRD_DIR))(`Kubernetes ${fluxVersion}: Flux reconcile
     await requestReconcile(plane, 'flux-system');
 
     const inEnv = kustomizations.filter((k) => k.path.includes(`/${env}/`));
-    const ofFailing = (k: TrackedKustomization) => objects.some((o) => o.metadata.namespace === failingNs) && k.path.includes(systemOf(objects, failingNs));
+    const ofFailing = (k: TrackedKustomization) => k.path.includes(`/${systemOf(objects, failingNs)}/`);
     const failingMigrations = inEnv.filter((k) => ofFailing(k) && k.path.includes('migrations'));
     const otherApps = inEnv.filter((k) => !ofFailing(k) && k.path.includes('apps'));
     expect(failingMigrations.length, 'the failing system has its own migrations Kustomization').toBe(1);
@@ -251,19 +251,6 @@ describe.skipIf(!existsSync(CRD_DIR))(`Kubernetes ${fluxVersion}: Flux reconcile
     }
   }, 420_000);
 });
-
-/**
- * The node labels the output's nodeSelectors ask for (KDCube's Docker hosts). A cluster that runs
- * the estate provides such nodes; the suite's fake nodes carry them all.
- */
-function requiredNodeLabels(objects: KubeObject[]): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const o of objects) {
-    const template = o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template : o.spec?.template;
-    Object.assign(labels, template?.spec?.nodeSelector ?? {});
-  }
-  return labels;
-}
 
 const readyStatus = (k: KubeObject | undefined) => k?.status?.conditions?.find((c: any) => c.type === 'Ready')?.status;
 

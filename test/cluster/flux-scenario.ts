@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { KWOK_FAIL_LABEL, readObjects, type ControlPlane } from './control-plane';
+import { readObjects, type ControlPlane } from './control-plane';
 import { ROOT } from './estate-objects';
 import { GitServer } from './git-server';
 import { KubeObject, waitFor } from './kube';
@@ -76,10 +76,6 @@ export class EstateRepository {
     return changed;
   }
 
-  relative(path: string): string {
-    return relative(this.work, path);
-  }
-
   async stop(): Promise<void> {
     await this.server.stop();
   }
@@ -121,8 +117,8 @@ export async function requestReconcile(plane: ControlPlane, namespace: string): 
 }
 
 /**
- * Polls the Kustomizations until every one is Ready at `revision` (or `until` says to stop),
- * recording when each first became Ready. Returns the ones that never did, with Flux's reason.
+ * Polls the Kustomizations until `done` says so (or the time is up), recording when each first
+ * became Ready. Returns what it last saw of each.
  */
 export async function trackReadiness(
   plane: ControlPlane,
@@ -153,5 +149,3 @@ export function notReadyReason(k: KubeObject | undefined): string {
 
 export const isReady = (k: KubeObject | undefined, revision?: string): boolean =>
   readyCondition(k)?.status === 'True' && (revision === undefined || String(k?.status?.lastAppliedRevision ?? '').endsWith(revision));
-
-export { KWOK_FAIL_LABEL };

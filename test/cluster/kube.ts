@@ -113,11 +113,6 @@ export class Kube {
     if (res.status !== 200) throw new Error(`listing ${kind}: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.items.map((item: KubeObject) => ({ ...item, apiVersion, kind }));
   }
-
-  async remove(object: KubeObject): Promise<KubeResponse> {
-    const path = this.path(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name);
-    return this.request('DELETE', path, { propagationPolicy: 'Background' });
-  }
 }
 
 /** A Warning header holds one or more `299 - "text"` values. */

@@ -1,5 +1,5 @@
 import type { ControlPlane } from './control-plane';
-import { describeObject } from './estate-objects';
+import { declaresException, describeObject } from '../../tools/dist-objects';
 import { Kube, KubeObject, waitFor } from './kube';
 
 /** What applying a set of objects did. */
@@ -13,14 +13,6 @@ export interface ApplyResult {
   readonly declaredExceptions: string[];
   /** Any other warning (deprecations, unknown annotations). */
   readonly otherWarnings: string[];
-}
-
-/** The annotation by which shipshape makes a workload's declared exception visible. */
-const EXCEPTIONS_ANNOTATION = 'shipshape.io/security-exceptions';
-
-function podTemplate(o: KubeObject): any {
-  if (o.kind === 'CronJob') return o.spec?.jobTemplate?.spec?.template;
-  return o.spec?.template;
 }
 
 /**
@@ -42,7 +34,7 @@ export async function applyAll(kube: Kube, objects: KubeObject[]): Promise<Apply
       continue;
     }
     result.applied.push(res.body);
-    const declared = Boolean(podTemplate(object)?.metadata?.annotations?.[EXCEPTIONS_ANNOTATION]);
+    const declared = declaresException(object);
     for (const warning of res.warnings) {
       const line = `${describeObject(object)}: ${warning}`;
       if (!/PodSecurity/.test(warning)) result.otherWarnings.push(line);
