@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { defaultSharedDir } from '../lib/checks/schema-validation';
 
 /**
  * Another team's view: the packed tarball installed into a fresh cdk8s app outside the repository,
@@ -62,6 +61,14 @@ if (mode === 'synth') {
 }
 `;
 
+/** This process's environment without the settings that point at or switch off the schemas: a consumer's. */
+function withoutSchemaSettings(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.SHIPSHAPE_SHARED_DIR;
+  delete env.SHIPSHAPE_SCHEMA_VALIDATION;
+  return env;
+}
+
 describe('a consumer installing the packed tarball', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-consumer-'));
   let tarball = '';
@@ -78,6 +85,39 @@ describe('a consumer installing the packed tarball', () => {
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, ...peers], { cwd: app, stdio: 'ignore' });
     fs.writeFileSync(path.join(app, 'main.js'), APP);
   }, 240_000);
+
+  it('validates strictly from the schemas in the tarball, with no setting', () => {
+    const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
+    expect(listing).toContain('package/build/schemas/kubernetes-1.28-swagger.json.gz');
+    expect(listing).toContain('package/build/schemas/crds/cert-manager.io_certificates.json.gz');
+    // An unknown field and a wrong type in a raw object: only a schema check refuses them.
+    const script = `
+      const { App, ApiObject } = require('cdk8s');
+      const { runSynth, WebApp } = require('@shipshape-k8s/shipshape');
+      const env = { name: 'dev', tier: 'dev', namespace: 'notes-dev', domain: 'dev.notes.example.com', tls: { issuer: 'staging' } };
+      runSynth([{ name: 'notes', environments: [env], define: (system) => {
+        new WebApp(system, 'web', { image: 'ghcr.io/example/notes-web:v1' });
+        new ApiObject(system, 'raw', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'raw', namespace: 'notes-dev' }, data: { a: 1 }, colour: 'red' });
+      } }], { outdir: 'strict-dist' });`;
+    const result = spawnSync('node', ['-e', script], { cwd: path.join(dir, 'app'), encoding: 'utf8', env: withoutSchemaSettings() });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/\[schema\] ConfigMap\/notes-dev\/raw: \/colour: unknown field "colour"/);
+    expect(result.stderr).toMatch(/\[schema\] ConfigMap\/notes-dev\/raw: \/data\/a: must be string/);
+    // A damaged installation is an error naming the file, not a silent skip.
+    const swagger = path.join(dir, 'app/node_modules/@shipshape-k8s/shipshape/build/schemas/kubernetes-1.28-swagger.json.gz');
+    const saved = fs.readFileSync(swagger);
+    fs.writeFileSync(swagger, 'not gzip');
+    try {
+      const broken = spawnSync('node', ['main.js', 'synth'], { cwd: path.join(dir, 'app'), encoding: 'utf8', env: withoutSchemaSettings() });
+      expect(broken.status).toBe(1);
+      expect(broken.stderr).toMatch(/schemas: .*build\/schemas\/kubernetes-1\.28-swagger\.json\.gz: cannot be read/);
+      const optedOut = spawnSync('node', ['main.js', 'synth'], { cwd: path.join(dir, 'app'), encoding: 'utf8', env: { ...withoutSchemaSettings(), SHIPSHAPE_SCHEMA_VALIDATION: 'off' } });
+      expect(optedOut.status, optedOut.stderr).toBe(0);
+      expect(optedOut.stdout).toMatch(/schema validation skipped: SHIPSHAPE_SCHEMA_VALIDATION=off/);
+    } finally {
+      fs.writeFileSync(swagger, saved);
+    }
+  });
 
   it('ships only what a consumer needs: no tests, no estate, no dist/', () => {
     const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
@@ -103,7 +143,7 @@ describe('a consumer installing the packed tarball', () => {
 
   it('synthesizes every construct in a fresh app and passes the checks, strict schemas included', () => {
     const app = path.join(dir, 'app');
-    const result = spawnSync('node', ['main.js', 'synth'], { cwd: app, encoding: 'utf8', env: { ...process.env, SHIPSHAPE_SHARED_DIR: defaultSharedDir() } });
+    const result = spawnSync('node', ['main.js', 'synth'], { cwd: app, encoding: 'utf8', env: withoutSchemaSettings() });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     // The only warnings: on a stock ingress-nginx the edge of each environment sets no security headers.
@@ -124,10 +164,10 @@ describe('a consumer installing the packed tarball', () => {
     expect(example, 'the README keeps its example between the consumer-example markers').toBeDefined();
     const app = path.join(dir, 'app');
     fs.writeFileSync(path.join(app, 'readme.js'), example!);
-    const result = spawnSync('node', ['readme.js'], { cwd: app, encoding: 'utf8', env: { ...process.env, SHIPSHAPE_SHARED_DIR: path.join(dir, 'no-shared') } });
+    const result = spawnSync('node', ['readme.js'], { cwd: app, encoding: 'utf8', env: withoutSchemaSettings() });
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^shipshape: 1 environment, 19 objects in 9 files, 2 warnings/);
-    expect(result.stdout).toMatch(/schema validation skipped/);
+    expect(result.stdout).toMatch(/^shipshape: 1 environment, 19 objects in 9 files, 1 warning/);
+    expect(result.stdout).not.toMatch(/skipped/);
     for (const dir of ['notes', 'notes/infrastructure', 'notes/apps', 'flux']) expect(fs.existsSync(path.join(app, `dist/prod/${dir}/kustomization.yaml`)), dir).toBe(true);
   });
 

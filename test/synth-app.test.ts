@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { defaultSharedDir } from '../lib/checks/schema-validation';
 import { tempDirs } from './temp-dirs';
 
 const ROOT = path.join(__dirname, '..');
@@ -18,7 +19,9 @@ function runApp(main: string) {
   const dir = tempDir();
   for (const entry of ['node_modules', 'lib', 'imports', 'package.json', 'tsconfig.json', 'tsconfig.base.json', 'tsconfig.build.json']) fs.symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
   fs.writeFileSync(path.join(dir, 'main.ts'), main);
-  const child = spawnSync('sh', ['-c', APP], { cwd: dir, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: path.join(dir, '.synth') } });
+  // The bundle lands in the scratch directory, away from ../shared: name the schemas.
+  const env = { ...process.env, CDK8S_OUTDIR: path.join(dir, '.synth'), SHIPSHAPE_SHARED_DIR: defaultSharedDir() };
+  const child = spawnSync('sh', ['-c', APP], { cwd: dir, encoding: 'utf8', env });
   return { dir, status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
 

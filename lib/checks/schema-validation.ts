@@ -3,16 +3,22 @@
  * kinds against the Kubernetes 1.28 OpenAPI v2 definitions, custom resources against the
  * `openAPIV3Schema` of their CRD, unknown fields rejected.
  *
- * The schemas are read from a sibling `shared` checkout (`schemas/kubernetes-1.28-swagger.json` and
- * `crds/*.yaml`). Loading and compiling happens once per process and directory: a kind is compiled
- * the first time an object of that kind is seen, and a CRD file is parsed only when a custom
- * resource of its group is.
+ * The schemas come from, in this order: `$SHIPSHAPE_SHARED_DIR` (or an explicit `sharedDir`), a
+ * `shared` checkout next to the repository (`schemas/kubernetes-1.28-swagger.json` and
+ * `crds/*.yaml`, in development), or the copy the package ships in `build/schemas/` (written at
+ * build time by `tools/build-schemas.ts`: the swagger and the imported CRDs as gzipped JSON). A
+ * missing or corrupt schema file is an error naming it; only `SHIPSHAPE_SCHEMA_VALIDATION=off`
+ * skips the check. Loading and compiling happens once per process and directory: a kind is
+ * compiled the first time an object of that kind is seen, and a CRD file is parsed only when a
+ * custom resource of its group is.
  */
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import Ajv, { ErrorObject, Format, ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
+import { ShipshapeError } from '../core/issues';
 import { cachedParse } from './parse-cache';
 
 /** One way an object breaks its schema. */
@@ -35,7 +41,7 @@ export interface SchemaIssue {
 export interface SchemaValidationResult {
   /** Every issue found, in object order. */
   issues: SchemaIssue[];
-  /** Set when validation did not run: one line saying why, e.g. `../shared/schemas not found: schema validation skipped`. */
+  /** Set when validation did not run because it was switched off: one line saying so. */
   skipped?: string;
 }
 
@@ -44,6 +50,12 @@ type Schema = Record<string, any>;
 
 const SWAGGER_FILE = path.join('schemas', 'kubernetes-1.28-swagger.json');
 const CRD_DIR = 'crds';
+/** The schemas the package ships, under its root: see `tools/build-schemas.ts`. */
+export const SHIPPED_SCHEMA_DIR = path.join('build', 'schemas');
+/** The shipped swagger, inside {@link SHIPPED_SCHEMA_DIR}. */
+export const SHIPPED_SWAGGER_FILE = 'kubernetes-1.28-swagger.json.gz';
+/** The environment variable that, set to `off`, skips schema validation. */
+export const SCHEMA_VALIDATION_SWITCH = 'SHIPSHAPE_SCHEMA_VALIDATION';
 /** Identifies the swagger document inside ajv so CRD schemas can refer to its ObjectMeta; never fetched. */
 const SWAGGER_ID = 'https://shipshape.invalid/kubernetes-1.28-swagger.json';
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
@@ -97,23 +109,58 @@ interface Compiled {
   readonly crdSchema?: Schema;
 }
 
-/** Catalogs by resolved directory: built once per process so repeated runs only validate. */
+/** Catalogs by swagger file: built once per process so repeated runs only validate. */
 const catalogs = new Map<string, Catalog>();
 
-/**
- * The `shared` directory holding `schemas/` and `crds/`: `$SHIPSHAPE_SHARED_DIR` when set, else
- * `../shared` next to the repository root (the nearest directory above this file with a
- * `package.json`, so it works from `lib/` and from a compiled `build/lib/` alike).
- */
-export function defaultSharedDir(): string {
-  if (process.env.SHIPSHAPE_SHARED_DIR) return path.resolve(process.env.SHIPSHAPE_SHARED_DIR);
+/** Where a catalog's files are: the swagger (`.json` or `.json.gz`) and a directory of CRDs (`.yaml` or `.json.gz`). */
+export interface SchemaLocation {
+  /** The Kubernetes swagger document. */
+  readonly swaggerFile: string;
+  /** The directory of CRD files. */
+  readonly crdDir: string;
+}
+
+/** The root of this package: the nearest directory above this file with a `package.json` (from `lib/` and `build/lib/` alike). */
+function packageRoot(): string | undefined {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json'))) {
     const parent = path.dirname(dir);
-    if (parent === dir) return path.resolve(process.cwd(), '../shared');
+    if (parent === dir) return undefined;
     dir = parent;
   }
-  return path.resolve(dir, '../shared');
+  return dir;
+}
+
+/**
+ * The `shared` directory holding `schemas/` and `crds/`: `$SHIPSHAPE_SHARED_DIR` when set, else
+ * `../shared` next to the repository root.
+ */
+export function defaultSharedDir(): string {
+  if (process.env.SHIPSHAPE_SHARED_DIR) return path.resolve(process.env.SHIPSHAPE_SHARED_DIR);
+  const root = packageRoot();
+  return root ? path.resolve(root, '../shared') : path.resolve(process.cwd(), '../shared');
+}
+
+/** The schema files inside a `shared` directory. */
+export function sharedSchemaLocation(sharedDir: string): SchemaLocation {
+  return { swaggerFile: path.join(sharedDir, SWAGGER_FILE), crdDir: path.join(sharedDir, CRD_DIR) };
+}
+
+/** The schema files the package ships (present when it was built with `../shared` at hand). */
+export function shippedSchemaLocation(): SchemaLocation {
+  const dir = path.join(packageRoot() ?? process.cwd(), SHIPPED_SCHEMA_DIR);
+  return { swaggerFile: path.join(dir, SHIPPED_SWAGGER_FILE), crdDir: path.join(dir, CRD_DIR) };
+}
+
+/**
+ * The schemas to validate against: `$SHIPSHAPE_SHARED_DIR` when set; else the `../shared`
+ * checkout next to the repository when it exists (development, always the freshest); else the
+ * schemas the package ships.
+ */
+export function defaultSchemaLocation(): SchemaLocation {
+  const shared = sharedSchemaLocation(defaultSharedDir());
+  if (process.env.SHIPSHAPE_SHARED_DIR || fs.existsSync(shared.swaggerFile)) return shared;
+  return shippedSchemaLocation();
 }
 
 /**
@@ -123,13 +170,17 @@ export function defaultSharedDir(): string {
  * `apiVersion`/`kind` or one that no schema describes. CEL rules (`x-kubernetes-validations`) are
  * not evaluated.
  *
- * When the schema files are missing nothing is validated and `skipped` says why.
+ * A missing or corrupt schema file throws a {@link ShipshapeError} naming it. With
+ * `SHIPSHAPE_SCHEMA_VALIDATION=off` nothing is validated and `skipped` says so.
  */
-export function validateAgainstSchemas(objects: ReadonlyArray<Record<string, any>>, options?: { sharedDir?: string }): SchemaValidationResult {
-  const dir = path.resolve(options?.sharedDir ?? defaultSharedDir());
-  const catalog = catalogs.get(dir) ?? loadCatalog(dir);
-  if (typeof catalog === 'string') return { issues: [], skipped: catalog };
-  catalogs.set(dir, catalog);
+export function validateAgainstSchemas(objects: ReadonlyArray<Record<string, any>>, options?: { sharedDir?: string; location?: SchemaLocation }): SchemaValidationResult {
+  if (process.env[SCHEMA_VALIDATION_SWITCH] === 'off') {
+    return { issues: [], skipped: `schema validation skipped: ${SCHEMA_VALIDATION_SWITCH}=off` };
+  }
+  const location = options?.location ?? (options?.sharedDir ? sharedSchemaLocation(path.resolve(options.sharedDir)) : defaultSchemaLocation());
+  const key = path.resolve(location.swaggerFile);
+  const catalog = catalogs.get(key) ?? loadCatalog(location);
+  catalogs.set(key, catalog);
 
   const issues: SchemaIssue[] = [];
   for (const object of objects) {
@@ -160,15 +211,37 @@ export function validateAgainstSchemas(objects: ReadonlyArray<Record<string, any
   return { issues };
 }
 
-/** Reads the swagger and lists the CRD files under `dir`, or says in one line why it cannot. */
-function loadCatalog(dir: string): Catalog | string {
-  const swaggerFile = path.join(dir, SWAGGER_FILE);
-  const crdDir = path.join(dir, CRD_DIR);
-  for (const needed of [dir, path.dirname(swaggerFile), swaggerFile, crdDir]) {
-    if (!fs.existsSync(needed)) return `${shortPath(needed)} not found: schema validation skipped`;
-  }
+/** What to do about a missing or corrupt schema file, after its name and the problem. */
+const SCHEMA_FIX = `reinstall the package (its build/schemas/ holds the schemas), point SHIPSHAPE_SHARED_DIR at a directory with schemas/kubernetes-1.28-swagger.json and crds/, or skip the check with ${SCHEMA_VALIDATION_SWITCH}=off`;
 
-  const definitions: Record<string, Schema> = JSON.parse(fs.readFileSync(swaggerFile, 'utf8')).definitions;
+/** A {@link ShipshapeError} about one schema file. */
+function schemaFileError(file: string, problem: string): ShipshapeError {
+  return new ShipshapeError([`schemas: ${shortPath(file)}: ${problem}; ${SCHEMA_FIX}`]);
+}
+
+/** The text of a schema file, gunzipped when its name ends in `.gz`. */
+function readSchemaFile(file: string): string {
+  if (!fs.existsSync(file)) throw schemaFileError(file, 'not found, so the strict schema check cannot run');
+  try {
+    const bytes = fs.readFileSync(file);
+    return file.endsWith('.gz') ? zlib.gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
+  } catch (error) {
+    throw schemaFileError(file, `cannot be read (${(error as Error).message})`);
+  }
+}
+
+/** Reads the swagger and lists the CRD files; throws an error naming the file that is missing or corrupt. */
+function loadCatalog(location: SchemaLocation): Catalog {
+  const { swaggerFile, crdDir } = location;
+  let definitions: Record<string, Schema> | undefined;
+  try {
+    definitions = JSON.parse(readSchemaFile(swaggerFile)).definitions;
+  } catch (error) {
+    if (error instanceof ShipshapeError) throw error;
+    throw schemaFileError(swaggerFile, `is corrupt (${(error as Error).message})`);
+  }
+  if (!isPlainObject(definitions)) throw schemaFileError(swaggerFile, 'is corrupt (it has no "definitions")');
+  if (!fs.existsSync(crdDir)) throw schemaFileError(crdDir, 'not found, so custom resources cannot be checked');
   const builtIn = new Map<string, string>();
   const strictDefinitions: Record<string, Schema> = {};
   for (const [name, definition] of Object.entries(definitions)) {
@@ -199,7 +272,7 @@ function loadCatalog(dir: string): Catalog | string {
 
   const crdFiles = fs
     .readdirSync(crdDir)
-    .filter((file) => /\.ya?ml$/.test(file))
+    .filter((file) => /\.(ya?ml|json\.gz)$/.test(file))
     .sort()
     .map((file) => path.join(crdDir, file));
   return { ajv, builtIn, crdFiles, parsedCrdFiles: new Set(), crdSchemas: new Map(), unservedCrdVersions: new Set(), validators: new Map() };
@@ -248,7 +321,8 @@ function crdSchema(catalog: Catalog, apiVersion: string, kind: string, key: stri
 function parseCrdFile(catalog: Catalog, file: string): void {
   if (catalog.parsedCrdFiles.has(file)) return;
   catalog.parsedCrdFiles.add(file);
-  const { documents, error } = cachedParse('crd', fs.readFileSync(file, 'utf8'), parseYamlDocuments);
+  const text = readSchemaFile(file);
+  const { documents, error } = file.endsWith('.json.gz') ? parseJsonDocuments(text) : cachedParse('crd', text, parseYamlDocuments);
   for (const crd of documents) {
     if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec?.group || !crd.spec.names?.kind) continue;
     for (const version of crd.spec.versions ?? []) {
@@ -257,7 +331,17 @@ function parseCrdFile(catalog: Catalog, file: string): void {
       else if (version.schema?.openAPIV3Schema) catalog.crdSchemas.set(key, version.schema.openAPIV3Schema);
     }
   }
-  if (error) throw new Error(`${shortPath(file)}: ${error}`);
+  if (error) throw schemaFileError(file, `is corrupt (${error})`);
+}
+
+/** The documents of a shipped CRD file: a JSON array of CRDs. */
+function parseJsonDocuments(text: string): { documents: Json[]; error?: string } {
+  try {
+    const documents: unknown = JSON.parse(text);
+    return Array.isArray(documents) ? { documents } : { documents: [], error: 'not a list of CRDs' };
+  } catch (error) {
+    return { documents: [], error: (error as Error).message };
+  }
 }
 
 /** The documents of a YAML stream as plain values, up to the first one with an error, and that error. */

@@ -1,19 +1,27 @@
+import * as fs from 'fs';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultSharedDir, SchemaIssue, validateAgainstSchemas } from '../../lib/checks/schema-validation';
+import {
+  defaultSchemaLocation,
+  defaultSharedDir,
+  SchemaIssue,
+  SchemaLocation,
+  SHIPPED_SWAGGER_FILE,
+  shippedSchemaLocation,
+  validateAgainstSchemas,
+} from '../../lib/checks/schema-validation';
+import { ShipshapeError } from '../../lib/core/issues';
+import { renderEstate } from '../../lib/estate';
+import { systems } from '../../estate';
+import { buildSchemas, importedCrdFiles } from '../../tools/build-schemas';
+import { tempDirs } from '../temp-dirs';
 
 type Json = Record<string, any>;
 
-/**
- * The issues for `objects`, validated against the real `../shared` schemas. Throws when validation
- * was skipped, so a missing checkout fails these tests instead of letting them pass on no issues.
- */
+/** The issues for `objects`, validated against the real `../shared` schemas (an error names a missing file). */
 function validate(...objects: Json[]): SchemaIssue[] {
-  const result = validateAgainstSchemas(objects);
-  if (result.skipped !== undefined) {
-    throw new Error(`schema validation did not run: ${result.skipped}. These tests need the upstream schemas and CRDs in ${defaultSharedDir()} (the sibling ../shared checkout, or set SHIPSHAPE_SHARED_DIR).`);
-  }
-  return result.issues;
+  return validateAgainstSchemas(objects).issues;
 }
 
 /** `path: message` of each issue, the part a test pins down. */
@@ -357,30 +365,94 @@ describe('validateAgainstSchemas: objects without a schema', () => {
 });
 
 describe('validateAgainstSchemas: schema location', () => {
-  const saved = process.env.SHIPSHAPE_SHARED_DIR;
+  const saved = { shared: process.env.SHIPSHAPE_SHARED_DIR, switch: process.env.SHIPSHAPE_SCHEMA_VALIDATION };
+  const tempDir = tempDirs('shipshape-schemas');
   afterEach(() => {
-    if (saved === undefined) delete process.env.SHIPSHAPE_SHARED_DIR;
-    else process.env.SHIPSHAPE_SHARED_DIR = saved;
+    for (const [name, value] of [['SHIPSHAPE_SHARED_DIR', saved.shared], ['SHIPSHAPE_SCHEMA_VALIDATION', saved.switch]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   });
 
-  it('skips with one clear line and no issues when the shared directory is missing', () => {
-    const missing = path.join(__dirname, 'no-such-shared-dir');
-    const result = validateAgainstSchemas([deployment(), { kind: 'Nonsense' }], { sharedDir: missing });
-    expect(result.issues).toEqual([]);
-    expect(result.skipped).toMatch(/no-such-shared-dir not found: schema validation skipped$/);
-    expect(result.skipped).not.toContain('\n');
+  /** The package's build/schemas/, built from ../shared into a fresh directory. */
+  function shipped(): SchemaLocation {
+    const dir = tempDir();
+    buildSchemas(defaultSharedDir(), dir, importedCrdFiles());
+    return { swaggerFile: path.join(dir, SHIPPED_SWAGGER_FILE), crdDir: path.join(dir, 'crds') };
+  }
+
+  it('finds the same issues with the shipped schemas as with ../shared, for every kind of the reference estate', () => {
+    const objects = [...renderEstate(systems).objects.values()].flat();
+    const broken = { ...deployment(), spec: { ...deployment().spec, replicas: 'two', extra: true } };
+    const fromShared = validateAgainstSchemas([...objects, broken]);
+    const fromShipped = validateAgainstSchemas([...objects, broken], { location: shipped() });
+    expect(fromShipped.issues.map((i) => `${i.path}: ${i.message}`)).toEqual(['/spec/extra: unknown field "extra"', '/spec/replicas: must be integer']);
+    expect(fromShipped).toEqual(fromShared);
   });
 
-  it('names the missing schema file when the directory exists without it', () => {
-    const result = validateAgainstSchemas([deployment()], { sharedDir: __dirname });
-    expect(result.issues).toEqual([]);
-    expect(result.skipped).toMatch(/schemas not found: schema validation skipped$/);
+  it('builds without the shared checkout, saying so in one line and shipping no stale schemas', () => {
+    const out = shipped().crdDir.replace(/crds$/, '');
+    const line = buildSchemas(path.join(__dirname, 'no-such-shared-dir'), out, importedCrdFiles());
+    expect(line).toMatch(/^build-schemas: .*no-such-shared-dir\/schemas\/kubernetes-1\.28-swagger\.json not found, so the package is built WITHOUT schemas/);
+    expect(line).not.toContain('\n');
+    expect(fs.existsSync(out)).toBe(false);
   });
 
-  it('defaults to ../shared next to the repository root, or $SHIPSHAPE_SHARED_DIR', () => {
+  it('ships a CRD for every custom resource imported into imports/', () => {
+    const crdDir = shipped().crdDir;
+    expect(fs.readdirSync(crdDir).sort()).toEqual(importedCrdFiles().map((file) => file.replace('.yaml', '.json.gz')));
+    expect(importedCrdFiles()).toContain('cert-manager.io_certificates.yaml');
+  });
+
+  // Each case: what is wrong with the schema files, and the file the error must name.
+  const broken: [string, (location: SchemaLocation) => string][] = [
+    ['the shipped swagger is missing', (l) => (fs.rmSync(l.swaggerFile), l.swaggerFile)],
+    ['the shipped swagger is not gzip', (l) => (fs.writeFileSync(l.swaggerFile, '{"definitions": {}}'), l.swaggerFile)],
+    ['the shipped swagger is truncated', (l) => (fs.writeFileSync(l.swaggerFile, fs.readFileSync(l.swaggerFile).subarray(0, 100)), l.swaggerFile)],
+    ['the shipped swagger is gzipped nonsense', (l) => (fs.writeFileSync(l.swaggerFile, zlib.gzipSync('{"definitions": ')), l.swaggerFile)],
+    ['a shipped CRD is corrupt', (l) => {
+      const file = path.join(l.crdDir, 'cert-manager.io_certificates.json.gz');
+      fs.writeFileSync(file, zlib.gzipSync('[{"kind": "CustomResourceDefinition", '));
+      return file;
+    }],
+    ['the CRD directory is missing', (l) => (fs.rmSync(l.crdDir, { recursive: true }), l.crdDir)],
+  ];
+  it.each(broken)('is an error naming the file when %s', (_, breakIt) => {
+    const location = shipped();
+    const file = breakIt(location);
+    const certificate = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'c' }, spec: { secretName: 's', issuerRef: { name: 'i' } } };
+    let error: unknown;
+    try {
+      validateAgainstSchemas([deployment(), certificate], { location });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ShipshapeError);
+    const [problem] = (error as ShipshapeError).problems;
+    expect(problem).toContain(path.basename(file));
+    expect(problem).toMatch(/not found|corrupt|cannot be read/);
+    expect(problem).toMatch(/SHIPSHAPE_SCHEMA_VALIDATION=off$/);
+  });
+
+  it('is an error naming the file when the shared directory is missing, instead of skipping', () => {
+    expect(() => validateAgainstSchemas([deployment()], { sharedDir: path.join(__dirname, 'no-such-shared-dir') })).toThrow(
+      /no-such-shared-dir\/schemas\/kubernetes-1\.28-swagger\.json: not found/,
+    );
+  });
+
+  it('skips only when switched off, and says so in one line', () => {
+    process.env.SHIPSHAPE_SCHEMA_VALIDATION = 'off';
+    const result = validateAgainstSchemas([deployment(), { kind: 'Nonsense' }], { sharedDir: path.join(__dirname, 'no-such-shared-dir') });
+    expect(result).toEqual({ issues: [], skipped: 'schema validation skipped: SHIPSHAPE_SCHEMA_VALIDATION=off' });
+  });
+
+  it('defaults to $SHIPSHAPE_SHARED_DIR, else ../shared next to the repository root when present, else the shipped schemas', () => {
     delete process.env.SHIPSHAPE_SHARED_DIR;
     expect(defaultSharedDir()).toBe(path.resolve(__dirname, '../../../shared'));
+    expect(defaultSchemaLocation().swaggerFile).toBe(path.resolve(__dirname, '../../../shared/schemas/kubernetes-1.28-swagger.json'));
     process.env.SHIPSHAPE_SHARED_DIR = '/opt/shared';
     expect(defaultSharedDir()).toBe('/opt/shared');
+    expect(defaultSchemaLocation().crdDir).toBe('/opt/shared/crds');
+    expect(shippedSchemaLocation().swaggerFile).toBe(path.resolve(__dirname, '../../build/schemas/kubernetes-1.28-swagger.json.gz'));
   });
 });

@@ -20,7 +20,7 @@ function mastodon(acknowledge?: readonly Acknowledgement[], env: Partial<Environ
   };
 }
 
-/** The warnings of the system, without the machine's own (a schema check skipped without ../shared). */
+/** The warnings of the system, without the machine's own (a schema check switched off). */
 const own = (lines: readonly string[]) => lines.filter((w) => w.includes('mastodon'));
 
 describe('acknowledging warnings', () => {

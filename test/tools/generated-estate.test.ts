@@ -29,8 +29,7 @@ function tally(objects: ReadonlyMap<string, readonly KubeObject[]>): Map<string,
 describe('generated estates for the benchmark', () => {
   it.each([1, 13, 30])('an estate of %i services renders, passes every check, and holds exactly those services', (n) => {
     const rendered = renderEstate(generatedEstate(n));
-    // Without ../shared the schema check is skipped and says so; nothing else may warn.
-    expect(rendered.warnings.filter((w) => !w.includes('schema validation skipped'))).toEqual([]);
+    expect(rendered.warnings).toEqual([]);
 
     const planned = new Map<string, number>();
     for (const s of generatedServices(n)) planned.set(`${s.environment} ${s.construct}`, (planned.get(`${s.environment} ${s.construct}`) ?? 0) + 1);
