@@ -1,4 +1,5 @@
 import { checkApiRules } from './api-rules';
+import { checkCredentials } from './credentials';
 import { CheckIssue, KubeJson } from './objects';
 import { checkPolicy } from './policy';
 import { checkReferences } from './references';
@@ -16,7 +17,7 @@ export interface EnvironmentCheck {
 
 /**
  * Every cluster check over the objects of one environment: strict schemas, API-server rules,
- * references and policy.
+ * references, policy and credentials written in clear.
  */
 export function checkEnvironment(objects: readonly KubeJson[], sharedDir?: string): EnvironmentCheck {
   const schemas = validateAgainstSchemas(objects, { sharedDir });
@@ -27,7 +28,7 @@ export function checkEnvironment(objects: readonly KubeJson[], sharedDir?: strin
     message: i.message,
   }));
   return {
-    issues: [...schemaIssues, ...checkApiRules(objects), ...checkReferences(objects), ...checkPolicy(objects)],
+    issues: [...schemaIssues, ...checkApiRules(objects), ...checkReferences(objects), ...checkPolicy(objects), ...checkCredentials(objects)],
     skipped: schemas.skipped ? [schemas.skipped] : [],
   };
 }

@@ -85,7 +85,7 @@ export function configMapName(ref: ConfigMapReference): string {
   return typeof ref === 'string' ? ref : ref.name;
 }
 
-const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)/i;
+const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY|(^|_)(PWD|PASS|KEY)$)/i;
 // A secret-sounding name ending in one of these is a plain setting about secrets (where they are
 // served, how a token cookie is scoped): `SECRETS_URL`, `TOKEN_COOKIES_DOMAIN`, `ID_TOKEN_HEADER_NAME`.
 const SETTING_SUFFIX = /_(URL|HOST|PORT|ENDPOINT|PROVIDER|DOMAIN|SAMESITE|NAME|PATH|FILE|DIR|REGION|TTL|SECONDS|TIMEOUT|ENABLED|MODE|TYPE)$/i;
