@@ -3,6 +3,7 @@ import { ShipshapeError, WARNING_CODES, WarningCode, formatFieldPath } from './c
 import { dnsLabel, hostname, podSelector } from './core/names';
 import { ResourcesSpec, resourcesSchema } from './core/resources';
 import { cpuQuantity, memoryQuantity } from './core/quantity';
+import { zodIssueMessage } from './core/zod-messages';
 
 /**
  * Policy level of an environment. `prod` enforces the prod-tier rules (pinned images, requests and
@@ -479,7 +480,7 @@ export function defineEnvironment(input: EnvironmentInput | Environment): Enviro
   const label = typeof (input as { name?: unknown })?.name === 'string' ? (input as { name: string }).name : 'environment';
   throw new ShipshapeError(
     result.error.issues.map((issue) =>
-      issue.path.length === 0 ? `${label}: ${issue.message}` : `${label}.${formatFieldPath(issue.path)}: ${issue.message}`,
+      issue.path.length === 0 ? `${label}: ${zodIssueMessage(issue)}` : `${label}.${formatFieldPath(issue.path)}: ${zodIssueMessage(issue)}`,
     ),
   );
 }

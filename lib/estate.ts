@@ -79,7 +79,14 @@ export function renderEstate(systems: readonly SystemDefinition[], options: Rend
     if (seenSystems.has(system.name)) problems.push(`system "${system.name}" is defined twice; give each system a distinct name`);
     if (system.name === FLUX_DIRECTORY) problems.push(`system "${system.name}": the name is taken by dist/<env>/${FLUX_DIRECTORY}/, the environment's Flux entry point; give the system another name`);
     seenSystems.add(system.name);
+    const seenEnvironments = new Set<unknown>();
     for (const input of system.environments) {
+      const envName = (input as { name?: unknown })?.name;
+      if (seenEnvironments.has(envName)) {
+        problems.push(`${system.name}: environments: "${String(envName)}" is given twice; each environment is written to its own directory dist/<name>, so give each a distinct name`);
+        continue;
+      }
+      seenEnvironments.add(envName);
       try {
         const environment = defineEnvironment(input);
         const list = byEnvironment.get(environment.name) ?? [];

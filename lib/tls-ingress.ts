@@ -355,6 +355,10 @@ export class TlsIngress extends Construct {
     if (entries.length === 0) return [domain];
     const hosts: string[] = [];
     for (const [field, value] of entries) {
+      if (value !== value.toLowerCase()) {
+        issues.push({ field, message: `"${value}" has upper-case letters; host names are written in lower case`, fix: `write "${value.toLowerCase()}"` });
+        continue;
+      }
       const host = value === domain || value.endsWith(`.${domain}`) ? value : DNS_LABEL.test(value) && value.length <= 63 ? `${value}.${domain}` : undefined;
       if (host === undefined) {
         issues.push({

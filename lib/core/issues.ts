@@ -1,5 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import type { z } from 'zod';
+import { zodIssueMessage } from './zod-messages';
 
 /**
  * A problem found in a definition: the field it is in, what is wrong and how to fix it.
@@ -127,7 +128,7 @@ export function collectErrors(root: IConstruct): string[] {
 export function fromZodIssues(issues: readonly z.core.$ZodIssue[], prefix: ReadonlyArray<PropertyKey> = []): Issue[] {
   return issues.map((issue) => ({
     field: formatFieldPath([...prefix, ...issue.path]),
-    message: issue.message,
+    message: zodIssueMessage(issue),
   }));
 }
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { Issue, addDeferredCheck, fromZodIssues, reportErrors, reportWarning } from './issues';
 import { SystemChart } from '../system-chart';
 import { MANAGED_BY } from './labels';
-import { dnsLabel } from './names';
+import { hostname } from './names';
 import { memoryQuantity } from './quantity';
 
 /** How a volume may be attached: to one node (RWO) or to many (RWX, e.g. NFS or EFS). */
@@ -57,7 +57,10 @@ export class PersistentClaim extends Construct {
     this.name = id;
     const parsed = claimPropsSchema.safeParse(props);
     const issues = parsed.success ? [] : fromZodIssues(parsed.error.issues);
-    if (!dnsLabel.safeParse(id).success) issues.push({ field: '(id)', message: 'names the claim and must be a DNS label' });
+    // A claim name is a DNS subdomain; the volume that mounts it has a name of its own (a DNS label).
+    if (!hostname.max(253).safeParse(id).success) {
+      issues.push({ field: '(id)', message: 'names the claim and must be a DNS subdomain: lower-case letters, digits, "-" and ".", at most 253 characters' });
+    }
     reportErrors(this, 'PersistentClaim', issues);
     this.accessMode = parsed.success ? parsed.data.accessMode : 'ReadWriteOnce';
     if (!parsed.success || issues.length) return;
