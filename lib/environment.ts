@@ -145,7 +145,14 @@ export interface EnvironmentInput {
   readonly scaling?: Scaling;
   /** Per-workload sizing, keyed by workload name. @default {} */
   readonly workloads?: Readonly<Record<string, WorkloadOverride>>;
-  /** Image tag (`v27.0.1`) or digest (`sha256:…`) per workload name; wins over the construct's tag. @default {} */
+  /**
+   * Image tag (`v27.0.1`) or digest (`sha256:…`) per workload name, or per image repository as the
+   * constructs write it (`ghcr.io/mastodon/mastodon`): a repository key pins every workload of the
+   * system that runs that image, so one release is one line however many workloads (web, streaming,
+   * workers, the migration) share it. A workload's own key wins over its repository's; both win over
+   * the construct's tag.
+   * @default {}
+   */
   readonly images?: Readonly<Record<string, string>>;
   /**
    * The build this environment runs: a tag (`sha-3f2c1a9`, `v27.0.1`) given to every workload's
@@ -226,7 +233,7 @@ export interface Environment {
   readonly scaling: Required<Scaling>;
   /** Per-workload sizing. */
   readonly workloads: Readonly<Record<string, WorkloadOverride>>;
-  /** Image tag or digest per workload. */
+  /** Image tag or digest per workload name or image repository. */
   readonly images: Readonly<Record<string, string>>;
   /** The tag of untagged, unpinned workload images. */
   readonly build?: string;
@@ -358,6 +365,12 @@ const tagOrDigest = z
 
 const positiveInt = z.number().int().min(1);
 
+/** A key of `images`: a workload name (a DNS label) or an image repository, `[registry[:port]/]path`. */
+const IMAGE_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?\/)?[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*$/;
+const imageKey = z
+  .string()
+  .regex(IMAGE_KEY, 'must be a workload name such as "web" or an image repository such as "ghcr.io/mastodon/mastodon" (lower case, no tag)');
+
 /** A directory inside a repository: a relative path with `/`, without `.` or `..` steps; or `.`, the root. */
 export const repositoryPathSchema = z
   .string()
@@ -399,7 +412,7 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
         }),
     )
     .default({}),
-  images: z.record(dnsLabel, tagOrDigest).default({}),
+  images: z.record(imageKey, tagOrDigest).default({}),
   build: z
     .string()
     .regex(TAG, 'must be an image tag such as "sha-3f2c1a9" or "v27.0.1" (a digest identifies one image: pin digests per workload in images)')

@@ -178,7 +178,7 @@ export class MigrationJob extends Workload {
       reportWarning(this, 'MigrationJob', 'migration-image-untagged', {
         field: 'app.image',
         message: `"${image}" is ${parsed.tag ? 'the mutable tag "latest"' : 'untagged'}, so the Job keeps the name "${this.jobName}" for every build: the finished Job stays, and no later build is migrated`,
-        fix: `tag the image per build: build: '<tag CI pushed>' in the ${env.name} environment, or images: { ${app.name}: '<tag or digest>' }`,
+        fix: `pin its app, whose image the Job runs: images: { ${app.name}: '<tag or digest>' } in the ${env.name} environment (or images: { '${parsed.repository}': … } for every workload of that image), or build: '<tag CI pushed>' for every untagged image`,
       });
     }
     const hooks = deliveryHooks(this.environment.delivery.flavour);

@@ -78,6 +78,7 @@ export class SystemChart extends Chart {
   private readonly podLevels = new Map<string, PodSecurityLevel>();
   private readonly wiring: WiringEdge[] = [];
   private readonly workloads = new Set<string>();
+  private readonly imageRepositories = new Set<string>();
   private readonly settingsRead = new Set<string>();
   private readonly policies = new Map<string, AllowPolicy>();
   private readonly admitted: { peer: ClusterPeer; to: string }[] = [];
@@ -160,6 +161,11 @@ export class SystemChart extends Chart {
   /** Records a Secret or ConfigMap that pods use by name but that is made outside this output. */
   public registerExternal(kind: 'Secret' | 'ConfigMap', name: string): void {
     (kind === 'Secret' ? this.externalSecrets : this.externalConfigMaps).add(name);
+  }
+
+  /** Records the repository of a workload's image, which the environment's `images` may pin for every workload that runs it. */
+  public registerImageRepository(repository: string): void {
+    this.imageRepositories.add(repository);
   }
 
   /** Registers a workload name; two workloads of one system may not share a name (they would share objects). */
@@ -345,8 +351,20 @@ export class SystemChart extends Chart {
         fix: near ? `write "${near}"` : 'name a workload of this system, or remove the entry',
       };
     };
+    const repositories = [...this.imageRepositories].sort();
+    const noImage = (field: string, key: string): Issue => {
+      const near = suggest(key, [...workloads, ...repositories]);
+      const what = `names no workload of system "${this.system}" and no image repository its workloads run`;
+      return {
+        field,
+        message: near ? `${what}; did you mean "${near}"?` : `${what} (its workloads: ${workloads.join(', ') || 'none'}; their images: ${repositories.join(', ') || 'none'})`,
+        fix: near ? `write "${near}"` : 'name a workload or an image repository of this system, or remove the entry',
+      };
+    };
     const issues: Issue[] = [];
-    for (const key of Object.keys(env.images)) if (!this.workloads.has(key)) issues.push(noWorkload(`${env.name}.images.${key}`, key, false));
+    for (const key of Object.keys(env.images)) {
+      if (!this.workloads.has(key) && !this.imageRepositories.has(key)) issues.push(noImage(`${env.name}.images.${key}`, key));
+    }
     for (const key of Object.keys(env.workloads)) if (!this.workloads.has(key)) issues.push(noWorkload(`${env.name}.workloads.${key}`, key, false));
     env.exceptions.forEach((exception, i) => {
       if (!this.workloads.has(exception.workload)) issues.push(noWorkload(`${env.name}.exceptions[${i}].workload`, exception.workload, true));

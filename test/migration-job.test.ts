@@ -62,7 +62,7 @@ describe('MigrationJob', () => {
     new MigrationJob(system, 'migrate', { app: api, command: ['python3', 'migrate.py'] });
     expect(ofKind(synth(system), 'Job')[0].metadata.name).toBe('migrate');
     expect(warnings(system)).toEqual([
-      expect.stringMatching(/MigrationJob "migrate": app\.image: "ghcr\.io\/example\/api" is untagged, so the Job keeps the name "migrate" for every build.*Fix: tag the image per build: build: '<tag CI pushed>' in the dev environment/),
+      expect.stringMatching(/MigrationJob "migrate": app\.image: "ghcr\.io\/example\/api" is untagged, so the Job keeps the name "migrate" for every build.*Fix: pin its app, whose image the Job runs: images: \{ backend: '<tag or digest>' \} in the dev environment \(or images: \{ 'ghcr\.io\/example\/api': … \} for every workload of that image\), or build: '<tag CI pushed>' for every untagged image/),
     ]);
   });
 

@@ -94,11 +94,11 @@ const tooLarge: Case[] = [
 ];
 
 const unknownKeys: Case[] = [
-  ['images key that names no workload', /prod\.images\.wbe: names no workload of system "shop"; did you mean "web"\?/, web(), { images: { wbe: 'v1' } }],
+  ['images key that names no workload', /prod\.images\.wbe: names no workload of system "shop" and no image repository its workloads run; did you mean "web"\?/, web(), { images: { wbe: 'v1' } }],
   ['workloads key that names no workload', /prod\.workloads\.wev: names no workload of system "shop"; did you mean "web"\?/, web(), { workloads: { wev: { replicas: 3 } } }],
   ['exception for no workload', /prod\.exceptions\[0\]\.workload: "webb" names no workload of system "shop"; did you mean "web"\?/, web(), { exceptions: [{ workload: 'webb', allow: ['hostPath'], reason: 'needs the docker socket' }] }],
   ['setting nobody reads', /prod\.settings\.BUKET: no definition reads this setting; did you mean "BUCKET"\?/, (s) => web({ env: { BUCKET: s.setting('BUCKET') } })(s), { settings: { BUCKET: 'b', BUKET: 'b' } }],
-  ['key far from every name', /prod\.images\.zzzzzz: names no workload of system "shop" \(its workloads: web\)/, web(), { images: { zzzzzz: 'v1' } }],
+  ['key far from every name', /prod\.images\.zzzzzz: names no workload of system "shop" and no image repository its workloads run \(its workloads: web; their images: ghcr\.io\/example\/web\)/, web(), { images: { zzzzzz: 'v1' } }],
 ];
 
 describe.each([

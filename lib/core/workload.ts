@@ -387,8 +387,10 @@ export abstract class Workload extends Construct {
   private resolveImage(image: string, field = 'image'): { reference: string; version?: string; pullPolicy: string } {
     const env = this.environment;
     const parsed = parseImage(image);
-    // The environment's build tags the main image where the construct gives no tag or digest.
-    const pin = field === 'image' ? (env.images[this.name] ?? (parsed.tag || parsed.digest ? undefined : env.build)) : undefined;
+    // The workload's pin, else its image repository's, else the environment's build where the construct gives no tag or digest.
+    if (field === 'image') this.system.registerImageRepository(parsed.repository);
+    const pinKey = [this.name, parsed.repository].find((key) => env.images[key] !== undefined);
+    const pin = field === 'image' ? ((pinKey && env.images[pinKey]) ?? (parsed.tag || parsed.digest ? undefined : env.build)) : undefined;
     // A pin replaces both tag and digest of the construct's image.
     const tag = pin ? (isDigest(pin) ? undefined : pin) : parsed.tag;
     const digest = pin ? (isDigest(pin) ? pin : undefined) : parsed.digest;
@@ -396,7 +398,7 @@ export abstract class Workload extends Construct {
     const mutable = !digest && (!tag || tag === 'latest');
     if (mutable) {
       this.reportTierRule('unpinned-image', {
-        field: pin ? `${env.name}.images.${this.name}` : field,
+        field: pin ? `${env.name}.images.${pinKey ?? this.name}` : field,
         message: `"${reference}" is ${tag ? 'the mutable tag "latest"' : 'untagged'}: the running version would change without a commit`,
         fix: `pin a release tag or a digest, e.g. images: { ${this.name}: 'v1.2.3' } (or build: 'v1.2.3' for every untagged image) in the ${env.name} environment`,
       });
