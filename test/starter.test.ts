@@ -1,0 +1,86 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+
+/**
+ * Issue 17, item 2: each starter in examples/ (a complete app: package.json, cdk8s.yaml,
+ * tsconfig.json, main.ts) is copied into a fresh directory, given the packed tarball, and
+ * synthesized with `cdk8s synth` under TypeScript 5.9 and 7, with strict validation and no setting.
+ */
+
+const ROOT = path.join(__dirname, '..');
+const STARTERS = fs.readdirSync(path.join(ROOT, 'examples')).filter((dir) => fs.existsSync(path.join(ROOT, 'examples', dir, 'cdk8s.yaml')));
+const TYPESCRIPTS = [
+  ['5.9', '~5.9.3'],
+  ['7', '^7.0.2'],
+] as const;
+
+/** A consumer's environment: nothing pointing at ../shared or switching the schemas off. */
+function consumerEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.SHIPSHAPE_SHARED_DIR;
+  delete env.SHIPSHAPE_SCHEMA_VALIDATION;
+  delete env.CDK8S_OUTDIR;
+  return env;
+}
+
+function npm(args: string[], cwd: string): void {
+  execFileSync('npm', ['--no-audit', '--no-fund', '--prefer-offline', ...args], { cwd, stdio: 'ignore' });
+}
+
+function synth(app: string) {
+  const started = Date.now();
+  const result = spawnSync(path.join(app, 'node_modules/.bin/cdk8s'), ['synth', '--check-upgrade=false'], { cwd: app, encoding: 'utf8', env: consumerEnv() });
+  return { ...result, output: `${result.stdout}${result.stderr}`, seconds: (Date.now() - started) / 1000 };
+}
+
+describe.each(STARTERS)('the %s starter, from the packed tarball', (starter) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `shipshape-${starter}-`));
+  const app = path.join(dir, 'app');
+
+  beforeAll(() => {
+    const packed = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    fs.cpSync(path.join(ROOT, 'examples', starter), app, { recursive: true, filter: (source) => !/\/(node_modules|build|dist|\.synth)$/.test(source) });
+    npm(['install', path.join(dir, JSON.parse(packed)[0].filename)], app);
+  }, 300_000);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('is a complete app', () => {
+    for (const file of ['package.json', 'cdk8s.yaml', 'tsconfig.json', 'main.ts']) expect(fs.existsSync(path.join(ROOT, 'examples', starter, file)), file).toBe(true);
+    // cdk8s empties its output directory before each run: never the one shipshape writes.
+    expect(fs.readFileSync(path.join(app, 'cdk8s.yaml'), 'utf8')).toMatch(/^output: (?!dist\b)\S+$/m);
+  });
+
+  it.each(TYPESCRIPTS)('synthesizes a valid dist/ under TypeScript %s, with strict validation', (_, range) => {
+    npm(['install', '--save-dev', `typescript@${range}`], app);
+    fs.rmSync(path.join(app, 'dist'), { recursive: true, force: true });
+    const result = synth(app);
+    expect(result.status, result.output).toBe(0);
+    expect(result.output).toMatch(/shipshape: 2 environments, \d+ objects in \d+ files/);
+    expect(result.output).not.toMatch(/skipped/);
+    for (const env of ['dev', 'prod']) {
+      const rendered = execFileSync('kubectl', ['kustomize', path.join(app, 'dist', env)], { encoding: 'utf8' });
+      const kinds = new Set(parseAllDocuments(rendered).map((d) => d.toJSON()?.kind));
+      expect(kinds).toContain('Deployment');
+      expect(kinds).toContain('Job');
+    }
+  }, 180_000);
+
+  it('prints a type error through cdk8s synth and leaves dist/ as it was', () => {
+    const main = path.join(app, 'main.ts');
+    const saved = fs.readFileSync(main, 'utf8');
+    const before = fs.readFileSync(path.join(app, 'dist/prod/kustomization.yaml'), 'utf8');
+    fs.writeFileSync(main, `${saved}\nconst port: number = 'eighty';\nexport { port };\n`);
+    try {
+      const result = synth(app);
+      expect(result.status).not.toBe(0);
+      expect(result.output).toMatch(/main\.ts.*error.*TS2322.*Type 'string' is not assignable to type 'number'/s);
+      expect(fs.readFileSync(path.join(app, 'dist/prod/kustomization.yaml'), 'utf8')).toBe(before);
+    } finally {
+      fs.writeFileSync(main, saved);
+    }
+  }, 120_000);
+});
