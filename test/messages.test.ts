@@ -6,6 +6,7 @@ import { defaultSharedDir } from '../lib/checks/schema-validation';
 import { whatBreaksPattern } from '../lib/core/zod-messages';
 import { environment } from './helpers';
 import { tempDirs } from './temp-dirs';
+import { schemasAvailable } from './support/schemas';
 
 /** Issue 15, item 13: each message says what is wrong, not zod's or a neighbour check's generic words. */
 
@@ -69,7 +70,7 @@ describe('messages say what is wrong', () => {
   });
 });
 
-describe('a corrupt schema file is named', () => {
+describe.runIf(schemasAvailable)('a corrupt schema file is named', () => {
   const saved = process.env.SHIPSHAPE_SHARED_DIR;
   const tempDir = tempDirs('shipshape-corrupt-schema');
   afterEach(() => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { cachedParse, defaultCacheDir } from '../../lib/checks/parse-cache';
 import { validateAgainstSchemas } from '../../lib/checks/schema-validation';
 import { tempDirs } from '../temp-dirs';
+import { schemasAvailable } from '../support/schemas';
 
 const tempDir = tempDirs('shipshape-parse-cache');
 
@@ -98,7 +99,7 @@ describe('cachedParse: parsed text cached on disk by content', () => {
   });
 });
 
-describe('validateAgainstSchemas with cached CRDs', () => {
+describe.runIf(schemasAvailable)('validateAgainstSchemas with cached CRDs', () => {
   /** A shared directory with a minimal swagger and one CRD file. */
   function shared(crd: string): string {
     const dir = tempDir();

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderEstate } from '../../lib';
 import type { KubeObject } from '../../lib/core/output';
 import { GENERATED_CONSTRUCTS, GENERATED_TIERS, generatedEstate, generatedServices } from '../../tools/generated-estate';
+import { schemasAvailable } from '../support/schemas';
 
 /** The object each construct is counted by, told apart by its component label. */
 const COUNTED_BY: Record<string, string> = {
@@ -27,7 +28,7 @@ function tally(objects: ReadonlyMap<string, readonly KubeObject[]>): Map<string,
 }
 
 describe('generated estates for the benchmark', () => {
-  it.each([1, 13, 30])('an estate of %i services renders, passes every check, and holds exactly those services', (n) => {
+  it.runIf(schemasAvailable).each([1, 13, 30])('an estate of %i services renders, passes every check, and holds exactly those services', (n) => {
     const rendered = renderEstate(generatedEstate(n));
     expect(rendered.warnings).toEqual([]);
 
