@@ -167,8 +167,8 @@ export interface EnvironmentInput {
    */
   readonly acknowledge?: readonly Acknowledgement[];
   /**
-   * Where the ingress controller's pods run, for the network policies of exposed workloads, and
-   * what it allows. @default { namespace: 'ingress-nginx', allowedResponseHeaders: [] }
+   * Where the ingress controller's pods run, for the network policies of workloads exposed by an
+   * edge of flavour `ingress-nginx`, and what it allows. @default { namespace: 'ingress-nginx', allowedResponseHeaders: [] }
    */
   readonly ingressController?: IngressController;
   /**
@@ -269,7 +269,7 @@ export interface IngressController {
    * Response headers the controller's `global-allowed-response-headers` setting lists, spelled as
    * there (ingress-nginx compares names exactly). Current ingress-nginx answers 503 for every
    * Ingress whose `custom-headers` ConfigMap holds a header that setting does not list, so the
-   * `ingress` flavour of TlsIngress sets through `custom-headers` only the security headers listed
+   * `ingress-nginx` flavour of TlsIngress sets through `custom-headers` only the security headers listed
    * here, and warns about the others.
    * @default [] (a stock controller: no custom-headers annotation)
    */

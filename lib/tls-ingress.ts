@@ -239,7 +239,7 @@ type ParsedRateLimit = z.output<typeof rateLimitSchema>;
  * rule per path (security headers through `ResponseHeaderModifier`, `timeouts.request`) on the
  * HTTPS listeners, an `HTTPRoute` `<id>-redirect` answering 308 to `https` on the HTTP listeners,
  * and Envoy Gateway `BackendTrafficPolicy`s targeting rules by name for body size, rate limits and
- * long stream timeouts (see {@link writeTrafficPolicies}); client timeouts are the listeners'
+ * long stream timeouts; client timeouts are the listeners'
  * `ClientTrafficPolicy`, since Envoy Gateway attaches those only to Gateways and ListenerSets.
  *
  * Flavour `ingress-nginx` writes `networking.k8s.io/v1` Ingresses, with a warning: the controller
