@@ -397,8 +397,9 @@ export const kdcube: SystemDefinition = {
     // Everything public enters here. One table drives both OpenResty's locations and the edge's
     // routes, so their body limits, streaming and timeouts agree (the edge's would otherwise cut a
     // 500 MB upload at 10 MB, or a 10-minute stream at 60 s). The edge adds TLS and the per-client
-    // limits of the write-up (10 r/s with a burst of 20; 2 r/s for uploads).
-    const tenPerSecond = { requestsPerSecond: 10, burst: 20 };
+    // limits of the write-up: 10 r/s (2 r/s for uploads). The write-up's burst of 20 is an nginx
+    // queue; Envoy Gateway's bucket holds one second's requests, so a client gets 10 at once.
+    const tenPerSecond = { requestsPerSecond: 10 };
     const routes: ProxyRoute[] = [
       { path: '/', to: webUi },
       { path: '/config.json', exact: true, to: webUi },

@@ -175,10 +175,18 @@ export interface EnvironmentInput {
    */
   readonly acknowledge?: readonly Acknowledgement[];
   /**
-   * Where the ingress controller's pods run, for the network policies of exposed workloads, and
-   * what it allows. @default { namespace: 'ingress-nginx', allowedResponseHeaders: [] }
+   * Where the ingress controller's pods run, for the network policies of workloads exposed by an
+   * edge of flavour `ingress-nginx`, and what it allows. @default { namespace: 'ingress-nginx', allowedResponseHeaders: [] }
    */
   readonly ingressController?: IngressController;
+  /**
+   * The Gateway API edge (TlsIngress's default flavour): the Gateway the routes attach to and where
+   * its data-plane pods run. Without `name`, each system gets a Gateway of its own, `<system>`, in
+   * its namespace; with `name` and `namespace`, the platform team's shared Gateway, to which each
+   * system attaches a ListenerSet `<system>` of its own.
+   * @default { className: 'eg', dataPlane: { namespace: 'envoy-gateway-system' } } (a Gateway per system, Envoy Gateway's defaults)
+   */
+  readonly gateway?: GatewayEdge;
   /**
    * Where the KEDA operator's pods run: a Worker scaled on the system's own Redis admits them to
    * that Redis, to read the backlog. @default { namespace: 'keda' }
@@ -243,6 +251,8 @@ export interface Environment {
   readonly acknowledge: readonly Acknowledgement[];
   /** Where the ingress controller runs and what it allows. */
   readonly ingressController: Required<IngressController>;
+  /** The Gateway API edge: a shared Gateway, or the class of the one written per system; where its data plane runs. */
+  readonly gateway: ParsedGatewayEdge;
   /** Where the KEDA operator runs. */
   readonly kedaOperator: KedaOperator;
   /** Where the monitoring runs. */
@@ -267,11 +277,50 @@ export interface IngressController {
    * Response headers the controller's `global-allowed-response-headers` setting lists, spelled as
    * there (ingress-nginx compares names exactly). Current ingress-nginx answers 503 for every
    * Ingress whose `custom-headers` ConfigMap holds a header that setting does not list, so the
-   * `ingress` flavour of TlsIngress sets through `custom-headers` only the security headers listed
+   * `ingress-nginx` flavour of TlsIngress sets through `custom-headers` only the security headers listed
    * here, and warns about the others.
    * @default [] (a stock controller: no custom-headers annotation)
    */
   readonly allowedResponseHeaders?: readonly string[];
+}
+
+/**
+ * The Gateway an environment's edges attach to: a shared one the platform team owns (`name` and
+ * `namespace`), or one per system that shipshape writes (of class `className`).
+ */
+export interface GatewayEdge {
+  /** The shared Gateway's name; give it with `namespace`. @default none: each system gets its own Gateway */
+  readonly name?: string;
+  /** The shared Gateway's namespace. @default none */
+  readonly namespace?: string;
+  /** GatewayClass of the Gateway written per system; a shared Gateway has its own. @default 'eg' (Envoy Gateway's quick-start class) */
+  readonly className?: string;
+  /**
+   * Where the Gateway's data-plane (Envoy) pods run, which the exposed workloads' NetworkPolicies
+   * admit. Envoy Gateway runs them in its own namespace, labelled with the Gateway they serve.
+   * @default { namespace: 'envoy-gateway-system' }, pods labelled `gateway.envoyproxy.io/owning-gateway-name` and `-namespace` with the Gateway's
+   */
+  readonly dataPlane?: GatewayDataPlane;
+}
+
+/** Where a Gateway's data-plane pods run. */
+export interface GatewayDataPlane {
+  /** Namespace name, matched by its `kubernetes.io/metadata.name` label. */
+  readonly namespace: string;
+  /** Labels of the data-plane pods. @default Envoy Gateway's labels of the Gateway's proxies */
+  readonly podSelector?: Readonly<Record<string, string>>;
+}
+
+/** A parsed {@link GatewayEdge}: the class and data-plane namespace filled in. */
+export interface ParsedGatewayEdge {
+  /** The shared Gateway's name, when there is one. */
+  readonly name?: string;
+  /** The shared Gateway's namespace, when there is one. */
+  readonly namespace?: string;
+  /** GatewayClass of the per-system Gateway; absent with a shared Gateway. */
+  readonly className?: string;
+  /** Where the data-plane pods run. */
+  readonly dataPlane: GatewayDataPlane;
 }
 
 /** Where the cluster's monitoring runs; workloads admit it to the `metrics` port they declare. */
@@ -444,6 +493,24 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
         .default([]),
     })
     .default({ namespace: 'ingress-nginx', allowedResponseHeaders: [] }),
+  gateway: z
+    .strictObject({
+      name: dnsLabel.optional(),
+      namespace: dnsLabel.optional(),
+      className: dnsLabel.optional(),
+      dataPlane: z.strictObject({ namespace: dnsLabel, podSelector: podSelector.optional() }).default({ namespace: 'envoy-gateway-system' }),
+    })
+    .superRefine((g, ctx) => {
+      if ((g.name === undefined) !== (g.namespace === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [g.name === undefined ? 'name' : 'namespace'], message: 'a shared Gateway is named by both name and namespace; leave both out for a Gateway per system' });
+      }
+      if (g.name !== undefined && g.className !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['className'], message: 'applies only to the Gateway written per system; the shared Gateway has its own class' });
+      }
+    })
+    // Only the per-system Gateway has a class to fill in, so a parsed environment parses again unchanged.
+    .transform((g) => (g.name === undefined ? { ...g, className: g.className ?? 'eg' } : g))
+    .default({ className: 'eg', dataPlane: { namespace: 'envoy-gateway-system' } }),
   kedaOperator: z.strictObject({ namespace: dnsLabel }).default({ namespace: 'keda' }),
   monitoring: z.strictObject({ namespace: dnsLabel, podSelector: podSelector.optional() }).default({ namespace: 'monitoring' }),
   externalServices: z

@@ -18,6 +18,7 @@ import { TIER_LABEL } from './checks/policy';
 import { isDnsLabel, serviceHost } from './core/names';
 import type { ServedWorkload } from './core/workload-props';
 import { Issue, ShipshapeError, addDeferredCheck, reportErrors } from './core/issues';
+import { edgePeers } from './core/gateway';
 
 /** Which delivery stage an object belongs to; each is its own directory under `dist/<env>/<system>/`. */
 export type Layer = 'infrastructure' | 'migrations' | 'apps';
@@ -28,7 +29,7 @@ export interface SystemChartProps {
   readonly environment: Environment | EnvironmentInput;
 }
 
-/** The `from` of an edge that stands for the ingress controller's pods. */
+/** The `from` of an edge that stands for the edge's pods: the Gateway's data plane, or the ingress controller (see TlsIngress). */
 export const INGRESS_CONTROLLER = 'ingress-controller';
 /** The `from` of an edge that admits every source, as a NodePort Service needs: clients arrive through any node. */
 export const ANY_SOURCE = '*';
@@ -308,7 +309,7 @@ export class SystemChart extends Chart {
       policyTypes: ['Ingress'],
       ingress: [...sources.values()].map(({ source, ports }) => ({
         // A rule without `from` admits every source.
-        from: source.anySource ? undefined : [this.peerOf(source)],
+        from: source.anySource ? undefined : source.peer === INGRESS_CONTROLLER ? edgePeers(this) : [this.peerOf(source)],
         ports: [...ports].sort((a, b) => a - b).map((port) => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' })),
       })),
     };
@@ -322,7 +323,7 @@ export class SystemChart extends Chart {
       case undefined:
         return { podSelector: { matchLabels: selectorLabels({ name: source.workload!, system: this.system, component: '' }) } };
       case 'ingress-controller':
-        return { namespaceSelector: inNamespace(env.ingressController.namespace) };
+        return edgePeers(this)[0];
       // Namespace and pod in one peer: the operator's pods (labelled so by KEDA's chart and manifests) in that namespace.
       case 'keda-operator':
         return { namespaceSelector: inNamespace(env.kedaOperator.namespace), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } } };

@@ -1,19 +1,14 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { z } from 'zod';
+import { BackendTrafficPolicy } from '../imports/backendtrafficpolicies-gateway.envoyproxy.io';
 import { Certificate } from '../imports/certificates-cert-manager.io';
-import {
-  HttpRoute,
-  HttpRouteSpecRules,
-  HttpRouteSpecRulesFilters,
-  HttpRouteSpecRulesFiltersRequestRedirectScheme,
-  HttpRouteSpecRulesFiltersRequestRedirectStatusCode,
-  HttpRouteSpecRulesFiltersType,
-  HttpRouteSpecRulesMatchesPathType,
-} from '../imports/httproutes-gateway.networking.k8s.io';
+import { HttpRoute } from '../imports/httproutes-gateway.networking.k8s.io';
 import { Environment } from './environment';
 import { INGRESS_CONTROLLER, SystemChart } from './system-chart';
 import { checksum, sortedRecord } from './core/config';
+import { EdgeKind, LISTENER_IDLE_SECONDS, RoutedPath, claimPaths, edgeListeners, registerEdge } from './core/gateway';
+import { GatewayRule, writeHttpRoutes, writeTrafficPolicies } from './core/gateway-routes';
 import { Issue, parseProps, reportErrors, reportWarning } from './core/issues';
 import { workloadLabels } from './core/labels';
 import { DNS_LABEL, dnsLabel, hostname, isDnsLabel } from './core/names';
@@ -26,28 +21,32 @@ export type PathMatch = 'Prefix' | 'Exact';
 /** A long-lived response a route serves. */
 export type StreamingKind = 'sse' | 'websocket';
 
-/** What a {@link TlsIngress} emits. */
-export type TlsIngressFlavour = 'ingress' | 'gateway';
+/**
+ * What a {@link TlsIngress} emits: `gateway` (Gateway API HTTPRoutes with Envoy Gateway policies)
+ * or `ingress-nginx` (Ingresses for the retired ingress-nginx controller).
+ */
+export type TlsIngressFlavour = 'gateway' | 'ingress-nginx';
 
 /**
- * A per-client request rate limit. ingress-nginx counts per client address and per controller
- * replica, and answers requests over the limit with its `limit-req-status-code` (503 unless the
- * controller is configured otherwise).
+ * A per-client request rate limit. Both edges count per client address and per proxy replica.
+ * Envoy Gateway answers requests over the limit with 429; ingress-nginx with its
+ * `limit-req-status-code` (503 unless the controller is configured otherwise).
  */
 export interface RateLimit {
   /** Sustained requests per second allowed from one client address. */
   readonly requestsPerSecond: number;
   /**
-   * Requests a client may send at once above the rate. ingress-nginx expresses the burst as a
-   * multiple of the rate (`limit-burst-multiplier`), so it must be a whole multiple of
+   * Requests a client may send at once. ingress-nginx expresses the burst as a multiple of the
+   * rate (`limit-burst-multiplier`), so it must be a whole multiple of `requestsPerSecond`. Envoy
+   * Gateway's token bucket holds one second's requests, so with flavour `gateway` it can only be
    * `requestsPerSecond`.
-   * @default 5 × requestsPerSecond (the ingress-nginx default multiplier, written out)
+   * @default requestsPerSecond with flavour `gateway`; 5 × requestsPerSecond with `ingress-nginx` (its default multiplier, written out)
    */
   readonly burst?: number;
   /**
    * Routes with the same zone share one budget per client. ingress-nginx keeps one budget per
-   * Ingress, so each zone becomes an Ingress of its own. The construct-wide limit is one zone for
-   * every route that inherits it.
+   * Ingress, so each zone becomes an Ingress of its own; Envoy Gateway shares a bucket between the
+   * rules one policy targets. The construct-wide limit is one zone for every route that inherits it.
    * @default on a route, the route's path (its own budget)
    */
   readonly zone?: string;
@@ -66,22 +65,25 @@ export interface TlsRoute {
   /** Rate limit of this route; `false` lifts the construct-wide limit for it. @default the construct's `rateLimit` */
   readonly rateLimit?: RateLimit | false;
   /**
-   * Long-lived responses: `sse` turns proxy buffering off (events reach the client as they are
-   * written) and lengthens the timeouts; `websocket` lengthens the timeouts (ingress-nginx and
-   * Gateway implementations upgrade the connection natively).
+   * Long-lived responses: `sse` lengthens the timeouts and, with ingress-nginx, turns proxy
+   * buffering off (Envoy never buffers responses); `websocket` lengthens the timeouts and takes no
+   * body limit (the upgrade request has no body, and Envoy's request buffering would stall it).
+   * Both edges upgrade the connection natively.
    * @default none (an ordinary request/response route)
    */
   readonly streaming?: StreamingKind;
   /**
    * Seconds the edge waits for the back end. With ingress-nginx this is the time between two reads
-   * or writes (`proxy-read-timeout`, `proxy-send-timeout`), so a stream that sends a heartbeat
-   * stays open; with Gateway API it is the whole request (`timeouts.request`).
-   * @default 600 for `sse`, 3600 for `websocket`, the controller's default (60) otherwise
+   * or writes (`proxy-read-timeout`, `proxy-send-timeout`). With Gateway API it is the whole
+   * response (`timeouts.request`) and, through an Envoy Gateway policy, the longest silence on the
+   * stream (`streamIdleTimeout`).
+   * @default 600 for `sse`, 3600 for `websocket`, 60 (ingress-nginx's default, written out) otherwise
    */
   readonly timeoutSeconds?: number;
   /**
-   * Largest request body on this route, as an nginx size (`'500m'` for an upload path); flavour
-   * `ingress` only. The route gets an Ingress of its own, since the limit applies to a whole Ingress.
+   * Largest request body on this route, as an nginx size (`'500m'` for an upload path). With
+   * ingress-nginx the route gets an Ingress of its own, since the limit applies to a whole
+   * Ingress; with Gateway API an Envoy Gateway policy targets the route's rule.
    * @default the construct's `maxBodySize`
    */
   readonly maxBodySize?: string;
@@ -97,22 +99,6 @@ export interface HstsOptions {
   readonly preload?: boolean;
 }
 
-/** The shared Gateway an HTTPRoute attaches to (owned by the platform team, in its own namespace). */
-export interface GatewayReference {
-  /** The Gateway's name. */
-  readonly name: string;
-  /** The Gateway's namespace. */
-  readonly namespace: string;
-  /**
-   * The HTTPS listener the routes attach to. Naming it keeps the routes off the plain-HTTP
-   * listener, where they would answer without redirecting.
-   * @default 'https'
-   */
-  readonly sectionName?: string;
-  /** The plain-HTTP listener the redirect route attaches to. @default 'http' */
-  readonly httpSectionName?: string;
-}
-
 /** Props of a {@link TlsIngress}. */
 export interface TlsIngressProps {
   /**
@@ -126,17 +112,16 @@ export interface TlsIngressProps {
   /** The paths and the workloads behind them. */
   readonly routes: readonly TlsRoute[];
   /**
-   * `ingress`: `networking.k8s.io/v1` Ingresses for ingress-nginx. `gateway`: Gateway API
-   * `HTTPRoute`s attached to a shared Gateway (Gateway API standard has no rate limit or body size
-   * limit, so those props are refused with this flavour).
-   * @default 'ingress'
+   * `gateway`: Gateway API `HTTPRoute`s on the environment's Gateway (see the environment's
+   * `gateway`), with Envoy Gateway policies for body size, rate limits and timeouts.
+   * `ingress-nginx`: `networking.k8s.io/v1` Ingresses for ingress-nginx, which was retired in
+   * March 2026 (synth warns, code `ingress-nginx-retired`).
+   * @default 'gateway'
    */
   readonly flavour?: TlsIngressFlavour;
-  /** The shared Gateway; required with flavour `gateway`, refused otherwise. @default none */
-  readonly gateway?: GatewayReference;
-  /** IngressClass of the Ingresses (flavour `ingress` only). @default 'nginx' */
+  /** IngressClass of the Ingresses (flavour `ingress-nginx` only). @default 'nginx' */
   readonly className?: string;
-  /** Largest request body, as an nginx size (`'10m'`, `'1g'`); flavour `ingress` only. @default '10m' */
+  /** Largest request body, as an nginx size (`'10m'`, `'1g'`; `'0'` lifts the limit). @default '10m' */
   readonly maxBodySize?: string;
   /**
    * `Strict-Transport-Security`, or `false` to send none from this edge (with ingress-nginx, the
@@ -146,7 +131,13 @@ export interface TlsIngressProps {
   readonly hsts?: HstsOptions | false;
   /** `X-Frame-Options`: `DENY`, or `SAMEORIGIN` for an application that frames its own pages. @default 'DENY' */
   readonly frameOptions?: 'DENY' | 'SAMEORIGIN';
-  /** Rate limit of every route that does not set its own (flavour `ingress` only). @default none */
+  /**
+   * `Content-Security-Policy` sent with every response (`"default-src 'self'"`): the policy is the
+   * application's to write, so there is no default.
+   * @default none
+   */
+  readonly contentSecurityPolicy?: string;
+  /** Rate limit of every route that does not set its own. @default none */
   readonly rateLimit?: RateLimit;
 }
 
@@ -154,6 +145,7 @@ const NGINX = 'nginx.ingress.kubernetes.io/';
 const DEFAULT_MAX_BODY_SIZE = '10m';
 const STREAMING_TIMEOUT_SECONDS: Record<StreamingKind, number> = { sse: 600, websocket: 3600 };
 const DEFAULT_BURST_MULTIPLIER = 5;
+const RETIRED = 'ingress-nginx was retired in March 2026 (no releases, bug fixes or security patches since)';
 // Gateway API standard channel limits (HTTPRoute CRD v1.6: maxItems of spec.rules and spec.hostnames).
 const MAX_GATEWAY_RULES = 16;
 const MAX_GATEWAY_HOSTNAMES = 16;
@@ -206,15 +198,11 @@ const schema = z.strictObject({
       }),
     )
     .min(1, 'route at least one path'),
-  flavour: z.enum(['ingress', 'gateway']).default('ingress'),
-  gateway: z
-    .strictObject({
-      name: dnsLabel,
-      namespace: dnsLabel,
-      sectionName: hostname.max(253).optional(),
-      httpSectionName: hostname.max(253).optional(),
-    })
-    .optional(),
+  flavour: z
+    .enum(['gateway', 'ingress-nginx'], { message: `must be "gateway" (Gateway API, the default) or "ingress-nginx" (the retired controller; "ingress" was renamed to "ingress-nginx")` })
+    .default('gateway'),
+  // Kept only to say where the shared Gateway is named now.
+  gateway: z.unknown().optional(),
   className: dnsLabel.optional(),
   maxBodySize: bodySizeSchema.optional(),
   hsts: z
@@ -228,6 +216,8 @@ const schema = z.strictObject({
     ])
     .default({ maxAgeSeconds: 31_536_000, includeSubDomains: true, preload: false }),
   frameOptions: z.enum(['DENY', 'SAMEORIGIN']).default('DENY'),
+  // A header value: visible ASCII and spaces, no line break that could end the header.
+  contentSecurityPolicy: z.string().min(1).max(4096).regex(/^[\x20-\x7e]+$/, 'must be one header value: printable ASCII, no line breaks').optional(),
   rateLimit: rateLimitSchema.optional(),
 });
 
@@ -239,28 +229,32 @@ type ParsedRateLimit = z.output<typeof rateLimitSchema>;
  * The HTTPS edge of a system: host names derived from the environment's domain, path routing to
  * served workloads, a cert-manager Certificate from the environment's issuer, HTTP → HTTPS
  * redirect, HSTS and security headers, body-size and rate limits, and long-lived SSE/WebSocket
- * routes. Records `ingress-controller → backend` wiring so network policies let the edge in.
+ * routes. Records `ingress-controller → backend` wiring so network policies let the edge in (from
+ * the Gateway's data-plane pods, or from the ingress controller's namespace). The same host and
+ * path routed by two edges of one environment is an error.
  *
- * Flavour `ingress` (default) writes `networking.k8s.io/v1` Ingresses for ingress-nginx. Its
- * annotations apply to a whole Ingress, so routes are grouped by their settings (rate limit,
- * streaming, timeout, body size) into one Ingress each: the default group is named after the construct id,
- * the others `<id>-<first path>`; ingress-nginx merges them by host. Security headers are set only
- * where the controller allows them: ingress-nginx answers 503 for every path of an Ingress whose
- * `custom-headers` ConfigMap holds a header its `global-allowed-response-headers` does not list,
- * and a stock controller lists none. So the headers the environment's
- * `ingressController.allowedResponseHeaders` lists go into a ConfigMap `<id>-headers` named by the
- * `custom-headers` annotation (which also needs `annotations-risk-level` Medium or above; the
- * default, High, is), and the Ingresses carry a checksum of them, so changing them updates the
- * Ingresses and the controller re-reads the ConfigMap. Headers it does not list are left out with
- * a synth warning naming them (snippet annotations are no way round: current controllers refuse
- * them by default).
+ * Flavour `gateway` (default) writes Gateway API objects on the environment's Gateway: the system's
+ * listeners (a Gateway `<system>`, or a ListenerSet `<system>` on the shared Gateway the
+ * environment names; an HTTPS and an HTTP listener per host), an `HTTPRoute` `<id>` with one named
+ * rule per path (security headers through `ResponseHeaderModifier`, `timeouts.request`) on the
+ * HTTPS listeners, an `HTTPRoute` `<id>-redirect` answering 308 to `https` on the HTTP listeners,
+ * and Envoy Gateway `BackendTrafficPolicy`s targeting rules by name for body size, rate limits and
+ * long stream timeouts; client timeouts are the listeners'
+ * `ClientTrafficPolicy`, since Envoy Gateway attaches those only to Gateways and ListenerSets.
  *
- * Flavour `gateway` writes a Gateway API `HTTPRoute` `<id>` on the shared Gateway's HTTPS listener
- * (headers through a `ResponseHeaderModifier` filter, streaming routes with `timeouts.request`) and
- * an `HTTPRoute` `<id>-redirect` on its HTTP listener that answers 301 to `https`. TLS is then the
- * Gateway listener's business: the Certificate `<id>-tls` is still written, and the Gateway owner
- * references its Secret (in this namespace; a ReferenceGrant here must allow the Gateway's
- * namespace to read it).
+ * Flavour `ingress-nginx` writes `networking.k8s.io/v1` Ingresses, with a warning: the controller
+ * was retired in March 2026. Its annotations apply to a whole Ingress, so routes are grouped by
+ * their settings (rate limit, streaming, timeout, body size) into one Ingress each: the default
+ * group is named after the construct id, the others `<id>-<first path>`; ingress-nginx merges them
+ * by host. Security headers are set only where the controller allows them: ingress-nginx answers
+ * 503 for every path of an Ingress whose `custom-headers` ConfigMap holds a header its
+ * `global-allowed-response-headers` does not list, and a stock controller lists none. So the
+ * headers the environment's `ingressController.allowedResponseHeaders` lists go into a ConfigMap
+ * `<id>-headers` named by the `custom-headers` annotation (which also needs `annotations-risk-level`
+ * Medium or above; the default, High, is), and the Ingresses carry a checksum of them, so changing
+ * them updates the Ingresses and the controller re-reads the ConfigMap. Headers it does not list are
+ * left out with a synth warning naming them (snippet annotations are no way round: current
+ * controllers refuse them by default).
  */
 export class TlsIngress extends Construct {
   /** The construct id: name of the default Ingress or the HTTPRoute, prefix of the other objects. */
@@ -273,12 +267,14 @@ export class TlsIngress extends Construct {
   public readonly flavour: TlsIngressFlavour;
   /** The host names served (empty when the props are invalid). */
   public readonly hosts: readonly string[];
-  /** The Ingresses, one per group of routes with equal settings (flavour `ingress`). */
+  /** The Ingresses, one per group of routes with equal settings (flavour `ingress-nginx`). */
   public readonly ingresses: readonly k8s.KubeIngress[] = [];
   /** The HTTPRoutes: the routes, then the redirect (flavour `gateway`). */
   public readonly httpRoutes: readonly HttpRoute[] = [];
+  /** The Envoy Gateway policies of the routes' rules (flavour `gateway`). */
+  public readonly trafficPolicies: readonly BackendTrafficPolicy[] = [];
   /**
-   * The ConfigMap of response headers named by the `custom-headers` annotation (flavour `ingress`),
+   * The ConfigMap of response headers named by the `custom-headers` annotation (flavour `ingress-nginx`),
    * holding the headers the environment's `ingressController.allowedResponseHeaders` lists; absent
    * when it lists none.
    */
@@ -291,7 +287,7 @@ export class TlsIngress extends Construct {
     this.name = id;
     this.system = SystemChart.of(this);
     this.environment = this.system.environment;
-    this.flavour = props?.flavour === 'gateway' ? 'gateway' : 'ingress';
+    this.flavour = props?.flavour === 'ingress-nginx' ? 'ingress-nginx' : 'gateway';
     this.hosts = [];
 
     const issues: Issue[] = [];
@@ -303,9 +299,16 @@ export class TlsIngress extends Construct {
     }
 
     const hosts = this.resolveHosts(p, issues);
-    issues.push(...this.checkRoutes(p), ...checkFlavour(p, hosts.length), ...checkHsts(p));
+    issues.push(...this.checkRoutes(p), ...checkFlavour(p, hosts.length), ...checkHsts(p), ...this.checkRoutedElsewhere(p, hosts));
     reportErrors(this, 'TlsIngress', issues);
     if (issues.length > 0) return;
+    if (p.flavour === 'ingress-nginx') {
+      reportWarning(this, 'TlsIngress', 'ingress-nginx-retired', {
+        field: 'flavour',
+        message: `${RETIRED}; this edge still writes Ingresses for it`,
+        fix: "move to Gateway API: remove flavour: 'ingress-nginx' (the default, 'gateway', writes HTTPRoutes for Envoy Gateway; see the README's migration guide), or acknowledge the warning in the environment until you do",
+      });
+    }
 
     this.hosts = hosts;
     const labels = workloadLabels({ name: id, system: this.system.system, component: 'edge' });
@@ -320,7 +323,11 @@ export class TlsIngress extends Construct {
     });
     const headers = securityHeaders(p);
     if (p.flavour === 'gateway') {
-      this.httpRoutes = this.buildHttpRoutes(p, hosts, labels, headers);
+      const listeners = edgeListeners(this.system);
+      listeners.addHosts(hosts, secretName);
+      const rules = gatewayRules(p);
+      this.httpRoutes = writeHttpRoutes(this, id, labels, hosts, rules, headers, listeners);
+      this.trafficPolicies = writeTrafficPolicies(this, id, labels, rules);
     } else {
       const allowed = this.allowedHeaders(p, headers);
       if (Object.keys(allowed).length > 0) {
@@ -332,7 +339,8 @@ export class TlsIngress extends Construct {
       this.ingresses = this.buildIngresses(p, hosts, labels, secretName, this.headersConfigMap ? checksum(allowed) : undefined);
     }
 
-    // The edge's traffic reaches each back end from the ingress controller (or the Gateway's data plane).
+    // The edge's traffic reaches each back end from the Gateway's data plane (or the ingress controller).
+    registerEdge(this.system, p.flavour as EdgeKind);
     for (const route of p.routes) {
       this.system.connect({ from: INGRESS_CONTROLLER, to: route.backend.name, port: route.backend.port });
     }
@@ -413,6 +421,24 @@ export class TlsIngress extends Construct {
     return issues;
   }
 
+  /** The same host and path routed by another edge of the environment (whichever system defines it). */
+  private checkRoutedElsewhere(p: Parsed, hosts: readonly string[]): Issue[] {
+    const fields = new Map<RoutedPath, number>();
+    const paths = p.routes.flatMap((route, i) =>
+      hosts.map((host) => {
+        const routed: RoutedPath = { host, match: route.match, path: route.path };
+        fields.set(routed, i);
+        return routed;
+      }),
+    );
+    const owner = `TlsIngress "${this.name}" of system "${this.system.system}"`;
+    return [...claimPaths(this, owner, paths)].map(([routed, first]) => ({
+      field: `routes[${fields.get(routed)}].path`,
+      message: `${routed.host}${routed.path} (${routed.match}) is already routed by ${first} in ${this.environment.name}; the edge would send it to one of the two back ends, never both`,
+      fix: 'route each host and path once in an environment: remove one route, or give one edge another host',
+    }));
+  }
+
   /**
    * The security headers the controller lets an Ingress set through `custom-headers`, named as the
    * environment spells them: ingress-nginx denies (503) every path of an Ingress whose headers
@@ -490,53 +516,6 @@ export class TlsIngress extends Construct {
     }
     return ingresses;
   }
-
-  private buildHttpRoutes(p: Parsed, hosts: readonly string[], labels: Record<string, string>, headers: Record<string, string>): HttpRoute[] {
-    const gateway = p.gateway!;
-    const headerFilter: HttpRouteSpecRulesFilters = {
-      type: HttpRouteSpecRulesFiltersType.RESPONSE_HEADER_MODIFIER,
-      // `set`, not `add`: a header the application also sends is replaced, never doubled.
-      responseHeaderModifier: { set: Object.entries(headers).map(([name, value]) => ({ name, value })) },
-    };
-    const rules: HttpRouteSpecRules[] = p.routes.map((route) => {
-      const timeout = routeTimeout(route);
-      return {
-        matches: [{ path: { type: route.match === 'Exact' ? HttpRouteSpecRulesMatchesPathType.EXACT : HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: route.path } }],
-        filters: [headerFilter],
-        backendRefs: [{ name: route.backend.name, port: route.backend.port }],
-        timeouts: timeout === undefined ? undefined : { request: `${timeout}s` },
-      };
-    });
-    const routes = new HttpRoute(this, 'HTTPRoute', {
-      metadata: { name: this.name, labels },
-      spec: {
-        parentRefs: [{ name: gateway.name, namespace: gateway.namespace, sectionName: gateway.sectionName ?? 'https' }],
-        hostnames: [...hosts],
-        rules,
-      },
-    });
-    const redirect = new HttpRoute(this, 'Redirect', {
-      metadata: { name: `${this.name}-redirect`, labels },
-      spec: {
-        parentRefs: [{ name: gateway.name, namespace: gateway.namespace, sectionName: gateway.httpSectionName ?? 'http' }],
-        hostnames: [...hosts],
-        rules: [
-          {
-            filters: [
-              {
-                type: HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
-                requestRedirect: {
-                  scheme: HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS,
-                  statusCode: HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_301,
-                },
-              },
-            ],
-          },
-        ],
-      },
-    });
-    return [routes, redirect];
-  }
 }
 
 /** The system chart a workload construct was defined in, if any. */
@@ -586,6 +565,7 @@ function securityHeaders(p: Parsed): Record<string, string> {
   headers['X-Content-Type-Options'] = 'nosniff';
   headers['X-Frame-Options'] = p.frameOptions;
   headers['Referrer-Policy'] = 'strict-origin-when-cross-origin';
+  if (p.contentSecurityPolicy !== undefined) headers['Content-Security-Policy'] = p.contentSecurityPolicy;
   return headers;
 }
 
@@ -604,39 +584,30 @@ function checkHsts(p: Parsed): Issue[] {
 /** Props that one flavour needs and the other cannot honour: refused, never silently dropped. */
 function checkFlavour(p: Parsed, hostCount: number): Issue[] {
   const issues: Issue[] = [];
-  if (p.flavour === 'ingress') {
-    if (p.gateway) {
-      issues.push({ field: 'gateway', message: 'applies only to flavour "gateway"; an Ingress is served by its ingress class', fix: "set flavour: 'gateway', or remove gateway" });
-    }
-    return issues;
-  }
-  if (!p.gateway) {
+  if (p.gateway !== undefined) {
     issues.push({
       field: 'gateway',
-      message: 'is required with flavour "gateway": the HTTPRoute attaches to a shared Gateway',
-      fix: "gateway: { name: '<gateway>', namespace: '<its namespace>' }",
+      message: "the shared Gateway is now named in the environment, for every edge of the system; the routes attach to the system's ListenerSet on it",
+      fix: "remove gateway here and add gateway: { name: '<gateway>', namespace: '<its namespace>' } to the environment",
     });
-  } else if ((p.gateway.sectionName ?? 'https') === (p.gateway.httpSectionName ?? 'http')) {
-    issues.push({ field: 'gateway.sectionName', message: 'names the same listener as httpSectionName; the routes would answer plain HTTP instead of redirecting', fix: 'attach the routes to the HTTPS listener' });
   }
-  const noGateway = 'Gateway API (standard channel) has no such setting, and the limit would be silently missing';
-  if (p.rateLimit) {
-    issues.push({ field: 'rateLimit', message: `rate limits are not available with flavour "gateway": ${noGateway}`, fix: "use flavour: 'ingress', or rate-limit with your Gateway implementation's own policy" });
+  if (p.flavour === 'ingress-nginx') return issues;
+  if (p.className !== undefined) {
+    issues.push({ field: 'className', message: 'applies only to flavour "ingress-nginx"; an HTTPRoute is served by the Gateway it attaches to', fix: "remove className, or set the Gateway's class in the environment's gateway.className" });
   }
-  p.routes.forEach((route, i) => {
-    if (route.rateLimit) {
-      issues.push({ field: `routes[${i}].rateLimit`, message: `rate limits are not available with flavour "gateway": ${noGateway}`, fix: "use flavour: 'ingress', or rate-limit with your Gateway implementation's own policy" });
+  const burstFix = 'leave burst out (Envoy Gateway allows requestsPerSecond at once), or raise requestsPerSecond';
+  const burst = (limit: ParsedRateLimit | false | undefined, field: string) => {
+    if (limit && limit.burst !== undefined && limit.burst !== limit.requestsPerSecond) {
+      issues.push({ field, message: `a burst of ${limit.burst} above ${limit.requestsPerSecond} requests per second cannot be expressed with flavour "gateway": Envoy Gateway's local rate limit refills a bucket of requestsPerSecond every second`, fix: burstFix });
     }
-    if (route.maxBodySize !== undefined) {
-      issues.push({ field: `routes[${i}].maxBodySize`, message: `a body size limit is not available with flavour "gateway": ${noGateway}`, fix: "use flavour: 'ingress', or set it with your Gateway implementation's own policy" });
+  };
+  burst(p.rateLimit, 'rateLimit.burst');
+  p.routes.forEach((route, i) => {
+    burst(route.rateLimit, `routes[${i}].rateLimit.burst`);
+    if (route.streaming === 'websocket' && route.maxBodySize !== undefined && route.maxBodySize !== '0') {
+      issues.push({ field: `routes[${i}].maxBodySize`, message: "a WebSocket route takes no body limit: Envoy enforces one by buffering the request, which stalls the connection upgrade", fix: 'remove maxBodySize from this route' });
     }
   });
-  if (p.maxBodySize !== undefined) {
-    issues.push({ field: 'maxBodySize', message: `a body size limit is not available with flavour "gateway": ${noGateway}`, fix: "use flavour: 'ingress', or set it with your Gateway implementation's own policy" });
-  }
-  if (p.className !== undefined) {
-    issues.push({ field: 'className', message: 'applies only to flavour "ingress"; an HTTPRoute is served by the Gateway it attaches to', fix: 'remove className' });
-  }
   if (p.routes.length > MAX_GATEWAY_RULES) {
     issues.push({ field: 'routes', message: `${p.routes.length} routes, but an HTTPRoute holds at most ${MAX_GATEWAY_RULES} rules`, fix: 'split the paths over two TlsIngress constructs' });
   }
@@ -644,6 +615,35 @@ function checkFlavour(p: Parsed, hostCount: number): Issue[] {
     issues.push({ field: 'hosts', message: `${hostCount} hosts, but an HTTPRoute holds at most ${MAX_GATEWAY_HOSTNAMES} hostnames`, fix: 'split the hosts over two TlsIngress constructs' });
   }
   return issues;
+}
+
+/** The rules of the edge's HTTPRoute: one per route, named after its path, with what its policy carries. */
+function gatewayRules(p: Parsed): GatewayRule[] {
+  const names = new Set<string>();
+  return p.routes.map((route) => {
+    const name = uniqueName(`${slug(route.path)}${route.match === 'Exact' ? '-exact' : ''}`, names);
+    names.add(name);
+    const limit = route.rateLimit === false ? undefined : (route.rateLimit ?? p.rateLimit);
+    // The construct-wide limit is one zone for every route that inherits it.
+    const zone = route.rateLimit ? route.rateLimit.zone : limit ? '(construct)' : undefined;
+    const bodySize = route.maxBodySize ?? p.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
+    return {
+      name,
+      path: route.path,
+      match: route.match,
+      backend: { name: route.backend.name, port: route.backend.port },
+      timeoutSeconds: routeTimeout(route) ?? LISTENER_IDLE_SECONDS,
+      maxBody: route.streaming === 'websocket' ? undefined : quantityOf(bodySize),
+      rateLimit: limit ? { requestsPerSecond: limit.requestsPerSecond, zone } : undefined,
+    };
+  });
+}
+
+/** An nginx size (`10m`, `1g`, `512k`, bytes) as a Kubernetes quantity (`10Mi`), or none for `0` (no limit). */
+function quantityOf(size: string): string | undefined {
+  const [, digits, unit] = /^([0-9]+)([kKmMgG]?)$/.exec(size)!;
+  if (Number(digits) === 0) return undefined;
+  return unit === '' ? digits : `${digits}${unit.toUpperCase()}i`;
 }
 
 /** `/api/events` → `api-events`, `/` → `root`. */

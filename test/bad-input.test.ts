@@ -114,7 +114,8 @@ const cases: Case[] = [
   { name: 'TlsIngress: port that is not the back end port', expected: /TlsIngress "edge": routes\[0\]\.port: .*8080/, define: (s) => { const { web } = valid(s); new TlsIngress(s, 'edge', { routes: [{ path: '/', backend: web, port: 8080 }] }); } },
   { name: 'TlsIngress: duplicate route', expected: /TlsIngress "edge": routes\[1\]/, define: (s) => { const { web } = valid(s); new TlsIngress(s, 'edge', { routes: [{ path: '/', backend: web }, { path: '/', backend: web }] }); } },
   { name: 'TlsIngress: relative path', expected: /TlsIngress "edge": routes\[0\]\.path/, define: (s) => { const { web } = valid(s); new TlsIngress(s, 'edge', { routes: [{ path: 'api', backend: web }] }); } },
-  { name: 'TlsIngress: gateway flavour without a gateway', expected: /TlsIngress "edge": gateway/, define: (s) => { const { web } = valid(s); new TlsIngress(s, 'edge', { flavour: 'gateway', routes: [{ path: '/', backend: web }] }); } },
+  { name: 'TlsIngress: a burst Envoy Gateway cannot express', expected: /TlsIngress "edge": rateLimit\.burst: a burst of 10 above 2/, define: (s) => { const { web } = valid(s); new TlsIngress(s, 'edge', { rateLimit: { requestsPerSecond: 2, burst: 10 }, routes: [{ path: '/', backend: web }] }); } },
+  { name: 'TlsIngress: the same host and path in two edges', expected: /TlsIngress "again": routes\[0\]\.path: .*\/ \(Prefix\) is already routed by TlsIngress "edge"/, define: (s) => { const { web } = valid(s); new TlsIngress(s, 'edge', { routes: [{ path: '/', backend: web }] }); new TlsIngress(s, 'again', { routes: [{ path: '/', backend: web }] }); } },
 
   // Building blocks.
   { name: 'SharedConfig: secret in a ConfigMap', expected: /SharedConfig "settings": data\.API_TOKEN: looks like a secret value/, define: (s) => void new SharedConfig(s, 'settings', { data: { API_TOKEN: 'abc123' } }) },

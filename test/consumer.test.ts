@@ -147,12 +147,11 @@ describe('a consumer installing the packed tarball', () => {
     const result = spawnSync('node', ['main.js', 'synth'], { cwd: app, encoding: 'utf8', env: withoutSchemaSettings() });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    // The only warnings: on a stock ingress-nginx the edge of each environment sets no security headers.
-    expect(result.stdout).toMatch(/^shipshape: 2 environments, \d+ objects in \d+ files, 2 warnings/);
-    expect(result.stdout.match(/are not set by this edge/g)).toHaveLength(2);
+    // No warning: the Gateway API edge sets the security headers itself.
+    expect(result.stdout).toMatch(/^shipshape: 2 environments, \d+ objects in \d+ files, 0 warnings\n/);
     const prod = parseAllDocuments(fs.readFileSync(path.join(app, 'dist/prod/notes/apps/notes.yaml'), 'utf8')).map((d) => d.toJSON());
     expect(new Set(prod.map((o) => o.kind))).toEqual(
-      new Set(['ServiceAccount', 'Service', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ScaledObject', 'Ingress', 'Certificate']),
+      new Set(['ServiceAccount', 'Service', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ScaledObject', 'Certificate', 'Gateway', 'HTTPRoute', 'BackendTrafficPolicy', 'ClientTrafficPolicy']),
     );
     expect(fs.existsSync(path.join(app, 'dist/prod/notes/migrations/notes.yaml'))).toBe(true);
     expect(fs.existsSync(path.join(app, 'dist/prod/flux/flux.yaml'))).toBe(true);
@@ -167,7 +166,7 @@ describe('a consumer installing the packed tarball', () => {
     fs.writeFileSync(path.join(app, 'readme.js'), example!);
     const result = spawnSync('node', ['readme.js'], { cwd: app, encoding: 'utf8', env: withoutSchemaSettings() });
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^shipshape: 1 environment, 19 objects in 9 files, 1 warning/);
+    expect(result.stdout).toMatch(/^shipshape: 1 environment, 23 objects in 9 files, 0 warnings\n/);
     expect(result.stdout).not.toMatch(/skipped/);
     for (const dir of ['notes', 'notes/infrastructure', 'notes/apps', 'flux']) expect(fs.existsSync(path.join(app, `dist/prod/${dir}/kustomization.yaml`)), dir).toBe(true);
   });

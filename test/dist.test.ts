@@ -31,7 +31,7 @@ describe('committed dist/', () => {
     it('builds with kubectl kustomize', () => {
       const built = execFileSync('kubectl', ['kustomize', path.join(DIST, env)], { encoding: 'utf8' });
       const kinds = new Set(parseAllDocuments(built).map((d) => (d.toJSON() as KubeJson).kind));
-      expect([...kinds]).toEqual(expect.arrayContaining(['Namespace', 'Deployment', 'Service', 'Ingress']));
+      expect([...kinds]).toEqual(expect.arrayContaining(['Namespace', 'Deployment', 'Service', 'Gateway', 'HTTPRoute', 'BackendTrafficPolicy', 'ClientTrafficPolicy']));
     });
   });
 });

@@ -47,7 +47,15 @@ describe('SystemChart', () => {
       'worker',
     ]);
     expect(find(objects, 'NetworkPolicy', 'allow-frontend').spec.ingress).toEqual([
-      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ port: 3000, protocol: 'TCP' }] },
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
+            podSelector: { matchLabels: { 'gateway.envoyproxy.io/owning-gateway-name': 'shop', 'gateway.envoyproxy.io/owning-gateway-namespace': 'shop-dev' } },
+          },
+        ],
+        ports: [{ port: 3000, protocol: 'TCP' }],
+      },
     ]);
   });
 
@@ -58,12 +66,12 @@ describe('SystemChart', () => {
     expect(policies.map((p) => p.metadata.name)).toEqual(['default-deny-ingress']);
   });
 
-  it('takes the ingress controller namespace from the environment', () => {
-    const system = testSystem(environment('dev', { ingressController: { namespace: 'envoy-gateway-system' } }));
+  it("takes the edge's data-plane namespace and pods from the environment", () => {
+    const system = testSystem(environment('dev', { gateway: { dataPlane: { namespace: 'edge', podSelector: { app: 'proxy' } } } }));
     new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1' });
     system.connect({ from: 'ingress-controller', to: 'web', port: 3000 });
     expect(find(synth(system), 'NetworkPolicy', 'allow-web').spec.ingress[0].from).toEqual([
-      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } } },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge' } }, podSelector: { matchLabels: { app: 'proxy' } } },
     ]);
   });
 

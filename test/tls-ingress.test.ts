@@ -5,11 +5,16 @@ import { WebApp } from '../lib/web-app';
 import { SystemChart } from '../lib/system-chart';
 import type { KubeObject } from '../lib/core/output';
 import { CONFIG_CHECKSUM_ANNOTATION } from '../lib/core/workload';
-import { environment, errors, find, ofKind, synth, testSystem, warnings } from './helpers';
+import { defineEnvironment } from '../lib/environment';
+import { sortWarnings } from '../lib/core/acknowledgements';
+import { collectRaisedWarnings } from '../lib/core/issues';
+import { environment, errors, find, ofKind, synth, testSystem, warnings as allWarnings } from './helpers';
+
+/** The warnings of a system other than the ingress-nginx retirement, which its own tests assert. */
+const warnings = (system: SystemChart) => allWarnings(system).filter((w) => !w.includes('[ingress-nginx-retired]'));
 
 const IMAGE = 'ghcr.io/example/app:v1.2.3';
 const NGINX = 'nginx.ingress.kubernetes.io/';
-const GATEWAY = { name: 'public', namespace: 'gateway-system' };
 const SECURITY_HEADERS = ['Strict-Transport-Security', 'X-Content-Type-Options', 'X-Frame-Options', 'Referrer-Policy'];
 /** An environment whose ingress-nginx lists every security header in global-allowed-response-headers. */
 const allowing = (headers = SECURITY_HEADERS) => environment('dev', { ingressController: { namespace: 'ingress-nginx', allowedResponseHeaders: headers } });
@@ -30,10 +35,16 @@ function edge(extra: (s: ReturnType<typeof shop>) => Partial<TlsIngressProps> = 
   return { ...s, ingress };
 }
 
+/** The usual edge with flavour ingress-nginx. */
+function nginxEdge(extra: (s: ReturnType<typeof shop>) => Partial<TlsIngressProps> = () => ({}), env = environment()) {
+  return edge((s) => ({ flavour: 'ingress-nginx', ...extra(s) }), env);
+}
+
 const paths = (ingress: KubeObject) => ingress.spec.rules[0].http.paths.map((p: KubeObject) => [p.path, p.pathType, p.backend.service.name, p.backend.service.port.number]);
 
 describe('TlsIngress', () => {
-  describe('flavour ingress', () => {
+  describe('flavour ingress-nginx', () => {
+    const edge = nginxEdge;
     it('serves the bare environment domain by default and a label prepended to it', () => {
       const bare = edge();
       expect(bare.ingress.hosts).toEqual(['dev.shop.example.com']);
@@ -285,7 +296,7 @@ describe('TlsIngress', () => {
 
     it("admits cert-manager's HTTP-01 solver pods from the ingress controller's namespace, once for every edge of the system", () => {
       const { system, api } = edge(() => ({}), environment('dev', { ingressController: { namespace: 'edge-system' } }));
-      new TlsIngress(system, 'admin', { host: 'admin', routes: [{ path: '/', backend: api }] });
+      new TlsIngress(system, 'admin', { flavour: 'ingress-nginx', host: 'admin', routes: [{ path: '/', backend: api }] });
       const objects = synth(system);
       expect(find(objects, 'NetworkPolicy', 'allow-acme-http01-solver').spec).toEqual({
         podSelector: { matchLabels: { 'acme.cert-manager.io/http01-solver': 'true' } },
@@ -334,108 +345,228 @@ describe('TlsIngress', () => {
     });
   });
 
-  describe('flavour gateway', () => {
-    function gatewayEdge(extra: (s: ReturnType<typeof shop>) => Partial<TlsIngressProps> = () => ({}), env = environment()) {
-      return edge((s) => ({ flavour: 'gateway', gateway: GATEWAY, ...extra(s) }), env);
-    }
+  describe('flavour gateway (the default)', () => {
+    const HEADERS = [
+      { name: 'Strict-Transport-Security', value: 'max-age=31536000; includeSubDomains' },
+      { name: 'X-Content-Type-Options', value: 'nosniff' },
+      { name: 'X-Frame-Options', value: 'DENY' },
+      { name: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
+    ];
+    const SHARED = { name: 'public', namespace: 'gateway-system' };
+    const policyOf = (objects: KubeObject[], rule: string) =>
+      ofKind(objects, 'BackendTrafficPolicy').filter((p) => p.spec.targetRefs.some((t: KubeObject) => t.sectionName === rule));
 
-    it("admits the HTTP-01 solver from the Gateway data plane's namespace (the environment's ingressController)", () => {
-      const { system } = gatewayEdge(() => ({}), environment('dev', { ingressController: { namespace: 'envoy-gateway-system' } }));
-      const policy = find(synth(system), 'NetworkPolicy', 'allow-acme-http01-solver');
-      expect(policy.spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } } }]);
+    it('writes no Ingress: a Gateway per system with an HTTP and an HTTPS listener per host, on the edge Certificate', () => {
+      const { system, ingress } = edge(() => ({ hosts: ['www', 'dev.shop.example.com'] }));
+      expect(ingress.flavour).toBe('gateway');
+      const objects = synth(system);
+      expect(ofKind(objects, 'Ingress')).toEqual([]);
+      const gateway = find(objects, 'Gateway', 'shop');
+      expect(gateway.metadata.namespace).toBe('shop-dev');
+      expect(gateway.spec.gatewayClassName).toBe('eg');
+      expect(gateway.spec.listeners.map((l: KubeObject) => [l.name, l.protocol, l.port, l.hostname, l.tls?.certificateRefs?.[0]?.name])).toEqual([
+        ['http-www.dev.shop.example.com', 'HTTP', 80, 'www.dev.shop.example.com', undefined],
+        ['https-www.dev.shop.example.com', 'HTTPS', 443, 'www.dev.shop.example.com', 'edge-tls'],
+        ['http-dev.shop.example.com', 'HTTP', 80, 'dev.shop.example.com', undefined],
+        ['https-dev.shop.example.com', 'HTTPS', 443, 'dev.shop.example.com', 'edge-tls'],
+      ]);
+      expect(gateway.spec.listeners.every((l: KubeObject) => l.allowedRoutes.namespaces.from === 'Same')).toBe(true);
+      expect(find(objects, 'Certificate', 'edge-tls').spec.dnsNames).toEqual(ingress.hosts);
     });
 
-    it('writes an HTTPRoute on the shared Gateway with matches, back ends and the header filter', () => {
-      const { system, ingress } = gatewayEdge((s) => ({
-        host: 'api',
+    it('routes named rules on the HTTPS listeners with the security headers and a request timeout, and redirects HTTP with 308', () => {
+      const { system } = edge((s) => ({ routes: [{ path: '/api', backend: s.api }, { path: '/healthz', match: 'Exact', backend: s.api }, { path: '/', backend: s.web }] }));
+      const objects = synth(system);
+      const route = find(objects, 'HTTPRoute', 'edge');
+      expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'shop', sectionName: 'https-dev.shop.example.com' }]);
+      expect(route.spec.hostnames).toEqual(['dev.shop.example.com']);
+      expect(route.spec.rules.map((r: KubeObject) => [r.name, r.matches[0].path.type, r.matches[0].path.value, r.backendRefs[0].name, r.backendRefs[0].port, r.timeouts.request])).toEqual([
+        ['api', 'PathPrefix', '/api', 'api', 8000, '60s'],
+        ['healthz-exact', 'Exact', '/healthz', 'api', 8000, '60s'],
+        ['root', 'PathPrefix', '/', 'web', 3000, '60s'],
+      ]);
+      for (const rule of route.spec.rules) expect(rule.filters).toEqual([{ type: 'ResponseHeaderModifier', responseHeaderModifier: { set: HEADERS } }]);
+      const redirect = find(objects, 'HTTPRoute', 'edge-redirect');
+      expect(redirect.spec.parentRefs[0].sectionName).toBe('http-dev.shop.example.com');
+      expect(redirect.spec.rules).toEqual([{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 308 } }] }]);
+      expect(warnings(system)).toEqual([]);
+    });
+
+    it('adds a Content-Security-Policy when given, and frame options and HSTS as set', () => {
+      const { system } = edge(() => ({ contentSecurityPolicy: "default-src 'self'", frameOptions: 'SAMEORIGIN', hsts: false }));
+      const set = find(synth(system), 'HTTPRoute', 'edge').spec.rules[0].filters[0].responseHeaderModifier.set;
+      expect(set).toEqual([
+        { name: 'X-Content-Type-Options', value: 'nosniff' },
+        { name: 'X-Frame-Options', value: 'SAMEORIGIN' },
+        { name: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
+        { name: 'Content-Security-Policy', value: "default-src 'self'" },
+      ]);
+    });
+
+    it('limits bodies per rule through BackendTrafficPolicy requestBuffer, 10Mi by default, none on WebSocket routes or with "0"', () => {
+      const { system, ingress } = edge((s) => ({
+        maxBodySize: '20m',
         routes: [
-          { path: '/api', backend: s.api },
-          { path: '/healthz', match: 'Exact', backend: s.api },
+          { path: '/upload', backend: s.api, maxBodySize: '1g' },
+          { path: '/ws', backend: s.api, streaming: 'websocket' },
+          { path: '/stream', backend: s.api, maxBodySize: '0' },
           { path: '/', backend: s.web },
         ],
       }));
       const objects = synth(system);
-      expect(ofKind(objects, 'Ingress')).toEqual([]);
-      expect(ofKind(objects, 'ConfigMap').filter((o) => o.metadata.name === 'edge-headers')).toEqual([]);
-      expect(ingress.httpRoutes).toHaveLength(2);
-
-      const route = find(objects, 'HTTPRoute', 'edge');
-      expect(route.apiVersion).toBe('gateway.networking.k8s.io/v1');
-      expect(route.metadata.namespace).toBe('shop-dev');
-      expect(route.spec.parentRefs).toEqual([{ name: 'public', namespace: 'gateway-system', sectionName: 'https' }]);
-      expect(route.spec.hostnames).toEqual(['api.dev.shop.example.com']);
-      expect(route.spec.rules.map((r: KubeObject) => [r.matches[0].path.type, r.matches[0].path.value, r.backendRefs[0].name, r.backendRefs[0].port])).toEqual([
-        ['PathPrefix', '/api', 'api', 8000],
-        ['Exact', '/healthz', 'api', 8000],
-        ['PathPrefix', '/', 'web', 3000],
-      ]);
-      for (const rule of route.spec.rules) {
-        expect(rule.filters).toEqual([
-          {
-            type: 'ResponseHeaderModifier',
-            responseHeaderModifier: {
-              set: [
-                { name: 'Strict-Transport-Security', value: 'max-age=31536000; includeSubDomains' },
-                { name: 'X-Content-Type-Options', value: 'nosniff' },
-                { name: 'X-Frame-Options', value: 'DENY' },
-                { name: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
-              ],
-            },
-          },
-        ]);
-        expect(rule).not.toHaveProperty('timeouts');
-      }
-    });
-
-    it('redirects plain HTTP to HTTPS with a second route on the http listener', () => {
-      const { system } = gatewayEdge();
-      const redirect = find(synth(system), 'HTTPRoute', 'edge-redirect');
-      expect(redirect.spec).toEqual({
-        parentRefs: [{ name: 'public', namespace: 'gateway-system', sectionName: 'http' }],
-        hostnames: ['dev.shop.example.com'],
-        rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }],
+      expect(ingress.trafficPolicies.map((p) => p.name)).toEqual(['edge', 'edge-ws', 'edge-root']);
+      expect(find(objects, 'BackendTrafficPolicy', 'edge').spec).toEqual({
+        requestBuffer: { limit: '1Gi' },
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'edge', sectionName: 'upload' }],
       });
-
-      const named = gatewayEdge(() => ({ gateway: { ...GATEWAY, sectionName: 'websecure', httpSectionName: 'web' } }));
-      const objects = synth(named.system);
-      expect(find(objects, 'HTTPRoute', 'edge').spec.parentRefs[0].sectionName).toBe('websecure');
-      expect(find(objects, 'HTTPRoute', 'edge-redirect').spec.parentRefs[0].sectionName).toBe('web');
+      expect(find(objects, 'BackendTrafficPolicy', 'edge-ws').spec).toEqual({
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'edge', sectionName: 'ws' }],
+        timeout: { http: { streamIdleTimeout: '3600s' } },
+      });
+      expect(find(objects, 'BackendTrafficPolicy', 'edge-root').spec.requestBuffer).toEqual({ limit: '20Mi' });
+      expect(policyOf(objects, 'stream')).toEqual([]);
+      expect(find(objects, 'HTTPRoute', 'edge').spec.rules.find((r: KubeObject) => r.name === 'ws').timeouts).toEqual({ request: '3600s' });
     });
 
-    it('gives streaming routes a request timeout', () => {
-      const { system } = gatewayEdge((s) => ({
+    it('rate-limits per client address with a local limit, each route its own bucket unless they share a zone', () => {
+      const { system } = edge((s) => ({
+        maxBodySize: '0',
         routes: [
-          { path: '/api/events', backend: s.api, streaming: 'sse' },
-          { path: '/ws', backend: s.api, streaming: 'websocket' },
+          { path: '/a', backend: s.api, rateLimit: { requestsPerSecond: 5 } },
+          { path: '/b', backend: s.api, rateLimit: { requestsPerSecond: 5 } },
+          { path: '/c', backend: s.api, rateLimit: { requestsPerSecond: 2, burst: 2, zone: 'writes' } },
+          { path: '/d', backend: s.api, rateLimit: { requestsPerSecond: 2, zone: 'writes' } },
           { path: '/', backend: s.web },
         ],
       }));
-      const rules = find(synth(system), 'HTTPRoute', 'edge').spec.rules;
-      expect(rules.map((r: KubeObject) => r.timeouts)).toEqual([{ request: '600s' }, { request: '3600s' }, undefined]);
+      const objects = synth(system);
+      const own = find(objects, 'BackendTrafficPolicy', 'edge').spec;
+      expect(own.targetRefs.map((t: KubeObject) => t.sectionName)).toEqual(['a', 'b']);
+      expect(own.rateLimit.local.rules).toEqual([
+        { clientSelectors: [{ sourceCIDR: { type: 'Distinct', value: '0.0.0.0/0' } }], limit: { requests: 5, unit: 'Second' } },
+        { clientSelectors: [{ sourceCIDR: { type: 'Distinct', value: '::/0' } }], limit: { requests: 5, unit: 'Second' } },
+      ]);
+      const zone = find(objects, 'BackendTrafficPolicy', 'edge-c').spec;
+      expect(zone.targetRefs.map((t: KubeObject) => t.sectionName)).toEqual(['c', 'd']);
+      expect(zone.rateLimit.local.rules.map((r: KubeObject) => r.shared)).toEqual([true, true]);
+      expect(policyOf(objects, 'root')).toEqual([]);
     });
 
-    it('still writes the Certificate for the Gateway owner and records the wiring', () => {
-      const { system } = gatewayEdge(() => ({}), environment('prod'));
-      const certificate = find(synth(system), 'Certificate', 'edge-tls');
-      expect(certificate.spec).toMatchObject({ secretName: 'edge-tls', dnsNames: ['shop.example.com'], issuerRef: { name: 'letsencrypt-prod' } });
-      expect(system.edges.filter((e) => e.from === 'ingress-controller').map((e) => e.to)).toEqual(['api', 'web']);
+    it('applies the edge-wide rate limit as one shared budget unless a route lifts it', () => {
+      const { system } = edge((s) => ({ maxBodySize: '0', rateLimit: { requestsPerSecond: 20 }, routes: [{ path: '/api', backend: s.api }, { path: '/', backend: s.web, rateLimit: false }] }));
+      const objects = synth(system);
+      expect(find(objects, 'BackendTrafficPolicy', 'edge').spec.targetRefs.map((t: KubeObject) => t.sectionName)).toEqual(['api']);
+      expect(policyOf(objects, 'root')).toEqual([]);
+    });
+
+    it('sets the client timeouts on the listeners with a ClientTrafficPolicy (Envoy Gateway attaches those to Gateways only)', () => {
+      const objects = synth(edge().system);
+      expect(find(objects, 'ClientTrafficPolicy', 'shop').spec).toEqual({
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'shop' }],
+        timeout: { http: { requestHeadersReceivedTimeout: '60s', idleTimeout: '75s', streamIdleTimeout: '60s' } },
+      });
+    });
+
+    it("attaches to the environment's shared Gateway through a ListenerSet of the system, with no Gateway of its own", () => {
+      const { system } = edge(() => ({}), environment('dev', { gateway: SHARED }));
+      const objects = synth(system);
+      expect(ofKind(objects, 'Gateway')).toEqual([]);
+      const set = find(objects, 'ListenerSet', 'shop');
+      expect(set.spec.parentRef).toEqual({ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'gateway-system' });
+      expect(set.spec.listeners.map((l: KubeObject) => l.name)).toEqual(['http-dev.shop.example.com', 'https-dev.shop.example.com']);
+      expect(find(objects, 'HTTPRoute', 'edge').spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'ListenerSet', name: 'shop', sectionName: 'https-dev.shop.example.com' }]);
+      expect(find(objects, 'ClientTrafficPolicy', 'shop').spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'ListenerSet', name: 'shop' }]);
+      // The shared Gateway's data plane is admitted, by Envoy Gateway's labels of its proxies.
+      expect(find(objects, 'NetworkPolicy', 'allow-api').spec.ingress[0].from).toEqual([
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
+          podSelector: { matchLabels: { 'gateway.envoyproxy.io/owning-gateway-name': 'public', 'gateway.envoyproxy.io/owning-gateway-namespace': 'gateway-system' } },
+        },
+      ]);
+    });
+
+    it('shares one Gateway between the edges of a system, one listener pair per host', () => {
+      const { system, api } = edge();
+      new TlsIngress(system, 'admin', { host: 'admin', routes: [{ path: '/', backend: api }] });
+      const gateway = find(synth(system), 'Gateway', 'shop');
+      expect(gateway.spec.listeners.map((l: KubeObject) => [l.name, l.tls?.certificateRefs?.[0]?.name])).toEqual([
+        ['http-dev.shop.example.com', undefined],
+        ['https-dev.shop.example.com', 'edge-tls'],
+        ['http-admin.dev.shop.example.com', undefined],
+        ['https-admin.dev.shop.example.com', 'admin-tls'],
+      ]);
+    });
+
+    it("admits the Gateway's data-plane pods (not the ingress controller) to back ends and the HTTP-01 solver, where the environment says they run", () => {
+      const env = environment('dev', { gateway: { className: 'internal', dataPlane: { namespace: 'edge-proxies', podSelector: { app: 'envoy' } } } });
+      const objects = synth(edge(() => ({}), env).system);
+      const peer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge-proxies' } }, podSelector: { matchLabels: { app: 'envoy' } } };
+      expect(find(objects, 'NetworkPolicy', 'allow-web').spec.ingress).toEqual([{ from: [peer], ports: [{ port: 3000, protocol: 'TCP' }] }]);
+      expect(find(objects, 'NetworkPolicy', 'allow-acme-http01-solver').spec.ingress[0].from).toEqual([peer]);
+      expect(find(objects, 'Gateway', 'shop').spec.gatewayClassName).toBe('internal');
+    });
+
+    it('admits both edges when a system keeps one ingress-nginx edge beside a Gateway one', () => {
+      const { system, api } = edge();
+      new TlsIngress(system, 'legacy', { flavour: 'ingress-nginx', host: 'legacy', routes: [{ path: '/', backend: api }] });
+      const from = find(synth(system), 'NetworkPolicy', 'allow-api').spec.ingress[0].from;
+      expect(from.map((p: KubeObject) => p.namespaceSelector.matchLabels['kubernetes.io/metadata.name'])).toEqual(['envoy-gateway-system', 'ingress-nginx']);
     });
 
     it('matches its snapshot', () => {
-      const { system } = gatewayEdge(
-        (s) => ({
-          hosts: ['www', 'shop.example.com'],
-          hsts: { preload: true },
-          routes: [
-            { path: '/api', backend: s.api },
-            { path: '/api/events', backend: s.api, streaming: 'sse' },
-            { path: '/', backend: s.web },
-          ],
-        }),
-        environment('prod'),
-      );
-      const mine = synth(system).filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'edge');
-      expect(Yaml.stringify(...mine)).toMatchSnapshot();
+      const { system } = edge((s) => ({
+        routes: [
+          { path: '/api/events', backend: s.api, streaming: 'sse', rateLimit: { requestsPerSecond: 10 } },
+          { path: '/api', backend: s.api, maxBodySize: '50m' },
+          { path: '/', backend: s.web },
+        ],
+      }));
+      expect(Yaml.stringify(...synth(system).filter((o) => ['Gateway', 'HTTPRoute', 'BackendTrafficPolicy', 'ClientTrafficPolicy'].includes(o.kind)))).toMatchSnapshot();
+    });
+  });
+
+  describe('flavour ingress-nginx retirement', () => {
+    it('warns that the controller is retired and names the replacement, with a stable code', () => {
+      const { system } = nginxEdge(() => ({}), allowing());
+      const [warning] = allWarnings(system);
+      expect(warning).toMatch(/TlsIngress "edge": flavour: ingress-nginx was retired in March 2026.*Fix: move to Gateway API: remove flavour: 'ingress-nginx' \(the default, 'gateway', writes HTTPRoutes for Envoy Gateway.*\[ingress-nginx-retired\]/);
+    });
+
+    it('is silenced by an acknowledgement in the environment', () => {
+      const env = defineEnvironment({ ...allowing(), acknowledge: [{ warning: 'ingress-nginx-retired', workload: 'edge', reason: 'moving to Gateway API next quarter' }] });
+      const { system } = nginxEdge(() => ({}), env);
+      const sorted = sortWarnings(collectRaisedWarnings(system), env.acknowledge, 'dev/', 'dev', 'shop');
+      expect(sorted.warnings).toEqual([]);
+      expect(sorted.acknowledged).toEqual([{ warning: expect.stringContaining('[ingress-nginx-retired]'), reason: 'moving to Gateway API next quarter' }]);
+    });
+  });
+
+  describe('the same host and path routed twice in an environment', () => {
+    it('is an error on the second edge of a system, naming the first', () => {
+      const { system, api } = edge();
+      new TlsIngress(system, 'other', { routes: [{ path: '/api', backend: api }, { path: '/api', match: 'Exact', backend: api }] });
+      expect(errors(system)).toEqual([
+        expect.stringMatching(/TlsIngress "other": routes\[0\]\.path: dev\.shop\.example\.com\/api \(Prefix\) is already routed by TlsIngress "edge" of system "shop" in dev; .* Fix: route each host and path once/),
+      ]);
+    });
+
+    it('is an error across systems of one environment', () => {
+      const app = new App({ outdir: '/tmp/shipshape-test-unused' });
+      const env = environment();
+      const first = new SystemChart(app, 'first', { environment: { ...env, namespace: 'first-dev' } });
+      const second = new SystemChart(app, 'second', { environment: { ...env, namespace: 'second-dev' } });
+      new TlsIngress(first, 'edge', { routes: [{ path: '/', backend: new WebApp(first, 'web', { image: IMAGE }) }] });
+      new TlsIngress(second, 'edge', { routes: [{ path: '/', backend: new WebApp(second, 'web', { image: IMAGE }) }] });
+      expect(errors(first)).toEqual([]);
+      expect(errors(second).join('\n')).toMatch(/routes\[0\]\.path: dev\.shop\.example\.com\/ \(Prefix\) is already routed by TlsIngress "edge" of system "first" in dev/);
+    });
+
+    it('is fine for another host, another match, or another environment', () => {
+      const { system, api } = edge();
+      new TlsIngress(system, 'admin', { host: 'admin', routes: [{ path: '/api', backend: api }] });
+      new TlsIngress(system, 'exact', { routes: [{ path: '/api', match: 'Exact', backend: api }] });
+      expect(errors(system)).toEqual([]);
+      expect(errors(edge(() => ({}), environment('prod')).system)).toEqual([]);
     });
   });
 
@@ -486,29 +617,26 @@ describe('TlsIngress', () => {
       expect(text(dots.system)).toMatch(/routes\[0\]\.path: must not contain empty, "." or ".." segments/);
     });
 
-    it('refuses the gateway flavour without a gateway', () => {
-      const { system } = edge(() => ({ flavour: 'gateway' }));
-      expect(text(system)).toMatch(/TlsIngress "edge": gateway: is required with flavour "gateway".*Fix: gateway: \{ name:/);
+    it.each([
+      ['a burst Envoy Gateway cannot express', (s: ReturnType<typeof shop>) => ({ routes: [{ path: '/', backend: s.web, rateLimit: { requestsPerSecond: 10, burst: 20 } }] }), /routes\[0\]\.rateLimit\.burst: a burst of 20 above 10 requests per second cannot be expressed with flavour "gateway".*Fix: leave burst out/],
+      ['a construct-wide burst', (s: ReturnType<typeof shop>) => ({ rateLimit: { requestsPerSecond: 1, burst: 5 }, routes: [{ path: '/', backend: s.web }] }), /TlsIngress "edge": rateLimit\.burst: a burst of 5 above 1/],
+      ['a body limit on a WebSocket route', (s: ReturnType<typeof shop>) => ({ routes: [{ path: '/ws', backend: s.web, streaming: 'websocket', maxBodySize: '1m' }] }), /routes\[0\]\.maxBodySize: a WebSocket route takes no body limit/],
+      ['an ingress class', (s: ReturnType<typeof shop>) => ({ className: 'nginx', routes: [{ path: '/', backend: s.web }] }), /className: applies only to flavour "ingress-nginx".*Fix: remove className, or set the Gateway's class in the environment's gateway\.className/],
+      ['the gateway prop of 0.x', (s: ReturnType<typeof shop>) => ({ gateway: { name: 'public', namespace: 'gw' }, routes: [{ path: '/', backend: s.web }] }), /gateway: the shared Gateway is now named in the environment.*Fix: remove gateway here and add gateway: \{ name: '<gateway>', namespace: '<its namespace>' \} to the environment/],
+      ['the renamed flavour "ingress"', (s: ReturnType<typeof shop>) => ({ flavour: 'ingress', routes: [{ path: '/', backend: s.web }] }), /flavour: must be "gateway" \(Gateway API, the default\) or "ingress-nginx" .*"ingress" was renamed to "ingress-nginx"/],
+      ['a Content-Security-Policy with a line break', (s: ReturnType<typeof shop>) => ({ contentSecurityPolicy: "default-src 'self'\nX-Evil: 1", routes: [{ path: '/', backend: s.web }] }), /contentSecurityPolicy: must be one header value/],
+    ])('refuses %s with flavour gateway', (_what, props, message) => {
+      const s = shop();
+      new TlsIngress(s.system, 'edge', props(s) as unknown as TlsIngressProps);
+      expect(text(s.system)).toMatch(message);
     });
 
-    it('refuses a gateway with the ingress flavour', () => {
-      const { system } = edge(() => ({ gateway: GATEWAY }));
-      expect(text(system)).toMatch(/gateway: applies only to flavour "gateway"/);
-    });
-
-    it('refuses rate limits and a body size with the gateway flavour, saying why', () => {
-      const { system } = edge((s) => ({
-        flavour: 'gateway',
-        gateway: GATEWAY,
-        rateLimit: { requestsPerSecond: 10 },
-        maxBodySize: '1g',
-        routes: [{ path: '/api', backend: s.api, rateLimit: { requestsPerSecond: 2 }, maxBodySize: '500m' }],
-      }));
-      const all = text(system);
-      expect(all).toMatch(/routes\[0\]\.maxBodySize: a body size limit is not available with flavour "gateway"/);
-      expect(all).toMatch(/TlsIngress "edge": rateLimit: rate limits are not available with flavour "gateway": Gateway API \(standard channel\) has no such setting/);
-      expect(all).toMatch(/routes\[0\]\.rateLimit: rate limits are not available with flavour "gateway"/);
-      expect(all).toMatch(/maxBodySize: a body size limit is not available with flavour "gateway"/);
+    it.each([
+      ['a shared Gateway without its namespace', { name: 'public' }, /dev\.gateway\.namespace: a shared Gateway is named by both name and namespace/],
+      ['a class for a shared Gateway', { name: 'public', namespace: 'gw', className: 'eg' }, /dev\.gateway\.className: applies only to the Gateway written per system/],
+      ['a data plane without its namespace', { dataPlane: {} }, /dev\.gateway\.dataPlane\.namespace/],
+    ])('refuses an environment gateway with %s', (_what, gateway, message) => {
+      expect(() => testSystem(environment('dev', { gateway: gateway as never }))).toThrow(message);
     });
 
     it('refuses a route body size that is not an nginx size', () => {
@@ -517,7 +645,7 @@ describe('TlsIngress', () => {
     });
 
     it('refuses a burst that ingress-nginx cannot express', () => {
-      const { system } = edge((s) => ({ routes: [{ path: '/api', backend: s.api, rateLimit: { requestsPerSecond: 10, burst: 15 } }] }));
+      const { system } = nginxEdge((s) => ({ routes: [{ path: '/api', backend: s.api, rateLimit: { requestsPerSecond: 10, burst: 15 } }] }));
       expect(text(system)).toMatch(/routes\[0\]\.rateLimit\.burst: must be a whole multiple of requestsPerSecond/);
     });
 

@@ -173,6 +173,21 @@ export function checkReferences(objects: readonly KubeJson[]): CheckIssue[] {
             if (problem) issues.push(issue(object, `spec.rules[${i}].backendRefs[${j}]`, problem));
           }),
         );
+        issues.push(...checkParentRefs(object, index));
+        break;
+      case 'Gateway':
+      case 'ListenerSet':
+        (object.spec?.listeners ?? []).forEach((listener: KubeJson, i: number) =>
+          (listener.tls?.certificateRefs ?? []).forEach((ref: KubeJson, j: number) => {
+            if ((ref.kind ?? 'Secret') === 'Secret' && !secrets.has(key('Secret', ref.namespace ?? ns, ref.name))) {
+              issues.push(issue(object, `spec.listeners[${i}].tls.certificateRefs[${j}]`, `TLS Secret "${ref.name}" has no Certificate issuing it`, 'let TlsIngress create the Certificate'));
+            }
+          }),
+        );
+        break;
+      case 'BackendTrafficPolicy':
+      case 'ClientTrafficPolicy':
+        issues.push(...checkTargetRefs(object, index));
         break;
     }
   }
@@ -218,5 +233,69 @@ function checkIngress(object: KubeJson, index: Index, secrets: Set<string>, conf
     const [headerNs, name] = headers.includes('/') ? headers.split('/', 2) : [ns, headers];
     if (!configMaps.has(key('ConfigMap', headerNs, name))) issues.push(issue(object, 'metadata.annotations[nginx.ingress.kubernetes.io/custom-headers]', `ConfigMap "${headers}" does not exist`));
   }
+  return issues;
+}
+
+/** Whether a listener's hostname (exact, `*.` wildcard, or none: every host) accepts `host`. */
+function listenerAccepts(listenerHost: string | undefined, host: string): boolean {
+  if (!listenerHost) return true;
+  if (listenerHost.startsWith('*.')) return host.endsWith(listenerHost.slice(1)) && host.length > listenerHost.length - 1;
+  return listenerHost === host;
+}
+
+/**
+ * Every parentRef of an HTTPRoute names a Gateway or ListenerSet of the output and a listener of it
+ * whose hostname matches the route's, and every hostname of the route is accepted by one of them:
+ * otherwise the route is not attached (or a host is silently not served), which a cluster reports
+ * only in the route's status.
+ */
+function checkParentRefs(route: KubeJson, index: Index): CheckIssue[] {
+  const ns = route.metadata?.namespace;
+  const hostnames: string[] = route.spec?.hostnames ?? [];
+  const issues: CheckIssue[] = [];
+  const accepted = new Set<string>();
+  (route.spec?.parentRefs ?? []).forEach((ref: KubeJson, i: number) => {
+    const field = `spec.parentRefs[${i}]`;
+    const kind = ref.kind ?? 'Gateway';
+    const parent = index.get(key(kind, ref.namespace ?? ns, ref.name));
+    if (!parent) {
+      issues.push(issue(route, field, `${kind} "${ref.name}" is not in the output, so the route attaches to nothing`, 'attach routes to the Gateway or ListenerSet the environment\'s edge writes'));
+      return;
+    }
+    const listeners: KubeJson[] = (parent.spec?.listeners ?? []).filter((l: KubeJson) => ref.sectionName === undefined || l.name === ref.sectionName);
+    if (listeners.length === 0) {
+      issues.push(issue(route, `${field}.sectionName`, `${kind} "${ref.name}" has no listener "${ref.sectionName}"`, `name one of its listeners: ${(parent.spec?.listeners ?? []).map((l: KubeJson) => l.name).join(', ')}`));
+      return;
+    }
+    const matching = listeners.filter((l) => hostnames.length === 0 || hostnames.some((h) => listenerAccepts(l.hostname, h)));
+    if (matching.length === 0) {
+      issues.push(issue(route, field, `listener "${listeners[0].name}" of ${kind} "${ref.name}" serves ${listeners[0].hostname}, none of the route's hostnames (${hostnames.join(', ')}), so the route is not attached`, 'attach the route to the listener of its host'));
+    }
+    for (const h of hostnames) if (matching.some((l) => listenerAccepts(l.hostname, h))) accepted.add(h);
+  });
+  for (const h of hostnames) {
+    if (!accepted.has(h) && issues.length === 0) issues.push(issue(route, 'spec.hostnames', `"${h}" is accepted by none of the route's parent listeners, so it is not served`, 'add a listener for the host, or a parentRef to it'));
+  }
+  return issues;
+}
+
+/** Every targetRef of an Envoy Gateway policy names an object of its namespace, and a section of it that exists. */
+function checkTargetRefs(policy: KubeJson, index: Index): CheckIssue[] {
+  const ns = policy.metadata?.namespace;
+  const issues: CheckIssue[] = [];
+  (policy.spec?.targetRefs ?? []).forEach((ref: KubeJson, i: number) => {
+    const field = `spec.targetRefs[${i}]`;
+    // A policy attaches only to objects of its own namespace.
+    const target = index.get(key(ref.kind, ns, ref.name));
+    if (!target) {
+      issues.push(issue(policy, field, `${ref.kind} "${ref.name}" is not in the namespace, so the policy applies to nothing`));
+      return;
+    }
+    if (ref.sectionName === undefined) return;
+    const sections: string[] = ((ref.kind === 'HTTPRoute' ? target.spec?.rules : target.spec?.listeners) ?? []).map((s: KubeJson) => s.name).filter(Boolean);
+    if (!sections.includes(ref.sectionName)) {
+      issues.push(issue(policy, `${field}.sectionName`, `${ref.kind} "${ref.name}" has no ${ref.kind === 'HTTPRoute' ? 'rule' : 'listener'} named "${ref.sectionName}", so the policy applies to nothing`, `name one of: ${sections.join(', ') || '(none are named)'}`));
+    }
+  });
   return issues;
 }

@@ -6,7 +6,8 @@ import { GENERATED_HEADER, compareCodePoints as compare } from './output';
 /**
  * The picture of one environment, `dist/<env>/README.md`: a Mermaid flowchart read off the
  * synthesized objects (not off the definitions), so it shows what the cluster receives:
- * internet → ingress controller → edge hosts → routes → Services → workloads → claims, and, dotted,
+ * internet → Gateway data plane → Gateway or ListenerSet (its listeners) → HTTPRoutes (or ingress
+ * controller → Ingress hosts) → routes → Services → workloads → claims, and, dotted,
  * every connection a NetworkPolicy allows.
  */
 export function environmentDiagram(environment: string, objects: readonly KubeJson[]): string {
@@ -101,7 +102,7 @@ function describeNamespace(graph: Graph, namespaceObject: KubeJson, objects: rea
   const controller = policies
     .filter((p) => !p.metadata?.annotations?.[ADMITS_ANNOTATION])
     .flatMap((p) => (p.spec?.ingress ?? []).flatMap((r: KubeJson) => r.from ?? []))
-    .find((peer: KubeJson) => peer.namespaceSelector && !peer.podSelector);
+    .find((peer: KubeJson) => peer.namespaceSelector && (!peer.podSelector || peer.podSelector.matchLabels?.[OWNING_GATEWAY]));
   describeEdge(graph, namespace, objects, controller ? outsidePeer(graph, controller, undefined) : undefined);
   for (const policy of policies) {
     const selector = policy.spec?.podSelector?.matchLabels;
@@ -149,24 +150,48 @@ function describeEdge(graph: Graph, namespace: string, objects: readonly KubeJso
       }
     }
   }
+  const gatewayEntry = controller ?? graph.external('gateway_data_plane', 'Gateway data plane');
+  for (const parent of objects.filter((o) => o.kind === 'Gateway' || o.kind === 'ListenerSet')) {
+    const listeners = (parent.spec?.listeners ?? []).map((l: KubeJson) => `${l.protocol} ${l.hostname ?? '*'}:${l.port}`);
+    const on = parent.kind === 'ListenerSet' ? [`on Gateway ${parent.spec?.parentRef?.namespace ?? namespace}/${parent.spec?.parentRef?.name}`] : [`class ${parent.spec?.gatewayClassName}`];
+    const id = graph.node(namespace, nodeId(namespace, parent.kind, parent.metadata.name), ['{{', '}}'], [`${parent.kind} ${parent.metadata.name}`, ...on, ...listeners]);
+    graph.edge(internet, gatewayEntry, 'solid', 'HTTP, HTTPS');
+    graph.edge(gatewayEntry, id, 'solid');
+  }
   for (const route of objects.filter((o) => o.kind === 'HTTPRoute')) {
-    // The edge's redirect route and its serving route share the edge's name label: one node.
-    const edgeName = route.metadata?.labels?.['app.kubernetes.io/name'] ?? route.metadata.name;
-    const id = graph.node(namespace, nodeId(namespace, 'edge', edgeName), ['{{', '}}'], [...(route.spec?.hostnames ?? []), `HTTPRoute ${edgeName}`]);
+    const redirect = (route.spec?.rules ?? []).flatMap((r: KubeJson) => r.filters ?? []).find((f: KubeJson) => f.type === 'RequestRedirect')?.requestRedirect;
+    const does = redirect ? [`redirects ${redirect.statusCode ?? 302} to ${redirect.scheme ?? 'the same scheme'}`] : [];
+    const id = graph.node(namespace, nodeId(namespace, 'HTTPRoute', route.metadata.name), ['{{', '}}'], [...(route.spec?.hostnames ?? []), `HTTPRoute ${route.metadata.name}`, ...does]);
     for (const parent of route.spec?.parentRefs ?? []) {
-      const gateway = `${parent.namespace ?? namespace}/${parent.name}`;
-      const gatewayId = graph.external(nodeId('gateway', gateway), `Gateway ${gateway}`);
-      graph.edge(internet, gatewayId, 'solid', 'HTTPS');
-      graph.edge(gatewayId, id, 'solid');
+      const kind = parent.kind ?? 'Gateway';
+      const inOutput = (parent.namespace ?? namespace) === namespace && objects.some((o) => o.kind === kind && o.metadata.name === parent.name);
+      const parentId = inOutput ? nodeId(namespace, kind, parent.name) : graph.external(nodeId('gateway', parent.namespace ?? namespace, parent.name), `${kind} ${parent.namespace ?? namespace}/${parent.name}`);
+      graph.edge(parentId, id, 'solid', parent.sectionName);
     }
     for (const rule of route.spec?.rules ?? []) {
       const matches = (rule.matches ?? []).map((m: KubeJson) => (m.path?.type === 'Exact' ? `= ${m.path.value}` : m.path?.value ?? '/'));
-      for (const backend of rule.backendRefs ?? []) graph.edge(id, nodeId(namespace, 'Service', backend.name), 'solid', matches.join(', '));
+      const traits = gatewayTraits(rule, route, objects);
+      for (const backend of rule.backendRefs ?? []) graph.edge(id, nodeId(namespace, 'Service', backend.name), 'solid', [matches.join(', '), ...traits].join(' · '));
     }
   }
 }
 
+/** What an HTTPRoute rule does beyond routing: its rate limit, body limit and timeout, from the rule and the policies targeting it. */
+function gatewayTraits(rule: KubeJson, route: KubeJson, objects: readonly KubeJson[]): string[] {
+  const policy = objects.find(
+    (o) => o.kind === 'BackendTrafficPolicy' && (o.spec?.targetRefs ?? []).some((t: KubeJson) => t.kind === 'HTTPRoute' && t.name === route.metadata.name && t.sectionName === rule.name),
+  );
+  const traits: string[] = [];
+  const limit = policy?.spec?.rateLimit?.local?.rules?.[0]?.limit;
+  if (limit) traits.push(`${limit.requests} r/${limit.unit === 'Second' ? 's' : limit.unit}`);
+  if (policy?.spec?.requestBuffer?.limit) traits.push(`body ≤ ${policy.spec.requestBuffer.limit}`);
+  if (rule.timeouts?.request) traits.push(rule.timeouts.request);
+  return traits;
+}
+
 const NGINX = 'nginx.ingress.kubernetes.io/';
+/** Envoy Gateway's label on the data-plane pods of a Gateway. */
+const OWNING_GATEWAY = 'gateway.envoyproxy.io/owning-gateway-name';
 
 /** What a route does beyond routing, read off its ingress-nginx annotations. */
 function routeTraits(annotations: Record<string, string>): string[] {
@@ -201,6 +226,7 @@ function outsidePeer(graph: Graph, peer: KubeJson, admits: string | undefined): 
     const role = admits ?? 'ingress controller';
     return graph.external(nodeId('peers', namespace, ...(admits ? [admits] : [])), `${role} (namespace ${namespace})`);
   }
+  if (pods[OWNING_GATEWAY]) return graph.external(nodeId('peers', namespace, 'gateway', pods[OWNING_GATEWAY]), `Gateway ${pods[OWNING_GATEWAY]} data plane (namespace ${namespace})`);
   const name = pods['app.kubernetes.io/name'] ?? JSON.stringify(pods);
   return graph.external(nodeId('peers', namespace, name), `${name} (namespace ${namespace})`);
 }

@@ -59,6 +59,7 @@ export function addDeferredCheck(scope: IConstruct, kind: string, check: () => I
  * - `exception-not-needed`: a declared security exception is not needed.
  * - `rwx-claim-without-class`: a ReadWriteMany claim without a storage class.
  * - `edge-headers-not-set`: security headers an ingress-nginx edge cannot set.
+ * - `ingress-nginx-retired`: an edge of flavour `ingress-nginx`, a controller retired in March 2026.
  * - `migration-image-untagged`: a migration whose Job name never changes between builds.
  */
 export const WARNING_CODES = [
@@ -70,6 +71,7 @@ export const WARNING_CODES = [
   'rwx-claim-without-class',
   'edge-headers-not-set',
   'migration-image-untagged',
+  'ingress-nginx-retired',
 ] as const;
 
 /** The code of a warning (see {@link WARNING_CODES}). */

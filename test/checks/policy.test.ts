@@ -65,8 +65,8 @@ describe('admission policy', () => {
 
     it('refuse a host served without TLS', () => {
       const objects = fixtureObjects();
-      get(objects, 'Ingress', 'edge').spec.tls = [];
-      expect(messages(objects)).toEqual([expect.stringMatching(/Ingress\/shop-prod\/edge spec.rules\[0\].host: host "shop.example.com" is served without TLS/)]);
+      get(objects, 'Ingress', 'legacy').spec.tls = [];
+      expect(messages(objects)).toEqual([expect.stringMatching(/Ingress\/shop-prod\/legacy spec.rules\[0\].host: host "legacy.shop.example.com" is served without TLS/)]);
     });
 
     it('do not apply outside the prod tier', () => {

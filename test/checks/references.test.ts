@@ -32,7 +32,7 @@ describe('references inside an environment', () => {
 
   it("accept the policy for cert-manager's HTTP-01 solver only while the namespace has a Certificate to solve", () => {
     expect(get(fixtureObjects(), 'NetworkPolicy', 'allow-acme-http01-solver').spec.podSelector).toEqual({ matchLabels: { 'acme.cert-manager.io/http01-solver': 'true' } });
-    expect(messages(without('Certificate', 'edge-tls'))).toContainEqual(
+    expect(messages(fixtureObjects().filter((o) => o.kind !== 'Certificate'))).toContainEqual(
       expect.stringMatching(/NetworkPolicy\/shop-prod\/allow-acme-http01-solver spec.podSelector: admits cert-manager's HTTP-01 solver, but the namespace has no Certificate/),
     );
   });
@@ -63,7 +63,8 @@ describe('references inside an environment', () => {
   });
 
   it('refuse an Ingress backend that is missing or lacks the port', () => {
-    expect(messages(without('Service', 'web'))).toContainEqual(expect.stringMatching(/Ingress\/shop-prod\/edge spec.rules\[0\].http.paths\[1\].backend: Service "web" does not exist/));
+    expect(messages(without('Service', 'web'))).toContainEqual(expect.stringMatching(/Ingress\/shop-prod\/legacy spec.rules\[0\].http.paths\[1\].backend: Service "web" does not exist/));
+    expect(messages(without('Service', 'web'))).toContainEqual(expect.stringMatching(/HTTPRoute\/shop-prod\/edge spec.rules\[1\].backendRefs\[0\]: Service "web" does not exist/));
     const objects = fixtureObjects();
     get(objects, 'Service', 'api').spec.ports[0].port = 8080;
     expect(messages(objects)).toContainEqual(expect.stringMatching(/Service "api" has no port 8000 \(it has http\)/));
@@ -95,6 +96,32 @@ describe('references inside an environment', () => {
   it('refuse a missing ServiceAccount and a TLS secret no Certificate issues', () => {
     const text = messages(without('ServiceAccount', 'web').filter((o) => o.kind !== 'Certificate')).join('\n');
     expect(text).toMatch(/spec.template.spec.serviceAccountName: ServiceAccount "web" does not exist/);
-    expect(text).toMatch(/Ingress\/shop-prod\/edge spec.tls\[0\].secretName: TLS Secret "edge-tls" has no Certificate issuing it/);
+    expect(text).toMatch(/Ingress\/shop-prod\/legacy spec.tls\[0\].secretName: TLS Secret "legacy-tls" has no Certificate issuing it/);
+    expect(text).toMatch(/Gateway\/shop-prod\/shop spec.listeners\[1\].tls.certificateRefs\[0\]: TLS Secret "edge-tls" has no Certificate issuing it/);
+  });
+
+  describe('Gateway API attachments', () => {
+    const route = (objects: ReturnType<typeof fixtureObjects>) => get(objects, 'HTTPRoute', 'edge');
+    it.each([
+      ['a parent that is not in the output', (o: ReturnType<typeof fixtureObjects>) => { route(o).spec.parentRefs[0].name = 'public'; }, /HTTPRoute\/shop-prod\/edge spec.parentRefs\[0\]: Gateway "public" is not in the output, so the route attaches to nothing/],
+      ['a listener the parent does not have', (o: ReturnType<typeof fixtureObjects>) => { route(o).spec.parentRefs[0].sectionName = 'https-www.shop.example.com'; }, /spec.parentRefs\[0\].sectionName: Gateway "shop" has no listener "https-www.shop.example.com"/],
+      ['a listener of another host', (o: ReturnType<typeof fixtureObjects>) => { route(o).spec.parentRefs[0].sectionName = 'https-legacy.shop.example.com'; get(o, 'Gateway', 'shop').spec.listeners.push({ name: 'https-legacy.shop.example.com', hostname: 'legacy.shop.example.com', port: 443, protocol: 'HTTPS' }); }, /spec.parentRefs\[0\]: listener "https-legacy.shop.example.com" of Gateway "shop" serves legacy.shop.example.com, none of the route's hostnames \(shop.example.com\)/],
+      ['a hostname no listener accepts', (o: ReturnType<typeof fixtureObjects>) => { route(o).spec.hostnames.push('www.shop.example.com'); }, /HTTPRoute\/shop-prod\/edge spec.hostnames: "www.shop.example.com" is accepted by none of the route's parent listeners/],
+      ['a policy on a missing route', (o: ReturnType<typeof fixtureObjects>) => { get(o, 'BackendTrafficPolicy', 'edge').spec.targetRefs[0].name = 'edges'; }, /BackendTrafficPolicy\/shop-prod\/edge spec.targetRefs\[0\]: HTTPRoute "edges" is not in the namespace, so the policy applies to nothing/],
+      ['a policy on a missing rule', (o: ReturnType<typeof fixtureObjects>) => { get(o, 'BackendTrafficPolicy', 'edge').spec.targetRefs[0].sectionName = 'apis'; }, /spec.targetRefs\[0\].sectionName: HTTPRoute "edge" has no rule named "apis", so the policy applies to nothing/],
+      ['a client policy on a missing Gateway', (o: ReturnType<typeof fixtureObjects>) => { get(o, 'ClientTrafficPolicy', 'shop').spec.targetRefs[0].name = 'other'; }, /ClientTrafficPolicy\/shop-prod\/shop spec.targetRefs\[0\]: Gateway "other" is not in the namespace/],
+    ])('refuse %s', (_what, breakIt, message) => {
+      const objects = fixtureObjects();
+      breakIt(objects);
+      expect(messages(objects)).toContainEqual(expect.stringMatching(message));
+    });
+
+    it('accept a wildcard listener for a host under it', () => {
+      const objects = fixtureObjects();
+      const listener = get(objects, 'Gateway', 'shop').spec.listeners.find((l: { name: string }) => l.name === 'https-shop.example.com');
+      listener.hostname = '*.example.com';
+      route(objects).spec.hostnames = ['shop.example.com'];
+      expect(messages(objects)).toEqual([]);
+    });
   });
 });

@@ -26,10 +26,10 @@ function parseMermaid(sources: readonly string[]): (string | null)[] {
  * A front end calling an API, a Redis datastore behind the API, a queue worker scaled by KEDA on that
  * Redis, a Postgres another chart runs, metrics for monitoring, a shared claim, and an edge of the given flavour.
  */
-function shop(flavour: 'ingress' | 'gateway'): SystemDefinition {
+function shop(flavour: 'ingress-nginx' | 'gateway', gateway?: { name: string; namespace: string }): SystemDefinition {
   return {
     name: 'shop',
-    environments: [environment('staging', { externalServices: { postgres: { port: 5432, podSelector: { 'app.kubernetes.io/name': 'postgresql' } } } })],
+    environments: [environment('staging', { gateway, externalServices: { postgres: { port: 5432, podSelector: { 'app.kubernetes.io/name': 'postgresql' } } } })],
     define: (system) => {
       const files = new PersistentClaim(system, 'files', { size: '5Gi', accessMode: 'ReadWriteMany' });
       const redis = new Worker(system, 'redis', { image: 'redis:7.2', port: 6379, singleton: true, probes: { liveness: { tcp: 6379 }, readiness: { tcp: 6379 } } });
@@ -47,7 +47,7 @@ function shop(flavour: 'ingress' | 'gateway'): SystemDefinition {
       });
       const web = new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1', backends: { API_URL: api } });
       new TlsIngress(system, 'edge', {
-        ...(flavour === 'gateway' ? { flavour, gateway: { name: 'public', namespace: 'gateway-system' } } : {}),
+        flavour,
         routes: [
           { path: '/api', backend: api },
           { path: '/healthz', match: 'Exact', backend: api },
@@ -63,12 +63,13 @@ function diagramOf(definition: SystemDefinition): string {
 }
 
 describe('the picture of an environment (dist/<env>/README.md)', () => {
-  const ingress = diagramOf(shop('ingress'));
+  const ingress = diagramOf(shop('ingress-nginx'));
   const gateway = diagramOf(shop('gateway'));
+  const shared = diagramOf(shop('gateway', { name: 'public', namespace: 'gateway-system' }));
 
   // One parser process for every diagram (loading Mermaid and jsdom takes seconds), the broken one last.
   const committed = fs.readdirSync(DIST).filter((env) => fs.existsSync(path.join(DIST, env, 'README.md')));
-  const sources = [ingress, gateway, ...committed.map((env) => mermaidOf(fs.readFileSync(path.join(DIST, env, 'README.md'), 'utf8')))];
+  const sources = [ingress, gateway, shared, ...committed.map((env) => mermaidOf(fs.readFileSync(path.join(DIST, env, 'README.md'), 'utf8')))];
   const broken = `${ingress}\n  a -->| b`;
   let verdicts: (string | null)[] | undefined;
   const parsed = () => (verdicts ??= parseMermaid([...sources, broken]));
@@ -92,12 +93,23 @@ describe('the picture of an environment (dist/<env>/README.md)', () => {
     expect(ingress).toContain('shop_staging__Service__api --> shop_staging__Deployment__api');
   });
 
-  it('draws HTTPRoutes from the shared Gateway, the redirect and the routes as one edge', () => {
-    expect(gateway).toContain('internet -->|"HTTPS"| gateway__gateway_system_public');
-    expect(gateway).toContain('gateway__gateway_system_public --> shop_staging__edge__edge');
-    expect(gateway).toContain('shop_staging__edge__edge -->|"/api"| shop_staging__Service__api');
-    expect(gateway).toContain('shop_staging__edge__edge -->|"= /healthz"| shop_staging__Service__api');
-    expect(gateway.match(/shop_staging__edge__edge\{\{/g), 'one node for the edge').toHaveLength(1);
+  it("draws the Gateway edge: internet → the Gateway's data plane → the system's Gateway and its listeners → routes → Services", () => {
+    expect(gateway).toContain('internet -->|"HTTP, HTTPS"| peers__envoy_gateway_system__gateway__shop');
+    expect(gateway).toContain('peers__envoy_gateway_system__gateway__shop(("Gateway shop data plane (namespace envoy-gateway-system)"))');
+    expect(gateway).toContain('peers__envoy_gateway_system__gateway__shop --> shop_staging__Gateway__shop');
+    expect(gateway).toContain('shop_staging__Gateway__shop{{"Gateway shop<br/>class eg<br/>HTTP staging.shop.example.com:80<br/>HTTPS staging.shop.example.com:443"}}');
+    expect(gateway).toContain('shop_staging__Gateway__shop -->|"https-staging.shop.example.com"| shop_staging__HTTPRoute__edge');
+    expect(gateway).toContain('shop_staging__Gateway__shop -->|"http-staging.shop.example.com"| shop_staging__HTTPRoute__edge_redirect');
+    expect(gateway).toContain('shop_staging__HTTPRoute__edge_redirect{{"staging.shop.example.com<br/>HTTPRoute edge-redirect<br/>redirects 308 to https"}}');
+    expect(gateway).toContain('shop_staging__HTTPRoute__edge -->|"/api · body ≤ 10Mi · 60s"| shop_staging__Service__api');
+    expect(gateway).toContain('shop_staging__HTTPRoute__edge -->|"= /healthz · body ≤ 10Mi · 60s"| shop_staging__Service__api');
+    expect(gateway).not.toContain('Ingress');
+  });
+
+  it("draws a ListenerSet on the environment's shared Gateway", () => {
+    expect(shared).toContain('shop_staging__ListenerSet__shop{{"ListenerSet shop<br/>on Gateway gateway-system/public<br/>HTTP staging.shop.example.com:80<br/>HTTPS staging.shop.example.com:443"}}');
+    expect(shared).toContain('peers__envoy_gateway_system__gateway__public --> shop_staging__ListenerSet__shop');
+    expect(shared).toContain('shop_staging__ListenerSet__shop -->|"https-staging.shop.example.com"| shop_staging__HTTPRoute__edge');
   });
 
   it('draws every connection a NetworkPolicy allows, with its port, and no others; outside pods by what they are', () => {
@@ -143,13 +155,13 @@ describe('the picture of an environment (dist/<env>/README.md)', () => {
   });
 
   it('is the same text whatever order the objects come in', () => {
-    const objects = [...renderEstate([shop('ingress')]).objects.get('staging')!];
+    const objects = [...renderEstate([shop('gateway')]).objects.get('staging')!];
     expect(environmentDiagram('staging', [...objects].reverse())).toBe(environmentDiagram('staging', objects));
   });
 
   it('labels the reference estate routes with their limits and streaming settings', () => {
     const prod = renderEstate(systems).files.get('prod/README.md')!;
-    expect(prod).toContain('kdcube_prod__edge__edge -->|"/sse/ · 10 r/s · unbuffered · 600 s"| kdcube_prod__Service__web_proxy');
-    expect(prod).toContain('kdcube_prod__edge__edge -->|"/api/kb/upload · 2 r/s"| kdcube_prod__Service__web_proxy');
+    expect(prod).toContain('kdcube_prod__HTTPRoute__edge -->|"/sse/ · 10 r/s · body ≤ 20Mi · 600s"| kdcube_prod__Service__web_proxy');
+    expect(prod).toContain('kdcube_prod__HTTPRoute__edge -->|"/api/kb/upload · 2 r/s · body ≤ 10Mi · 60s"| kdcube_prod__Service__web_proxy');
   });
 });

@@ -28,12 +28,14 @@ describe.each(ENVS)('Doc Router in %s', (env) => {
   });
 
   it('routes / to the front end and /fastapi to the back end over TLS from the environment issuer', () => {
-    const [ingress] = ofKind(objects, 'Ingress');
-    const paths = ingress.spec.rules[0].http.paths.map((p: any) => `${p.path} → ${p.backend.service.name}:${p.backend.service.port.number}`);
+    const route = find(objects, 'HTTPRoute', 'edge');
+    const paths = route.spec.rules.map((r: any) => `${r.matches[0].path.value} → ${r.backendRefs[0].name}:${r.backendRefs[0].port}`);
     expect(paths).toEqual(['/fastapi → backend:8000', '/ → frontend:3000']);
     const certificate = find(objects, 'Certificate', 'edge-tls');
     expect(certificate.spec.issuerRef.name).toBe(env === 'prod' ? 'letsencrypt-prod' : 'letsencrypt-staging');
-    expect(ingress.spec.tls[0].secretName).toBe('edge-tls');
+    const https = find(objects, 'Gateway', 'doc-router').spec.listeners.find((l: any) => l.protocol === 'HTTPS');
+    expect(https.tls.certificateRefs[0].name).toBe('edge-tls');
+    expect(route.spec.parentRefs.map((p: any) => p.sectionName)).toEqual([https.name]);
   });
 
   it('starts uvicorn from the Python package directory, as the chart does: the back-end image has no CMD', () => {
@@ -91,10 +93,11 @@ describe.each(ENVS)('Doc Router in %s', (env) => {
     expect(podSpec(backend).containers[0].lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
   });
 
-  it('allows the front end to reach the back end, and only the ingress controller to reach the front end', () => {
-    const sources = (name: string) => find(objects, 'NetworkPolicy', `allow-${name}`).spec.ingress.map((r: any) => r.from[0].podSelector?.matchLabels['app.kubernetes.io/name'] ?? 'ingress-controller');
-    expect(sources('backend')).toEqual(['frontend', 'ingress-controller']);
-    expect(sources('frontend')).toEqual(['ingress-controller']);
+  it("allows the front end to reach the back end, and only the Gateway's data plane to reach the front end", () => {
+    const sources = (name: string) =>
+      find(objects, 'NetworkPolicy', `allow-${name}`).spec.ingress.map((r: any) => r.from[0].podSelector?.matchLabels['app.kubernetes.io/name'] ?? `gateway ${r.from[0].podSelector?.matchLabels['gateway.envoyproxy.io/owning-gateway-name']}`);
+    expect(sources('backend')).toEqual(['frontend', 'gateway doc-router']);
+    expect(sources('frontend')).toEqual(['gateway doc-router']);
   });
 });
 

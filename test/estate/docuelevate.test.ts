@@ -18,7 +18,7 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
     const mount = main(name).volumeMounts.find((m: any) => m.mountPath === mountPath);
     return mount && podSpec(deployment(name)).volumes.find((v: any) => v.name === mount.name).persistentVolumeClaim?.claimName;
   };
-  // The workloads each NetworkPolicy admits, by name (the ingress controller and KEDA by namespace).
+  // The workloads each NetworkPolicy admits, by name (the Gateway's data plane and KEDA by namespace).
   const sources = (policy: string) =>
     find(objects, 'NetworkPolicy', policy).spec.ingress.map((rule: any) => {
       const peer = rule.from[0];
@@ -139,22 +139,23 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
     expect(sources('allow-redis'), 'Redis: the api, the workers and beat').toEqual(['api', ...CELERY_WORKERS, 'beat']);
     expect(sources('allow-keda-redis'), 'and the KEDA operator, which measures the queue').toEqual(['keda/keda-operator']);
     expect(sources('allow-meilisearch'), 'Meilisearch: the api and the workers').toEqual(['api', ...CELERY_WORKERS]);
-    expect(sources('allow-api'), 'only the api is exposed, to the ingress controller').toEqual(['ingress-nginx/*']);
+    expect(sources('allow-api'), "only the api is exposed, to the Gateway's data plane").toEqual(['envoy-gateway-system/*']);
     const selecting = (name: string) => ofKind(objects, 'NetworkPolicy').filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === name).map((p) => p.metadata.name);
     expect(selecting('redis'), 'no other policy admits anything to Redis').toEqual(['allow-keda-redis', 'allow-redis']);
     expect(selecting('meilisearch'), 'no other policy admits anything to Meilisearch').toEqual(['allow-meilisearch']);
   });
 
-  it('takes uploads up to 1g at the edge over TLS only, with the security headers from the app on a stock controller', () => {
-    const [ingress] = ofKind(objects, 'Ingress');
-    expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size'], 'the edge accepts 1g bodies').toBe('1g');
-    expect(ingress.metadata.annotations, 'no custom-headers: a stock ingress-nginx would answer 503').not.toHaveProperty('nginx.ingress.kubernetes.io/custom-headers');
-    expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/force-ssl-redirect'], 'HTTP redirects to HTTPS').toBe('true');
+  it('takes uploads up to 1g at the edge over TLS only, with the security headers at the edge and from the app', () => {
+    expect(ofKind(objects, 'Ingress')).toEqual([]);
+    const route = find(objects, 'HTTPRoute', 'edge');
+    expect(find(objects, 'BackendTrafficPolicy', 'edge').spec.requestBuffer, 'the edge accepts 1g bodies').toEqual({ limit: '1Gi' });
+    expect(route.spec.rules[0].filters[0].responseHeaderModifier.set[0], 'the write-up\'s HSTS').toEqual({ name: 'Strict-Transport-Security', value: 'max-age=31536000; includeSubDomains' });
+    expect(find(objects, 'HTTPRoute', 'edge-redirect').spec.rules[0].filters[0].requestRedirect, 'HTTP redirects to HTTPS').toEqual({ scheme: 'https', statusCode: 308 });
     expect(find(objects, 'ConfigMap', 'docuelevate-config').data, 'the app agrees on the limit and sends the security headers itself').toMatchObject({
       MAX_UPLOAD_SIZE: String(1024 ** 3),
       SECURITY_HEADERS_ENABLED: 'true',
     });
-    expect(ingress.spec.rules[0].http.paths.map((p: any) => `${p.path} → ${p.backend.service.name}:${p.backend.service.port.number}`)).toEqual(['/ → api:8000']);
+    expect(route.spec.rules.map((r: any) => `${r.matches[0].path.value} → ${r.backendRefs[0].name}:${r.backendRefs[0].port}`)).toEqual(['/ → api:8000']);
   });
 
   it('references its Secret, never creates one, and mounts no ServiceAccount token', () => {

@@ -5,20 +5,29 @@ import { container, find, ofKind, podSpec } from '../helpers';
 import { systemObjects, systemYaml } from './helpers';
 
 const ENVS = ['dev', 'staging', 'prod'] as const;
-const NGINX = 'nginx.ingress.kubernetes.io/';
 const INTERNAL = ['chat-ingress', 'chat-proc', 'kb', 'proxylogin', 'web-ui'];
 
-/** Every path of every Ingress, with the Ingress that carries it. */
-function ingressPaths(objects: readonly KubeObject[]): { path: string; service: string; ingress: KubeObject }[] {
-  return ofKind(objects, 'Ingress').flatMap((ingress) =>
-    ingress.spec.rules.flatMap((rule: any) => rule.http.paths.map((p: any) => ({ path: p.path, service: p.backend.service.name, ingress }))),
+/** Every rule of every HTTPRoute that routes to a Service, with the BackendTrafficPolicy that targets it. */
+function edgePaths(objects: readonly KubeObject[]): { path: string; service: string; rule: KubeObject; policy?: KubeObject }[] {
+  const policies = ofKind(objects, 'BackendTrafficPolicy');
+  return ofKind(objects, 'HTTPRoute').flatMap((route) =>
+    route.spec.rules
+      .filter((rule: any) => rule.backendRefs)
+      .map((rule: any) => ({
+        path: rule.matches[0].path.value,
+        service: rule.backendRefs[0].name,
+        rule,
+        policy: policies.find((p) => p.spec.targetRefs.some((t: any) => t.name === route.metadata.name && t.sectionName === rule.name)),
+      })),
   );
 }
 
-function routeAnnotations(objects: readonly KubeObject[], path: string): Record<string, string> {
-  const route = ingressPaths(objects).find((p) => p.path === path);
-  expect(route, `an Ingress routes ${path}`).toBeDefined();
-  return route!.ingress.metadata.annotations;
+/** What the edge does on a path: its request timeout, stream idle timeout, body limit and requests per second. */
+function routeSettings(objects: readonly KubeObject[], path: string): { timeout?: string; idle?: string; body?: string; rps?: number } {
+  const route = edgePaths(objects).find((p) => p.path === path);
+  expect(route, `an HTTPRoute routes ${path}`).toBeDefined();
+  const policy = route!.policy?.spec;
+  return { timeout: route!.rule.timeouts?.request, idle: policy?.timeout?.http?.streamIdleTimeout, body: policy?.requestBuffer?.limit, rps: policy?.rateLimit?.local?.rules[0].limit.requests };
 }
 
 /** web-proxy's OpenResty configuration, as mounted, and its locations by path (`= /x` for exact ones). */
@@ -65,18 +74,20 @@ describe.each(ENVS)('KDCube in %s', (env) => {
     expect(certificate.spec.issuerRef.name, 'issuer').toBe(env === 'prod' ? 'letsencrypt-prod' : 'letsencrypt-staging');
   });
 
-  it('enters only through web-proxy: it is the one back end of every Ingress', () => {
-    const services = new Set(ingressPaths(objects).map((p) => p.service));
-    expect([...services], 'Services behind the Ingresses').toEqual(['web-proxy']);
+  it('enters only through web-proxy: it is the one back end of every HTTPRoute, with no Ingress', () => {
+    const services = new Set(edgePaths(objects).map((p) => p.service));
+    expect([...services], 'Services behind the HTTPRoutes').toEqual(['web-proxy']);
+    expect(ofKind(objects, 'Ingress')).toEqual([]);
+    expect(find(objects, 'HTTPRoute', 'edge-redirect').spec.rules[0].filters[0].requestRedirect).toEqual({ scheme: 'https', statusCode: 308 });
   });
 
   it('streams SSE and /api/chat/ unbuffered with 600 s timeouts, at the edge and in OpenResty', () => {
     const { locations } = openresty(objects);
     for (const path of ['/sse/', '/api/chat/']) {
-      const edge = routeAnnotations(objects, path);
-      expect(edge[`${NGINX}proxy-buffering`], `edge buffering on ${path}`).toBe('off');
-      expect(edge[`${NGINX}proxy-read-timeout`], `edge read timeout on ${path}`).toBe('600');
-      expect(edge[`${NGINX}proxy-send-timeout`], `edge send timeout on ${path}`).toBe('600');
+      // Envoy never buffers responses: only the timeouts need saying.
+      const edge = routeSettings(objects, path);
+      expect(edge.timeout, `edge request timeout on ${path}`).toBe('600s');
+      expect(edge.idle, `edge stream idle timeout on ${path}`).toBe('600s');
       const proxy = locations.get(path);
       expect(proxy, `web-proxy location ${path}`).toBeDefined();
       expect(directive(proxy, 'proxy_buffering'), `web-proxy buffering on ${path}`).toBe('off');
@@ -85,10 +96,11 @@ describe.each(ENVS)('KDCube in %s', (env) => {
   });
 
   it('upgrades Socket.IO on /cb/socket.io/ (not /api/cb/socket.io/) and passes it to chat-ingress /socket.io/', () => {
-    const paths = ingressPaths(objects).map((p) => p.path);
+    const paths = edgePaths(objects).map((p) => p.path);
     expect(paths, 'the edge routes the Socket.IO path').toContain('/cb/socket.io/');
     expect(paths).not.toContain('/api/cb/socket.io/');
-    expect(Number(routeAnnotations(objects, '/cb/socket.io/')[`${NGINX}proxy-read-timeout`]), 'kept open past the 60 s default').toBeGreaterThanOrEqual(600);
+    const socketEdge = routeSettings(objects, '/cb/socket.io/');
+    expect(socketEdge, 'kept open past the 60 s default, with no request buffering to stall the upgrade').toEqual({ timeout: '600s', idle: '600s', body: undefined, rps: undefined });
     const socket = openresty(objects).locations.get('/cb/socket.io/');
     expect(directive(socket, 'proxy_pass')).toBe('http://chat_api/socket.io/');
     expect(socket, 'the upgrade headers').toEqual(expect.arrayContaining(['proxy_set_header Upgrade $http_upgrade;', 'proxy_set_header Connection $connection_upgrade;']));
@@ -98,15 +110,15 @@ describe.each(ENVS)('KDCube in %s', (env) => {
     const { conf, locations } = openresty(objects);
     const expected: Record<string, string> = { '/api/cb/': '500m', '/admin/integrations/': '50m', '/api/integrations/': '50m', '/sse/': '20m', '/api/chat/': '20m' };
     for (const [path, size] of Object.entries(expected)) {
-      expect(routeAnnotations(objects, path)[`${NGINX}proxy-body-size`], `edge body limit on ${path}`).toBe(size);
+      expect(routeSettings(objects, path).body, `edge body limit on ${path}`).toBe(size.replace('m', 'Mi'));
       expect(directive(locations.get(path), 'client_max_body_size'), `web-proxy body limit on ${path}`).toBe(size);
     }
-    expect(routeAnnotations(objects, '/')[`${NGINX}proxy-body-size`], 'edge default').toBe('10m');
+    expect(routeSettings(objects, '/').body, 'edge default').toBe('10Mi');
     expect(conf, 'web-proxy default').toContain('\n  client_max_body_size 10m;\n');
     // Every location the edge does not list must fit in the edge default.
     for (const [path, body] of locations) {
       const size = directive(body, 'client_max_body_size');
-      if (size && !(path in expected)) expect(ingressPaths(objects).map((p) => p.path), `${path} raises the body limit, so the edge routes it too`).toContain(path);
+      if (size && !(path in expected)) expect(edgePaths(objects).map((p) => p.path), `${path} raises the body limit, so the edge routes it too`).toContain(path);
     }
   });
 
@@ -169,11 +181,11 @@ describe.each(ENVS)('KDCube in %s', (env) => {
   });
 
   it('rate-limits routes as the proxy zones do: 10 r/s chat, KB and monitoring, 2 r/s uploads', () => {
-    const limits = Object.fromEntries(ingressPaths(objects).flatMap((p) => {
-      const rps = p.ingress.metadata.annotations[`${NGINX}limit-rps`];
+    const limits = Object.fromEntries(edgePaths(objects).flatMap((p) => {
+      const rps = p.policy?.spec.rateLimit?.local?.rules[0].limit.requests;
       return rps ? [[p.path, rps]] : [];
     }));
-    expect(limits, 'limit-rps per path').toEqual({ '/api/chat/': '10', '/sse/': '10', '/api/kb/': '10', '/monitoring': '10', '/api/kb/upload': '2' });
+    expect(limits, 'requests per second and client per path').toEqual({ '/api/chat/': 10, '/sse/': 10, '/api/kb/': 10, '/monitoring': 10, '/api/kb/upload': 2 });
   });
 
   it('mounts config.json and nginx.conf into web-ui with subPath, with a checksum that rolls the pods', () => {
@@ -244,8 +256,9 @@ describe.each(ENVS)('KDCube in %s', (env) => {
     expect(ofKind(objects, 'Secret'), 'Secrets are referenced, never written').toEqual([]);
   });
 
-  it('lets only the ingress controller reach web-proxy, and only web-proxy reach the internal services', () => {
-    expect(sources(objects, 'web-proxy'), 'sources of web-proxy').toEqual(['ns:ingress-nginx']);
+  it("lets only the Gateway's data plane reach web-proxy, and only web-proxy reach the internal services", () => {
+    expect(sources(objects, 'web-proxy'), 'sources of web-proxy').toEqual(['ns:envoy-gateway-system']);
+    expect(find(objects, 'NetworkPolicy', 'allow-web-proxy').spec.ingress[0].from[0].podSelector.matchLabels['gateway.envoyproxy.io/owning-gateway-name']).toBe('kdcube');
     for (const name of INTERNAL) expect(sources(objects, name), `sources of ${name}`).toEqual(['web-proxy']);
     const policies = ofKind(objects, 'NetworkPolicy').map((p) => p.metadata.name).sort();
     const controllers = ['allow-acme-http01-solver', 'allow-monitoring-metrics', 'allow-redis', 'allow-postgres-db', 'allow-keda-redis'];
@@ -271,9 +284,14 @@ describe.each(ENVS)('KDCube in %s', (env) => {
     expect(keda.ingress[0].from[0].podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'keda-operator' });
   });
 
-  it("admits cert-manager's HTTP-01 solver from the ingress controller", () => {
+  it("admits cert-manager's HTTP-01 solver from the Gateway's data plane", () => {
     expect(find(objects, 'NetworkPolicy', 'allow-acme-http01-solver').spec.ingress[0]).toEqual({
-      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
+          podSelector: { matchLabels: { 'gateway.envoyproxy.io/owning-gateway-name': 'kdcube', 'gateway.envoyproxy.io/owning-gateway-namespace': `kdcube-${env}` } },
+        },
+      ],
       ports: [{ port: 8089, protocol: 'TCP' }],
     });
   });

@@ -36,9 +36,10 @@ describe.each(ENVS)('ra-hcp in %s', (env) => {
   });
 
   it('routes /docs (Prefix) and /openapi.json (Exact) and /api to the back end, / to the front end', () => {
-    const paths = ofKind(objects, 'Ingress')[0].spec.rules[0].http.paths.map((p: any) => `${p.pathType} ${p.path} → ${p.backend.service.name}`);
-    expect(paths).toEqual(['Prefix /api → backend', 'Prefix /docs → backend', 'Exact /openapi.json → backend', 'Prefix / → frontend']);
-    expect(ofKind(objects, 'Ingress')[0].metadata.annotations['nginx.ingress.kubernetes.io/force-ssl-redirect']).toBe('true');
+    const paths = find(objects, 'HTTPRoute', 'edge').spec.rules.map((r: any) => `${r.matches[0].path.type} ${r.matches[0].path.value} → ${r.backendRefs[0].name}`);
+    expect(paths).toEqual(['PathPrefix /api → backend', 'PathPrefix /docs → backend', 'Exact /openapi.json → backend', 'PathPrefix / → frontend']);
+    expect(find(objects, 'HTTPRoute', 'edge-redirect').spec.rules[0].filters[0].requestRedirect).toEqual({ scheme: 'https', statusCode: 308 });
+    expect(ofKind(objects, 'Ingress')).toEqual([]);
   });
 
   it('names the environment in its OpenTelemetry resource attributes', () => {

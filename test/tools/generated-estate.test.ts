@@ -10,7 +10,8 @@ const COUNTED_BY: Record<string, string> = {
   'Deployment/worker': 'Worker',
   'Deployment/frontend': 'WebApp',
   'Job/migration': 'MigrationJob',
-  'Ingress/edge': 'TlsIngress',
+  // The edge's serving route (its redirect route is named `edge-redirect`).
+  'HTTPRoute/edge': 'TlsIngress',
 };
 
 /** `environment construct` → how many the rendered objects hold. */
@@ -19,7 +20,7 @@ function tally(objects: ReadonlyMap<string, readonly KubeObject[]>): Map<string,
   for (const [environment, list] of objects) {
     for (const object of list) {
       const construct = COUNTED_BY[`${object.kind}/${object.metadata?.labels?.['app.kubernetes.io/component']}`];
-      if (!construct) continue;
+      if (!construct || object.metadata?.name?.endsWith('-redirect')) continue;
       const key = `${environment} ${construct}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
