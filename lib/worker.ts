@@ -210,48 +210,57 @@ export class Worker extends Workload {
     }
     const redis = p.scaling?.redisList;
     if (range && redis) {
-      if (redis.server) this.allowQueueReaders(redis.server);
-      if (redis.password) {
-        if (typeof redis.password.secret === 'string') this.system.registerExternal('Secret', redis.password.secret);
-        this.triggerAuthentication = new TriggerAuthentication(this, 'TriggerAuthentication', {
-          metadata: { name: `${this.name}-redis`, labels: this.labels },
-          spec: { secretTargetRef: [{ parameter: 'password', name: secretName(redis.password.secret), key: redis.password.key }] },
-        });
-      }
-      this.scaledObject = new ScaledObject(this, 'ScaledObject', {
-        metadata: { name: this.name, labels: this.labels },
-        spec: {
-          scaleTargetRef: { name: this.name },
-          minReplicaCount: fewest,
-          maxReplicaCount: range.max,
-          pollingInterval: 15,
-          // Waits this long after the queue empties before scaling to the minimum.
-          cooldownPeriod: 300,
-          advanced: {
-            horizontalPodAutoscalerConfig: {
-              behavior: {
-                scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
-              },
-            },
-          },
-          triggers: [
-            {
-              type: 'redis',
-              metadata: {
-                address: redis.server ? `${redis.server.host}:${redis.server.port}` : redis.address!,
-                listName: redis.listName,
-                listLength: String(redis.listLength),
-                ...(redis.databaseIndex !== undefined ? { databaseIndex: String(redis.databaseIndex) } : {}),
-                ...(redis.tls ? { enableTLS: 'true' } : {}),
-              },
-              authenticationRef: this.triggerAuthentication
-                ? { name: `${this.name}-redis`, kind: ScaledObjectSpecTriggersAuthenticationRefKind.TRIGGER_AUTHENTICATION }
-                : undefined,
-            },
-          ],
-        },
+      const keda = this.scaleOnRedisList(redis, fewest, range.max);
+      this.scaledObject = keda.scaledObject;
+      this.triggerAuthentication = keda.triggerAuthentication;
+    }
+  }
+
+  /** A KEDA ScaledObject on the length of a Redis list, and the TriggerAuthentication giving KEDA its password. */
+  private scaleOnRedisList(redis: RedisListScaling & { listLength: number }, fewest: number, most: number): { scaledObject: ScaledObject; triggerAuthentication?: TriggerAuthentication } {
+    let triggerAuthentication: TriggerAuthentication | undefined;
+    if (redis.server) this.allowQueueReaders(redis.server);
+    if (redis.password) {
+      if (typeof redis.password.secret === 'string') this.system.registerExternal('Secret', redis.password.secret);
+      triggerAuthentication = new TriggerAuthentication(this, 'TriggerAuthentication', {
+        metadata: { name: `${this.name}-redis`, labels: this.labels },
+        spec: { secretTargetRef: [{ parameter: 'password', name: secretName(redis.password.secret), key: redis.password.key }] },
       });
     }
+    const scaledObject = new ScaledObject(this, 'ScaledObject', {
+      metadata: { name: this.name, labels: this.labels },
+      spec: {
+        scaleTargetRef: { name: this.name },
+        minReplicaCount: fewest,
+        maxReplicaCount: most,
+        pollingInterval: 15,
+        // Waits this long after the queue empties before scaling to the minimum.
+        cooldownPeriod: 300,
+        advanced: {
+          horizontalPodAutoscalerConfig: {
+            behavior: {
+              scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+            },
+          },
+        },
+        triggers: [
+          {
+            type: 'redis',
+            metadata: {
+              address: redis.server ? `${redis.server.host}:${redis.server.port}` : redis.address!,
+              listName: redis.listName,
+              listLength: String(redis.listLength),
+              ...(redis.databaseIndex !== undefined ? { databaseIndex: String(redis.databaseIndex) } : {}),
+              ...(redis.tls ? { enableTLS: 'true' } : {}),
+            },
+            authenticationRef: triggerAuthentication
+              ? { name: `${this.name}-redis`, kind: ScaledObjectSpecTriggersAuthenticationRefKind.TRIGGER_AUTHENTICATION }
+              : undefined,
+          },
+        ],
+      },
+    });
+    return { scaledObject, triggerAuthentication };
   }
 
   /**
