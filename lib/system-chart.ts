@@ -90,7 +90,7 @@ export class SystemChart extends Chart {
     super(scope, system, { namespace: environment.namespace, disableResourceNameHashes: true });
     (this as unknown as Record<symbol, boolean>)[SYSTEM_CHART] = true;
     if (!isDnsLabel(system)) {
-      throw new ShipshapeError([`SystemChart "${system}": the system name must be a DNS label (lower-case letters, digits and "-")`]);
+      reportErrors(this, 'SystemChart', [{ field: '(id)', message: `"${system}": the system name must be a DNS label`, fix: 'use lower-case letters, digits and "-"' }]);
     }
     this.system = system;
     this.environment = environment;

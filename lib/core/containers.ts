@@ -50,7 +50,13 @@ export function mainContainer(input: MainContainerInput, environment: Environmen
   issues.push(...checkProbePorts(input.probes, input.ports.map((p) => p.name as string)));
   // Variables from a ConfigMap or Secret made elsewhere are unknown here: then $(VAR) is not checked.
   if (input.knownEnvFrom) issues.push(...checkCommandReferences(input, new Set([...Object.keys(input.env), ...input.knownEnvFrom]), ''));
-  const probe = (spec: ProbeSpec | undefined) => (spec ? toProbe(spec, input.probePort) : undefined);
+  const probe = (kind: keyof ProbesSpec) => {
+    const spec = input.probes[kind];
+    if (!spec) return undefined;
+    const built = toProbe(spec, input.probePort, `probes.${kind}`);
+    issues.push(...built.issues);
+    return built.probe;
+  };
   const container: k8s.Container = {
     name: input.name,
     image: input.image.reference,
@@ -62,9 +68,9 @@ export function mainContainer(input: MainContainerInput, environment: Environmen
     env: Object.keys(input.env).length ? toEnvVars(input.env) : undefined,
     envFrom: input.envFrom.length ? [...input.envFrom] : undefined,
     resources: toResourceRequirements(input.resources),
-    startupProbe: probe(input.probes.startup),
-    livenessProbe: probe(input.probes.liveness),
-    readinessProbe: probe(input.probes.readiness),
+    startupProbe: probe('startup'),
+    livenessProbe: probe('liveness'),
+    readinessProbe: probe('readiness'),
     lifecycle: input.preStopSeconds > 0 ? { preStop: { exec: { command: ['sleep', String(input.preStopSeconds)] } } } : undefined,
     securityContext: input.securityContext,
     volumeMounts: [...input.mounts],

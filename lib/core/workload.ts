@@ -10,7 +10,7 @@ import { configMapOf, envSources } from './env-sources';
 import { Issue, WarningCode, reportErrors, reportWarning } from './issues';
 import { WorkloadIdentity, selectorLabels, workloadLabels } from './labels';
 import { isDnsLabel, isLabelValue, serviceHost } from './names';
-import { ProbeSpec, ProbesSpec, describeProbe } from './probes';
+import { ProbesSpec, describeProbe } from './probes';
 import { ResourcesSpec, scaleResources } from './resources';
 import { securityContexts } from './security-context';
 import { PersistentClaim } from './storage';
@@ -185,7 +185,6 @@ export abstract class Workload extends Construct {
     const shutdown = resolveShutdown(props, options);
     const metrics = this.admitMonitoring(props, options);
     this.warnSameProbes(props.probes ?? {});
-    const probeIssues = probesNeedingPort(props.probes ?? {}, options.port);
 
     const security = securityContexts(props.security);
     const main = mainContainer(
@@ -225,7 +224,7 @@ export abstract class Workload extends Construct {
       topologySpreadConstraints: options.spread ? spreadConstraints(this.selector) : undefined,
       ...schedulingOf(props.scheduling),
     };
-    const issues: Issue[] = [...sources.issues, ...volumes.issues, ...shutdown.issues, ...probeIssues, ...metrics.issues, ...main.issues, ...init.issues, ...sidecars.issues];
+    const issues: Issue[] = [...sources.issues, ...volumes.issues, ...shutdown.issues, ...metrics.issues, ...main.issues, ...init.issues, ...sidecars.issues];
     issues.push(...duplicateNames(containers.map((c) => c.name), 'container'));
     const policy = this.applySecurityPolicy(spec);
     issues.push(...policy.issues);
@@ -395,17 +394,6 @@ function spreadConstraints(selector: Record<string, string>): k8s.TopologySpread
     // Counts only the pods of the current ReplicaSet, so a rollout does not skew against old pods.
     matchLabelKeys: ['pod-template-hash'],
   }));
-}
-
-/** HTTP probes without a port on a workload that serves none. */
-function probesNeedingPort(probes: ProbesSpec, port: number | undefined): Issue[] {
-  const issues: Issue[] = [];
-  for (const [kind, probe] of Object.entries(probes) as [string, ProbeSpec | undefined][]) {
-    if (probe && 'http' in probe && probe.port === undefined && !port) {
-      issues.push({ field: `probes.${kind}.port`, message: 'an HTTP probe on a workload that serves no port needs its own port', fix: `set probes.${kind}.port` });
-    }
-  }
-  return issues;
 }
 
 /** How long a pod may take to stop, and the pause before SIGTERM; the pause must leave time to finish. */
