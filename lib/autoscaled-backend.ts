@@ -7,6 +7,7 @@ import { formatMemory, memoryQuantity, parseQuantity } from './core/quantity';
 import { ResourcesSpec } from './core/resources';
 import { createAutoscaler, createDeployment, createPodDisruptionBudget, createService } from './core/serving';
 import { ServedWorkload, Workload } from './core/workload';
+import { takesDisruptionBudget } from './core/controller';
 import { ServiceSpec, WorkloadProps, portNumber, serviceSchema, workloadShape } from './core/workload-props';
 import { describeProbe } from './core/probes';
 
@@ -122,7 +123,7 @@ export class AutoscaledBackend extends Workload implements ServedWorkload {
         component: 'backend',
         port: this.port,
         maxReplicas: range.max,
-        spread: range.max >= 2,
+        controller: 'Deployment',
         defaultGracePeriodSeconds: 30,
         defaultPreStopSeconds: 5,
         defaultResources: DEFAULT_RESOURCES,
@@ -140,7 +141,7 @@ export class AutoscaledBackend extends Workload implements ServedWorkload {
       memoryUtilization: memoryTarget,
       scaleDownStabilizationSeconds: scaling.scaleDownStabilizationSeconds,
     });
-    if (range.min >= 2) this.podDisruptionBudget = createPodDisruptionBudget(this, identity);
+    if (takesDisruptionBudget('Deployment', range.min)) this.podDisruptionBudget = createPodDisruptionBudget(this, identity);
     else {
       this.reportTierRule('single-replica', {
         field: 'autoscaling.minReplicas',

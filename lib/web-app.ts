@@ -5,6 +5,7 @@ import { parseProps } from './core/issues';
 import { resolveReplicaRange } from './environment';
 import { createAutoscaler, createDeployment, createPodDisruptionBudget, createService } from './core/serving';
 import { ServedWorkload, Workload } from './core/workload';
+import { takesDisruptionBudget } from './core/controller';
 import { ServiceSpec, WorkloadProps, portNumber, serviceSchema, workloadShape } from './core/workload-props';
 import { ResourcesSpec } from './core/resources';
 
@@ -95,7 +96,7 @@ export class WebApp extends Workload implements ServedWorkload {
         component: 'frontend',
         port: this.port,
         maxReplicas: most,
-        spread: most >= 2,
+        controller: 'Deployment',
         defaultGracePeriodSeconds: 30,
         defaultPreStopSeconds: 5,
         defaultResources: DEFAULT_RESOURCES,
@@ -105,7 +106,7 @@ export class WebApp extends Workload implements ServedWorkload {
     this.deployment = createDeployment(this, { ...identity, template, replicas, strategy: 'RollingUpdate' , annotations: this.deploymentAnnotations });
     this.service = createService(this, { ...identity, port: this.port, ...p.service });
     if (p.service?.type === 'NodePort') this.exposeOnNodes(this.port, p.service.nodePort);
-    if (fewest >= 2) this.podDisruptionBudget = createPodDisruptionBudget(this, identity);
+    if (takesDisruptionBudget('Deployment', fewest)) this.podDisruptionBudget = createPodDisruptionBudget(this, identity);
     if (range && p.autoscaling) {
       this.autoscaler = createAutoscaler(this, {
         ...identity,

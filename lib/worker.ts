@@ -8,6 +8,7 @@ import { parseProps } from './core/issues';
 import { ResourcesSpec } from './core/resources';
 import { createAutoscaler, createDeployment, createPodDisruptionBudget, createService } from './core/serving';
 import { ServedWorkload, Workload } from './core/workload';
+import { takesDisruptionBudget } from './core/controller';
 import { ServiceSpec, WorkloadProps, portNumber, servedWorkload, serviceSchema, workloadShape } from './core/workload-props';
 import { resolveReplicaRange } from './environment';
 import { SINGLETON_ANNOTATION } from './checks/policy';
@@ -184,7 +185,7 @@ export class Worker extends Workload {
         component: p.port ? 'datastore' : 'worker',
         port: p.port,
         maxReplicas: most,
-        spread: most >= 2,
+        controller: 'Deployment',
         defaultGracePeriodSeconds: p.longestJobSeconds + 15,
         // Without a Service there are no endpoints to drain; a served singleton gets the usual pause.
         defaultPreStopSeconds: p.port ? 5 : 0,
@@ -197,7 +198,7 @@ export class Worker extends Workload {
     if (p.singleton) this.deployment.metadata.addAnnotation(SINGLETON_ANNOTATION, 'true');
     if (p.port) this.service = createService(this, { ...identity, port: p.port, ...p.service });
     if (p.port && p.service?.type === 'NodePort') this.exposeOnNodes(p.port, p.service.nodePort);
-    if (fewest >= 2) this.podDisruptionBudget = createPodDisruptionBudget(this, identity);
+    if (takesDisruptionBudget('Deployment', fewest)) this.podDisruptionBudget = createPodDisruptionBudget(this, identity);
 
     if (range && p.scaling?.cpuUtilization !== undefined) {
       this.autoscaler = createAutoscaler(this, {

@@ -5,6 +5,7 @@ import { Environment, SecurityExceptionName, isDigest, resolveReplicas } from '.
 import { ANY_SOURCE, SystemChart } from '../system-chart';
 import { checksum } from './config';
 import { mainContainer, extraContainers } from './containers';
+import { ControllerKind, restartPolicyOf, spreadsPods } from './controller';
 import { SecretReference, secretName } from './env';
 import { configMapOf, envSources } from './env-sources';
 import { Issue, WarningCode, reportErrors, reportWarning } from './issues';
@@ -41,10 +42,10 @@ export interface PodOptions {
   readonly port?: number;
   /** The most pods that can run at once (for volume access checks). */
   readonly maxReplicas: number;
-  /** Spread pods across zones and nodes (two or more replicas of a Deployment). */
-  readonly spread: boolean;
-  /** @default 'Always' */
-  readonly restartPolicy?: 'Always' | 'Never' | 'OnFailure';
+  /** The controller running the pods: it decides the restart policy and whether pods are spread. */
+  readonly controller: ControllerKind;
+  /** The restart policy of a Job's or CronJob's pods; others always restart. @default 'Never' for a Job or CronJob */
+  readonly restartPolicy?: 'Never' | 'OnFailure';
   /** Grace period when the props give none. */
   readonly defaultGracePeriodSeconds: number;
   /** preStop pause when the props give none. */
@@ -215,13 +216,13 @@ export abstract class Workload extends Construct {
       automountServiceAccountToken: false,
       // Service links inject <SERVICE>_PORT=tcp://… variables that clash with settings such as REDIS_PORT.
       enableServiceLinks: false,
-      restartPolicy: options.restartPolicy,
+      restartPolicy: restartPolicyOf(options.controller, options.restartPolicy),
       terminationGracePeriodSeconds: shutdown.gracePeriodSeconds,
       securityContext: security.pod,
       initContainers: init.containers.length ? init.containers : undefined,
       containers: [main.container, ...sidecars.containers],
       volumes: volumes.volumes,
-      topologySpreadConstraints: options.spread ? spreadConstraints(this.selector) : undefined,
+      topologySpreadConstraints: spreadsPods(options.controller, options.maxReplicas) ? spreadConstraints(this.selector) : undefined,
       ...schedulingOf(props.scheduling),
     };
     const issues: Issue[] = [...sources.issues, ...volumes.issues, ...shutdown.issues, ...metrics.issues, ...main.issues, ...init.issues, ...sidecars.issues];
