@@ -1,11 +1,13 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { evaluatePodSecurity, strictestProfile } from '../checks/pod-security';
-import { Environment, SecurityExceptionName, isDigest, resolveReplicas } from '../environment';
+import { Environment, SecurityExceptionName, isDigest, resolveReplicaRange, resolveReplicas } from '../environment';
 import { ANY_SOURCE, SystemChart } from '../system-chart';
 import { checksum } from './config';
 import { mainContainer, extraContainers } from './containers';
-import { ControllerKind, restartPolicyOf, spreadsPods } from './controller';
+import { ControllerKind, restartPolicyOf, spreadsPods, takesDisruptionBudget } from './controller';
+import { HTTP_PORT_NAME, ReplicaPlan, ServeOptions, ServedObjects, createAutoscaler, createDeployment, createPodDisruptionBudget, createQueueScaler, createService } from './serving';
+import { SINGLETON_ANNOTATION } from '../checks/policy';
 import { SecretReference, secretName } from './env';
 import { configMapOf, envSources } from './env-sources';
 import { Issue, WarningCode, reportErrors, reportWarning } from './issues';
@@ -29,8 +31,7 @@ export const SECURITY_EXCEPTIONS_ANNOTATION = 'shipshape.io/security-exceptions'
  * cluster, rolls the Deployment when one of them changes; without Reloader it does nothing.
  */
 export const SECRET_RELOAD_ANNOTATION = 'secret.reloader.stakater.com/reload';
-/** Name of the port every served workload exposes, on the container and the Service. */
-export const HTTP_PORT_NAME = 'http';
+export { HTTP_PORT_NAME };
 /** Name of the container port serving metrics, when it is not the served port. */
 export const METRICS_PORT_NAME = 'metrics';
 
@@ -156,6 +157,44 @@ export abstract class Workload extends Construct {
   /** Replica count for this workload in this environment. */
   protected replicas(declared: number): number {
     return resolveReplicas(this.environment, this.name, declared);
+  }
+
+  /** The replicas here: the declared count, or the autoscaling bounds, as the environment scales them. */
+  protected replicaPlan(declared: number, scaling?: { readonly minReplicas: number; readonly maxReplicas: number }): ReplicaPlan {
+    if (!scaling) {
+      const replicas = this.replicas(declared);
+      return { replicas, fewest: replicas, most: replicas };
+    }
+    const range = resolveReplicaRange(this.environment, this.name, scaling.minReplicas, scaling.maxReplicas);
+    return { range, fewest: range.min, most: range.max };
+  }
+
+  /**
+   * The one served-workload path: the Deployment, the Service when there is a port (admitting every
+   * source for a NodePort), the PDB, the HPA or KEDA ScaledObject, and the prod-tier rule that a
+   * Service has two replicas behind it.
+   */
+  protected serve(options: ServeOptions): ServedObjects {
+    const identity = { name: this.name, labels: this.labels, selector: this.selector };
+    const { plan, port } = options;
+    const strategy = options.singleton ? 'Recreate' : 'RollingUpdate';
+    const deployment = createDeployment(this, { ...identity, template: options.template, replicas: plan.replicas, strategy, annotations: this.deploymentAnnotations });
+    // Declares the single replica as intended, for reviewers and for the prod-tier two-replica rule.
+    if (options.singleton) deployment.metadata.addAnnotation(SINGLETON_ANNOTATION, 'true');
+    const service = port ? createService(this, { ...identity, port, ...options.service }) : undefined;
+    if (port && options.service?.type === 'NodePort') this.exposeOnNodes(port, options.service.nodePort);
+    const podDisruptionBudget = takesDisruptionBudget('Deployment', plan.fewest) ? createPodDisruptionBudget(this, identity) : undefined;
+    const autoscaler = plan.range && options.autoscaler ? createAutoscaler(this, { ...identity, minReplicas: plan.range.min, maxReplicas: plan.range.max, ...options.autoscaler }) : undefined;
+    const queue = plan.range && options.redisList ? createQueueScaler(this, { ...identity, minReplicas: plan.fewest, maxReplicas: plan.range.max, redisList: options.redisList }) : undefined;
+    if (service && !options.singleton && plan.fewest < 2) {
+      const key = plan.range ? 'minReplicas' : 'replicas';
+      this.reportTierRule('single-replica', {
+        field: options.replicasField,
+        message: `${plan.range ? 'the autoscaler may run' : 'runs'} ${plan.fewest} replica behind a Service: every rollout, node drain or crash is an outage`,
+        fix: `run at least 2 (in the ${this.environment.name} environment: workloads: { ${this.name}: { ${key}: 2 } })`,
+      });
+    }
+    return { deployment, service, podDisruptionBudget, autoscaler, ...queue };
   }
 
   /** `<name>.<namespace>.svc.cluster.local`: the in-cluster host of the workload's Service. */
