@@ -14,7 +14,8 @@ export {
   StreamingKind,
   TlsIngressFlavour,
 } from './tls-ingress';
-export { SystemChart, SystemChartProps, Layer, WiringEdge, ClusterPeer, INGRESS_CONTROLLER, ANY_SOURCE } from './system-chart';
+export { SystemChart, SystemChartProps, Layer, WiringEdge } from './system-chart';
+export { Peer, Destination, TrafficRule, peers } from './core/network-peers';
 export {
   Environment,
   EnvironmentInput,

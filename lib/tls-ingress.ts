@@ -12,7 +12,8 @@ import {
   HttpRouteSpecRulesMatchesPathType,
 } from '../imports/httproutes-gateway.networking.k8s.io';
 import { Environment } from './environment';
-import { INGRESS_CONTROLLER, SystemChart } from './system-chart';
+import { SystemChart } from './system-chart';
+import { peers } from './core/network-peers';
 import { checksum, sortedRecord } from './core/config';
 import { Issue, parseProps, reportErrors, reportWarning } from './core/issues';
 import { workloadLabels } from './core/labels';
@@ -334,7 +335,7 @@ export class TlsIngress extends Construct {
 
     // The edge's traffic reaches each back end from the ingress controller (or the Gateway's data plane).
     for (const route of p.routes) {
-      this.system.connect({ from: INGRESS_CONTROLLER, to: route.backend.name, port: route.backend.port });
+      this.system.allowTraffic({ from: peers.edge, to: { kind: 'workload', name: route.backend.name }, port: route.backend.port });
     }
     // The ACME server fetches an HTTP-01 challenge through the same edge, from cert-manager's solver pods.
     this.system.admitHttp01Solver();

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ScaledObject } from '../imports/scaledobjects-keda.sh';
 import { TriggerAuthentication } from '../imports/triggerauthentications-keda.sh';
 import { secretRefSchema } from './core/env';
+import { peers } from './core/network-peers';
 import { parseProps } from './core/issues';
 import { ResourcesSpec } from './core/resources';
 import { SecretKeyReference, httpUrl, servedPort } from './core/serving';
@@ -208,8 +209,9 @@ export class Worker extends Workload {
    * (one for every worker scaling on that Redis).
    */
   private allowQueueReaders(server: ServedWorkload): void {
-    this.system.connect({ from: this.name, to: server.name, port: server.port });
-    this.system.admit('keda-operator', server.name, server.port);
+    const to = { kind: 'workload', name: server.name } as const;
+    this.system.allowTraffic({ from: peers.workload(this.name), to, port: server.port });
+    this.system.allowTraffic({ from: peers.keda, to, port: server.port });
   }
 
   /** The in-cluster URL when the worker serves a port (`http://<host>:<port>`). */

@@ -2,7 +2,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { evaluatePodSecurity, strictestProfile } from '../checks/pod-security';
 import { Environment, SecurityExceptionName, isDigest, resolveReplicaRange, resolveReplicas } from '../environment';
-import { ANY_SOURCE, SystemChart } from '../system-chart';
+import { SystemChart } from '../system-chart';
+import { peers } from './network-peers';
 import { checksum } from './config';
 import { mainContainer, extraContainers } from './containers';
 import { ControllerKind, restartPolicyOf, spreadsPods, takesDisruptionBudget } from './controller';
@@ -141,7 +142,7 @@ export abstract class Workload extends Construct {
    * prod tier refuses (staging warns).
    */
   protected exposeOnNodes(port: number, nodePort: number | undefined): void {
-    this.system.connect({ from: ANY_SOURCE, to: this.name, port });
+    this.system.allowTraffic({ from: peers.any, to: { kind: 'workload', name: this.name }, port });
     this.reportTierRule('node-port', {
       field: 'service.type',
       message: `a NodePort Service serves plain HTTP on ${nodePort === undefined ? 'a port' : `port ${nodePort}`} of every node, around the TLS edge (no TLS, rate limits or security headers)`,
@@ -281,7 +282,7 @@ export abstract class Workload extends Construct {
     const backendEnv: Record<string, string> = {};
     for (const [variable, backend] of Object.entries(props.backends ?? {})) backendEnv[variable] = backend.url;
     for (const target of [...Object.values(props.backends ?? {}), ...(props.connectsTo ?? [])]) {
-      this.system.connect({ from: this.name, to: target.name, port: target.port });
+      this.system.allowTraffic({ from: peers.workload(this.name), to: { kind: 'workload', name: target.name }, port: target.port });
     }
     return { ...props, env: { ...backendEnv, ...props.env } };
   }
@@ -320,7 +321,7 @@ export abstract class Workload extends Construct {
     if (port === undefined) {
       return { issues: [{ field: 'metrics.port', message: 'this workload serves no port, so the metrics port cannot default to it', fix: 'give metrics.port, the port the process serves its metrics on' }] };
     }
-    this.system.admit('monitoring', this.name, port);
+    this.system.allowTraffic({ from: peers.monitoring, to: { kind: 'workload', name: this.name }, port });
     return { port, issues: [] };
   }
 
