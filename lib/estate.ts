@@ -4,13 +4,13 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { checkEnvironment, formatCheckIssue } from './checks';
 import { DeliveryRepository, Environment, EnvironmentInput, defineEnvironment, repositoryPathSchema } from './environment';
 import { immutableFieldChanges, readPreviousOutput } from './checks/immutable-fields';
-import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, repositoryPathOf, sortObjects, toYamlFile, writeFileSet } from './core/output';
-import { OutputError, checkStagingDir, lockOutdir, recoverInterruptedSwap, resolveOutdir } from './core/outdir';
+import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, repositoryPathOf, sortObjects, toYamlFile, writeFileSet } from './output/output';
+import { OutputError, checkStagingDir, lockOutdir, recoverInterruptedSwap, resolveOutdir } from './output/outdir';
 import { ShipshapeError, collectErrors, collectRaisedWarnings } from './core/issues';
 import { AcknowledgedWarning, sortWarnings } from './core/acknowledgements';
 import { Layer, SystemChart } from './system-chart';
-import { FLUX_DIRECTORY, FluxDelivery, FluxSystem, defaultScope, fluxNameProblems } from './core/flux';
-import { environmentDiagram } from './core/diagram';
+import { FLUX_DIRECTORY, FluxDelivery, FluxSystem, defaultScope, fluxNameProblems } from './output/flux';
+import { environmentDiagram } from './output/diagram';
 
 /** A system (a set of workloads that ship together) and the environments it is deployed to. */
 export interface SystemDefinition {

@@ -15,7 +15,7 @@ export {
   TlsIngressFlavour,
 } from './tls-ingress';
 export { SystemChart, SystemChartProps, Layer, WiringEdge } from './system-chart';
-export { Peer, Destination, TrafficRule, peers } from './core/network-peers';
+export { Peer, WorkloadPeer, OutsidePeer, Destination, AcmeSolverDestination, TrafficRule, peers } from './core/network-peers';
 export {
   Environment,
   EnvironmentInput,
@@ -68,5 +68,5 @@ export { ExternalSecretSource, ExternalSecretSourceProps, RemoteKey, SecretStore
 export { PersistentClaim, PersistentClaimProps, AccessMode } from './core/storage';
 export { ShipshapeError, WARNING_CODES, WarningCode } from './core/issues';
 export { AcknowledgedWarning } from './core/acknowledgements';
-export { OutputError } from './core/outdir';
+export { OutputError } from './output/outdir';
 export { PodSecurityLevel, PodSecurityControl, PodSecurityViolation, evaluatePodSecurity } from './checks/pod-security';

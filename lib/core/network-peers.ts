@@ -10,15 +10,30 @@ import { selectorLabels } from './labels';
  * - `monitoring`: the scraper, reading a `metrics` port;
  * - `any`: every source (a NodePort Service's clients arrive through any node).
  */
-export type Peer =
-  | { readonly kind: 'workload'; readonly name: string }
-  | { readonly kind: 'edge' }
-  | { readonly kind: 'keda' }
-  | { readonly kind: 'monitoring' }
-  | { readonly kind: 'any' };
+export type Peer = WorkloadPeer | OutsidePeer;
+
+/** A workload of the system, or a service the environment declares, by name. */
+export interface WorkloadPeer {
+  /** Always `workload`. */
+  readonly kind: 'workload';
+  /** The workload's (or declared service's) name. */
+  readonly name: string;
+}
+
+/** Pods outside the system, located by the environment, or (`any`) every source. */
+export interface OutsidePeer {
+  /** Which outside pods: `edge`, `keda`, `monitoring` or `any`. */
+  readonly kind: 'edge' | 'keda' | 'monitoring' | 'any';
+}
 
 /** Where admitted traffic goes: a workload (or declared service) by name, or cert-manager's HTTP-01 solver pods. */
-export type Destination = { readonly kind: 'workload'; readonly name: string } | { readonly kind: 'acme-http01-solver' };
+export type Destination = WorkloadPeer | AcmeSolverDestination;
+
+/** cert-manager's HTTP-01 solver pods, which the ACME server reaches through the edge. */
+export interface AcmeSolverDestination {
+  /** Always `acme-http01-solver`. */
+  readonly kind: 'acme-http01-solver';
+}
 
 /** One permission: `from` may reach `to` on TCP `port`. Every NetworkPolicy rule is one of these. */
 export interface TrafficRule {
