@@ -80,7 +80,7 @@ const schema = z
         message: `liveness and readiness are the same check (${describeProbe(p.probes.liveness)}): a pod that is unready because a dependency is down would be restarted in a loop. Fix: point liveness at an endpoint that only checks the process`,
       });
     }
-  });
+  }) satisfies z.ZodType<unknown, AutoscaledBackendProps>;
 
 /**
  * An API (FastAPI under gunicorn or uvicorn): a Deployment whose replica count the HPA owns, a

@@ -54,7 +54,7 @@ export class SystemChart extends Chart {
   /** The chart enclosing `scope`; throws a clear error when there is none. */
   public static of(scope: IConstruct): SystemChart {
     for (let c: IConstruct | undefined = scope; c; c = c.node.scope) {
-      if ((c as unknown as Record<symbol, boolean>)[SYSTEM_CHART]) return c as SystemChart;
+      if (c instanceof Chart && Reflect.get(c, SYSTEM_CHART) === true) return c as SystemChart;
     }
     throw new ShipshapeError([`${scope.node.path}: shipshape constructs must be defined inside a SystemChart`]);
   }
@@ -82,7 +82,8 @@ export class SystemChart extends Chart {
     // Parsing a parsed environment is a no-op, so both forms are accepted the same way.
     const environment = defineEnvironment(props.environment);
     super(scope, system, { namespace: environment.namespace, disableResourceNameHashes: true });
-    (this as unknown as Record<symbol, boolean>)[SYSTEM_CHART] = true;
+    // A symbol, not instanceof: two copies of shipshape in one app still find each other's charts.
+    Object.defineProperty(this, SYSTEM_CHART, { value: true });
     if (!isDnsLabel(system)) {
       reportErrors(this, 'SystemChart', [{ field: '(id)', message: `"${system}": the system name must be a DNS label`, fix: 'use lower-case letters, digits and "-"' }]);
     }

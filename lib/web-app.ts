@@ -33,7 +33,7 @@ export interface WebAppProps extends WorkloadProps {
 
 const DEFAULT_RESOURCES: ResourcesSpec = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } };
 
-const schema: z.ZodType<WebAppProps> = z
+const schema = z
   .strictObject({
     ...workloadShape,
     port: portNumber.default(3000),
@@ -52,7 +52,7 @@ const schema: z.ZodType<WebAppProps> = z
   .refine((p) => !(p.replicas !== undefined && p.autoscaling), {
     message: 'give either replicas or autoscaling: with an autoscaler, a fixed count would fight it on every apply',
     path: ['replicas'],
-  }) as z.ZodType<WebAppProps>;
+  }) satisfies z.ZodType<unknown, WebAppProps>;
 
 /**
  * A stateless server-rendered front end (Next.js, SvelteKit): a hardened Deployment, a Service,

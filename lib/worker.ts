@@ -128,7 +128,7 @@ const schema = z
         message: 'a singleton runs exactly one instance (two Celery beats would send every scheduled task twice). Fix: remove the scaling, or drop singleton for a scalable worker',
       });
     }
-  });
+  }) satisfies z.ZodType<unknown, WorkerProps>;
 
 /**
  * A queue consumer (Celery, asyncio workers): a hardened Deployment with no Service, a grace period

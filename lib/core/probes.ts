@@ -61,14 +61,14 @@ const port = z.union([
 ]);
 
 /** Schema of {@link ProbeSpec}. */
-export const probeSchema: z.ZodType<ProbeSpec> = z.union([
+export const probeSchema: z.ZodType<ProbeSpec, ProbeSpec> = z.union([
   z.strictObject({ http: z.string().startsWith('/', 'must be an absolute path such as "/healthz"'), port: port.optional(), ...timing }),
   z.strictObject({ tcp: port, ...timing }),
   z.strictObject({ exec: z.array(z.string()).min(1, 'give the command to run'), ...timing }),
 ]);
 
 /** Schema of {@link ProbesSpec}. */
-export const probesSchema: z.ZodType<ProbesSpec> = z.strictObject({
+export const probesSchema: z.ZodType<ProbesSpec, ProbesSpec> = z.strictObject({
   liveness: probeSchema.optional(),
   readiness: probeSchema.optional(),
   startup: probeSchema.optional(),
