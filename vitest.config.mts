@@ -6,7 +6,7 @@ export default defineConfig({
     // The control-plane suite runs on its own: npm run test:cluster.
     exclude: ['test/cluster/**', '**/node_modules/**'],
     testTimeout: 60_000,
-    globalSetup: ['test/support/schema-setup.ts'],
+    globalSetup: ['test/support/schema-setup.ts', 'test/support/packed-tarball.ts'],
     // Test files share one module cache: loading cdk8s, the generated imports and the schemas once
     // instead of per file cuts the suite from about 40 s to 14 s. No test depends on module state.
     pool: 'threads',

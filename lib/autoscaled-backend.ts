@@ -5,7 +5,7 @@ import { Issue, parseProps } from './core/issues';
 import { resolveReplicaRange } from './environment';
 import { formatMemory, memoryQuantity, parseQuantity } from './core/quantity';
 import { ResourcesSpec } from './core/resources';
-import { createAutoscaler, createDeployment, createPodDisruptionBudget, createService } from './core/serving';
+import { httpUrl, servedPort } from './core/serving';
 import { ServedWorkload, Workload } from './core/workload';
 import { ServiceSpec, WorkloadProps, portNumber, serviceSchema, workloadShape } from './core/workload-props';
 import { describeProbe } from './core/probes';
@@ -80,7 +80,7 @@ const schema = z
         message: `liveness and readiness are the same check (${describeProbe(p.probes.liveness)}): a pod that is unready because a dependency is down would be restarted in a loop. Fix: point liveness at an endpoint that only checks the process`,
       });
     }
-  });
+  }) satisfies z.ZodType<unknown, AutoscaledBackendProps>;
 
 /**
  * An API (FastAPI under gunicorn or uvicorn): a Deployment whose replica count the HPA owns, a
@@ -105,7 +105,7 @@ export class AutoscaledBackend extends Workload implements ServedWorkload {
   constructor(scope: Construct, id: string, props: AutoscaledBackendProps) {
     super(scope, id, 'AutoscaledBackend');
     const p = parseProps(this, 'AutoscaledBackend', schema, props);
-    this.port = p?.port ?? (typeof props?.port === 'number' ? props.port : 8000);
+    this.port = servedPort(p, props, 8000);
     if (!p) return;
 
     const scaling = p.autoscaling;
@@ -118,41 +118,25 @@ export class AutoscaledBackend extends Workload implements ServedWorkload {
 
     const template = this.buildPodTemplate(
       { ...p, env: { WEB_CONCURRENCY: String(p.processes), ...p.env } },
-      {
-        component: 'backend',
-        port: this.port,
-        maxReplicas: range.max,
-        spread: range.max >= 2,
-        defaultGracePeriodSeconds: 30,
-        defaultPreStopSeconds: 5,
-        defaultResources: DEFAULT_RESOURCES,
-      },
+      { component: 'backend', port: this.port, maxReplicas: range.max, controller: 'Deployment', defaultGracePeriodSeconds: 30, defaultPreStopSeconds: 5, defaultResources: DEFAULT_RESOURCES },
     );
-    const identity = { name: this.name, labels: this.labels, selector: this.selector };
-    this.deployment = createDeployment(this, { ...identity, template, strategy: 'RollingUpdate' , annotations: this.deploymentAnnotations });
-    this.service = createService(this, { ...identity, port: this.port, ...p.service });
-    if (p.service?.type === 'NodePort') this.exposeOnNodes(this.port, p.service.nodePort);
-    this.autoscaler = createAutoscaler(this, {
-      ...identity,
-      minReplicas: range.min,
-      maxReplicas: range.max,
-      cpuUtilization: scaling.cpuUtilization,
-      memoryUtilization: memoryTarget,
-      scaleDownStabilizationSeconds: scaling.scaleDownStabilizationSeconds,
+    const served = this.serve({
+      template,
+      plan: { range, fewest: range.min, most: range.max },
+      port: this.port,
+      service: p.service,
+      autoscaler: { cpuUtilization: scaling.cpuUtilization, memoryUtilization: memoryTarget, scaleDownStabilizationSeconds: scaling.scaleDownStabilizationSeconds },
+      replicasField: 'autoscaling.minReplicas',
     });
-    if (range.min >= 2) this.podDisruptionBudget = createPodDisruptionBudget(this, identity);
-    else {
-      this.reportTierRule('single-replica', {
-        field: 'autoscaling.minReplicas',
-        message: `the autoscaler may run ${range.min} replica behind a Service: every rollout, node drain or crash is an outage`,
-        fix: `set minReplicas to at least 2 (in the ${this.environment.name} environment: workloads: { ${this.name}: { minReplicas: 2 } })`,
-      });
-    }
+    this.deployment = served.deployment;
+    this.service = served.service;
+    this.autoscaler = served.autoscaler;
+    this.podDisruptionBudget = served.podDisruptionBudget;
   }
 
   /** `http://<name>.<namespace>.svc.cluster.local:<port>`. */
   public get url(): string {
-    return `http://${this.host}:${this.port}`;
+    return httpUrl(this.host, this.port);
   }
 }
 

@@ -548,7 +548,7 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
   nodeCapacity: z
     .strictObject({ cpu: cpuQuantity.default(DEFAULT_NODE_CAPACITY.cpu), memory: memoryQuantity.default(DEFAULT_NODE_CAPACITY.memory) })
     .default(DEFAULT_NODE_CAPACITY),
-}) as unknown as z.ZodType<Environment, EnvironmentInput>;
+}) satisfies z.ZodType<Environment, EnvironmentInput>;
 
 /**
  * Parses and validates an environment. Every problem is reported at once, each prefixed with the

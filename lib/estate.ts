@@ -4,13 +4,13 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { checkEnvironment, formatCheckIssue } from './checks';
 import { DeliveryRepository, Environment, EnvironmentInput, defineEnvironment, repositoryPathSchema } from './environment';
 import { immutableFieldChanges, readPreviousOutput } from './checks/immutable-fields';
-import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, repositoryPathOf, sortObjects, toYamlFile, writeFileSet } from './core/output';
-import { OutputError, checkStagingDir, lockOutdir, recoverInterruptedSwap, resolveOutdir } from './core/outdir';
+import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, repositoryPathOf, sortObjects, toYamlFile, writeFileSet } from './output/output';
+import { OutputError, checkStagingDir, lockOutdir, recoverInterruptedSwap, resolveOutdir } from './output/outdir';
 import { ShipshapeError, collectErrors, collectRaisedWarnings } from './core/issues';
 import { AcknowledgedWarning, sortWarnings } from './core/acknowledgements';
 import { Layer, SystemChart } from './system-chart';
-import { FLUX_DIRECTORY, FluxDelivery, FluxSystem, defaultScope, fluxNameProblems } from './core/flux';
-import { environmentDiagram } from './core/diagram';
+import { FLUX_DIRECTORY, FluxDelivery, FluxSystem, defaultScope, fluxNameProblems } from './output/flux';
+import { environmentDiagram } from './output/diagram';
 
 /** A system (a set of workloads that ship together) and the environments it is deployed to. */
 export interface SystemDefinition {
@@ -73,7 +73,39 @@ export interface RenderOptions {
 export function renderEstate(systems: readonly SystemDefinition[], options: RenderOptions = {}): RenderedEstate {
   const problems: string[] = systemListProblems(systems);
   if (problems.length) throw new ShipshapeError(problems);
-  const byEnvironment = new Map<string, { system: SystemDefinition; environment: Environment }[]>();
+  const byEnvironment = groupByEnvironment(systems, problems);
+  problems.push(...sharedNamespaces(byEnvironment));
+  const apps = defineApps(byEnvironment, problems);
+  if (problems.length) throw new ShipshapeError(problems);
+
+  const rendered: RenderingEstate = { files: new Map(), objects: new Map(), environments: [], warnings: [], acknowledged: [] };
+  for (const [envName, { app, charts }] of apps) renderEnvironment(envName, app, charts, options, rendered, problems);
+  for (const system of systems) {
+    for (const environment of system.environments) {
+      const envName = (environment as { name?: unknown }).name;
+      if (!rendered.files.has(`${envName}/${system.name}/kustomization.yaml`)) {
+        problems.push(`${envName}/${system.name}: the system is missing from the output of environment ${envName}; this is a bug in shipshape, please report it`);
+      }
+    }
+  }
+  if (problems.length) throw new ShipshapeError(problems);
+  return rendered;
+}
+
+/** A {@link RenderedEstate} being filled in, one environment at a time. */
+interface RenderingEstate {
+  readonly files: FileSet;
+  readonly objects: Map<string, readonly KubeObject[]>;
+  readonly environments: EnvironmentSummary[];
+  readonly warnings: string[];
+  readonly acknowledged: AcknowledgedWarning[];
+}
+
+type EnvironmentEntries = Map<string, { system: SystemDefinition; environment: Environment }[]>;
+
+/** The systems by environment name, each with its parsed environment; problems of names and environments are pushed. */
+function groupByEnvironment(systems: readonly SystemDefinition[], problems: string[]): EnvironmentEntries {
+  const byEnvironment: EnvironmentEntries = new Map();
   const seenSystems = new Set<string>();
   for (const system of systems) {
     if (seenSystems.has(system.name)) problems.push(`system "${system.name}" is defined twice; give each system a distinct name`);
@@ -98,6 +130,12 @@ export function renderEstate(systems: readonly SystemDefinition[], options: Rend
       }
     }
   }
+  return byEnvironment;
+}
+
+/** Two systems of one environment in one namespace. */
+function sharedNamespaces(byEnvironment: EnvironmentEntries): string[] {
+  const problems: string[] = [];
   const namespaces = new Map<string, string>();
   for (const [envName, entries] of byEnvironment) {
     for (const { system, environment } of entries) {
@@ -107,7 +145,11 @@ export function renderEstate(systems: readonly SystemDefinition[], options: Rend
       namespaces.set(key, system.name);
     }
   }
+  return problems;
+}
 
+/** One cdk8s App per environment with every system defined in it; what the definitions report is pushed to `problems`. */
+function defineApps(byEnvironment: EnvironmentEntries, problems: string[]): Map<string, { app: App; charts: SystemChart[] }> {
   const apps = new Map<string, { app: App; charts: SystemChart[] }>();
   for (const [envName, entries] of byEnvironment) {
     const app = new App({ outdir: envName });
@@ -132,78 +174,76 @@ export function renderEstate(systems: readonly SystemDefinition[], options: Rend
     problems.push(...collectErrors(app).map((e) => `${envName}/${e}`));
     apps.set(envName, { app, charts });
   }
-  if (problems.length) throw new ShipshapeError(problems);
+  return apps;
+}
 
-  const files: FileSet = new Map();
-  const objects = new Map<string, KubeObject[]>();
-  const summaries: EnvironmentSummary[] = [];
-  const warnings: string[] = [];
-  const acknowledged: AcknowledgedWarning[] = [];
-  for (const [envName, { app, charts }] of apps) {
-    for (const chart of charts) {
-      const sorted = sortWarnings(collectRaisedWarnings(chart), chart.environment.acknowledge, `${envName}/`, envName, chart.system);
-      warnings.push(...sorted.warnings);
-      acknowledged.push(...sorted.acknowledged);
-    }
-    const envObjects: KubeObject[] = [];
-    const delivered: FluxSystem[] = [];
-    let fileCount = 0;
-    for (const chart of charts) {
-      // A value a construct computes lazily is computed here, after define returned: what it
-      // throws still names the environment and system.
-      try {
-        // dist/<env>/<system>/<layer>/: one directory per system and layer, so each system's layers
-        // are delivered (and can fail) on their own.
-        const layers: Layer[] = [];
-        const deadlines: number[] = [];
-        for (const layer of LAYERS) {
-          const layerObjects = sortObjects(chartObjects(chart.chartFor(layer)));
-          if (layerObjects.length === 0) continue;
-          const dir = `${envName}/${chart.system}/${layer}`;
-          const file = `${chart.system}.yaml`;
-          files.set(`${dir}/${file}`, toYamlFile(layerObjects));
-          files.set(`${dir}/kustomization.yaml`, kustomization([file]));
-          fileCount += 2;
-          layers.push(layer);
-          envObjects.push(...layerObjects);
-          if (layer === 'migrations') deadlines.push(...layerObjects.filter((o) => o.kind === 'Job').map((o) => Number(o.spec?.activeDeadlineSeconds ?? 0)));
-        }
-        files.set(`${envName}/${chart.system}/kustomization.yaml`, kustomization(layers));
-        fileCount += 1;
-        delivered.push({ name: chart.system, layers, migrationTimeoutSeconds: Math.max(600, ...deadlines) });
-      } catch (error) {
-        problems.push(...describeFailure(`${envName}/${chart.system}`, error));
-      }
-    }
-    files.set(`${envName}/kustomization.yaml`, kustomization(charts.map((c) => c.system).sort(compareCodePoints)));
-    const flux = fluxFiles(app, envName, charts, delivered, options.outdir ?? 'dist', problems, warnings);
-    for (const [file, content] of flux.files) files.set(file, content);
-    fileCount += flux.files.size;
-    envObjects.push(...flux.objects);
-    objects.set(envName, envObjects);
-    files.set(`${envName}/README.md`, environmentDiagram(envName, envObjects));
-    fileCount += 1;
-    const paths = constructPaths(app);
-    const checked = checkEnvironment(envObjects);
-    for (const line of checked.skipped) if (!warnings.includes(line)) warnings.push(line);
-    problems.push(
-      ...checked.issues.map((issue) => {
-        const path = paths.get(issue.object);
-        return `${envName}/${path ?? issue.object}: ${formatCheckIssue(issue)}`;
-      }),
-    );
-    summaries.push({ name: envName, systems: charts.map((c) => c.system), objects: envObjects.length, files: fileCount + 1 });
+/** Renders one environment's files and objects into `rendered`, and checks them; problems are pushed. */
+function renderEnvironment(envName: string, app: App, charts: readonly SystemChart[], options: RenderOptions, rendered: RenderingEstate, problems: string[]): void {
+  const { files, warnings } = rendered;
+  for (const chart of charts) {
+    const sorted = sortWarnings(collectRaisedWarnings(chart), chart.environment.acknowledge, `${envName}/`, envName, chart.system);
+    warnings.push(...sorted.warnings);
+    rendered.acknowledged.push(...sorted.acknowledged);
   }
-  for (const system of systems) {
-    for (const environment of system.environments) {
-      const envName = (environment as { name?: unknown }).name;
-      if (!files.has(`${envName}/${system.name}/kustomization.yaml`)) {
-        problems.push(`${envName}/${system.name}: the system is missing from the output of environment ${envName}; this is a bug in shipshape, please report it`);
-      }
+  const envObjects: KubeObject[] = [];
+  const delivered: FluxSystem[] = [];
+  let fileCount = 0;
+  for (const chart of charts) {
+    // A value a construct computes lazily is computed here, after define returned: what it
+    // throws still names the environment and system.
+    try {
+      const system = renderSystem(envName, chart, files);
+      fileCount += system.fileCount;
+      envObjects.push(...system.objects);
+      delivered.push(system.delivered);
+    } catch (error) {
+      problems.push(...describeFailure(`${envName}/${chart.system}`, error));
     }
   }
-  if (problems.length) throw new ShipshapeError(problems);
-  return { files, objects, environments: summaries, warnings, acknowledged };
+  files.set(`${envName}/kustomization.yaml`, kustomization(charts.map((c) => c.system).sort(compareCodePoints)));
+  const flux = fluxFiles(app, envName, charts, delivered, options.outdir ?? 'dist', problems, warnings);
+  for (const [file, content] of flux.files) files.set(file, content);
+  fileCount += flux.files.size;
+  envObjects.push(...flux.objects);
+  rendered.objects.set(envName, envObjects);
+  files.set(`${envName}/README.md`, environmentDiagram(envName, envObjects));
+  fileCount += 1;
+  const paths = constructPaths(app);
+  const checked = checkEnvironment(envObjects);
+  for (const line of checked.skipped) if (!warnings.includes(line)) warnings.push(line);
+  problems.push(
+    ...checked.issues.map((issue) => {
+      const path = paths.get(issue.object);
+      return `${envName}/${path ?? issue.object}: ${formatCheckIssue(issue)}`;
+    }),
+  );
+  rendered.environments.push({ name: envName, systems: charts.map((c) => c.system), objects: envObjects.length, files: fileCount + 1 });
+}
+
+/**
+ * `dist/<env>/<system>/<layer>/`: one directory per system and layer, so each system's layers are
+ * delivered (and can fail) on their own.
+ */
+function renderSystem(envName: string, chart: SystemChart, files: FileSet): { objects: KubeObject[]; delivered: FluxSystem; fileCount: number } {
+  const layers: Layer[] = [];
+  const deadlines: number[] = [];
+  const objects: KubeObject[] = [];
+  let fileCount = 0;
+  for (const layer of LAYERS) {
+    const layerObjects = sortObjects(chartObjects(chart.chartFor(layer)));
+    if (layerObjects.length === 0) continue;
+    const dir = `${envName}/${chart.system}/${layer}`;
+    const file = `${chart.system}.yaml`;
+    files.set(`${dir}/${file}`, toYamlFile(layerObjects));
+    files.set(`${dir}/kustomization.yaml`, kustomization([file]));
+    fileCount += 2;
+    layers.push(layer);
+    objects.push(...layerObjects);
+    if (layer === 'migrations') deadlines.push(...layerObjects.filter((o) => o.kind === 'Job').map((o) => Number(o.spec?.activeDeadlineSeconds ?? 0)));
+  }
+  files.set(`${envName}/${chart.system}/kustomization.yaml`, kustomization(layers));
+  fileCount += 1;
+  return { objects, delivered: { name: chart.system, layers, migrationTimeoutSeconds: Math.max(600, ...deadlines) }, fileCount };
 }
 
 /**

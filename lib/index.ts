@@ -13,7 +13,8 @@ export {
   StreamingKind,
   TlsIngressFlavour,
 } from './tls-ingress';
-export { SystemChart, SystemChartProps, Layer, WiringEdge, ClusterPeer, INGRESS_CONTROLLER, ANY_SOURCE } from './system-chart';
+export { SystemChart, SystemChartProps, Layer, WiringEdge } from './system-chart';
+export { Peer, WorkloadPeer, OutsidePeer, Destination, AcmeSolverDestination, TrafficRule, peers } from './core/network-peers';
 export {
   Environment,
   EnvironmentInput,
@@ -69,5 +70,5 @@ export { ExternalSecretSource, ExternalSecretSourceProps, RemoteKey, SecretStore
 export { PersistentClaim, PersistentClaimProps, AccessMode } from './core/storage';
 export { ShipshapeError, WARNING_CODES, WarningCode } from './core/issues';
 export { AcknowledgedWarning } from './core/acknowledgements';
-export { OutputError } from './core/outdir';
+export { OutputError } from './output/outdir';
 export { PodSecurityLevel, PodSecurityControl, PodSecurityViolation, evaluatePodSecurity } from './checks/pod-security';

@@ -162,8 +162,7 @@ export class MigrationJob extends Workload {
       {
         component: 'migration',
         maxReplicas: 1,
-        spread: false,
-        restartPolicy: 'Never',
+        controller: 'Job',
         defaultGracePeriodSeconds: 30,
         defaultPreStopSeconds: 0,
         defaultResources: DEFAULT_RESOURCES,

@@ -17,6 +17,7 @@ import {
 import { TIER_LABEL } from './checks/policy';
 import { isDnsLabel, serviceHost } from './core/names';
 import type { ServedWorkload } from './core/workload-props';
+import { Peer, TrafficRule, peerLabel, peerSelectors, peers } from './core/network-peers';
 import { Issue, ShipshapeError, addDeferredCheck, reportErrors } from './core/issues';
 import { edgePeers } from './core/gateway';
 
@@ -29,21 +30,13 @@ export interface SystemChartProps {
   readonly environment: Environment | EnvironmentInput;
 }
 
-/** The `from` of an edge that stands for the edge's pods: the Gateway's data plane, or the ingress controller (see TlsIngress). */
-export const INGRESS_CONTROLLER = 'ingress-controller';
-/** The `from` of an edge that admits every source, as a NodePort Service needs: clients arrive through any node. */
-export const ANY_SOURCE = '*';
-
 /**
- * Pods of the cluster, outside the system, that a NetworkPolicy admits; the environment says where
- * each runs: the ingress controller (`ingressController`), the KEDA operator (`kedaOperator`) and
- * the monitoring (`monitoring`).
+ * A recorded permission, for reading: `from` is the calling workload's name, or what an outside
+ * peer stands for (`ingress-controller` for the edge, `keda-operator`, `monitoring`, `*` for every
+ * source); `to` is the workload or declared service reached.
  */
-export type ClusterPeer = 'ingress-controller' | 'keda-operator' | 'monitoring';
-
-/** A directed edge of the wiring: `from` talks to `to` on `port`. Network policies derive from these. */
 export interface WiringEdge {
-  /** Name of the calling workload, {@link INGRESS_CONTROLLER} for the edge, or {@link ANY_SOURCE}. */
+  /** The caller: a workload's name, or the label of an outside peer. */
   readonly from: string;
   /** Name of the workload called. */
   readonly to: string;
@@ -62,7 +55,7 @@ export class SystemChart extends Chart {
   /** The chart enclosing `scope`; throws a clear error when there is none. */
   public static of(scope: IConstruct): SystemChart {
     for (let c: IConstruct | undefined = scope; c; c = c.node.scope) {
-      if ((c as unknown as Record<symbol, boolean>)[SYSTEM_CHART]) return c as SystemChart;
+      if (c instanceof Chart && Reflect.get(c, SYSTEM_CHART) === true) return c as SystemChart;
     }
     throw new ShipshapeError([`${scope.node.path}: shipshape constructs must be defined inside a SystemChart`]);
   }
@@ -82,7 +75,8 @@ export class SystemChart extends Chart {
   private readonly imageRepositories = new Set<string>();
   private readonly settingsRead = new Set<string>();
   private readonly policies = new Map<string, AllowPolicy>();
-  private readonly admitted: { peer: ClusterPeer; to: string }[] = [];
+  private readonly rules: TrafficRule[] = [];
+  private readonly ruleKeys = new Set<string>();
   private readonly externalSecrets = new Set<string>();
   private readonly externalConfigMaps = new Set<string>();
 
@@ -90,9 +84,10 @@ export class SystemChart extends Chart {
     // Parsing a parsed environment is a no-op, so both forms are accepted the same way.
     const environment = defineEnvironment(props.environment);
     super(scope, system, { namespace: environment.namespace, disableResourceNameHashes: true });
-    (this as unknown as Record<symbol, boolean>)[SYSTEM_CHART] = true;
+    // A symbol, not instanceof: two copies of shipshape in one app still find each other's charts.
+    Object.defineProperty(this, SYSTEM_CHART, { value: true });
     if (!isDnsLabel(system)) {
-      throw new ShipshapeError([`SystemChart "${system}": the system name must be a DNS label (lower-case letters, digits and "-")`]);
+      reportErrors(this, 'SystemChart', [{ field: '(id)', message: `"${system}": the system name must be a DNS label`, fix: 'use lower-case letters, digits and "-"' }]);
     }
     this.system = system;
     this.environment = environment;
@@ -230,53 +225,51 @@ export class SystemChart extends Chart {
     return weakestProfile(['restricted', ...this.podLevels.values()]);
   }
 
-  /** Records that `from` calls `to` on `port`, and allows it in the target's NetworkPolicy `allow-<to>`. */
-  public connect(edge: WiringEdge): void {
-    if (this.wiring.some((e) => e.from === edge.from && e.to === edge.to && e.port === edge.port)) return;
-    this.wiring.push(edge);
-    const source: PolicySource =
-      edge.from === INGRESS_CONTROLLER ? { peer: INGRESS_CONTROLLER } : edge.from === ANY_SOURCE ? { anySource: true } : { workload: edge.from };
-    this.allowTo(edge.to, `allow-${edge.to}`, source, edge.port);
-  }
-
   /**
-   * Admits pods of the cluster outside the system to a workload's or an external service's port:
-   * the KEDA operator (to read a queue), the monitoring (to scrape metrics). Each peer has its own
-   * policy per target, `allow-keda-<to>` and `allow-monitoring-<to>`, annotated with who it admits;
-   * the ingress controller is wiring and goes through {@link connect}.
+   * The one way traffic is admitted: every NetworkPolicy the system writes comes from these rules.
+   * To a workload or declared service `<to>`: its policy `allow-<to>` admits workloads, the edge and
+   * (for a NodePort) every source; the KEDA operator and the monitoring each get a policy of their
+   * own, `allow-keda-<to>` and `allow-monitoring-<to>`, annotated with whom they admit. To the ACME
+   * solver: one policy, `allow-acme-http01-solver`, whatever the number of certificates.
    */
-  public admit(peer: Exclude<ClusterPeer, 'ingress-controller'>, to: string, port: number): void {
-    this.admitted.push({ peer, to });
-    this.allowTo(to, `allow-${PEER_POLICY_PREFIX[peer]}-${to}`, { peer }, port);
+  public allowTraffic(rule: TrafficRule): void {
+    const from = peerLabel(rule.from);
+    const to = rule.to.kind === 'workload' ? rule.to.name : rule.to.kind;
+    const key = `${rule.from.kind}:${from} ${rule.to.kind}:${to} ${rule.port}`;
+    if (this.ruleKeys.has(key)) return;
+    this.ruleKeys.add(key);
+    this.rules.push(rule);
+    if (rule.to.kind === 'acme-http01-solver') {
+      this.writePolicy('allow-acme-http01-solver', { ...ACME_HTTP01_SOLVER_SELECTOR }, {}, rule.from, rule.port);
+      return;
+    }
+    this.wiring.push({ from, to, port: rule.port });
+    const external = this.environment.externalServices[to];
+    // A service outside the cluster needs no ingress rule.
+    if (external?.externalName !== undefined) return;
+    const podSelector = external?.podSelector ? { ...external.podSelector } : selectorLabels({ name: to, system: this.system, component: '' });
+    const ownPolicy = rule.from.kind === 'keda' || rule.from.kind === 'monitoring';
+    const annotations: Record<string, string> = {};
+    if (ownPolicy) annotations[ADMITS_ANNOTATION] = from;
+    if (external) annotations[EXTERNAL_SERVICE_ANNOTATION] = to;
+    this.writePolicy(ownPolicy ? `allow-${rule.from.kind}-${to}` : `allow-${to}`, podSelector, annotations, rule.from, rule.port);
   }
 
   /**
    * Admits cert-manager's HTTP-01 solver pods (label `acme.cert-manager.io/http01-solver: "true"`,
-   * port 8089) from the ingress controller's namespace, unless the environment's issuer solves with
-   * DNS-01: the ACME server fetches the challenge through the edge, and the namespace denies all
-   * other ingress. One policy, `allow-acme-http01-solver`, whatever the number of certificates.
+   * port 8089) from the edge, unless the environment's issuer solves with DNS-01: the ACME server
+   * fetches the challenge through the edge, and the namespace denies all other ingress.
    */
   public admitHttp01Solver(): void {
     if (this.environment.tls.solver !== 'http01') return;
-    this.allow('allow-acme-http01-solver', { ...ACME_HTTP01_SOLVER_SELECTOR }, {}, { peer: INGRESS_CONTROLLER }, ACME_HTTP01_SOLVER_PORT);
-  }
-
-  /** Allows `source` to a workload or in-namespace external service; a service outside the cluster needs no ingress rule. */
-  private allowTo(to: string, policyName: string, source: PolicySource, port: number): void {
-    const external = this.environment.externalServices[to];
-    if (external?.externalName !== undefined) return;
-    const podSelector = external?.podSelector ? { ...external.podSelector } : selectorLabels({ name: to, system: this.system, component: '' });
-    const annotations: Record<string, string> = {};
-    if (source.peer && source.peer !== INGRESS_CONTROLLER) annotations[ADMITS_ANNOTATION] = source.peer;
-    if (external) annotations[EXTERNAL_SERVICE_ANNOTATION] = to;
-    this.allow(policyName, podSelector, annotations, source, port);
+    this.allowTraffic({ from: peers.edge, to: { kind: 'acme-http01-solver' }, port: ACME_HTTP01_SOLVER_PORT });
   }
 
   /**
    * The one place NetworkPolicies are written: a policy per name selecting `podSelector`, with one
    * rule per source (in the order first seen) and its ports.
    */
-  private allow(name: string, podSelector: Record<string, string>, annotations: Record<string, string>, source: PolicySource, port: number): void {
+  private writePolicy(name: string, podSelector: Record<string, string>, annotations: Record<string, string>, source: Peer, port: number): void {
     const existing = this.policies.get(name);
     if (existing) {
       existing.rules.push({ source, port });
@@ -292,14 +285,14 @@ export class SystemChart extends Chart {
         annotations: Object.keys(annotations).length ? annotations : undefined,
       },
       // Rendered at synth time: rules for this target may still be added by constructs defined later.
-      spec: Lazy.any({ produce: () => this.policySpec(policy) }) as unknown as k8s.NetworkPolicySpec,
+      spec: Lazy.any({ produce: () => this.policySpec(policy) }),
     });
   }
 
   private policySpec(policy: AllowPolicy): k8s.NetworkPolicySpec {
-    const sources = new Map<string, { source: PolicySource; ports: Set<number> }>();
+    const sources = new Map<string, { source: Peer; ports: Set<number> }>();
     for (const { source, port } of policy.rules) {
-      const key = source.anySource ? 'any' : source.peer ? `peer:${source.peer}` : `workload:${source.workload}`;
+      const key = `${source.kind}:${peerLabel(source)}`;
       const entry = sources.get(key) ?? { source, ports: new Set<number>() };
       entry.ports.add(port);
       sources.set(key, entry);
@@ -307,32 +300,15 @@ export class SystemChart extends Chart {
     return {
       podSelector: { matchLabels: policy.podSelector },
       policyTypes: ['Ingress'],
-      ingress: [...sources.values()].map(({ source, ports }) => ({
-        // A rule without `from` admits every source.
-        from: source.anySource ? undefined : source.peer === INGRESS_CONTROLLER ? edgePeers(this) : [this.peerOf(source)],
-        ports: [...ports].sort((a, b) => a - b).map((port) => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' })),
-      })),
-    };
-  }
-
-  /** The NetworkPolicy peer of a source: a workload's pods, or pods of a cluster namespace the environment names. */
-  private peerOf(source: PolicySource): k8s.NetworkPolicyPeer {
-    const inNamespace = (namespace: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': namespace } });
-    const env = this.environment;
-    switch (source.peer) {
-      case undefined:
-        return { podSelector: { matchLabels: selectorLabels({ name: source.workload!, system: this.system, component: '' }) } };
-      case 'ingress-controller':
-        return edgePeers(this)[0];
-      // Namespace and pod in one peer: the operator's pods (labelled so by KEDA's chart and manifests) in that namespace.
-      case 'keda-operator':
-        return { namespaceSelector: inNamespace(env.kedaOperator.namespace), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } } };
-      case 'monitoring':
+      ingress: [...sources.values()].map(({ source, ports }) => {
+        const from = peerSelectors(source, this.environment, this.system, edgePeers(this));
         return {
-          namespaceSelector: inNamespace(env.monitoring.namespace),
-          podSelector: env.monitoring.podSelector ? { matchLabels: { ...env.monitoring.podSelector } } : undefined,
+          // A rule without `from` admits every source.
+          from,
+          ports: [...ports].sort((a, b) => a - b).map((port) => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' })),
         };
-    }
+      }),
+    };
   }
 
   /**
@@ -385,43 +361,37 @@ export class SystemChart extends Chart {
   private checkWiring(): Issue[] {
     const issues: Issue[] = [...this.checkEnvironmentKeys()];
     const known = (name: string) => this.workloads.has(name) || this.environment.externalServices[name] !== undefined;
-    for (const edge of this.wiring) {
-      for (const end of [edge.from, edge.to]) {
-        if (end === INGRESS_CONTROLLER || end === ANY_SOURCE || known(end)) continue;
+    for (const rule of this.rules) {
+      if (rule.to.kind !== 'workload') continue;
+      const to = rule.to.name;
+      const from = peerLabel(rule.from);
+      if (rule.from.kind === 'keda' || rule.from.kind === 'monitoring') {
+        if (!known(to)) issues.push({ field: 'wiring', message: `${from} → "${to}": "${to}" is not a workload of system "${this.system}" in ${this.environment.name}`, fix: 'admit cluster peers only to workloads of this system or declared external services' });
+        continue;
+      }
+      for (const end of rule.from.kind === 'workload' ? [from, to] : [to]) {
+        if (known(end)) continue;
         issues.push({
           field: 'wiring',
-          message: `"${edge.from}" → "${edge.to}": "${end}" is not a workload of system "${this.system}" in ${this.environment.name}`,
+          message: `"${from}" → "${to}": "${end}" is not a workload of system "${this.system}" in ${this.environment.name}`,
           fix: 'connect only workloads of the same system (each system is its own namespace), or declare a service another chart runs in the environment\'s externalServices',
         });
       }
     }
-    for (const { peer, to } of this.admitted) {
-      if (!known(to)) issues.push({ field: 'wiring', message: `${peer} → "${to}": "${to}" is not a workload of system "${this.system}" in ${this.environment.name}`, fix: 'admit cluster peers only to workloads of this system or declared external services' });
-    }
     return issues;
   }
 
-  /** Every recorded edge, in definition order. */
+  /** Every permission to reach a workload or declared service, in definition order. */
   public get edges(): readonly WiringEdge[] {
     return this.wiring;
   }
 }
 
-/** Who a NetworkPolicy rule admits: one of the system's workloads, pods of the cluster outside it, or every source. */
-interface PolicySource {
-  readonly workload?: string;
-  readonly peer?: ClusterPeer;
-  readonly anySource?: true;
-}
-
 /** A NetworkPolicy being built: the pods it protects and who may reach them on which port. */
 interface AllowPolicy {
   readonly podSelector: Record<string, string>;
-  readonly rules: { source: PolicySource; port: number }[];
+  readonly rules: { source: Peer; port: number }[];
 }
-
-/** The middle of the policy name `allow-<prefix>-<target>` for each cluster peer admitted by {@link SystemChart.admit}. */
-const PEER_POLICY_PREFIX: Record<Exclude<ClusterPeer, 'ingress-controller'>, string> = { 'keda-operator': 'keda', monitoring: 'monitoring' };
 
 /**
  * The candidate closest to `key` by edit distance (fastest-levenshtein), when it is close enough to

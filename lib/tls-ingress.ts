@@ -5,7 +5,8 @@ import { BackendTrafficPolicy } from '../imports/backendtrafficpolicies-gateway.
 import { Certificate } from '../imports/certificates-cert-manager.io';
 import { HttpRoute } from '../imports/httproutes-gateway.networking.k8s.io';
 import { Environment } from './environment';
-import { INGRESS_CONTROLLER, SystemChart } from './system-chart';
+import { SystemChart } from './system-chart';
+import { peers } from './core/network-peers';
 import { checksum, sortedRecord } from './core/config';
 import { EdgeKind, LISTENER_IDLE_SECONDS, RoutedPath, claimPaths, edgeListeners, registerEdge } from './core/gateway';
 import { GatewayRule, writeHttpRoutes, writeTrafficPolicies } from './core/gateway-routes';
@@ -342,7 +343,7 @@ export class TlsIngress extends Construct {
     // The edge's traffic reaches each back end from the Gateway's data plane (or the ingress controller).
     registerEdge(this.system, p.flavour as EdgeKind);
     for (const route of p.routes) {
-      this.system.connect({ from: INGRESS_CONTROLLER, to: route.backend.name, port: route.backend.port });
+      this.system.allowTraffic({ from: peers.edge, to: { kind: 'workload', name: route.backend.name }, port: route.backend.port });
     }
     // The ACME server fetches an HTTP-01 challenge through the same edge, from cert-manager's solver pods.
     this.system.admitHttp01Solver();

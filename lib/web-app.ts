@@ -2,8 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { parseProps } from './core/issues';
-import { resolveReplicaRange } from './environment';
-import { createAutoscaler, createDeployment, createPodDisruptionBudget, createService } from './core/serving';
+import { httpUrl, servedPort } from './core/serving';
 import { ServedWorkload, Workload } from './core/workload';
 import { ServiceSpec, WorkloadProps, portNumber, serviceSchema, workloadShape } from './core/workload-props';
 import { ResourcesSpec } from './core/resources';
@@ -34,7 +33,7 @@ export interface WebAppProps extends WorkloadProps {
 
 const DEFAULT_RESOURCES: ResourcesSpec = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } };
 
-const schema: z.ZodType<WebAppProps> = z
+const schema = z
   .strictObject({
     ...workloadShape,
     port: portNumber.default(3000),
@@ -53,7 +52,7 @@ const schema: z.ZodType<WebAppProps> = z
   .refine((p) => !(p.replicas !== undefined && p.autoscaling), {
     message: 'give either replicas or autoscaling: with an autoscaler, a fixed count would fight it on every apply',
     path: ['replicas'],
-  }) as z.ZodType<WebAppProps>;
+  }) satisfies z.ZodType<unknown, WebAppProps>;
 
 /**
  * A stateless server-rendered front end (Next.js, SvelteKit): a hardened Deployment, a Service,
@@ -78,55 +77,23 @@ export class WebApp extends Workload implements ServedWorkload {
   constructor(scope: Construct, id: string, props: WebAppProps) {
     super(scope, id, 'WebApp');
     const p = parseProps(this, 'WebApp', schema, props);
-    this.port = p?.port ?? (typeof props?.port === 'number' ? props.port : 3000);
+    this.port = servedPort(p, props, 3000);
     if (!p) return;
 
-    const range = p.autoscaling ? resolveReplicaRange(this.environment, this.name, p.autoscaling.minReplicas, p.autoscaling.maxReplicas) : undefined;
-    const replicas = range ? undefined : this.replicas(p.replicas ?? 2);
-    const fewest = range?.min ?? replicas!;
-    const most = range?.max ?? replicas!;
-
+    const plan = this.replicaPlan(p.replicas ?? 2, p.autoscaling);
     const template = this.buildPodTemplate(
-      {
-        ...p,
-        probes: p.probes ?? { readiness: { http: '/' }, liveness: { tcp: 'http' } },
-      },
-      {
-        component: 'frontend',
-        port: this.port,
-        maxReplicas: most,
-        spread: most >= 2,
-        defaultGracePeriodSeconds: 30,
-        defaultPreStopSeconds: 5,
-        defaultResources: DEFAULT_RESOURCES,
-      },
+      { ...p, probes: p.probes ?? { readiness: { http: '/' }, liveness: { tcp: 'http' } } },
+      { component: 'frontend', port: this.port, maxReplicas: plan.most, controller: 'Deployment', defaultGracePeriodSeconds: 30, defaultPreStopSeconds: 5, defaultResources: DEFAULT_RESOURCES },
     );
-    const identity = { name: this.name, labels: this.labels, selector: this.selector };
-    this.deployment = createDeployment(this, { ...identity, template, replicas, strategy: 'RollingUpdate' , annotations: this.deploymentAnnotations });
-    this.service = createService(this, { ...identity, port: this.port, ...p.service });
-    if (p.service?.type === 'NodePort') this.exposeOnNodes(this.port, p.service.nodePort);
-    if (fewest >= 2) this.podDisruptionBudget = createPodDisruptionBudget(this, identity);
-    if (range && p.autoscaling) {
-      this.autoscaler = createAutoscaler(this, {
-        ...identity,
-        minReplicas: range.min,
-        maxReplicas: range.max,
-        cpuUtilization: p.autoscaling.cpuUtilization,
-        memoryUtilization: p.autoscaling.memoryUtilization,
-        scaleDownStabilizationSeconds: 300,
-      });
-    }
-    if (fewest < 2) {
-      this.reportTierRule('single-replica', {
-        field: range ? 'autoscaling.minReplicas' : 'replicas',
-        message: `runs ${fewest} replica behind a Service: every rollout, node drain or crash is an outage`,
-        fix: `run at least 2 (in the ${this.environment.name} environment: workloads: { ${this.name}: { ${range ? 'minReplicas' : 'replicas'}: 2 } })`,
-      });
-    }
+    const served = this.serve({ template, plan, port: this.port, service: p.service, autoscaler: p.autoscaling, replicasField: plan.range ? 'autoscaling.minReplicas' : 'replicas' });
+    this.deployment = served.deployment;
+    this.service = served.service;
+    this.podDisruptionBudget = served.podDisruptionBudget;
+    this.autoscaler = served.autoscaler;
   }
 
   /** `http://<name>.<namespace>.svc.cluster.local:<port>`. */
   public get url(): string {
-    return `http://${this.host}:${this.port}`;
+    return httpUrl(this.host, this.port);
   }
 }

@@ -1,24 +1,17 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { z } from 'zod';
-import { ScaledObject, ScaledObjectSpecTriggersAuthenticationRefKind } from '../imports/scaledobjects-keda.sh';
+import { ScaledObject } from '../imports/scaledobjects-keda.sh';
 import { TriggerAuthentication } from '../imports/triggerauthentications-keda.sh';
-import { SecretReference, secretName, secretRefSchema } from './core/env';
+import { secretRefSchema } from './core/env';
+import { peers } from './core/network-peers';
 import { parseProps } from './core/issues';
 import { ResourcesSpec } from './core/resources';
-import { createAutoscaler, createDeployment, createPodDisruptionBudget, createService } from './core/serving';
+import { SecretKeyReference, httpUrl, servedPort } from './core/serving';
 import { ServedWorkload, Workload } from './core/workload';
 import { ServiceSpec, WorkloadProps, portNumber, servedWorkload, serviceSchema, workloadShape } from './core/workload-props';
-import { resolveReplicaRange } from './environment';
-import { SINGLETON_ANNOTATION } from './checks/policy';
 
-/** One key of a Secret. */
-export interface SecretKeyReference {
-  /** The Secret, by name or as an ExternalSecretSource. */
-  readonly secret: SecretReference;
-  /** The key inside it. */
-  readonly key: string;
-}
+export type { SecretKeyReference };
 
 /** Where a Redis list lives and how long it may get per replica. */
 export interface RedisListScaling {
@@ -135,7 +128,7 @@ const schema = z
         message: 'a singleton runs exactly one instance (two Celery beats would send every scheduled task twice). Fix: remove the scaling, or drop singleton for a scalable worker',
       });
     }
-  });
+  }) satisfies z.ZodType<unknown, WorkerProps>;
 
 /**
  * A queue consumer (Celery, asyncio workers): a hardened Deployment with no Service, a grace period
@@ -164,94 +157,50 @@ export class Worker extends Workload {
   constructor(scope: Construct, id: string, props: WorkerProps) {
     super(scope, id, 'Worker');
     const p = parseProps(this, 'Worker', schema, props);
-    this.port = p?.port ?? (typeof props?.port === 'number' ? props.port : undefined);
+    this.port = servedPort(p, props);
     if (!p) return;
 
     const env = this.environment;
     if (p.singleton && (env.workloads[this.name]?.replicas ?? 1) > 1) {
       this.report([{ field: `${env.name}.workloads.${this.name}.replicas`, message: 'a singleton runs exactly one instance', fix: 'remove the replica override' }]);
     }
-    const range = p.scaling ? resolveReplicaRange(env, this.name, p.scaling.minReplicas, p.scaling.maxReplicas) : undefined;
+    const scaled = this.replicaPlan(p.replicas ?? 1, p.scaling);
     // KEDA may scale to zero: an explicit minimum of 0 survives the environment's factor.
-    const minimum = p.scaling?.minReplicas === 0 && env.workloads[this.name]?.minReplicas === undefined ? 0 : range?.min;
-    const replicas = range ? undefined : p.singleton ? 1 : this.replicas(p.replicas ?? 1);
-    const fewest = minimum ?? replicas!;
-    const most = range?.max ?? replicas!;
+    const toZero = p.scaling?.minReplicas === 0 && env.workloads[this.name]?.minReplicas === undefined;
+    const plan = p.singleton ? { replicas: 1, fewest: 1, most: 1 } : toZero ? { ...scaled, fewest: 0 } : scaled;
 
     const template = this.buildPodTemplate(
       { ...p, shutdown: { gracePeriodSeconds: p.longestJobSeconds + 15, ...p.shutdown } },
       {
         component: p.port ? 'datastore' : 'worker',
         port: p.port,
-        maxReplicas: most,
-        spread: most >= 2,
+        maxReplicas: plan.most,
+        controller: 'Deployment',
         defaultGracePeriodSeconds: p.longestJobSeconds + 15,
         // Without a Service there are no endpoints to drain; a served singleton gets the usual pause.
         defaultPreStopSeconds: p.port ? 5 : 0,
         defaultResources: DEFAULT_RESOURCES,
       },
     );
-    const identity = { name: this.name, labels: this.labels, selector: this.selector };
-    this.deployment = createDeployment(this, { ...identity, template, replicas, strategy: p.singleton ? 'Recreate' : 'RollingUpdate' , annotations: this.deploymentAnnotations });
-    // Declares the single replica as intended, for reviewers and for the prod-tier two-replica rule.
-    if (p.singleton) this.deployment.metadata.addAnnotation(SINGLETON_ANNOTATION, 'true');
-    if (p.port) this.service = createService(this, { ...identity, port: p.port, ...p.service });
-    if (p.port && p.service?.type === 'NodePort') this.exposeOnNodes(p.port, p.service.nodePort);
-    if (fewest >= 2) this.podDisruptionBudget = createPodDisruptionBudget(this, identity);
-
-    if (range && p.scaling?.cpuUtilization !== undefined) {
-      this.autoscaler = createAutoscaler(this, {
-        ...identity,
-        minReplicas: range.min,
-        maxReplicas: range.max,
-        cpuUtilization: p.scaling.cpuUtilization,
-        scaleDownStabilizationSeconds: 300,
-      });
-    }
     const redis = p.scaling?.redisList;
-    if (range && redis) {
-      if (redis.server) this.allowQueueReaders(redis.server);
-      if (redis.password) {
-        if (typeof redis.password.secret === 'string') this.system.registerExternal('Secret', redis.password.secret);
-        this.triggerAuthentication = new TriggerAuthentication(this, 'TriggerAuthentication', {
-          metadata: { name: `${this.name}-redis`, labels: this.labels },
-          spec: { secretTargetRef: [{ parameter: 'password', name: secretName(redis.password.secret), key: redis.password.key }] },
-        });
-      }
-      this.scaledObject = new ScaledObject(this, 'ScaledObject', {
-        metadata: { name: this.name, labels: this.labels },
-        spec: {
-          scaleTargetRef: { name: this.name },
-          minReplicaCount: fewest,
-          maxReplicaCount: range.max,
-          pollingInterval: 15,
-          // Waits this long after the queue empties before scaling to the minimum.
-          cooldownPeriod: 300,
-          advanced: {
-            horizontalPodAutoscalerConfig: {
-              behavior: {
-                scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
-              },
-            },
-          },
-          triggers: [
-            {
-              type: 'redis',
-              metadata: {
-                address: redis.server ? `${redis.server.host}:${redis.server.port}` : redis.address!,
-                listName: redis.listName,
-                listLength: String(redis.listLength),
-                ...(redis.databaseIndex !== undefined ? { databaseIndex: String(redis.databaseIndex) } : {}),
-                ...(redis.tls ? { enableTLS: 'true' } : {}),
-              },
-              authenticationRef: this.triggerAuthentication
-                ? { name: `${this.name}-redis`, kind: ScaledObjectSpecTriggersAuthenticationRefKind.TRIGGER_AUTHENTICATION }
-                : undefined,
-            },
-          ],
-        },
-      });
-    }
+    if (redis?.server) this.allowQueueReaders(redis.server);
+    if (typeof redis?.password?.secret === 'string') this.system.registerExternal('Secret', redis.password.secret);
+    const served = this.serve({
+      template,
+      plan,
+      port: p.port,
+      service: p.service,
+      singleton: p.singleton,
+      autoscaler: p.scaling?.cpuUtilization !== undefined ? { cpuUtilization: p.scaling.cpuUtilization } : undefined,
+      redisList: redis ? { ...redis, address: redis.server ? `${redis.server.host}:${redis.server.port}` : redis.address! } : undefined,
+      replicasField: p.scaling ? 'scaling.minReplicas' : 'replicas',
+    });
+    this.deployment = served.deployment;
+    this.service = served.service;
+    this.podDisruptionBudget = served.podDisruptionBudget;
+    this.autoscaler = served.autoscaler;
+    this.scaledObject = served.scaledObject;
+    this.triggerAuthentication = served.triggerAuthentication;
   }
 
   /**
@@ -260,13 +209,14 @@ export class Worker extends Workload {
    * (one for every worker scaling on that Redis).
    */
   private allowQueueReaders(server: ServedWorkload): void {
-    this.system.connect({ from: this.name, to: server.name, port: server.port });
-    this.system.admit('keda-operator', server.name, server.port);
+    const to = { kind: 'workload', name: server.name } as const;
+    this.system.allowTraffic({ from: peers.workload(this.name), to, port: server.port });
+    this.system.allowTraffic({ from: peers.keda, to, port: server.port });
   }
 
   /** The in-cluster URL when the worker serves a port (`http://<host>:<port>`). */
   public get url(): string | undefined {
-    return this.port ? `http://${this.host}:${this.port}` : undefined;
+    return this.port ? httpUrl(this.host, this.port) : undefined;
   }
 
   /**

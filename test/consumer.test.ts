@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { schemasAvailable } from './support/schemas';
+import { packedTarball } from './support/packed-tarball';
 
 /**
  * Another team's view: the packed tarball installed into a fresh cdk8s app outside the repository,
@@ -75,8 +76,7 @@ describe('a consumer installing the packed tarball', () => {
   let tarball = '';
 
   beforeAll(() => {
-    const packed = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    tarball = path.join(dir, JSON.parse(packed)[0].filename);
+    tarball = packedTarball();
     const app = path.join(dir, 'app');
     fs.mkdirSync(app);
     fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'notes-deploy', private: true, version: '1.0.0' }));

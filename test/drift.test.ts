@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderEstate } from '../lib/estate';
-import { findDrift } from '../lib/core/output';
+import { findDrift } from '../lib/output/output';
 import { systems } from '../estate';
 
 const DIST = path.join(__dirname, '..', 'dist');

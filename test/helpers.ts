@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { EnvironmentInput } from '../lib/environment';
 import { SystemChart } from '../lib/system-chart';
 import { collectErrors, collectWarnings } from '../lib/core/issues';
-import type { KubeObject } from '../lib/core/output';
+import type { KubeObject } from '../lib/output/output';
 
 /** A valid environment of the given tier; `overrides` replace fields. */
 export function environment(tier: 'dev' | 'staging' | 'prod' = 'dev', overrides: Partial<EnvironmentInput> = {}): EnvironmentInput {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiObject, Lazy } from 'cdk8s';
 import { SystemDefinition, renderEstate, runSynth, synthesizeEstate } from '../lib/estate';
-import { lockOutdir } from '../lib/core/outdir';
+import { lockOutdir } from '../lib/output/outdir';
 import { MigrationJob } from '../lib/migration-job';
 import { WebApp } from '../lib/web-app';
 import { environment } from './helpers';

@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { schemasAvailable } from './support/schemas';
+import { packedTarball } from './support/packed-tarball';
 
 /**
  * Issue 17, item 2: each starter in examples/ (a complete app: package.json, cdk8s.yaml,
@@ -43,9 +44,8 @@ describe.each(STARTERS)('the %s starter, from the packed tarball', (starter) => 
   const app = path.join(dir, 'app');
 
   beforeAll(() => {
-    const packed = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     fs.cpSync(path.join(ROOT, 'examples', starter), app, { recursive: true, filter: (source) => !/\/(node_modules|build|dist|\.synth)$/.test(source) });
-    npm(['install', path.join(dir, JSON.parse(packed)[0].filename)], app);
+    npm(['install', packedTarball()], app);
   }, 300_000);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

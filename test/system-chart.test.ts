@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AutoscaledBackend } from '../lib/autoscaled-backend';
 import { MigrationJob } from '../lib/migration-job';
 import { SystemChart } from '../lib/system-chart';
+import { peers } from '../lib/core/network-peers';
 import { WebApp } from '../lib/web-app';
 import { Worker } from '../lib/worker';
 import { environment, errors, find, ofKind, synth, testSystem } from './helpers';
@@ -34,7 +35,7 @@ describe('SystemChart', () => {
     const backend = new AutoscaledBackend(system, 'backend', { image: 'ghcr.io/example/api:v1', probes: PROBES, connectsTo: [redis.served] });
     new WebApp(system, 'frontend', { image: 'ghcr.io/example/web:v1', backends: { API_URL: backend } });
     new Worker(system, 'worker', { image: 'ghcr.io/example/api:v1', connectsTo: [redis.served] });
-    system.connect({ from: 'ingress-controller', to: 'frontend', port: 3000 });
+    system.allowTraffic({ from: peers.edge, to: { kind: 'workload', name: 'frontend' }, port: 3000 });
     const objects = synth(system);
 
     expect(find(objects, 'NetworkPolicy', 'allow-backend').spec).toEqual({
@@ -69,7 +70,7 @@ describe('SystemChart', () => {
   it("takes the edge's data-plane namespace and pods from the environment", () => {
     const system = testSystem(environment('dev', { gateway: { dataPlane: { namespace: 'edge', podSelector: { app: 'proxy' } } } }));
     new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1' });
-    system.connect({ from: 'ingress-controller', to: 'web', port: 3000 });
+    system.allowTraffic({ from: peers.edge, to: { kind: 'workload', name: 'web' }, port: 3000 });
     expect(find(synth(system), 'NetworkPolicy', 'allow-web').spec.ingress[0].from).toEqual([
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge' } }, podSelector: { matchLabels: { app: 'proxy' } } },
     ]);
@@ -93,7 +94,11 @@ describe('SystemChart', () => {
   });
 
   it('refuses a system name that is not a DNS label, and constructs outside a system chart', () => {
-    expect(() => new SystemChart(new App(), 'Shop_1', { environment: environment() })).toThrow(/the system name must be a DNS label/);
+    const chart = new SystemChart(new App(), 'Shop_1', { environment: environment() });
+    new WebApp(chart, 'web', { image: 'x:v1', port: 0 });
+    // Reported with the other findings, not thrown: the workload's own errors still show.
+    expect(errors(chart)).toContainEqual('Shop_1: SystemChart "Shop_1": (id): "Shop_1": the system name must be a DNS label Fix: use lower-case letters, digits and "-"');
+    expect(errors(chart).join('\n')).toMatch(/WebApp "web": port/);
     expect(() => new WebApp(new App(), 'web', { image: 'x:v1' })).toThrow(/shipshape constructs must be defined inside a SystemChart/);
   });
 });
@@ -185,9 +190,31 @@ describe('cluster peers admitted by policies of their own', () => {
     });
   });
 
+  it('writes every NetworkPolicy from typed traffic rules: workloads and the edge share allow-<to>, KEDA and monitoring get their own', () => {
+    const system = testSystem(environment('dev', { kedaOperator: { namespace: 'keda' }, monitoring: { namespace: 'observability' } }));
+    new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1' });
+    new Worker(system, 'jobs', { image: 'ghcr.io/example/api:v1' });
+    const web = { kind: 'workload', name: 'web' } as const;
+    system.allowTraffic({ from: peers.edge, to: web, port: 3000 });
+    system.allowTraffic({ from: peers.workload('jobs'), to: web, port: 3000 });
+    system.allowTraffic({ from: peers.workload('jobs'), to: web, port: 3000 });
+    system.allowTraffic({ from: peers.keda, to: web, port: 3000 });
+    system.allowTraffic({ from: peers.monitoring, to: web, port: 9090 });
+    const objects = synth(system);
+    expect(find(objects, 'NetworkPolicy', 'allow-web').spec.ingress.map((rule: any) => rule.from)).toEqual([
+      [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+      [{ podSelector: selector('jobs') }],
+    ]);
+    expect(find(objects, 'NetworkPolicy', 'allow-keda-web').metadata.annotations).toEqual({ 'shipshape.io/admits': 'keda-operator' });
+    expect(find(objects, 'NetworkPolicy', 'allow-monitoring-web').spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }], ports: [{ port: 9090, protocol: 'TCP' }] },
+    ]);
+    expect(system.edges.map((e) => `${e.from} → ${e.to}`)).toEqual(['ingress-controller → web', 'jobs → web', 'keda-operator → web', 'monitoring → web']);
+  });
+
   it('refuses admitting a cluster peer to a workload the system does not have', () => {
     const system = testSystem();
-    system.admit('keda-operator', 'ghost', 6379);
+    system.allowTraffic({ from: peers.keda, to: { kind: 'workload', name: 'ghost' }, port: 6379 });
     expect(errors(system).join('\n')).toMatch(/keda-operator → "ghost": "ghost" is not a workload of system "shop" in dev/);
   });
 });

@@ -3,7 +3,7 @@ import { App, Yaml } from 'cdk8s';
 import { TlsIngress, TlsIngressProps } from '../lib/tls-ingress';
 import { WebApp } from '../lib/web-app';
 import { SystemChart } from '../lib/system-chart';
-import type { KubeObject } from '../lib/core/output';
+import type { KubeObject } from '../lib/output/output';
 import { CONFIG_CHECKSUM_ANNOTATION } from '../lib/core/workload';
 import { defineEnvironment } from '../lib/environment';
 import { sortWarnings } from '../lib/core/acknowledgements';

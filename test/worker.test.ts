@@ -82,6 +82,13 @@ describe('Worker', () => {
     ]);
   });
 
+  it('holds a served worker to the two-replica rule like any served workload, unless it is a singleton', () => {
+    const system = testSystem(environment('prod'));
+    new Worker(system, 'search', { image: 'getmeili/meilisearch:v1.11.3', port: 7700 });
+    new Worker(system, 'redis', { image: 'redis:7.2.4-alpine', port: 6379, singleton: true });
+    expect(errors(system)).toEqual([expect.stringMatching(/Worker "search": replicas: runs 1 replica behind a Service.*Fix: run at least 2 \(in the prod environment: workloads: \{ search: \{ replicas: 2 \} \}\)/)]);
+  });
+
   it("scales on the system's own Redis, and lets the worker and the KEDA operator (only) reach it", () => {
     const system = testSystem();
     const redis = new Worker(system, 'redis', { image: 'redis:7.2.4', singleton: true, port: 6379, probes: { readiness: { tcp: 6379 } } });

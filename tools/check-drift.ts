@@ -1,5 +1,5 @@
 import { renderEstate } from '../lib';
-import { findDrift } from '../lib/core/output';
+import { findDrift } from '../lib/output/output';
 import { systems } from '../estate';
 
 /** Fails when the committed dist/ is not what a fresh synth produces, naming the files. */

@@ -6,7 +6,7 @@ import { systems } from '../estate';
 import { describeObject, type KubeJson } from '../lib/checks/objects';
 import { ShipshapeError } from '../lib/core/issues';
 import { renderEstate } from '../lib/estate';
-import { compareCodePoints as compare } from '../lib/core/output';
+import { compareCodePoints as compare } from '../lib/output/output';
 
 /** One field that differs inside an object present on both sides. */
 export interface FieldChange {

@@ -111,6 +111,21 @@ function checkPod(object: KubeJson, template: KubeJson, path: string): CheckIssu
   return issues;
 }
 
+/** A Job's pods run to completion: the API server refuses `Always`, which is also what an unset policy means. */
+function checkRestartPolicy(object: KubeJson, template: KubeJson, path: string): CheckIssue[] {
+  if (object.kind !== 'Job' && object.kind !== 'CronJob') return [];
+  const policy = template.spec?.restartPolicy;
+  if (policy === 'Never' || policy === 'OnFailure') return [];
+  return [
+    issue(
+      object,
+      `${path}.spec.restartPolicy`,
+      `is ${policy === undefined ? 'unset (so "Always")' : `"${policy}"`}; the pods of a ${object.kind} run to completion, and the API server accepts only "Never" or "OnFailure"`,
+      'set restartPolicy: Never (a failed attempt becomes a new pod, counted by backoffLimit) or OnFailure',
+    ),
+  ];
+}
+
 /** The most a ConfigMap or Secret may hold: etcd's request limit, as the API server enforces it. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -147,7 +162,7 @@ export function checkApiRules(objects: readonly KubeJson[]): CheckIssue[] {
     }
   }
   for (const { object, path, template } of podTemplates(objects)) {
-    issues.push(...checkPod(object, template, path));
+    issues.push(...checkPod(object, template, path), ...checkRestartPolicy(object, template, path));
     const selector = object.spec?.selector?.matchLabels;
     if (object.kind !== 'Job' && object.kind !== 'CronJob' && !selects(selector, template.metadata?.labels)) {
       issues.push(issue(object, 'spec.selector.matchLabels', 'does not match the labels of its own pod template; the API server rejects it', 'select on labels the template carries'));

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from '../core/output';
+import type { KubeObject } from '../output/output';
 import { parseQuantity } from '../core/quantity';
 
 /**

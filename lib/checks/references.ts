@@ -59,13 +59,19 @@ function podsMadeElsewhereProblem(policy: KubeJson, selector: Record<string, str
   return { message: 'selects no pod template' };
 }
 
-/** Runs every reference check over the objects of one environment. */
-export function checkReferences(objects: readonly KubeJson[]): CheckIssue[] {
-  const index: Index = new Map();
-  const secrets = new Set<string>();
-  const configMaps = new Set<string>();
-  const externalServices = new Set<string>();
-  const certificates = new Set<string>();
+/** What the objects of one environment define, or declare as made elsewhere, by `key()`. */
+interface Known {
+  readonly index: Index;
+  readonly secrets: Set<string>;
+  readonly configMaps: Set<string>;
+  readonly externalServices: Set<string>;
+  /** Namespaces holding a Certificate. */
+  readonly certificates: Set<string>;
+}
+
+function knownObjects(objects: readonly KubeJson[]): Known {
+  const known: Known = { index: new Map(), secrets: new Set(), configMaps: new Set(), externalServices: new Set(), certificates: new Set() };
+  const { index, secrets, configMaps, externalServices, certificates } = known;
   for (const o of objects) {
     const ns = o.metadata?.namespace;
     index.set(key(o.kind, ns, o.metadata?.name), o);
@@ -80,117 +86,135 @@ export function checkReferences(objects: readonly KubeJson[]): CheckIssue[] {
       for (const name of listAnnotation(o, EXTERNAL_SERVICES_ANNOTATION)) externalServices.add(key('Service', o.metadata.name, name));
     }
   }
+  return known;
+}
+
+function missingSecret(o: KubeJson, field: string, name: string): CheckIssue {
+  return issue(o, field, `Secret "${name}" is neither in the output nor declared external`, `create it (an ExternalSecretSource) or reference it by name from a construct so it is declared on the Namespace (${EXTERNAL_SECRETS_ANNOTATION})`);
+}
+
+function missingConfigMap(o: KubeJson, field: string, name: string): CheckIssue {
+  return issue(o, field, `ConfigMap "${name}" is neither in the output nor declared external`, `define it (SharedConfig or config) or declare it on the Namespace (${EXTERNAL_CONFIGMAPS_ANNOTATION})`);
+}
+
+/** Runs every reference check over the objects of one environment. */
+export function checkReferences(objects: readonly KubeJson[]): CheckIssue[] {
+  const known = knownObjects(objects);
   const templates = podTemplates(objects);
-  const issues: CheckIssue[] = [];
-  const missingSecret = (o: KubeJson, field: string, name: string) =>
-    issues.push(issue(o, field, `Secret "${name}" is neither in the output nor declared external`, `create it (an ExternalSecretSource) or reference it by name from a construct so it is declared on the Namespace (${EXTERNAL_SECRETS_ANNOTATION})`));
-  const missingConfigMap = (o: KubeJson, field: string, name: string) =>
-    issues.push(issue(o, field, `ConfigMap "${name}" is neither in the output nor declared external`, `define it (SharedConfig or config) or declare it on the Namespace (${EXTERNAL_CONFIGMAPS_ANNOTATION})`));
   const selectsAPod = (ns: string | undefined, selector: Record<string, string> | undefined) =>
     templates.some((t) => t.object.metadata?.namespace === ns && selects(selector, t.template.metadata?.labels));
+  const issues: CheckIssue[] = [];
+  for (const { object, path, template } of templates) issues.push(...checkTemplateReferences(object, path, template, known));
+  for (const object of objects) issues.push(...checkObjectReferences(object, known, selectsAPod));
+  return issues;
+}
 
-  for (const { object, path, template } of templates) {
-    const ns = object.metadata?.namespace;
-    const pod = template.spec ?? {};
-    const saName = pod.serviceAccountName;
-    if (saName && saName !== 'default' && !index.has(key('ServiceAccount', ns, saName))) {
-      issues.push(issue(object, `${path}.spec.serviceAccountName`, `ServiceAccount "${saName}" does not exist`));
-    }
-    for (const { container, path: cPath } of containersOf(pod, `${path}.spec`)) {
-      (container.envFrom ?? []).forEach((from: KubeJson, i: number) => {
-        if (from.secretRef && !from.secretRef.optional && !secrets.has(key('Secret', ns, from.secretRef.name))) missingSecret(object, `${cPath}.envFrom[${i}].secretRef`, from.secretRef.name);
-        if (from.configMapRef && !from.configMapRef.optional && !configMaps.has(key('ConfigMap', ns, from.configMapRef.name))) {
-          missingConfigMap(object, `${cPath}.envFrom[${i}].configMapRef`, from.configMapRef.name);
-        }
-      });
-      for (const env of container.env ?? []) {
-        const secretRef = env.valueFrom?.secretKeyRef;
-        if (secretRef && !secretRef.optional && !secrets.has(key('Secret', ns, secretRef.name))) missingSecret(object, `${cPath}.env[${env.name}]`, secretRef.name);
-        const configRef = env.valueFrom?.configMapKeyRef;
-        if (configRef && !configRef.optional && !configMaps.has(key('ConfigMap', ns, configRef.name))) missingConfigMap(object, `${cPath}.env[${env.name}]`, configRef.name);
+/** The ServiceAccount, Secrets, ConfigMaps and claims a pod template uses exist. */
+function checkTemplateReferences(object: KubeJson, path: string, template: KubeJson, known: Known): CheckIssue[] {
+  const { index, secrets, configMaps } = known;
+  const issues: CheckIssue[] = [];
+  const ns = object.metadata?.namespace;
+  const pod = template.spec ?? {};
+  const saName = pod.serviceAccountName;
+  if (saName && saName !== 'default' && !index.has(key('ServiceAccount', ns, saName))) {
+    issues.push(issue(object, `${path}.spec.serviceAccountName`, `ServiceAccount "${saName}" does not exist`));
+  }
+  for (const { container, path: cPath } of containersOf(pod, `${path}.spec`)) {
+    (container.envFrom ?? []).forEach((from: KubeJson, i: number) => {
+      if (from.secretRef && !from.secretRef.optional && !secrets.has(key('Secret', ns, from.secretRef.name))) issues.push(missingSecret(object, `${cPath}.envFrom[${i}].secretRef`, from.secretRef.name));
+      if (from.configMapRef && !from.configMapRef.optional && !configMaps.has(key('ConfigMap', ns, from.configMapRef.name))) {
+        issues.push(missingConfigMap(object, `${cPath}.envFrom[${i}].configMapRef`, from.configMapRef.name));
       }
-    }
-    for (const volume of pod.volumes ?? []) {
-      const field = `${path}.spec.volumes[${volume.name}]`;
-      if (volume.secret && !volume.secret.optional && !secrets.has(key('Secret', ns, volume.secret.secretName))) missingSecret(object, field, volume.secret.secretName);
-      if (volume.configMap && !volume.configMap.optional && !configMaps.has(key('ConfigMap', ns, volume.configMap.name))) missingConfigMap(object, field, volume.configMap.name);
-      const claim = volume.persistentVolumeClaim?.claimName;
-      if (claim && !index.has(key('PersistentVolumeClaim', ns, claim))) issues.push(issue(object, field, `PersistentVolumeClaim "${claim}" does not exist`, 'define the claim (PersistentClaim)'));
+    });
+    for (const env of container.env ?? []) {
+      const secretRef = env.valueFrom?.secretKeyRef;
+      if (secretRef && !secretRef.optional && !secrets.has(key('Secret', ns, secretRef.name))) issues.push(missingSecret(object, `${cPath}.env[${env.name}]`, secretRef.name));
+      const configRef = env.valueFrom?.configMapKeyRef;
+      if (configRef && !configRef.optional && !configMaps.has(key('ConfigMap', ns, configRef.name))) issues.push(missingConfigMap(object, `${cPath}.env[${env.name}]`, configRef.name));
     }
   }
+  for (const volume of pod.volumes ?? []) {
+    const field = `${path}.spec.volumes[${volume.name}]`;
+    if (volume.secret && !volume.secret.optional && !secrets.has(key('Secret', ns, volume.secret.secretName))) issues.push(missingSecret(object, field, volume.secret.secretName));
+    if (volume.configMap && !volume.configMap.optional && !configMaps.has(key('ConfigMap', ns, volume.configMap.name))) issues.push(missingConfigMap(object, field, volume.configMap.name));
+    const claim = volume.persistentVolumeClaim?.claimName;
+    if (claim && !index.has(key('PersistentVolumeClaim', ns, claim))) issues.push(issue(object, field, `PersistentVolumeClaim "${claim}" does not exist`, 'define the claim (PersistentClaim)'));
+  }
+  return issues;
+}
 
-  for (const object of objects) {
-    const ns = object.metadata?.namespace;
-    switch (object.kind) {
-      case 'Service':
-        if (object.spec?.selector && !selectsAPod(ns, object.spec.selector)) {
-          issues.push(issue(object, 'spec.selector', 'selects no pod template: the Service would have no endpoints'));
-        }
-        break;
-      case 'PodDisruptionBudget':
-        if (!selectsAPod(ns, object.spec?.selector?.matchLabels)) issues.push(issue(object, 'spec.selector', 'selects no pod template: it protects nothing'));
-        break;
-      case 'NetworkPolicy': {
-        const selector = object.spec?.podSelector?.matchLabels;
-        if (selector && Object.keys(selector).length && !selectsAPod(ns, selector)) {
-          const problem = podsMadeElsewhereProblem(object, selector, externalServices, certificates);
-          if (problem) issues.push(issue(object, 'spec.podSelector', problem.message, problem.fix));
-        }
-        (object.spec?.ingress ?? []).forEach((rule: KubeJson, i: number) =>
-          (rule.from ?? []).forEach((peer: KubeJson, j: number) => {
-            if (peer.podSelector && !peer.namespaceSelector && !selectsAPod(ns, peer.podSelector.matchLabels)) {
-              issues.push(issue(object, `spec.ingress[${i}].from[${j}].podSelector`, 'allows traffic from pods that no template creates'));
-            }
-          }),
-        );
-        break;
-      }
-      case 'HorizontalPodAutoscaler':
-        issues.push(...checkScaleTarget(object, index, object.spec?.scaleTargetRef?.kind, object.spec?.scaleTargetRef?.name, 'spec.scaleTargetRef'));
-        break;
-      case 'ScaledObject':
-        issues.push(...checkScaleTarget(object, index, object.spec?.scaleTargetRef?.kind ?? 'Deployment', object.spec?.scaleTargetRef?.name, 'spec.scaleTargetRef'));
-        (object.spec?.triggers ?? []).forEach((trigger: KubeJson, i: number) => {
+/** What a Service, PDB, NetworkPolicy, autoscaler, Ingress or route points at exists. */
+function checkObjectReferences(object: KubeJson, known: Known, selectsAPod: (ns: string | undefined, selector: Record<string, string> | undefined) => boolean): CheckIssue[] {
+  const { index, secrets, configMaps } = known;
+  const ns = object.metadata?.namespace;
+  switch (object.kind) {
+    case 'Service':
+      return object.spec?.selector && !selectsAPod(ns, object.spec.selector) ? [issue(object, 'spec.selector', 'selects no pod template: the Service would have no endpoints')] : [];
+    case 'PodDisruptionBudget':
+      return selectsAPod(ns, object.spec?.selector?.matchLabels) ? [] : [issue(object, 'spec.selector', 'selects no pod template: it protects nothing')];
+    case 'NetworkPolicy':
+      return checkNetworkPolicy(object, known, selectsAPod);
+    case 'HorizontalPodAutoscaler':
+      return checkScaleTarget(object, index, object.spec?.scaleTargetRef?.kind, object.spec?.scaleTargetRef?.name, 'spec.scaleTargetRef');
+    case 'ScaledObject':
+      return [
+        ...checkScaleTarget(object, index, object.spec?.scaleTargetRef?.kind ?? 'Deployment', object.spec?.scaleTargetRef?.name, 'spec.scaleTargetRef'),
+        ...(object.spec?.triggers ?? []).flatMap((trigger: KubeJson, i: number) => {
           const auth = trigger.authenticationRef;
-          if (auth && (auth.kind ?? 'TriggerAuthentication') === 'TriggerAuthentication' && !index.has(key('TriggerAuthentication', ns, auth.name))) {
-            issues.push(issue(object, `spec.triggers[${i}].authenticationRef`, `TriggerAuthentication "${auth.name}" does not exist`));
-          }
-        });
-        break;
-      case 'TriggerAuthentication':
-        (object.spec?.secretTargetRef ?? []).forEach((ref: KubeJson, i: number) => {
-          if (!secrets.has(key('Secret', ns, ref.name))) missingSecret(object, `spec.secretTargetRef[${i}]`, ref.name);
-        });
-        break;
-      case 'Ingress':
-        issues.push(...checkIngress(object, index, secrets, configMaps));
-        break;
-      case 'HTTPRoute':
-        (object.spec?.rules ?? []).forEach((rule: KubeJson, i: number) =>
-          (rule.backendRefs ?? []).forEach((ref: KubeJson, j: number) => {
-            if ((ref.kind ?? 'Service') !== 'Service') return;
+          const missing = auth && (auth.kind ?? 'TriggerAuthentication') === 'TriggerAuthentication' && !index.has(key('TriggerAuthentication', ns, auth.name));
+          return missing ? [issue(object, `spec.triggers[${i}].authenticationRef`, `TriggerAuthentication "${auth.name}" does not exist`)] : [];
+        }),
+      ];
+    case 'TriggerAuthentication':
+      return (object.spec?.secretTargetRef ?? []).flatMap((ref: KubeJson, i: number) =>
+        secrets.has(key('Secret', ns, ref.name)) ? [] : [missingSecret(object, `spec.secretTargetRef[${i}]`, ref.name)],
+      );
+    case 'Ingress':
+      return checkIngress(object, index, secrets, configMaps);
+    case 'HTTPRoute':
+      return [
+        ...(object.spec?.rules ?? []).flatMap((rule: KubeJson, i: number) =>
+          (rule.backendRefs ?? []).flatMap((ref: KubeJson, j: number) => {
+            if ((ref.kind ?? 'Service') !== 'Service') return [];
             const problem = servicePortProblem(index.get(key('Service', ref.namespace ?? ns, ref.name)), ref.name, ref.port);
-            if (problem) issues.push(issue(object, `spec.rules[${i}].backendRefs[${j}]`, problem));
+            return problem ? [issue(object, `spec.rules[${i}].backendRefs[${j}]`, problem)] : [];
           }),
-        );
-        issues.push(...checkParentRefs(object, index));
-        break;
-      case 'Gateway':
-      case 'ListenerSet':
-        (object.spec?.listeners ?? []).forEach((listener: KubeJson, i: number) =>
-          (listener.tls?.certificateRefs ?? []).forEach((ref: KubeJson, j: number) => {
-            if ((ref.kind ?? 'Secret') === 'Secret' && !secrets.has(key('Secret', ref.namespace ?? ns, ref.name))) {
-              issues.push(issue(object, `spec.listeners[${i}].tls.certificateRefs[${j}]`, `TLS Secret "${ref.name}" has no Certificate issuing it`, 'let TlsIngress create the Certificate'));
-            }
-          }),
-        );
-        break;
-      case 'BackendTrafficPolicy':
-      case 'ClientTrafficPolicy':
-        issues.push(...checkTargetRefs(object, index));
-        break;
-    }
+        ),
+        ...checkParentRefs(object, index),
+      ];
+    case 'Gateway':
+    case 'ListenerSet':
+      return (object.spec?.listeners ?? []).flatMap((listener: KubeJson, i: number) =>
+        (listener.tls?.certificateRefs ?? []).flatMap((ref: KubeJson, j: number) =>
+          (ref.kind ?? 'Secret') === 'Secret' && !secrets.has(key('Secret', ref.namespace ?? ns, ref.name))
+            ? [issue(object, `spec.listeners[${i}].tls.certificateRefs[${j}]`, `TLS Secret "${ref.name}" has no Certificate issuing it`, 'let TlsIngress create the Certificate')]
+            : [],
+        ),
+      );
+    case 'BackendTrafficPolicy':
+    case 'ClientTrafficPolicy':
+      return checkTargetRefs(object, index);
+    default:
+      return [];
   }
+}
+
+/** A NetworkPolicy selects pods that exist (or are made elsewhere, as declared) and admits pods that exist. */
+function checkNetworkPolicy(object: KubeJson, known: Known, selectsAPod: (ns: string | undefined, selector: Record<string, string> | undefined) => boolean): CheckIssue[] {
+  const issues: CheckIssue[] = [];
+  const ns = object.metadata?.namespace;
+  const selector = object.spec?.podSelector?.matchLabels;
+  if (selector && Object.keys(selector).length && !selectsAPod(ns, selector)) {
+    const problem = podsMadeElsewhereProblem(object, selector, known.externalServices, known.certificates);
+    if (problem) issues.push(issue(object, 'spec.podSelector', problem.message, problem.fix));
+  }
+  (object.spec?.ingress ?? []).forEach((rule: KubeJson, i: number) =>
+    (rule.from ?? []).forEach((peer: KubeJson, j: number) => {
+      if (peer.podSelector && !peer.namespaceSelector && !selectsAPod(ns, peer.podSelector.matchLabels)) {
+        issues.push(issue(object, `spec.ingress[${i}].from[${j}].podSelector`, 'allows traffic from pods that no template creates'));
+      }
+    }),
+  );
   return issues;
 }
 

@@ -64,7 +64,7 @@ export const configMapRefSchema = z.union([
 ]);
 
 /** Schema of {@link EnvValue}. */
-export const envValueSchema: z.ZodType<EnvValue> = z.union([
+export const envValueSchema: z.ZodType<EnvValue, EnvValue> = z.union([
   z.string(),
   z.strictObject({ secret: secretRefSchema, key: z.string().min(1), optional: z.boolean().optional() }),
   z.strictObject({ configMap: configMapRefSchema, key: z.string().min(1) }),

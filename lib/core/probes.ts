@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { k8s } from 'cdk8s-plus-28';
+import { Issue } from './issues';
 
 /** Timing shared by every probe form; Kubernetes defaults apply where unset. */
 export interface ProbeTiming {
@@ -60,14 +61,14 @@ const port = z.union([
 ]);
 
 /** Schema of {@link ProbeSpec}. */
-export const probeSchema: z.ZodType<ProbeSpec> = z.union([
+export const probeSchema: z.ZodType<ProbeSpec, ProbeSpec> = z.union([
   z.strictObject({ http: z.string().startsWith('/', 'must be an absolute path such as "/healthz"'), port: port.optional(), ...timing }),
   z.strictObject({ tcp: port, ...timing }),
   z.strictObject({ exec: z.array(z.string()).min(1, 'give the command to run'), ...timing }),
 ]);
 
 /** Schema of {@link ProbesSpec}. */
-export const probesSchema: z.ZodType<ProbesSpec> = z.strictObject({
+export const probesSchema: z.ZodType<ProbesSpec, ProbesSpec> = z.strictObject({
   liveness: probeSchema.optional(),
   readiness: probeSchema.optional(),
   startup: probeSchema.optional(),
@@ -77,8 +78,11 @@ function portValue(value: number | string): k8s.IntOrString {
   return typeof value === 'number' ? k8s.IntOrString.fromNumber(value) : k8s.IntOrString.fromString(value);
 }
 
-/** The Kubernetes form of a probe; an HTTP probe without a port checks `defaultPort`. */
-export function toProbe(spec: ProbeSpec, defaultPort: number | string | undefined): k8s.Probe {
+/**
+ * The Kubernetes form of a probe; an HTTP probe without a port checks `defaultPort`. One that has
+ * neither is an issue at `field` (`probes.liveness`), and no probe.
+ */
+export function toProbe(spec: ProbeSpec, defaultPort: number | string | undefined, field: string): { probe?: k8s.Probe; issues: Issue[] } {
   const common = {
     initialDelaySeconds: spec.initialDelaySeconds,
     periodSeconds: spec.periodSeconds,
@@ -87,11 +91,13 @@ export function toProbe(spec: ProbeSpec, defaultPort: number | string | undefine
   };
   if ('http' in spec) {
     const target = spec.port ?? defaultPort;
-    if (target === undefined) throw new Error('an HTTP probe needs a port when the workload serves none');
-    return { httpGet: { path: spec.http, port: portValue(target) }, ...common };
+    if (target === undefined) {
+      return { issues: [{ field: `${field}.port`, message: 'an HTTP probe on a workload that serves no port needs its own port', fix: `set ${field}.port` }] };
+    }
+    return { probe: { httpGet: { path: spec.http, port: portValue(target) }, ...common }, issues: [] };
   }
-  if ('tcp' in spec) return { tcpSocket: { port: portValue(spec.tcp) }, ...common };
-  return { exec: { command: [...spec.exec] }, ...common };
+  if ('tcp' in spec) return { probe: { tcpSocket: { port: portValue(spec.tcp) }, ...common }, issues: [] };
+  return { probe: { exec: { command: [...spec.exec] }, ...common }, issues: [] };
 }
 
 /** A short description (`http /healthz`, `tcp 8090`, `exec`), used to compare probes. */

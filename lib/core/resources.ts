@@ -21,7 +21,7 @@ export interface ResourcesSpec {
 const amountsSchema = z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity });
 
 /** Schema of {@link ResourcesSpec}: requests must not exceed limits. */
-export const resourcesSchema: z.ZodType<ResourcesSpec> = z
+export const resourcesSchema: z.ZodType<ResourcesSpec, ResourcesSpec> = z
   .strictObject({ requests: amountsSchema, limits: amountsSchema })
   .superRefine((value, ctx) => {
     for (const key of ['cpu', 'memory'] as const) {

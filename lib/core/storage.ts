@@ -24,7 +24,7 @@ export interface PersistentClaimProps {
 }
 
 /** Schema of {@link PersistentClaimProps}. */
-export const claimPropsSchema: z.ZodType<PersistentClaimProps> = z.strictObject({
+export const claimPropsSchema: z.ZodType<PersistentClaimProps, PersistentClaimProps> = z.strictObject({
   size: memoryQuantity,
   accessMode: z.enum(['ReadWriteOnce', 'ReadWriteMany']),
   storageClassName: z.string().min(1).optional(),

@@ -1,18 +1,25 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { evaluatePodSecurity, strictestProfile } from '../checks/pod-security';
-import { Environment, SecurityExceptionName, isDigest, resolveReplicas } from '../environment';
-import { ANY_SOURCE, SystemChart } from '../system-chart';
-import { checksum, sortedRecord } from './config';
-import { SecretReference, checkEnv, configMapName, secretLikeEntries, secretName, toEnvVars } from './env';
+import { Environment, SecurityExceptionName, isDigest, resolveReplicaRange, resolveReplicas } from '../environment';
+import { SystemChart } from '../system-chart';
+import { peers } from './network-peers';
+import { checksum } from './config';
+import { mainContainer, extraContainers } from './containers';
+import { ControllerKind, restartPolicyOf, spreadsPods, takesDisruptionBudget } from './controller';
+import { HTTP_PORT_NAME, ReplicaPlan, ServeOptions, ServedObjects, createAutoscaler, createDeployment, createPodDisruptionBudget, createQueueScaler, createService } from './serving';
+import { SINGLETON_ANNOTATION } from '../checks/policy';
+import { SecretReference, secretName } from './env';
+import { configMapOf, envSources } from './env-sources';
 import { Issue, WarningCode, reportErrors, reportWarning } from './issues';
 import { WorkloadIdentity, selectorLabels, workloadLabels } from './labels';
 import { isDnsLabel, isLabelValue, serviceHost } from './names';
-import { ProbeSpec, ProbesSpec, describeProbe, toProbe } from './probes';
-import { ResourcesSpec, scaleResources, toResourceRequirements } from './resources';
-import { parseQuantity } from './quantity';
+import { ProbesSpec, describeProbe } from './probes';
+import { ResourcesSpec, scaleResources } from './resources';
+import { securityContexts } from './security-context';
 import { PersistentClaim } from './storage';
-import { ContainerSpec, ServedWorkload, VolumeSpec, WorkloadProps } from './workload-props';
+import { duplicateNames, filesConfigMapOf, podVolumes } from './volumes';
+import { ClaimVolume, MetricsSpec, SchedulingSpec, ServedWorkload, WorkloadProps } from './workload-props';
 
 export type { ServedWorkload };
 
@@ -25,13 +32,9 @@ export const SECURITY_EXCEPTIONS_ANNOTATION = 'shipshape.io/security-exceptions'
  * cluster, rolls the Deployment when one of them changes; without Reloader it does nothing.
  */
 export const SECRET_RELOAD_ANNOTATION = 'secret.reloader.stakater.com/reload';
-/** Name of the port every served workload exposes, on the container and the Service. */
-export const HTTP_PORT_NAME = 'http';
+export { HTTP_PORT_NAME };
 /** Name of the container port serving metrics, when it is not the served port. */
 export const METRICS_PORT_NAME = 'metrics';
-
-const SIDECAR_RESOURCES: ResourcesSpec = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '128Mi' } };
-const DEFAULT_USER = 1000;
 
 /** What a construct tells the core about the pod it wants. */
 export interface PodOptions {
@@ -41,10 +44,10 @@ export interface PodOptions {
   readonly port?: number;
   /** The most pods that can run at once (for volume access checks). */
   readonly maxReplicas: number;
-  /** Spread pods across zones and nodes (two or more replicas of a Deployment). */
-  readonly spread: boolean;
-  /** @default 'Always' */
-  readonly restartPolicy?: 'Always' | 'Never' | 'OnFailure';
+  /** The controller running the pods: it decides the restart policy and whether pods are spread. */
+  readonly controller: ControllerKind;
+  /** The restart policy of a Job's or CronJob's pods; others always restart. @default 'Never' for a Job or CronJob */
+  readonly restartPolicy?: 'Never' | 'OnFailure';
   /** Grace period when the props give none. */
   readonly defaultGracePeriodSeconds: number;
   /** preStop pause when the props give none. */
@@ -139,7 +142,7 @@ export abstract class Workload extends Construct {
    * prod tier refuses (staging warns).
    */
   protected exposeOnNodes(port: number, nodePort: number | undefined): void {
-    this.system.connect({ from: ANY_SOURCE, to: this.name, port });
+    this.system.allowTraffic({ from: peers.any, to: { kind: 'workload', name: this.name }, port });
     this.reportTierRule('node-port', {
       field: 'service.type',
       message: `a NodePort Service serves plain HTTP on ${nodePort === undefined ? 'a port' : `port ${nodePort}`} of every node, around the TLS edge (no TLS, rate limits or security headers)`,
@@ -157,6 +160,44 @@ export abstract class Workload extends Construct {
     return resolveReplicas(this.environment, this.name, declared);
   }
 
+  /** The replicas here: the declared count, or the autoscaling bounds, as the environment scales them. */
+  protected replicaPlan(declared: number, scaling?: { readonly minReplicas: number; readonly maxReplicas: number }): ReplicaPlan {
+    if (!scaling) {
+      const replicas = this.replicas(declared);
+      return { replicas, fewest: replicas, most: replicas };
+    }
+    const range = resolveReplicaRange(this.environment, this.name, scaling.minReplicas, scaling.maxReplicas);
+    return { range, fewest: range.min, most: range.max };
+  }
+
+  /**
+   * The one served-workload path: the Deployment, the Service when there is a port (admitting every
+   * source for a NodePort), the PDB, the HPA or KEDA ScaledObject, and the prod-tier rule that a
+   * Service has two replicas behind it.
+   */
+  protected serve(options: ServeOptions): ServedObjects {
+    const identity = { name: this.name, labels: this.labels, selector: this.selector };
+    const { plan, port } = options;
+    const strategy = options.singleton ? 'Recreate' : 'RollingUpdate';
+    const deployment = createDeployment(this, { ...identity, template: options.template, replicas: plan.replicas, strategy, annotations: this.deploymentAnnotations });
+    // Declares the single replica as intended, for reviewers and for the prod-tier two-replica rule.
+    if (options.singleton) deployment.metadata.addAnnotation(SINGLETON_ANNOTATION, 'true');
+    const service = port ? createService(this, { ...identity, port, ...options.service }) : undefined;
+    if (port && options.service?.type === 'NodePort') this.exposeOnNodes(port, options.service.nodePort);
+    const podDisruptionBudget = takesDisruptionBudget('Deployment', plan.fewest) ? createPodDisruptionBudget(this, identity) : undefined;
+    const autoscaler = plan.range && options.autoscaler ? createAutoscaler(this, { ...identity, minReplicas: plan.range.min, maxReplicas: plan.range.max, ...options.autoscaler }) : undefined;
+    const queue = plan.range && options.redisList ? createQueueScaler(this, { ...identity, minReplicas: plan.fewest, maxReplicas: plan.range.max, redisList: options.redisList }) : undefined;
+    if (service && !options.singleton && plan.fewest < 2) {
+      const key = plan.range ? 'minReplicas' : 'replicas';
+      this.reportTierRule('single-replica', {
+        field: options.replicasField,
+        message: `${plan.range ? 'the autoscaler may run' : 'runs'} ${plan.fewest} replica behind a Service: every rollout, node drain or crash is an outage`,
+        fix: `run at least 2 (in the ${this.environment.name} environment: workloads: { ${this.name}: { ${key}: 2 } })`,
+      });
+    }
+    return { deployment, service, podDisruptionBudget, autoscaler, ...queue };
+  }
+
   /** `<name>.<namespace>.svc.cluster.local`: the in-cluster host of the workload's Service. */
   public get host(): string {
     return serviceHost(this.name, this.environment.namespace);
@@ -167,176 +208,97 @@ export abstract class Workload extends Construct {
    * on the construct; the template is still returned so later checks see a complete object.
    */
   protected buildPodTemplate(rawProps: WorkloadProps, options: PodOptions): k8s.PodTemplateSpec {
-    const env = this.environment;
-    const backendEnv: Record<string, string> = {};
-    for (const [variable, backend] of Object.entries(rawProps.backends ?? {})) backendEnv[variable] = backend.url;
-    for (const target of [...Object.values(rawProps.backends ?? {}), ...(rawProps.connectsTo ?? [])]) {
-      this.system.connect({ from: this.name, to: target.name, port: target.port });
-    }
-    // Back-end URLs come first so the workload's own env can expand them with $(VAR).
-    const props: WorkloadProps = { ...rawProps, env: { ...backendEnv, ...rawProps.env } };
+    const props = this.wireBackends(rawProps);
     const image = this.resolveImage(props.image);
     this.imageReference = image.reference;
     this.secretReferences = props.secrets ?? [];
     this.workingDir = props.workingDir;
     this.identity = { name: this.name, system: this.system.system, component: props.component ?? options.component, version: image.version };
-    const issues: Issue[] = [];
     const labels = workloadLabels(this.identity);
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: this.name, labels }, automountServiceAccountToken: false });
 
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: this.name, labels },
-      automountServiceAccountToken: false,
-    });
-
-    const checksums: Record<string, string> = {};
-    const envFrom: k8s.EnvFromSource[] = [];
     const configMapEnv = options.configMapEnv ?? true;
-    if (props.config && Object.keys(props.config).length > 0) {
-      for (const key of secretLikeEntries(props.config)) {
-        issues.push({ field: `config.${key}`, message: 'looks like a secret value; a ConfigMap is readable by anyone who can read the namespace', fix: `move it to a Secret and reference it: env: { ${key}: { secret: '<name>', key: '${key}' } }` });
-      }
-      const data = sortedRecord(props.config);
-      this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: `${this.name}-config`, labels }, data });
-      checksums[`${this.name}-config`] = checksum(data);
-      if (configMapEnv) envFrom.push({ configMapRef: { name: `${this.name}-config` } });
-    }
-    for (const ref of props.configMaps ?? []) {
-      if (typeof ref === 'string') this.system.registerExternal('ConfigMap', ref);
-      if (typeof ref !== 'string' && ref.checksum) checksums[ref.name] = ref.checksum;
-      if (configMapEnv) envFrom.push({ configMapRef: { name: configMapName(ref) } });
-    }
-    for (const ref of props.secrets ?? []) envFrom.push({ secretRef: { name: secretName(ref) } });
+    const sources = envSources(this.name, props, configMapEnv);
+    if (sources.configData) this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: configMapOf(this.name), labels }, data: sources.configData });
     this.recordReferences(props);
+    const volumes = podVolumes(props, { workload: this.name, maxReplicas: options.maxReplicas, claimFor: (volume) => this.claimFor(volume, options.maxReplicas) });
+    if (volumes.filesData) this.filesConfigMap = new k8s.KubeConfigMap(this, 'Files', { metadata: { name: filesConfigMapOf(this.name), labels }, data: volumes.filesData });
+    const shutdown = resolveShutdown(props, options);
+    const metrics = this.admitMonitoring(props, options);
+    this.warnSameProbes(props.probes ?? {});
 
-    const { volumes, mounts, volumeIssues } = this.buildVolumes(props, options, labels, checksums);
-    issues.push(...volumeIssues);
-    issues.push(...checkEnv(props.env ?? {}, 'env', envFrom.length > 0));
+    const security = securityContexts(props.security);
+    const main = mainContainer(
+      {
+        ...props,
+        name: this.name,
+        image,
+        env: props.env ?? {},
+        envFrom: sources.envFrom,
+        knownEnvFrom: knownEnvFrom(props, configMapEnv),
+        ports: containerPorts(options.port, metrics.port),
+        probes: props.probes ?? {},
+        probePort: options.port ? HTTP_PORT_NAME : undefined,
+        ...this.mainResources(props.resources ?? options.defaultResources),
+        preStopSeconds: shutdown.preStopSeconds,
+        securityContext: security.container,
+        mounts: volumes.mounts,
+      },
+      this.environment,
+    );
+    const extraContext = { image, resolveImage: (ref: string, field: string) => this.resolveImage(ref, field).reference, securityContext: security.container, mounts: volumes.mounts, volumes: volumes.volumes, environment: this.environment };
+    const init = extraContainers(props.initContainers ?? [], 'initContainers', extraContext);
+    const sidecars = extraContainers(props.sidecars ?? [], 'sidecars', extraContext);
+    const containers = [main.container, ...init.containers, ...sidecars.containers];
 
-    const security = props.security ?? {};
-    const runAsRoot = security.runAsRoot ?? false;
-    const containerSecurity: k8s.SecurityContext = {
-      allowPrivilegeEscalation: security.allowPrivilegeEscalation ?? false,
-      readOnlyRootFilesystem: security.readOnlyRootFilesystem ?? true,
-      runAsNonRoot: !runAsRoot,
-      capabilities: { drop: ['ALL'], add: security.addCapabilities?.length ? [...security.addCapabilities] : undefined },
-    };
-
-    const shutdown = {
-      gracePeriodSeconds: props.shutdown?.gracePeriodSeconds ?? options.defaultGracePeriodSeconds,
-      preStopSeconds: props.shutdown?.preStopSeconds ?? options.defaultPreStopSeconds,
-    };
-    if (shutdown.preStopSeconds >= shutdown.gracePeriodSeconds) {
-      issues.push({
-        field: 'shutdown.preStopSeconds',
-        message: `the preStop pause (${shutdown.preStopSeconds} s) uses the whole grace period (${shutdown.gracePeriodSeconds} s), leaving the process no time to finish in-flight work after SIGTERM`,
-        fix: 'raise shutdown.gracePeriodSeconds above the pause plus the longest request or job',
-      });
-    }
-
-    issues.push(...this.checkProbes(props, options));
-    const metricsPort = this.admitMonitoring(props, options, issues);
-    const ports: k8s.ContainerPort[] = [];
-    if (options.port) ports.push({ name: HTTP_PORT_NAME, containerPort: options.port, protocol: 'TCP' });
-    if (metricsPort !== undefined && metricsPort !== options.port) ports.push({ name: METRICS_PORT_NAME, containerPort: metricsPort, protocol: 'TCP' });
-    const resources = this.resolveResources(props.resources ?? options.defaultResources);
-    const override = this.environment.workloads[this.name]?.resources !== undefined;
-    issues.push(...checkCapacity(resources, env, override ? `${env.name}.workloads.${this.name}.resources` : 'resources'));
-    issues.push(...checkProbePorts(props.probes ?? {}, ports.map((p) => p.name as string)));
-    // Variables from a ConfigMap or Secret made elsewhere are unknown here: then $(VAR) is not checked.
-    const knownEnv = (props.secrets ?? []).length === 0 && ((props.configMaps ?? []).length === 0 || !configMapEnv);
-    if (knownEnv) {
-      const defined = new Set([...Object.keys(props.env ?? {}), ...(configMapEnv ? Object.keys(props.config ?? {}) : [])]);
-      issues.push(...checkCommandReferences(props, defined, ''));
-    }
-    const main: k8s.Container = {
-      name: this.name,
-      image: image.reference,
-      imagePullPolicy: image.pullPolicy,
-      command: props.command ? [...props.command] : undefined,
-      args: props.args ? [...props.args] : undefined,
-      workingDir: props.workingDir,
-      ports: ports.length ? ports : undefined,
-      env: props.env && Object.keys(props.env).length ? toEnvVars(props.env) : undefined,
-      envFrom: envFrom.length ? envFrom : undefined,
-      resources: toResourceRequirements(resources),
-      startupProbe: props.probes?.startup ? toProbe(props.probes.startup, options.port ? HTTP_PORT_NAME : undefined) : undefined,
-      livenessProbe: props.probes?.liveness ? toProbe(props.probes.liveness, options.port ? HTTP_PORT_NAME : undefined) : undefined,
-      readinessProbe: props.probes?.readiness ? toProbe(props.probes.readiness, options.port ? HTTP_PORT_NAME : undefined) : undefined,
-      lifecycle: shutdown.preStopSeconds > 0 ? { preStop: { exec: { command: ['sleep', String(shutdown.preStopSeconds)] } } } : undefined,
-      securityContext: containerSecurity,
-      volumeMounts: mounts,
-    };
-
-    const extra = (spec: ContainerSpec, field: string): k8s.Container => {
-      issues.push(...checkEnv(spec.env ?? {}, `${field}.env`, false));
-      issues.push(...checkCommandReferences(spec, new Set(Object.keys(spec.env ?? {})), `${field}.`));
-      const sidecarResources = scaleResources(spec.resources ?? SIDECAR_RESOURCES, env.scaling.resources);
-      issues.push(...checkCapacity(sidecarResources, env, `${field}.resources`));
-      const extraMounts = spec.mounts
-        ? [mounts[0], ...Object.entries(spec.mounts).map(([name, mountPath]) => ({ name, mountPath }))]
-        : mounts;
-      for (const m of extraMounts) {
-        if (!volumes.some((v) => v.name === m.name)) issues.push({ field: `${field}.mounts.${m.name}`, message: 'is not a volume of this workload', fix: 'add it to volumes or fix the name' });
-      }
-      return {
-        name: spec.name,
-        image: spec.image ? this.resolveImage(spec.image, `${field}.image`).reference : image.reference,
-        imagePullPolicy: image.pullPolicy,
-        command: spec.command ? [...spec.command] : undefined,
-        args: spec.args ? [...spec.args] : undefined,
-        workingDir: spec.workingDir,
-        env: spec.env && Object.keys(spec.env).length ? toEnvVars(spec.env) : undefined,
-        resources: toResourceRequirements(sidecarResources),
-        securityContext: containerSecurity,
-        volumeMounts: extraMounts,
-      };
-    };
-    const initContainers = (props.initContainers ?? []).map((c, i) => extra(c, `initContainers[${i}]`));
-    const sidecars = (props.sidecars ?? []).map((c, i) => extra(c, `sidecars[${i}]`));
-    issues.push(...duplicateNames([main, ...initContainers, ...sidecars].map((c) => c.name), 'container'));
-
-    const selector = this.selector;
     const spec: k8s.PodSpec = {
       serviceAccountName: this.name,
       automountServiceAccountToken: false,
       // Service links inject <SERVICE>_PORT=tcp://… variables that clash with settings such as REDIS_PORT.
       enableServiceLinks: false,
-      restartPolicy: options.restartPolicy,
+      restartPolicy: restartPolicyOf(options.controller, options.restartPolicy),
       terminationGracePeriodSeconds: shutdown.gracePeriodSeconds,
-      securityContext: {
-        runAsNonRoot: !runAsRoot,
-        runAsUser: runAsRoot ? 0 : security.runAsUser ?? DEFAULT_USER,
-        runAsGroup: runAsRoot ? 0 : security.runAsGroup ?? DEFAULT_USER,
-        fsGroup: security.fsGroup ?? security.runAsGroup ?? DEFAULT_USER,
-        supplementalGroups: security.supplementalGroups?.length ? [...security.supplementalGroups] : undefined,
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
-      initContainers: initContainers.length ? initContainers : undefined,
-      containers: [main, ...sidecars],
-      volumes,
-      topologySpreadConstraints: options.spread ? spreadConstraints(selector) : undefined,
-      nodeSelector: props.scheduling?.nodeSelector ? { ...props.scheduling.nodeSelector } : undefined,
-      tolerations: props.scheduling?.tolerations ? [...props.scheduling.tolerations] : undefined,
-      affinity: props.scheduling?.affinity,
-      priorityClassName: props.scheduling?.priorityClassName,
+      securityContext: security.pod,
+      initContainers: init.containers.length ? init.containers : undefined,
+      containers: [main.container, ...sidecars.containers],
+      volumes: volumes.volumes,
+      topologySpreadConstraints: spreadsPods(options.controller, options.maxReplicas) ? spreadConstraints(this.selector) : undefined,
+      ...schedulingOf(props.scheduling),
     };
-
-    const annotations: Record<string, string> = {};
-    if (metricsPort !== undefined && props.metrics) {
-      // The scrape convention many Prometheus configurations follow; a ServiceMonitor needs the operator.
-      annotations['prometheus.io/scrape'] = 'true';
-      annotations['prometheus.io/port'] = String(metricsPort);
-      annotations['prometheus.io/path'] = props.metrics.path ?? '/metrics';
-    }
-    if (Object.keys(checksums).length) annotations[CONFIG_CHECKSUM_ANNOTATION] = checksum(checksums);
-    const exceptionNote = this.applySecurityPolicy(spec, issues);
-    if (exceptionNote) annotations[SECURITY_EXCEPTIONS_ANNOTATION] = exceptionNote;
-
+    const issues: Issue[] = [...sources.issues, ...volumes.issues, ...shutdown.issues, ...metrics.issues, ...main.issues, ...init.issues, ...sidecars.issues];
+    issues.push(...duplicateNames(containers.map((c) => c.name), 'container'));
+    const policy = this.applySecurityPolicy(spec);
+    issues.push(...policy.issues);
     this.report(issues);
-    return {
-      metadata: { labels, annotations: Object.keys(annotations).length ? annotations : undefined },
-      spec,
-    };
+    const annotations = podAnnotations(props.metrics, metrics.port, { ...sources.checksums, ...volumes.checksums }, policy.note);
+    return { metadata: { labels, annotations }, spec };
+  }
+
+  /**
+   * Back-end URLs become env (first, so the workload's own env can expand them with $(VAR)), and
+   * every back end and `connectsTo` target admits this workload.
+   */
+  private wireBackends(props: WorkloadProps): WorkloadProps {
+    const backendEnv: Record<string, string> = {};
+    for (const [variable, backend] of Object.entries(props.backends ?? {})) backendEnv[variable] = backend.url;
+    for (const target of [...Object.values(props.backends ?? {}), ...(props.connectsTo ?? [])]) {
+      this.system.allowTraffic({ from: peers.workload(this.name), to: { kind: 'workload', name: target.name }, port: target.port });
+    }
+    return { ...props, env: { ...backendEnv, ...props.env } };
+  }
+
+  /** The main container's resources here, and where they come from (for messages). */
+  private mainResources(declared: ResourcesSpec): { resources: ResourcesSpec; resourcesField: string } {
+    const override = this.environment.workloads[this.name]?.resources !== undefined;
+    return { resources: this.resolveResources(declared), resourcesField: override ? `${this.environment.name}.workloads.${this.name}.resources` : 'resources' };
+  }
+
+  /** A claim volume's claim: the shared one given, or one of this workload's own, recorded as mounted. */
+  private claimFor(volume: ClaimVolume, maxReplicas: number): PersistentClaim {
+    const claim = volume.claim instanceof PersistentClaim ? volume.claim : new PersistentClaim(this, `${this.name}-${volume.name}`, volume.claim);
+    if (!(volume.claim instanceof PersistentClaim) && claim.claim) claim.claim.metadata.addLabel('app.kubernetes.io/part-of', this.system.system);
+    claim.mountedBy(this.name, maxReplicas);
+    return claim;
   }
 
   /**
@@ -351,17 +313,16 @@ export abstract class Workload extends Construct {
 
   /**
    * The port serving the workload's declared metrics, admitted from the environment's monitoring
-   * namespace; undefined without `metrics`, or when no port can be told (an issue is recorded).
+   * namespace; undefined without `metrics`, or when no port can be told (then with an issue).
    */
-  private admitMonitoring(props: WorkloadProps, options: PodOptions, issues: Issue[]): number | undefined {
-    if (!props.metrics) return undefined;
+  private admitMonitoring(props: WorkloadProps, options: PodOptions): { port?: number; issues: Issue[] } {
+    if (!props.metrics) return { issues: [] };
     const port = props.metrics.port ?? options.port;
     if (port === undefined) {
-      issues.push({ field: 'metrics.port', message: 'this workload serves no port, so the metrics port cannot default to it', fix: 'give metrics.port, the port the process serves its metrics on' });
-      return undefined;
+      return { issues: [{ field: 'metrics.port', message: 'this workload serves no port, so the metrics port cannot default to it', fix: 'give metrics.port, the port the process serves its metrics on' }] };
     }
-    this.system.admit('monitoring', this.name, port);
-    return port;
+    this.system.allowTraffic({ from: peers.monitoring, to: { kind: 'workload', name: this.name }, port });
+    return { port, issues: [] };
   }
 
   /**
@@ -371,7 +332,7 @@ export abstract class Workload extends Construct {
   private recordReferences(props: WorkloadProps): void {
     const envs = [props.env ?? {}, ...(props.initContainers ?? []).map((c) => c.env ?? {}), ...(props.sidecars ?? []).map((c) => c.env ?? {})];
     const secretRefs = [...(props.secrets ?? []), ...(props.volumes ?? []).flatMap((v) => ('secret' in v ? [v.secret] : []))];
-    const configMapRefs = (props.volumes ?? []).flatMap((v) => ('configMap' in v ? [v.configMap] : []));
+    const configMapRefs = [...(props.configMaps ?? []), ...(props.volumes ?? []).flatMap((v) => ('configMap' in v ? [v.configMap] : []))];
     for (const env of envs) {
       for (const value of Object.values(env)) {
         if (typeof value === 'object' && 'secret' in value) secretRefs.push(value.secret);
@@ -412,91 +373,8 @@ export abstract class Workload extends Construct {
     };
   }
 
-  private buildVolumes(
-    props: WorkloadProps,
-    options: PodOptions,
-    labels: Record<string, string>,
-    checksums: Record<string, string>,
-  ): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[]; volumeIssues: Issue[] } {
-    const volumeIssues: Issue[] = [];
-    const volumes: k8s.Volume[] = [{ name: 'tmp', emptyDir: {} }];
-    const mounts: k8s.VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
-    (props.volumes ?? []).forEach((volume, i) => {
-      volumes.push(this.toVolume(volume, options, labels, `volumes[${i}]`, volumeIssues, checksums));
-      mounts.push({ name: volume.name, mountPath: volume.mountPath, readOnly: volume.readOnly || undefined });
-    });
-    const files = Object.entries(props.files ?? {});
-    if (files.length) {
-      const data: Record<string, string> = {};
-      for (const [path, content] of files) {
-        const key = path.slice(path.lastIndexOf('/') + 1);
-        if (!/^[-._a-zA-Z0-9]+$/.test(key)) volumeIssues.push({ field: `files.${path}`, message: 'the file name must be letters, digits, "-", "_" and "."' });
-        if (key in data) volumeIssues.push({ field: `files.${path}`, message: `another file is also named "${key}"`, fix: 'give files distinct names' });
-        data[key] = content;
-        mounts.push({ name: 'files', mountPath: path, subPath: key, readOnly: true });
-      }
-      const sorted = sortedRecord(data);
-      this.filesConfigMap = new k8s.KubeConfigMap(this, 'Files', { metadata: { name: `${this.name}-files`, labels }, data: sorted });
-      // subPath mounts never see ConfigMap updates, so the checksum is what delivers a change.
-      checksums[`${this.name}-files`] = checksum(sorted);
-      volumes.push({ name: 'files', configMap: { name: `${this.name}-files` } });
-    }
-    volumeIssues.push(...duplicateNames(volumes.map((v) => v.name), 'volume'));
-    volumeIssues.push(...duplicateNames(mounts.filter((m) => !m.subPath || m.name !== 'files').map((m) => m.mountPath), 'mount path'));
-    return { volumes, mounts, volumeIssues };
-  }
-
-  private toVolume(
-    volume: VolumeSpec,
-    options: PodOptions,
-    labels: Record<string, string>,
-    field: string,
-    issues: Issue[],
-    checksums: Record<string, string>,
-  ): k8s.Volume {
-    if ('emptyDir' in volume) {
-      return {
-        name: volume.name,
-        emptyDir: {
-          medium: volume.emptyDir.memory ? 'Memory' : undefined,
-          sizeLimit: volume.emptyDir.sizeLimit ? k8s.Quantity.fromString(volume.emptyDir.sizeLimit) : undefined,
-        },
-      };
-    }
-    if ('claim' in volume) {
-      const claim = volume.claim instanceof PersistentClaim
-        ? volume.claim
-        : new PersistentClaim(this, `${this.name}-${volume.name}`, volume.claim);
-      if (!(volume.claim instanceof PersistentClaim) && claim.claim) {
-        claim.claim.metadata.addLabel('app.kubernetes.io/part-of', labels['app.kubernetes.io/part-of']);
-      }
-      claim.mountedBy(this.name, options.maxReplicas);
-      if (claim.accessMode === 'ReadWriteOnce' && options.maxReplicas > 1) {
-        issues.push({
-          field: `${field}.claim`,
-          message: `claim "${claim.name}" is ReadWriteOnce but this workload runs up to ${options.maxReplicas} replicas; the extra pods would wait forever for the volume`,
-          fix: "use accessMode 'ReadWriteMany' (an RWX storage class) or run a single replica",
-        });
-      }
-      return { name: volume.name, persistentVolumeClaim: { claimName: claim.name, readOnly: volume.readOnly || undefined } };
-    }
-    if ('configMap' in volume) {
-      if (typeof volume.configMap !== 'string' && volume.configMap.checksum) checksums[volume.configMap.name] = volume.configMap.checksum;
-      return { name: volume.name, configMap: { name: configMapName(volume.configMap) } };
-    }
-    if ('secret' in volume) return { name: volume.name, secret: { secretName: secretName(volume.secret) } };
-    return { name: volume.name, hostPath: { path: volume.hostPath.path, type: volume.hostPath.type } };
-  }
-
-  /** Liveness and readiness must differ where both are given, and HTTP probes need a port. */
-  private checkProbes(props: WorkloadProps, options: PodOptions): Issue[] {
-    const issues: Issue[] = [];
-    const probes = props.probes ?? {};
-    for (const [kind, probe] of Object.entries(probes) as [string, ProbeSpec | undefined][]) {
-      if (probe && 'http' in probe && probe.port === undefined && !options.port) {
-        issues.push({ field: `probes.${kind}.port`, message: 'an HTTP probe on a workload that serves no port needs its own port', fix: `set probes.${kind}.port` });
-      }
-    }
+  /** Liveness and readiness must differ where both are given. */
+  private warnSameProbes(probes: ProbesSpec): void {
     if (probes.liveness && probes.readiness && describeProbe(probes.liveness) === describeProbe(probes.readiness)) {
       reportWarning(this, this.kind, 'probes-same-check', {
         field: 'probes.liveness',
@@ -504,7 +382,6 @@ export abstract class Workload extends Construct {
         fix: 'point liveness at an endpoint that only checks the process is alive',
       });
     }
-    return issues;
   }
 
   /**
@@ -512,7 +389,8 @@ export abstract class Workload extends Construct {
    * environment declares for this workload are annotated and lower the namespace's level; others
    * are errors.
    */
-  private applySecurityPolicy(spec: k8s.PodSpec, issues: Issue[]): string | undefined {
+  private applySecurityPolicy(spec: k8s.PodSpec): { issues: Issue[]; note?: string } {
+    const issues: Issue[] = [];
     const json = k8s.toJson_PodSpec(spec) ?? {};
     const violations = evaluatePodSecurity(json);
     const declared = this.environment.exceptions.filter((e) => e.workload === this.name);
@@ -544,8 +422,8 @@ export abstract class Workload extends Construct {
     }
     const exempted = violations.filter((v) => used.has(v.control));
     this.system.registerPodSecurity(this.name, strictestProfile(exempted));
-    if (used.size === 0) return undefined;
-    return [...used].sort().map((name) => `${name}: ${allowed.get(name)}`).join('; ');
+    if (used.size === 0) return { issues };
+    return { issues, note: [...used].sort().map((name) => `${name}: ${allowed.get(name)}`).join('; ') };
   }
 }
 
@@ -561,66 +439,56 @@ function spreadConstraints(selector: Record<string, string>): k8s.TopologySpread
   }));
 }
 
-function duplicateNames(names: readonly string[], what: string): Issue[] {
-  const seen = new Set<string>();
+/** How long a pod may take to stop, and the pause before SIGTERM; the pause must leave time to finish. */
+function resolveShutdown(props: WorkloadProps, options: PodOptions): { gracePeriodSeconds: number; preStopSeconds: number; issues: Issue[] } {
+  const gracePeriodSeconds = props.shutdown?.gracePeriodSeconds ?? options.defaultGracePeriodSeconds;
+  const preStopSeconds = props.shutdown?.preStopSeconds ?? options.defaultPreStopSeconds;
   const issues: Issue[] = [];
-  for (const name of names) {
-    if (seen.has(name)) issues.push({ field: `${what}s`, message: `${what} "${name}" appears twice; Kubernetes merges list entries by ${what}`, fix: `give each ${what} a distinct value` });
-    seen.add(name);
-  }
-  return issues;
-}
-
-/** `$(VAR)` in a command or its arguments that names no variable of the container: Kubernetes passes the text on unchanged. */
-function checkCommandReferences(spec: { readonly command?: readonly string[]; readonly args?: readonly string[] }, defined: ReadonlySet<string>, prefix: string): Issue[] {
-  const issues: Issue[] = [];
-  for (const list of ['command', 'args'] as const) {
-    (spec[list] ?? []).forEach((text, i) => {
-      // `$$` is the escape of a literal `$`, so `$$(VAR)` is no reference.
-      for (const match of text.matchAll(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
-        const name = match[1];
-        if (name === undefined || defined.has(name)) continue;
-        issues.push({
-          field: `${prefix}${list}[${i}]`,
-          message: `refers to $(${name}), which no variable of the container defines; Kubernetes would pass the text "$(${name})" on unchanged`,
-          fix: `define ${name} in ${prefix}env, or write $$(${name}) for the literal text`,
-        });
-      }
-    });
-  }
-  return issues;
-}
-
-/** Probe ports given by name that name no port of the main container: the kubelet could never run the probe. */
-function checkProbePorts(probes: ProbesSpec, declared: readonly string[]): Issue[] {
-  const issues: Issue[] = [];
-  for (const [kind, probe] of Object.entries(probes) as [string, ProbeSpec | undefined][]) {
-    if (!probe) continue;
-    const [field, port] = 'http' in probe ? ['port', probe.port] : 'tcp' in probe ? ['tcp', probe.tcp] : ['', undefined];
-    if (typeof port !== 'string' || declared.includes(port)) continue;
+  if (preStopSeconds >= gracePeriodSeconds) {
     issues.push({
-      field: `probes.${kind}.${field}`,
-      message: `"${port}" names no port of the container (it declares ${declared.length ? declared.map((d) => `"${d}"`).join(', ') : 'none'})`,
-      fix: declared.length ? `use ${declared.map((d) => `"${d}"`).join(' or ')}, or the port number` : 'give the port number, or declare the port (a served port is named "http")',
+      field: 'shutdown.preStopSeconds',
+      message: `the preStop pause (${preStopSeconds} s) uses the whole grace period (${gracePeriodSeconds} s), leaving the process no time to finish in-flight work after SIGTERM`,
+      fix: 'raise shutdown.gracePeriodSeconds above the pause plus the longest request or job',
     });
   }
-  return issues;
+  return { gracePeriodSeconds, preStopSeconds, issues };
 }
 
-/** Requests or limits above what the environment's largest node offers: such a pod is never scheduled. */
-function checkCapacity(spec: ResourcesSpec, env: Environment, field: string): Issue[] {
-  const issues: Issue[] = [];
-  for (const side of ['requests', 'limits'] as const) {
-    for (const key of ['cpu', 'memory'] as const) {
-      const value = spec[side][key];
-      const max = env.nodeCapacity[key];
-      if (parseQuantity(value) <= parseQuantity(max)) continue;
-      issues.push({
-        field: `${field}.${side}.${key}`,
-        message: `${value} is more than any node offers (${env.name}.nodeCapacity.${key} is ${max}); the pod would never be scheduled`,
-        fix: `lower it, or set nodeCapacity: { ${key}: '…' } in the ${env.name} environment if its cluster has larger nodes`,
-      });
-    }
+/** The served port as `http`, and the metrics port as `metrics` when it is another one. */
+function containerPorts(port: number | undefined, metricsPort: number | undefined): k8s.ContainerPort[] {
+  const ports: k8s.ContainerPort[] = [];
+  if (port) ports.push({ name: HTTP_PORT_NAME, containerPort: port, protocol: 'TCP' });
+  if (metricsPort !== undefined && metricsPort !== port) ports.push({ name: METRICS_PORT_NAME, containerPort: metricsPort, protocol: 'TCP' });
+  return ports;
+}
+
+/** The variables the main container's env sources define, when all are known here (no Secret or outside ConfigMap loaded whole). */
+function knownEnvFrom(props: WorkloadProps, configMapEnv: boolean): string[] | undefined {
+  const known = (props.secrets ?? []).length === 0 && ((props.configMaps ?? []).length === 0 || !configMapEnv);
+  if (!known) return undefined;
+  return configMapEnv ? Object.keys(props.config ?? {}) : [];
+}
+
+/** The scheduling props, passed through to the pod spec. */
+function schedulingOf(scheduling: SchedulingSpec | undefined): Pick<k8s.PodSpec, 'nodeSelector' | 'tolerations' | 'affinity' | 'priorityClassName'> {
+  return {
+    nodeSelector: scheduling?.nodeSelector ? { ...scheduling.nodeSelector } : undefined,
+    tolerations: scheduling?.tolerations ? [...scheduling.tolerations] : undefined,
+    affinity: scheduling?.affinity,
+    priorityClassName: scheduling?.priorityClassName,
+  };
+}
+
+/** The pod's annotations: the scrape convention, the config checksum and the security exceptions it relies on. */
+function podAnnotations(metrics: MetricsSpec | undefined, metricsPort: number | undefined, checksums: Record<string, string>, exceptions: string | undefined): Record<string, string> | undefined {
+  const annotations: Record<string, string> = {};
+  if (metricsPort !== undefined && metrics) {
+    // The scrape convention many Prometheus configurations follow; a ServiceMonitor needs the operator.
+    annotations['prometheus.io/scrape'] = 'true';
+    annotations['prometheus.io/port'] = String(metricsPort);
+    annotations['prometheus.io/path'] = metrics.path ?? '/metrics';
   }
-  return issues;
+  if (Object.keys(checksums).length) annotations[CONFIG_CHECKSUM_ANNOTATION] = checksum(checksums);
+  if (exceptions) annotations[SECURITY_EXCEPTIONS_ANNOTATION] = exceptions;
+  return Object.keys(annotations).length ? annotations : undefined;
 }

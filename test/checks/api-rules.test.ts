@@ -11,6 +11,17 @@ describe('API-server rules', () => {
     expect(messages()).toEqual([]);
   });
 
+  it('refuse a Job or CronJob pod that would restart Always (set so, or unset)', () => {
+    const pod = (restartPolicy?: string) => ({ metadata: { labels: { app: 'x' } }, spec: { restartPolicy, containers: [{ name: 'x', image: 'x:v1' }] } });
+    const job = (name: string, restartPolicy?: string) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'ns' }, spec: { template: pod(restartPolicy) } });
+    const cronJob = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'nightly', namespace: 'ns' }, spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: pod('Always') } } } };
+    expect(messages([job('never', 'Never'), job('on-failure', 'OnFailure'), job('unset'), job('always', 'Always'), cronJob])).toEqual([
+      'Job/ns/unset spec.template.spec.restartPolicy: is unset (so "Always"); the pods of a Job run to completion, and the API server accepts only "Never" or "OnFailure"',
+      'Job/ns/always spec.template.spec.restartPolicy: is "Always"; the pods of a Job run to completion, and the API server accepts only "Never" or "OnFailure"',
+      'CronJob/ns/nightly spec.jobTemplate.spec.template.spec.restartPolicy: is "Always"; the pods of a CronJob run to completion, and the API server accepts only "Never" or "OnFailure"',
+    ]);
+  });
+
   it('refuse an object name that is not a DNS subdomain', () => {
     const objects = fixtureObjects();
     get(objects, 'ConfigMap', 'web-config').metadata.name = 'Web_Config';

@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { immutableFieldChanges, readPreviousOutput } from '../../lib/checks/immutable-fields';
-import type { KubeObject } from '../../lib/core/output';
-import { toYamlFile } from '../../lib/core/output';
+import type { KubeObject } from '../../lib/output/output';
+import { toYamlFile } from '../../lib/output/output';
 import { tempDirs } from '../temp-dirs';
 
 const job = (name: string, workingDir?: string): KubeObject => ({

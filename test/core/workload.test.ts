@@ -138,6 +138,21 @@ describe('probes', () => {
     expect(warnings(system).join('\n')).toMatch(/probes.liveness: liveness and readiness are the same check/);
   });
 
+  it('reports an HTTP probe without a port beside the other findings of the construct, instead of throwing', () => {
+    const system = testSystem();
+    expect(
+      () =>
+        new Worker(system, 'jobs', {
+          image: IMAGE,
+          env: { API_TOKEN: 'hunter2-in-clear' },
+          probes: { liveness: { http: '/live' } },
+        }),
+    ).not.toThrow();
+    const found = errors(system);
+    expect(found).toContainEqual(expect.stringMatching(/Worker "jobs": env\.API_TOKEN: looks like a secret value written in clear/));
+    expect(found).toContainEqual(expect.stringMatching(/Worker "jobs": probes\.liveness\.port: an HTTP probe on a workload that serves no port needs its own port Fix: set probes\.liveness\.port$/));
+  });
+
   it('refuses a relative probe path', () => {
     expect(buildErrors({ probes: { readiness: { http: 'health' } } })).toMatch(/probes.readiness/);
   });

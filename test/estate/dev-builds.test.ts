@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { systems } from '../../estate';
 import devBuilds from '../../estate/dev-builds.json';
 import { EnvironmentInput, SystemDefinition, renderEstate } from '../../lib';
-import type { KubeObject } from '../../lib/core/output';
+import type { KubeObject } from '../../lib/output/output';
 import { ofKind, podSpec } from '../helpers';
 import { systemObjects } from './helpers';
 

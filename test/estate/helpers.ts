@@ -1,7 +1,7 @@
 import { parseAllDocuments } from 'yaml';
 import { expect } from 'vitest';
 import { SystemDefinition, renderEstate } from '../../lib/estate';
-import type { KubeObject } from '../../lib/core/output';
+import type { KubeObject } from '../../lib/output/output';
 
 /** The objects of one system in one environment, parsed back from the rendered YAML files (all layers). */
 export function systemObjects(system: SystemDefinition, env: string): { objects: KubeObject[]; files: Map<string, string> } {

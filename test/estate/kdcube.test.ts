@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kdcube } from '../../estate/kdcube';
-import type { KubeObject } from '../../lib/core/output';
+import type { KubeObject } from '../../lib/output/output';
 import { container, find, ofKind, podSpec } from '../helpers';
 import { systemObjects, systemYaml } from './helpers';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AutoscaledBackend, SystemDefinition, WebApp, renderEstate } from '../../lib';
-import type { KubeObject } from '../../lib/core/output';
+import type { KubeObject } from '../../lib/output/output';
 import { diffObjects, formatChanges } from '../../tools/diff';
 import { environment } from '../helpers';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderEstate } from '../../lib';
-import type { KubeObject } from '../../lib/core/output';
+import type { KubeObject } from '../../lib/output/output';
 import { GENERATED_CONSTRUCTS, GENERATED_TIERS, generatedEstate, generatedServices } from '../../tools/generated-estate';
 import { schemasAvailable } from '../support/schemas';
 

@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { lockSync } from 'proper-lockfile';
-import { ShipshapeError } from './issues';
+import { ShipshapeError } from '../core/issues';
 
 /**
  * A failure while writing the output directory. `unchanged` says whether the directory is exactly

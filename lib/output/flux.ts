@@ -4,7 +4,7 @@ import { GitRepository } from '../../imports/gitrepositories-source.toolkit.flux
 import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/kustomizations-kustomize.toolkit.fluxcd.io';
 import type { Delivery, DeliveryRepository } from '../environment';
 import type { Layer } from '../system-chart';
-import { MANAGED_BY, systemLabels } from './labels';
+import { MANAGED_BY, systemLabels } from '../core/labels';
 
 /** Namespace of the Flux controllers and of the objects that configure them. */
 export const FLUX_NAMESPACE = 'flux-system';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PersistentClaim, SystemDefinition, TlsIngress, WebApp, Worker, renderEstate } from '../../lib';
-import { environmentDiagram } from '../../lib/core/diagram';
+import { environmentDiagram } from '../../lib/output/diagram';
 import { systems } from '../../estate';
 import { environment } from '../helpers';
 
