@@ -8,7 +8,7 @@ import { Environment } from './environment';
 import { SystemChart } from './system-chart';
 import { peers } from './core/network-peers';
 import { checksum, sortedRecord } from './core/config';
-import { EdgeKind, LISTENER_IDLE_SECONDS, RoutedPath, claimPaths, edgeListeners, registerEdge } from './core/gateway';
+import { EdgeKind, EdgeListeners, LISTENER_IDLE_SECONDS, RoutedPath, claimPaths, edgeListeners, registerEdge } from './core/gateway';
 import { GatewayRule, writeHttpRoutes, writeTrafficPolicies } from './core/gateway-routes';
 import { Issue, parseProps, reportErrors, reportWarning } from './core/issues';
 import { workloadLabels } from './core/labels';
@@ -326,6 +326,7 @@ export class TlsIngress extends Construct {
     if (p.flavour === 'gateway') {
       const listeners = edgeListeners(this.system);
       listeners.addHosts(hosts, secretName);
+      if (this.environment.tls.solver === 'http01') reportWarning(this, 'TlsIngress', 'gateway-http01-solver', http01SolverWarning(this.environment, hosts, listeners));
       const rules = gatewayRules(p);
       this.httpRoutes = writeHttpRoutes(this, id, labels, hosts, rules, headers, listeners);
       this.trafficPolicies = writeTrafficPolicies(this, id, labels, rules);
@@ -554,6 +555,21 @@ function routeAnnotations(route: Partial<ParsedRoute>, defaultLimit: ParsedRateL
 }
 
 /** The response headers every route carries, in a fixed order. */
+/**
+ * cert-manager answers an HTTP-01 challenge with an HTTPRoute attached where the issuer's
+ * `gatewayHTTPRoute` solver says, and nowhere else: an issuer without a solver for this edge's
+ * listeners never gets its certificate issued. The issuer is the platform team's, outside the
+ * output, so synth names the solver it needs.
+ */
+function http01SolverWarning(env: Environment, hosts: readonly string[], listeners: EdgeListeners): Issue {
+  const parentRef = `{ kind: '${listeners.kind}', name: '${listeners.name}', namespace: '${env.namespace}' }`;
+  return {
+    field: 'tls.solver',
+    message: `cert-manager proves ${hosts.join(', ')} with an HTTP-01 challenge, which reaches its solver only through an HTTPRoute on this edge's ${listeners.kind} "${listeners.name}"; ${env.tls.kind} "${env.tls.issuer}" must attach it there, or the certificate is never issued`,
+    fix: `give ${env.tls.kind} "${env.tls.issuer}" the solver { selector: { dnsNames: [${hosts.map((h) => `'${h}'`).join(', ')}] }, http01: { gatewayHTTPRoute: { parentRefs: [${parentRef}] } } } (cert-manager with Gateway API support enabled), then acknowledge this warning in the ${env.name} environment; or set tls: { solver: 'dns01' }`,
+  };
+}
+
 function securityHeaders(p: Parsed): Record<string, string> {
   const headers: Record<string, string> = {};
   if (p.hsts !== false) {

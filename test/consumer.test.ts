@@ -147,8 +147,9 @@ describe('a consumer installing the packed tarball', () => {
     const result = spawnSync('node', ['main.js', 'synth'], { cwd: app, encoding: 'utf8', env: withoutSchemaSettings() });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    // No warning: the Gateway API edge sets the security headers itself.
-    expect(result.stdout).toMatch(/^shipshape: 2 environments, \d+ objects in \d+ files, 0 warnings\n/);
+    // The only warnings: each environment's issuer needs an HTTP-01 solver on the system's Gateway.
+    expect(result.stdout).toMatch(/^shipshape: 2 environments, \d+ objects in \d+ files, 2 warnings\n/);
+    expect(result.stdout.match(/\[gateway-http01-solver\]/g)).toHaveLength(2);
     const prod = parseAllDocuments(fs.readFileSync(path.join(app, 'dist/prod/notes/apps/notes.yaml'), 'utf8')).map((d) => d.toJSON());
     expect(new Set(prod.map((o) => o.kind))).toEqual(
       new Set(['ServiceAccount', 'Service', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ScaledObject', 'Certificate', 'Gateway', 'HTTPRoute', 'BackendTrafficPolicy', 'ClientTrafficPolicy']),
@@ -166,7 +167,8 @@ describe('a consumer installing the packed tarball', () => {
     fs.writeFileSync(path.join(app, 'readme.js'), example!);
     const result = spawnSync('node', ['readme.js'], { cwd: app, encoding: 'utf8', env: withoutSchemaSettings() });
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^shipshape: 1 environment, 23 objects in 9 files, 0 warnings\n/);
+    expect(result.stdout).toMatch(/^shipshape: 1 environment, 23 objects in 9 files, 1 warning\n/);
+    expect(result.stdout).toMatch(/gatewayHTTPRoute: \{ parentRefs: \[\{ kind: 'Gateway', name: 'notes', namespace: 'notes-prod' \}\] \}/);
     expect(result.stdout).not.toMatch(/skipped/);
     for (const dir of ['notes', 'notes/infrastructure', 'notes/apps', 'flux']) expect(fs.existsSync(path.join(app, `dist/prod/${dir}/kustomization.yaml`)), dir).toBe(true);
   });

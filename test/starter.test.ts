@@ -47,7 +47,8 @@ describe.each(STARTERS)('the %s starter, from the packed tarball', (starter) => 
     fs.cpSync(path.join(ROOT, 'examples', starter), app, { recursive: true, filter: (source) => !/\/(node_modules|build|dist|\.synth)$/.test(source) });
     npm(['install', packedTarball()], app);
   }, 300_000);
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // Removing an installed app's node_modules takes a while on a busy machine.
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }), 120_000);
 
   it('is a complete app', () => {
     for (const file of ['package.json', 'cdk8s.yaml', 'tsconfig.json', 'main.ts']) expect(fs.existsSync(path.join(ROOT, 'examples', starter, file)), file).toBe(true);

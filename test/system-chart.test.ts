@@ -202,7 +202,13 @@ describe('cluster peers admitted by policies of their own', () => {
     system.allowTraffic({ from: peers.monitoring, to: web, port: 9090 });
     const objects = synth(system);
     expect(find(objects, 'NetworkPolicy', 'allow-web').spec.ingress.map((rule: any) => rule.from)).toEqual([
-      [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+      // The edge of a system without a TlsIngress is the default one: its Gateway's Envoy proxies.
+      [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
+          podSelector: { matchLabels: { 'gateway.envoyproxy.io/owning-gateway-name': 'shop', 'gateway.envoyproxy.io/owning-gateway-namespace': 'shop-dev' } },
+        },
+      ],
       [{ podSelector: selector('jobs') }],
     ]);
     expect(find(objects, 'NetworkPolicy', 'allow-keda-web').metadata.annotations).toEqual({ 'shipshape.io/admits': 'keda-operator' });

@@ -11,7 +11,8 @@ import { collectRaisedWarnings } from '../lib/core/issues';
 import { environment, errors, find, ofKind, synth, testSystem, warnings as allWarnings } from './helpers';
 
 /** The warnings of a system other than the ingress-nginx retirement, which its own tests assert. */
-const warnings = (system: SystemChart) => allWarnings(system).filter((w) => !w.includes('[ingress-nginx-retired]'));
+// The retired-controller and HTTP-01 solver warnings have tests of their own.
+const warnings = (system: SystemChart) => allWarnings(system).filter((w) => !/\[(ingress-nginx-retired|gateway-http01-solver)\]/.test(w));
 
 const IMAGE = 'ghcr.io/example/app:v1.2.3';
 const NGINX = 'nginx.ingress.kubernetes.io/';
@@ -355,6 +356,24 @@ describe('TlsIngress', () => {
     const SHARED = { name: 'public', namespace: 'gateway-system' };
     const policyOf = (objects: KubeObject[], rule: string) =>
       ofKind(objects, 'BackendTrafficPolicy').filter((p) => p.spec.targetRefs.some((t: KubeObject) => t.sectionName === rule));
+
+    // An issuer without a gatewayHTTPRoute solver for this edge never gets the certificate issued.
+    const solverWarnings = (system: SystemChart) => allWarnings(system).filter((w) => w.includes('[gateway-http01-solver]'));
+    it.each([
+      ['a Gateway of its own', environment(), "parentRefs: [{ kind: 'Gateway', name: 'shop', namespace: 'shop-dev' }]"],
+      ['a ListenerSet on a shared Gateway', environment('dev', { gateway: SHARED }), "parentRefs: [{ kind: 'ListenerSet', name: 'shop', namespace: 'shop-dev' }]"],
+    ])('with HTTP-01 on %s, names the solver the issuer needs', (_, env, parentRefs) => {
+      const [warning, ...more] = solverWarnings(edge(() => ({}), env).system);
+      expect(more).toEqual([]);
+      expect(warning).toContain('ClusterIssuer "letsencrypt-staging" must attach it there, or the certificate is never issued');
+      expect(warning).toContain(`{ selector: { dnsNames: ['dev.shop.example.com'] }, http01: { gatewayHTTPRoute: { ${parentRefs} } } }`);
+      expect(warning).toContain("or set tls: { solver: 'dns01' }");
+    });
+
+    it('says nothing of an HTTP-01 solver with DNS-01, or on an ingress-nginx edge', () => {
+      expect(solverWarnings(edge(() => ({}), environment('dev', { tls: { issuer: 'letsencrypt-staging', solver: 'dns01' } })).system)).toEqual([]);
+      expect(solverWarnings(nginxEdge(() => ({}), allowing()).system)).toEqual([]);
+    });
 
     it('writes no Ingress: a Gateway per system with an HTTP and an HTTPS listener per host, on the edge Certificate', () => {
       const { system, ingress } = edge(() => ({ hosts: ['www', 'dev.shop.example.com'] }));

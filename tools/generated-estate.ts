@@ -68,12 +68,14 @@ function systemName(k: number): string {
 /** A system with the first `count` (1 to 5) of the five constructs, in one environment of `tier`. */
 function generatedSystem(name: string, tier: Tier, count: number): SystemDefinition {
   const release = `v1.${name.slice(3)}.0`;
+  const has = (construct: GeneratedConstruct) => GENERATED_CONSTRUCTS.indexOf(construct) < count;
   const environment: EnvironmentInput = {
     name: tier,
     tier,
     namespace: `${name}-${tier}`,
     domain: tier === 'prod' ? `${name}.example.com` : `${name}.${tier}.example.com`,
     tls: { issuer: tier === 'prod' ? 'letsencrypt-prod' : 'letsencrypt-staging' },
+    ...(has('TlsIngress') ? { acknowledge: [{ warning: 'gateway-http01-solver', reason: 'the issuers of the generated estate solve HTTP-01 through each Gateway' }] } : {}),
     ...(tier === 'dev' ? { scaling: { replicas: 0.5 } } : {}),
     // Prod runs pinned releases; the other tiers run what the constructs name.
     ...(tier === 'prod' ? { images: { backend: release, worker: release, web: release } } : {}),
@@ -82,7 +84,6 @@ function generatedSystem(name: string, tier: Tier, count: number): SystemDefinit
     ingressController: { namespace: 'ingress-nginx', allowedResponseHeaders: ['Strict-Transport-Security', 'X-Content-Type-Options', 'X-Frame-Options', 'Referrer-Policy'] },
     delivery,
   };
-  const has = (construct: GeneratedConstruct) => GENERATED_CONSTRUCTS.indexOf(construct) < count;
   return {
     name,
     environments: [environment],

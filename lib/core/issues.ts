@@ -60,6 +60,7 @@ export function addDeferredCheck(scope: IConstruct, kind: string, check: () => I
  * - `rwx-claim-without-class`: a ReadWriteMany claim without a storage class.
  * - `edge-headers-not-set`: security headers an ingress-nginx edge cannot set.
  * - `ingress-nginx-retired`: an edge of flavour `ingress-nginx`, a controller retired in March 2026.
+ * - `gateway-http01-solver`: a Gateway API edge whose certificate is proved by HTTP-01: the issuer needs a solver that attaches to this edge's listeners.
  * - `migration-image-untagged`: a migration whose Job name never changes between builds.
  */
 export const WARNING_CODES = [
@@ -72,6 +73,7 @@ export const WARNING_CODES = [
   'edge-headers-not-set',
   'migration-image-untagged',
   'ingress-nginx-retired',
+  'gateway-http01-solver',
 ] as const;
 
 /** The code of a warning (see {@link WARNING_CODES}). */
