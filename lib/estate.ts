@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { checkEnvironment, formatCheckIssue } from './checks';
+// DeliveryRepository is imported for the TSDoc links.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
 import { DeliveryRepository, Environment, EnvironmentInput, defineEnvironment, repositoryPathSchema } from './environment';
 import { immutableFieldChanges, readPreviousOutput } from './checks/immutable-fields';
 import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, repositoryPathOf, sortObjects, toYamlFile, writeFileSet } from './output/output';

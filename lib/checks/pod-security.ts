@@ -7,6 +7,8 @@
  * evaluation tells both whether a pod is admitted and which level its namespace can enforce.
  */
 
+import type { KubeJson } from './objects';
+
 /** The three profiles, from least to most strict. */
 export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
 
@@ -48,7 +50,7 @@ export interface PodSecurityViolation {
   readonly message: string;
 }
 
-type Json = Record<string, any>;
+type Json = KubeJson;
 type Report = (control: PodSecurityControl, level: PodSecurityViolation['level'], field: string, message: string) => void;
 
 /** Capabilities the baseline profile lets a container add: the container runtimes' default set. */
@@ -117,7 +119,7 @@ function containersOf(podSpec: Json): ContainerAt[] {
  * @param podAnnotations the pod's annotations, where v1.28 sets AppArmor profiles
  * @returns one violation per offending field and level; empty when the pod meets `restricted`
  */
-export function evaluatePodSecurity(podSpec: Record<string, any>, podAnnotations: Record<string, string> = {}): PodSecurityViolation[] {
+export function evaluatePodSecurity(podSpec: KubeJson, podAnnotations: Record<string, string> = {}): PodSecurityViolation[] {
   const found: PodSecurityViolation[] = [];
   const report: Report = (control, level, field, message) => found.push({ control, level, field, message });
   const podContext: Json = podSpec.securityContext ?? {};

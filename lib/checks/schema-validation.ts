@@ -12,6 +12,7 @@
  * compiled the first time an object of that kind is seen, and a CRD file is parsed only when a
  * custom resource of its group is.
  */
+import type { KubeJson } from './objects';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
@@ -45,8 +46,8 @@ export interface SchemaValidationResult {
   skipped?: string;
 }
 
-type Json = Record<string, any>;
-type Schema = Record<string, any>;
+type Json = KubeJson;
+type Schema = KubeJson;
 
 const SWAGGER_FILE = path.join('schemas', 'kubernetes-1.28-swagger.json');
 const CRD_DIR = 'crds';
@@ -173,7 +174,7 @@ export function defaultSchemaLocation(): SchemaLocation {
  * A missing or corrupt schema file throws a {@link ShipshapeError} naming it. With
  * `SHIPSHAPE_SCHEMA_VALIDATION=off` nothing is validated and `skipped` says so.
  */
-export function validateAgainstSchemas(objects: ReadonlyArray<Record<string, any>>, options?: { sharedDir?: string; location?: SchemaLocation }): SchemaValidationResult {
+export function validateAgainstSchemas(objects: readonly KubeJson[], options?: { sharedDir?: string; location?: SchemaLocation }): SchemaValidationResult {
   if (process.env[SCHEMA_VALIDATION_SWITCH] === 'off') {
     return { issues: [], skipped: `schema validation skipped: ${SCHEMA_VALIDATION_SWITCH}=off` };
   }
@@ -527,7 +528,7 @@ function describeCombinator(combinator: ErrorObject, branches: (Located & { erro
 /** One ajv error as a located sentence; unknown and missing fields are located at the field itself. */
 function describeError(error: ErrorObject): Located {
   const at = error.instancePath;
-  const params = error.params as Record<string, any>;
+  const params = error.params as KubeJson;
   switch (error.keyword) {
     case 'additionalProperties':
       return { path: `${at}/${pointerToken(params.additionalProperty)}`, message: `unknown field "${params.additionalProperty}"` };

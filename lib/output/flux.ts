@@ -2,6 +2,8 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GitRepository } from '../../imports/gitrepositories-source.toolkit.fluxcd.io';
 import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/kustomizations-kustomize.toolkit.fluxcd.io';
+// Delivery is imported for the TSDoc links.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
 import type { Delivery, DeliveryRepository } from '../environment';
 import type { Layer } from '../system-chart';
 import { MANAGED_BY, systemLabels } from '../core/labels';

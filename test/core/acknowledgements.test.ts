@@ -38,7 +38,7 @@ describe('acknowledging warnings', () => {
     expect(rendered.acknowledged).toEqual([{ warning: expect.stringMatching(/^dev\/mastodon\/web: WebApp "web": probes\.liveness: liveness and readiness/), reason }]);
     const summary = formatSummary(rendered, 'dist');
     expect(summary.split('\n')[0]).toMatch(new RegExp(`, ${rendered.warnings.length} warnings?, 1 acknowledged$`));
-    expect(summary).toMatch(/acknowledged:\n  ✓ dev\/mastodon\/web: WebApp "web": .*\[probes-same-check\] \(acknowledged: Mastodon serves a single \/health endpoint; reviewed by the platform team\)/);
+    expect(summary).toMatch(/acknowledged:\n {2}✓ dev\/mastodon\/web: WebApp "web": .*\[probes-same-check\] \(acknowledged: Mastodon serves a single \/health endpoint; reviewed by the platform team\)/);
     expect(summary).not.toMatch(/! dev\/mastodon\/web:/);
   });
 
