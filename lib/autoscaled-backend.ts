@@ -118,7 +118,7 @@ export class AutoscaledBackend extends Workload implements ServedWorkload {
 
     const template = this.buildPodTemplate(
       { ...p, env: { WEB_CONCURRENCY: String(p.processes), ...p.env } },
-      { component: 'backend', port: this.port, maxReplicas: range.max, controller: 'Deployment', defaultGracePeriodSeconds: 30, defaultPreStopSeconds: 5, defaultResources: DEFAULT_RESOURCES },
+      { component: 'backend', port: this.port, service: p.service, maxReplicas: range.max, controller: 'Deployment', defaultGracePeriodSeconds: 30, defaultPreStopSeconds: 5, defaultResources: DEFAULT_RESOURCES },
     );
     const served = this.serve({
       template,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ShipshapeError, WARNING_CODES, WarningCode, formatFieldPath } from './core/issues';
-import { dnsLabel, hostname, podSelector } from './core/names';
+import { dnsLabel, hostname, labelMap, podSelector } from './core/names';
 import { ResourcesSpec, resourcesSchema } from './core/resources';
 import { cpuQuantity, memoryQuantity } from './core/quantity';
 import { zodIssueMessage } from './core/zod-messages';
@@ -255,8 +255,8 @@ export interface Environment {
   readonly gateway: ParsedGatewayEdge;
   /** Where the KEDA operator runs. */
   readonly kedaOperator: KedaOperator;
-  /** Where the monitoring runs. */
-  readonly monitoring: Monitoring;
+  /** Where the monitoring runs and how it finds targets. */
+  readonly monitoring: Monitoring & Required<Pick<Monitoring, 'discovery' | 'serviceMonitorLabels'>>;
   /** Services of the namespace that other charts or teams run, by Service name. */
   readonly externalServices: Readonly<Record<string, ExternalService>>;
   /** Per-environment application settings. */
@@ -333,6 +333,20 @@ export interface Monitoring {
    * @default every pod of the namespace
    */
   readonly podSelector?: Readonly<Record<string, string>>;
+  /**
+   * How the scraper finds the workloads that declare `metrics`: `serviceMonitor`, a Prometheus
+   * Operator ServiceMonitor per workload (the cluster needs its CRD); `annotations`, the
+   * `prometheus.io/scrape`, `/port` and `/path` pod annotations a plain Prometheus configuration
+   * reads. One of the two, so no target is scraped twice.
+   * @default 'serviceMonitor'
+   */
+  readonly discovery?: 'serviceMonitor' | 'annotations';
+  /**
+   * Labels every ServiceMonitor carries, matching the Prometheus's `serviceMonitorSelector`
+   * (kube-prometheus-stack selects `release: <its release name>` by default).
+   * @default none
+   */
+  readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -512,7 +526,14 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
     .transform((g) => (g.name === undefined ? { ...g, className: g.className ?? 'eg' } : g))
     .default({ className: 'eg', dataPlane: { namespace: 'envoy-gateway-system' } }),
   kedaOperator: z.strictObject({ namespace: dnsLabel }).default({ namespace: 'keda' }),
-  monitoring: z.strictObject({ namespace: dnsLabel, podSelector: podSelector.optional() }).default({ namespace: 'monitoring' }),
+  monitoring: z
+    .strictObject({
+      namespace: dnsLabel,
+      podSelector: podSelector.optional(),
+      discovery: z.enum(['serviceMonitor', 'annotations'], 'must be "serviceMonitor" (Prometheus Operator) or "annotations" (prometheus.io/* on the pods)').default('serviceMonitor'),
+      serviceMonitorLabels: labelMap.default({}),
+    })
+    .default({ namespace: 'monitoring', discovery: 'serviceMonitor', serviceMonitorLabels: {} }),
   externalServices: z
     .record(
       dnsLabel,

@@ -174,6 +174,7 @@ export class Worker extends Workload {
       {
         component: p.port ? 'datastore' : 'worker',
         port: p.port,
+        service: p.service,
         maxReplicas: plan.most,
         controller: 'Deployment',
         defaultGracePeriodSeconds: p.longestJobSeconds + 15,

@@ -55,6 +55,8 @@ const timing = {
 };
 // IANA_SVC_NAME, as the API server checks a port name: at most 15 lower-case letters, digits and "-", with a letter, no "--".
 const PORT_NAME = /^(?=.{1,15}$)(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A container or Service port name (IANA_SVC_NAME). */
+export const portName = z.string().regex(PORT_NAME, 'must be a port name: at most 15 lower-case letters, digits and "-", with a letter, such as "http"');
 const port = z.union([
   z.number().int().min(1).max(65535),
   z.string().regex(PORT_NAME, 'must be a port name (at most 15 lower-case letters, digits and "-", with a letter, such as "http") or a port number'),

@@ -2,6 +2,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ScaledObject, ScaledObjectSpecTriggersAuthenticationRefKind } from '../../imports/scaledobjects-keda.sh';
 import { TriggerAuthentication } from '../../imports/triggerauthentications-keda.sh';
+import { ServiceMonitor } from '../../imports/servicemonitors-monitoring.coreos.com';
+import { Issue } from './issues';
 import { SecretReference, secretName } from './env';
 import type { ServiceSpec } from './workload-props';
 
@@ -63,26 +65,59 @@ export function createDeployment(scope: Construct, options: DeploymentOptions): 
   });
 }
 
-/** Options of a workload's Service. */
-export interface ServiceOptions extends ObjectIdentity {
-  /** The Service port (equal to the container's `http` port). */
+/** One port of a Service, reaching the container port of the same name. */
+export interface ServicePort {
+  /** Port name, on the Service and the container. */
+  readonly name: string;
+  /** The Service port (equal to the container port). */
   readonly port: number;
-  /** @default 'ClusterIP' */
-  readonly type?: 'ClusterIP' | 'NodePort';
-  /** The node port of a `NodePort` Service. @default one the API server picks */
+  /** The application protocol (`redis`, `kubernetes.io/h2c`). @default none */
+  readonly appProtocol?: string;
+  /** The node port of a `NodePort` or `LoadBalancer` Service. @default one the API server picks */
   readonly nodePort?: number;
 }
 
-/** A Service exposing the workload's `http` port: ClusterIP, or NodePort where asked. */
-export function createService(scope: Construct, options: ServiceOptions): k8s.KubeService {
-  return new k8s.KubeService(scope, 'Service', {
-    metadata: { name: options.name, labels: options.labels },
+/** Options of a workload's Service. */
+export interface ServiceOptions extends ObjectIdentity {
+  /** Object name. @default the workload's name */
+  readonly serviceName?: string;
+  /** The ports, the served one first. */
+  readonly ports: readonly ServicePort[];
+  /** @default 'ClusterIP' */
+  readonly type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  /** No cluster IP: DNS answers with the pods' addresses (a scrape-only Service). @default false */
+  readonly headless?: boolean;
+  /** Annotations of the Service (a cloud load balancer's settings). @default none */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** A Service exposing the workload's ports by name: ClusterIP, NodePort or LoadBalancer. */
+export function createService(scope: Construct, options: ServiceOptions, id = 'Service'): k8s.KubeService {
+  return new k8s.KubeService(scope, id, {
+    metadata: { name: options.serviceName ?? options.name, labels: options.labels, annotations: options.annotations && Object.keys(options.annotations).length ? { ...options.annotations } : undefined },
     spec: {
       type: options.type ?? 'ClusterIP',
+      clusterIp: options.headless ? 'None' : undefined,
       selector: { ...options.selector },
-      ports: [{ name: HTTP_PORT_NAME, port: options.port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP', nodePort: options.nodePort }],
+      ports: options.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP', appProtocol: p.appProtocol, nodePort: p.nodePort })),
     },
   });
+}
+
+/**
+ * The ports a served workload's Service exposes: the served port (named `http` unless the
+ * ServiceSpec names it) and the extra ones; none without a served port. Two ports with one number
+ * are an issue.
+ */
+export function servicePortsOf(port: number | undefined, service: ServiceSpec | undefined): { ports: ServicePort[]; issues: Issue[] } {
+  if (port === undefined) return { ports: [], issues: [] };
+  const extra = service?.extraPorts ?? [];
+  const ports: ServicePort[] = [{ name: service?.portName ?? HTTP_PORT_NAME, port, appProtocol: service?.appProtocol, nodePort: service?.nodePort }, ...extra];
+  const issues: Issue[] = [];
+  extra.forEach((p, i) => {
+    if (ports.findIndex((q) => q.port === p.port) !== i + 1) issues.push({ field: `service.extraPorts[${i}].port`, message: `port ${p.port} is served already`, fix: 'give each port its own number' });
+  });
+  return { ports, issues };
 }
 
 /**
@@ -272,4 +307,7 @@ export interface ServedObjects {
   readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
   readonly scaledObject?: ScaledObject;
   readonly triggerAuthentication?: TriggerAuthentication;
+  readonly serviceMonitor?: ServiceMonitor;
+  /** The headless Service `<name>-metrics` the ServiceMonitor scrapes, when the workload's own cannot carry the metrics. */
+  readonly metricsService?: k8s.KubeService;
 }
