@@ -637,3 +637,30 @@ describe('labels, annotations, workload identity and pull secrets', () => {
     expect(text).toMatch(/serviceAccount\.annotations\.\/role: must be an annotation key/);
   });
 });
+
+describe('probes: HTTPS, headers and gRPC', () => {
+  it('writes the scheme and headers of an HTTP probe, and a gRPC health check', () => {
+    const { main } = build({
+      probes: { readiness: { http: '/ready', scheme: 'HTTPS', headers: { Host: 'api.example.com' } }, liveness: { grpc: 9090, service: 'liveness' } },
+      service: { extraPorts: [{ name: 'grpc', port: 9090 }] },
+    });
+    expect(main.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'http', scheme: 'HTTPS', httpHeaders: [{ name: 'Host', value: 'api.example.com' }] });
+    expect(main.livenessProbe.grpc).toEqual({ port: 9090, service: 'liveness' });
+  });
+
+  it('tells apart probes that differ only in scheme, headers or gRPC service', () => {
+    const system = testSystem();
+    new WebApp(system, 'app', { image: IMAGE, probes: { readiness: { http: '/h', headers: { 'X-Check': 'deep' } }, liveness: { http: '/h' } } });
+    expect(warnings(system).join('\n')).not.toMatch(/probes-same-check/);
+  });
+
+  it('refuses a scheme, header name or gRPC port that is none', () => {
+    const text = buildErrors({ probes: { readiness: { http: '/r', scheme: 'https' as any, headers: { 'Bad Header': 'x' } }, liveness: { grpc: 'grpc' as any } } });
+    expect(text).toMatch(/probes\.readiness/);
+    expect(buildErrors({ probes: { readiness: { http: '/r', headers: { 'Bad Header': 'x' } } } })).toMatch(/probes\.readiness\.headers\.Bad Header: must be an HTTP header name/);
+    expect(buildErrors({ probes: { readiness: { http: '/r', scheme: 'https' as any } } })).toMatch(/probes\.readiness\.scheme: must be "HTTP" or "HTTPS"/);
+    expect(buildErrors({ probes: { liveness: { grpc: 'grpc' as any } } })).toMatch(/probes\.liveness\.grpc: must be the port number \(a gRPC probe takes no port name\)/);
+    expect(buildErrors({ probes: { liveness: { grpc: 9090, tcp: 9090 } as any } })).toMatch(/probes\.liveness: give exactly one of http, tcp, grpc or exec \(it has tcp and grpc\)/);
+    expect(buildErrors({ probes: { liveness: { http: '/l', service: 'x' } as any } })).toMatch(/probes\.liveness: Unrecognized key: "service"/);
+  });
+});
