@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { k8s } from 'cdk8s-plus-28';
 import { Issue } from './issues';
+import { keyedUnion } from './zod-messages';
 
 /** Timing shared by every probe form; Kubernetes defaults apply where unset. */
 export interface ProbeTiming {
@@ -91,19 +92,8 @@ const probeForms = {
   exec: z.strictObject({ exec: z.array(z.string()).min(1, 'give the command to run'), ...timing }),
 };
 
-/**
- * Schema of {@link ProbeSpec}. The form is told by its key (`http`, `tcp`, `grpc` or `exec`) and
- * checked alone, so a message names the field at fault rather than "Invalid input" of a union.
- */
-export const probeSchema: z.ZodType<ProbeSpec, ProbeSpec> = z.custom<ProbeSpec>().superRefine((value, ctx) => {
-  const keys = value && typeof value === 'object' ? Object.keys(probeForms).filter((key) => key in value) : [];
-  if (keys.length !== 1) {
-    ctx.addIssue({ code: 'custom', message: `give exactly one of http, tcp, grpc or exec${keys.length ? ` (it has ${keys.join(' and ')})` : ''}` });
-    return;
-  }
-  const result = probeForms[keys[0] as keyof typeof probeForms].safeParse(value);
-  for (const issue of result.error?.issues ?? []) ctx.addIssue({ ...issue, code: 'custom', path: issue.path });
-});
+/** Schema of {@link ProbeSpec}: the form is told by its key and checked alone. */
+export const probeSchema = keyedUnion<ProbeSpec>('a probe', probeForms);
 
 /** Schema of {@link ProbesSpec}. */
 export const probesSchema: z.ZodType<ProbesSpec, ProbesSpec> = z.strictObject({

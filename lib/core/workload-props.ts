@@ -4,7 +4,7 @@ import { ConfigMapReference, EnvValue, SecretReference, configMapRefSchema, envS
 import { ProbesSpec, probesSchema } from './probes';
 import { ResourcesSpec, resourcesSchema } from './resources';
 import { PersistentClaim, PersistentClaimProps, claimPropsSchema } from './storage';
-import { annotationMap, checkAffinityLabels, dnsLabel, isLabelKey, labelKey, labelMap, labelValue } from './names';
+import { annotationMap, checkAffinityLabels, dnsLabel, hostname, isLabelKey, labelKey, labelMap, labelValue } from './names';
 import { portName } from './probes';
 import { memoryQuantity } from './quantity';
 import { imageReference } from './image';
@@ -434,7 +434,7 @@ export const workloadShape = {
   metadata: metadataSchema.optional(),
   podMetadata: metadataSchema.optional(),
   serviceAccount: z.strictObject({ annotations: annotationMap.optional() }).optional(),
-  imagePullSecrets: z.array(secretRefSchema).optional(),
+  imagePullSecrets: z.array(secretRefSchema.refine((ref) => typeof ref !== 'string' || hostname.safeParse(ref).success, 'must be a Secret name (lower-case letters, digits, "-" and ".")')).optional(),
 };
 
 /** A TCP port number. */

@@ -199,7 +199,8 @@ export abstract class Workload extends Construct {
     const scraped = this.scrape(type === 'ClusterIP' ? service : undefined);
     const podDisruptionBudget = takesDisruptionBudget('Deployment', plan.fewest) ? createPodDisruptionBudget(this, identity) : undefined;
     const autoscaler = plan.range && options.autoscaler ? createAutoscaler(this, { ...identity, minReplicas: plan.range.min, maxReplicas: plan.range.max, ...options.autoscaler }) : undefined;
-    const queue = plan.range && options.redisList ? createQueueScaler(this, { ...identity, minReplicas: plan.fewest, maxReplicas: plan.range.max, redisList: options.redisList }) : undefined;
+    const keda = options.redisList || options.triggers?.length;
+    const queue = plan.range && keda ? createQueueScaler(this, { ...identity, minReplicas: plan.fewest, maxReplicas: plan.range.max, redisList: options.redisList, triggers: options.triggers }) : undefined;
     if (service && !options.singleton && plan.fewest < 2) {
       const key = plan.range ? 'minReplicas' : 'replicas';
       this.reportTierRule('single-replica', {

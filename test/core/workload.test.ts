@@ -660,7 +660,7 @@ describe('probes: HTTPS, headers and gRPC', () => {
     expect(buildErrors({ probes: { readiness: { http: '/r', headers: { 'Bad Header': 'x' } } } })).toMatch(/probes\.readiness\.headers\.Bad Header: must be an HTTP header name/);
     expect(buildErrors({ probes: { readiness: { http: '/r', scheme: 'https' as any } } })).toMatch(/probes\.readiness\.scheme: must be "HTTP" or "HTTPS"/);
     expect(buildErrors({ probes: { liveness: { grpc: 'grpc' as any } } })).toMatch(/probes\.liveness\.grpc: must be the port number \(a gRPC probe takes no port name\)/);
-    expect(buildErrors({ probes: { liveness: { grpc: 9090, tcp: 9090 } as any } })).toMatch(/probes\.liveness: give exactly one of http, tcp, grpc or exec \(it has tcp and grpc\)/);
+    expect(buildErrors({ probes: { liveness: { grpc: 9090, tcp: 9090 } as any } })).toMatch(/probes\.liveness: give exactly one of http, tcp, grpc or exec for a probe \(it has tcp and grpc\)/);
     expect(buildErrors({ probes: { liveness: { http: '/l', service: 'x' } as any } })).toMatch(/probes\.liveness: Unrecognized key: "service"/);
   });
 });
