@@ -4,6 +4,7 @@ import { dnsLabel, hostname, labelMap, podSelector } from './core/names';
 import { ResourcesSpec, resourcesSchema } from './core/resources';
 import { cpuQuantity, memoryQuantity } from './core/quantity';
 import { zodIssueMessage } from './core/zod-messages';
+import { cidrBlock } from './core/egress';
 
 /**
  * Policy level of an environment. `prod` enforces the prod-tier rules (pinned images, requests and
@@ -215,6 +216,12 @@ export interface EnvironmentInput {
    * system's definition with `system.setting('HCP_DOMAIN')`. Never secrets. @default {}
    */
   readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * Egress NetworkPolicies: off by default; `{ enforce: true }` limits each workload to DNS, its
+   * wiring and its declared `egress` destinations.
+   * @default { enforce: false }
+   */
+  readonly egress?: Egress;
   /** Storage classes of the cluster, e.g. `{ readWriteManyClass: 'nfs-client' }`. @default {} */
   readonly storage?: StorageClasses;
   /**
@@ -263,6 +270,8 @@ export interface Environment {
   readonly settings: Readonly<Record<string, string>>;
   /** How the output reaches the cluster. */
   readonly delivery: Delivery;
+  /** Egress enforcement and where DNS runs. */
+  readonly egress: Required<Egress>;
   /** Storage classes of the cluster. */
   readonly storage: StorageClasses;
   /** The most CPU and memory one container may have. */
@@ -369,6 +378,29 @@ export interface ExternalService {
    * @default none (give this or podSelector)
    */
   readonly externalName?: string;
+  /**
+   * The address ranges behind `externalName`, for the egress policies of an environment that
+   * enforces egress (a NetworkPolicy cannot name a host).
+   * @default none (needed only with egress.enforce)
+   */
+  readonly cidrs?: readonly string[];
+}
+
+/** Egress NetworkPolicies of the system's workloads. */
+export interface Egress {
+  /**
+   * Give each workload an egress policy `egress-<name>` allowing only DNS, the workloads and
+   * declared services it is wired to (`backends`, `connectsTo`, queues), and the destinations its
+   * `egress` prop declares. Off by default, so that a cluster turns it on per environment (staging
+   * first) once the workloads declare what they reach outside the system.
+   * @default false
+   */
+  readonly enforce?: boolean;
+  /**
+   * Where the cluster's DNS runs, which every isolated workload may ask.
+   * @default { namespace: 'kube-system', podSelector: { 'k8s-app': 'kube-dns' } } (CoreDNS as kubeadm, EKS, GKE and AKS label it)
+   */
+  readonly dns?: { readonly namespace: string; readonly podSelector: Readonly<Record<string, string>> };
 }
 
 /** The namespace of the KEDA operator, whose pods (`app.kubernetes.io/name: keda-operator`) read queue lengths. */
@@ -542,6 +574,7 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
           port: z.number().int().min(1).max(65535),
           podSelector: podSelector.optional(),
           externalName: hostname.optional(),
+          cidrs: z.array(cidrBlock).optional(),
         })
         .refine((s) => (s.podSelector === undefined) !== (s.externalName === undefined), {
           message: 'give exactly one of podSelector (the pods another chart runs in this namespace) or externalName (a host outside the cluster)',
@@ -564,6 +597,12 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
       scope: dnsLabel.optional(),
     })
     .default({ flavour: 'flux' }),
+  egress: z
+    .strictObject({
+      enforce: z.boolean().default(false),
+      dns: z.strictObject({ namespace: dnsLabel, podSelector }).default({ namespace: 'kube-system', podSelector: { 'k8s-app': 'kube-dns' } }),
+    })
+    .default({ enforce: false, dns: { namespace: 'kube-system', podSelector: { 'k8s-app': 'kube-dns' } } }),
   // Storage class names are DNS subdomains.
   storage: z.strictObject({ readWriteManyClass: hostname.max(253).optional() }).default({}),
   nodeCapacity: z

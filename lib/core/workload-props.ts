@@ -6,6 +6,7 @@ import { ResourcesSpec, resourcesSchema } from './resources';
 import { PersistentClaim, PersistentClaimProps, claimPropsSchema } from './storage';
 import { annotationMap, checkAffinityLabels, dnsLabel, hostname, isLabelKey, labelKey, labelMap, labelValue } from './names';
 import { portName } from './probes';
+import { EgressDestination, egressDestinationSchema } from './egress';
 import { memoryQuantity } from './quantity';
 import { imageReference } from './image';
 import type { SystemChart } from '../system-chart';
@@ -250,6 +251,14 @@ export interface WorkloadProps {
    * @default none (the nodes' own credentials)
    */
   readonly imagePullSecrets?: readonly SecretReference[];
+  /**
+   * Destinations outside the system the workload reaches (a SaaS API as `{ cidr: '0.0.0.0/0',
+   * ports: [443] }`, a namespace of the cluster), allowed by its egress policy where the
+   * environment enforces egress (`egress.enforce`); workloads and declared services it is wired to
+   * are allowed without this. Inert where egress is not enforced.
+   * @default none
+   */
+  readonly egress?: readonly EgressDestination[];
 }
 
 /** A further port of a served workload: declared on the main container and on its Service under the same name. */
@@ -435,6 +444,7 @@ export const workloadShape = {
   podMetadata: metadataSchema.optional(),
   serviceAccount: z.strictObject({ annotations: annotationMap.optional() }).optional(),
   imagePullSecrets: z.array(secretRefSchema.refine((ref) => typeof ref !== 'string' || hostname.safeParse(ref).success, 'must be a Secret name (lower-case letters, digits, "-" and ".")')).optional(),
+  egress: z.array(egressDestinationSchema).optional(),
 };
 
 /** A TCP port number. */

@@ -269,6 +269,7 @@ export abstract class Workload extends Construct {
     this.createIdentityObjects(props, sources.configData);
     const volumes = podVolumes(props, { workload: this.name, maxReplicas: options.maxReplicas, claimFor: (volume) => this.claimFor(volume, options.maxReplicas) });
     if (volumes.filesData) this.filesConfigMap = new k8s.KubeConfigMap(this, 'Files', { metadata: { name: filesConfigMapOf(this.name), labels: this.labels }, data: volumes.filesData });
+    this.system.egress.isolate(this.name, props.egress ?? []);
     const shutdown = resolveShutdown(props, options);
     const served = servicePortsOf(options.port, options.service);
     this.servicePorts = served.ports;
