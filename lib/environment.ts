@@ -400,7 +400,15 @@ export interface Egress {
    * Where the cluster's DNS runs, which every isolated workload may ask.
    * @default { namespace: 'kube-system', podSelector: { 'k8s-app': 'kube-dns' } } (CoreDNS as kubeadm, EKS, GKE and AKS label it)
    */
-  readonly dns?: { readonly namespace: string; readonly podSelector: Readonly<Record<string, string>> };
+  readonly dns?: ClusterDns;
+}
+
+/** Where the cluster's DNS pods run. */
+export interface ClusterDns {
+  /** Their namespace. */
+  readonly namespace: string;
+  /** Their labels. */
+  readonly podSelector: Readonly<Record<string, string>>;
 }
 
 /** The namespace of the KEDA operator, whose pods (`app.kubernetes.io/name: keda-operator`) read queue lengths. */
@@ -579,6 +587,10 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
         .refine((s) => (s.podSelector === undefined) !== (s.externalName === undefined), {
           message: 'give exactly one of podSelector (the pods another chart runs in this namespace) or externalName (a host outside the cluster)',
           path: ['podSelector'],
+        })
+        .refine((s) => s.cidrs === undefined || s.externalName !== undefined, {
+          message: 'applies only to a host outside the cluster (externalName); pods in the namespace are selected by podSelector',
+          path: ['cidrs'],
         }),
     )
     .default({}),

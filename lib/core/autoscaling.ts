@@ -20,6 +20,7 @@ export const secretKeySchema = z.strictObject({ secret: secretRefSchema, key: z.
 
 /** A per-pod metric of the custom metrics API (e.g. a Prometheus Adapter rule), averaged over the pods. */
 export interface PodsMetric {
+  /** The metric and its target per pod. */
   readonly pods: {
     /** The metric's name, e.g. `http_requests_per_second`. */
     readonly metric: string;
@@ -30,6 +31,7 @@ export interface PodsMetric {
 
 /** A metric of the external metrics API (a queue or a cloud service), not tied to the pods. */
 export interface ExternalMetric {
+  /** The metric and its target per replica. */
   readonly external: {
     /** The metric's name. */
     readonly metric: string;
@@ -62,6 +64,7 @@ export function toMetricSpec(metric: CustomMetric): k8s.MetricSpecV2 {
 
 /** Scale on the result of a PromQL query. */
 export interface PrometheusTrigger {
+  /** The server and the query. */
   readonly prometheus: {
     /** The Prometheus's URL, e.g. `http://prometheus-operated.monitoring:9090`. */
     readonly serverAddress: string;
@@ -74,7 +77,9 @@ export interface PrometheusTrigger {
 
 /** Scale on the backlog of a RabbitMQ queue. */
 export interface RabbitMqTrigger {
+  /** The queue and how to reach it. */
   readonly rabbitmq: {
+    /** The queue's name. */
     readonly queueName: string;
     /** Messages per replica. */
     readonly value: number;
@@ -85,20 +90,34 @@ export interface RabbitMqTrigger {
 
 /** Scale on the lag of a Kafka consumer group. */
 export interface KafkaTrigger {
+  /** The brokers, the consumer group and the topic. */
   readonly kafka: {
     /** `host:port` of the brokers, comma-separated. */
     readonly bootstrapServers: string;
+    /** The consumer group whose lag is measured. */
     readonly consumerGroup: string;
+    /** The topic it consumes. */
     readonly topic: string;
     /** Lag per replica. */
     readonly lagThreshold: number;
     /** SASL credentials, read by KEDA from Secrets. @default none */
-    readonly sasl?: { readonly mechanism: 'plaintext' | 'scram_sha256' | 'scram_sha512'; readonly username: SecretKeyReference; readonly password: SecretKeyReference };
+    readonly sasl?: KafkaSasl;
   };
+}
+
+/** SASL credentials of a Kafka trigger. */
+export interface KafkaSasl {
+  /** The SASL mechanism. */
+  readonly mechanism: 'plaintext' | 'scram_sha256' | 'scram_sha512';
+  /** The user name's Secret key. */
+  readonly username: SecretKeyReference;
+  /** The password's Secret key. */
+  readonly password: SecretKeyReference;
 }
 
 /** Scale on the result of a PostgreSQL query (a jobs table's pending rows). */
 export interface PostgresTrigger {
+  /** The query and the connection. */
   readonly postgresql: {
     /** A query returning one number. */
     readonly query: string;
@@ -111,6 +130,7 @@ export interface PostgresTrigger {
 
 /** Hold a number of replicas during a daily window. */
 export interface CronTrigger {
+  /** The window and the replicas in it. */
   readonly cron: {
     /** IANA time zone, e.g. `Europe/Berlin`. */
     readonly timezone: string;
@@ -118,6 +138,7 @@ export interface CronTrigger {
     readonly start: string;
     /** Cron expression of its end. */
     readonly end: string;
+    /** Replicas held during the window. */
     readonly desiredReplicas: number;
   };
 }
