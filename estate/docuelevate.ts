@@ -34,9 +34,11 @@ export const docuElevate: SystemDefinition = {
       image: 'redis:7.2.4-alpine',
       singleton: true,
       port: 6379,
+      // Redis speaks RESP, not HTTP: its port is named and declared as such.
+      service: { portName: 'redis', appProtocol: 'redis' },
       // Append-only on its own claim: queued documents survive a restart of the broker.
       command: ['redis-server', '--appendonly', 'yes', '--dir', '/data'],
-      probes: { readiness: { exec: ['redis-cli', 'ping'] }, liveness: { tcp: 'http' } },
+      probes: { readiness: { exec: ['redis-cli', 'ping'] }, liveness: { tcp: 'redis' } },
       resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
       volumes: [{ name: 'data', mountPath: '/data', claim: { size: '4Gi', accessMode: 'ReadWriteOnce' } }],
     });

@@ -49,6 +49,8 @@ export const raHcp: SystemDefinition = {
       image: 'redis:7.2.4-alpine',
       singleton: true,
       port: 6379,
+      // Redis speaks RESP, not HTTP: its port is named and declared as such.
+      service: { portName: 'redis', appProtocol: 'redis' },
       command: ['redis-server', '--save', '', '--appendonly', 'no'],
       probes: { readiness: { exec: ['redis-cli', 'ping'] }, liveness: { tcp: 6379 } },
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '256Mi' } },

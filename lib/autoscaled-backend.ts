@@ -9,6 +9,7 @@ import { httpUrl, servedPort } from './core/serving';
 import { ServedWorkload, Workload } from './core/workload';
 import { ServiceSpec, WorkloadProps, portNumber, serviceSchema, workloadShape } from './core/workload-props';
 import { describeProbe } from './core/probes';
+import { CustomMetric, customMetricSchema } from './core/autoscaling';
 
 /** Autoscaling of an {@link AutoscaledBackend}. */
 export interface BackendAutoscaling {
@@ -28,6 +29,12 @@ export interface BackendAutoscaling {
   readonly baselineMemory?: string;
   /** Seconds of lower load before removing a pod. @default 300 */
   readonly scaleDownStabilizationSeconds?: number;
+  /**
+   * Per-pod metrics of the custom metrics API and external metrics, beside CPU and memory; the
+   * cluster needs an adapter serving them (Prometheus Adapter, KEDA).
+   * @default none
+   */
+  readonly customMetrics?: readonly CustomMetric[];
 }
 
 /** Props of an {@link AutoscaledBackend}. */
@@ -61,6 +68,7 @@ const schema = z
         memoryUtilization: z.union([percent, z.literal(false)]).default(80),
         baselineMemory: memoryQuantity.optional(),
         scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(300),
+        customMetrics: z.array(customMetricSchema).optional(),
       })
       .refine((a) => a.minReplicas <= a.maxReplicas, { message: 'minReplicas must not exceed maxReplicas', path: ['minReplicas'] })
       .default({ minReplicas: 2, maxReplicas: 5, cpuUtilization: 80, memoryUtilization: 80, scaleDownStabilizationSeconds: 300 }),
@@ -118,14 +126,14 @@ export class AutoscaledBackend extends Workload implements ServedWorkload {
 
     const template = this.buildPodTemplate(
       { ...p, env: { WEB_CONCURRENCY: String(p.processes), ...p.env } },
-      { component: 'backend', port: this.port, maxReplicas: range.max, controller: 'Deployment', defaultGracePeriodSeconds: 30, defaultPreStopSeconds: 5, defaultResources: DEFAULT_RESOURCES },
+      { component: 'backend', port: this.port, service: p.service, maxReplicas: range.max, controller: 'Deployment', defaultGracePeriodSeconds: 30, defaultPreStopSeconds: 5, defaultResources: DEFAULT_RESOURCES },
     );
     const served = this.serve({
       template,
       plan: { range, fewest: range.min, most: range.max },
       port: this.port,
       service: p.service,
-      autoscaler: { cpuUtilization: scaling.cpuUtilization, memoryUtilization: memoryTarget, scaleDownStabilizationSeconds: scaling.scaleDownStabilizationSeconds },
+      autoscaler: { cpuUtilization: scaling.cpuUtilization, memoryUtilization: memoryTarget, scaleDownStabilizationSeconds: scaling.scaleDownStabilizationSeconds, customMetrics: scaling.customMetrics },
       replicasField: 'autoscaling.minReplicas',
     });
     this.deployment = served.deployment;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { ShipshapeError, WARNING_CODES, WarningCode, formatFieldPath } from './core/issues';
-import { dnsLabel, hostname, podSelector } from './core/names';
+import { dnsLabel, hostname, labelMap, podSelector } from './core/names';
 import { ResourcesSpec, resourcesSchema } from './core/resources';
 import { cpuQuantity, memoryQuantity } from './core/quantity';
 import { zodIssueMessage } from './core/zod-messages';
+import { cidrBlock } from './core/egress';
 
 /**
  * Policy level of an environment. `prod` enforces the prod-tier rules (pinned images, requests and
@@ -215,6 +216,12 @@ export interface EnvironmentInput {
    * system's definition with `system.setting('HCP_DOMAIN')`. Never secrets. @default {}
    */
   readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * Egress NetworkPolicies: off by default; `{ enforce: true }` limits each workload to DNS, its
+   * wiring and its declared `egress` destinations.
+   * @default { enforce: false }
+   */
+  readonly egress?: Egress;
   /** Storage classes of the cluster, e.g. `{ readWriteManyClass: 'nfs-client' }`. @default {} */
   readonly storage?: StorageClasses;
   /**
@@ -255,14 +262,16 @@ export interface Environment {
   readonly gateway: ParsedGatewayEdge;
   /** Where the KEDA operator runs. */
   readonly kedaOperator: KedaOperator;
-  /** Where the monitoring runs. */
-  readonly monitoring: Monitoring;
+  /** Where the monitoring runs and how it finds targets. */
+  readonly monitoring: Monitoring & Required<Pick<Monitoring, 'discovery' | 'serviceMonitorLabels'>>;
   /** Services of the namespace that other charts or teams run, by Service name. */
   readonly externalServices: Readonly<Record<string, ExternalService>>;
   /** Per-environment application settings. */
   readonly settings: Readonly<Record<string, string>>;
   /** How the output reaches the cluster. */
   readonly delivery: Delivery;
+  /** Egress enforcement and where DNS runs. */
+  readonly egress: Required<Egress>;
   /** Storage classes of the cluster. */
   readonly storage: StorageClasses;
   /** The most CPU and memory one container may have. */
@@ -333,6 +342,20 @@ export interface Monitoring {
    * @default every pod of the namespace
    */
   readonly podSelector?: Readonly<Record<string, string>>;
+  /**
+   * How the scraper finds the workloads that declare `metrics`: `serviceMonitor`, a Prometheus
+   * Operator ServiceMonitor per workload (the cluster needs its CRD); `annotations`, the
+   * `prometheus.io/scrape`, `/port` and `/path` pod annotations a plain Prometheus configuration
+   * reads. One of the two, so no target is scraped twice.
+   * @default 'serviceMonitor'
+   */
+  readonly discovery?: 'serviceMonitor' | 'annotations';
+  /**
+   * Labels every ServiceMonitor carries, matching the Prometheus's `serviceMonitorSelector`
+   * (kube-prometheus-stack selects `release: <its release name>` by default).
+   * @default none
+   */
+  readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -355,6 +378,37 @@ export interface ExternalService {
    * @default none (give this or podSelector)
    */
   readonly externalName?: string;
+  /**
+   * The address ranges behind `externalName`, for the egress policies of an environment that
+   * enforces egress (a NetworkPolicy cannot name a host).
+   * @default none (needed only with egress.enforce)
+   */
+  readonly cidrs?: readonly string[];
+}
+
+/** Egress NetworkPolicies of the system's workloads. */
+export interface Egress {
+  /**
+   * Give each workload an egress policy `egress-<name>` allowing only DNS, the workloads and
+   * declared services it is wired to (`backends`, `connectsTo`, queues), and the destinations its
+   * `egress` prop declares. Off by default, so that a cluster turns it on per environment (staging
+   * first) once the workloads declare what they reach outside the system.
+   * @default false
+   */
+  readonly enforce?: boolean;
+  /**
+   * Where the cluster's DNS runs, which every isolated workload may ask.
+   * @default { namespace: 'kube-system', podSelector: { 'k8s-app': 'kube-dns' } } (CoreDNS as kubeadm, EKS, GKE and AKS label it)
+   */
+  readonly dns?: ClusterDns;
+}
+
+/** Where the cluster's DNS pods run. */
+export interface ClusterDns {
+  /** Their namespace. */
+  readonly namespace: string;
+  /** Their labels. */
+  readonly podSelector: Readonly<Record<string, string>>;
 }
 
 /** The namespace of the KEDA operator, whose pods (`app.kubernetes.io/name: keda-operator`) read queue lengths. */
@@ -512,7 +566,14 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
     .transform((g) => (g.name === undefined ? { ...g, className: g.className ?? 'eg' } : g))
     .default({ className: 'eg', dataPlane: { namespace: 'envoy-gateway-system' } }),
   kedaOperator: z.strictObject({ namespace: dnsLabel }).default({ namespace: 'keda' }),
-  monitoring: z.strictObject({ namespace: dnsLabel, podSelector: podSelector.optional() }).default({ namespace: 'monitoring' }),
+  monitoring: z
+    .strictObject({
+      namespace: dnsLabel,
+      podSelector: podSelector.optional(),
+      discovery: z.enum(['serviceMonitor', 'annotations'], 'must be "serviceMonitor" (Prometheus Operator) or "annotations" (prometheus.io/* on the pods)').default('serviceMonitor'),
+      serviceMonitorLabels: labelMap.default({}),
+    })
+    .default({ namespace: 'monitoring', discovery: 'serviceMonitor', serviceMonitorLabels: {} }),
   externalServices: z
     .record(
       dnsLabel,
@@ -521,10 +582,15 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
           port: z.number().int().min(1).max(65535),
           podSelector: podSelector.optional(),
           externalName: hostname.optional(),
+          cidrs: z.array(cidrBlock).optional(),
         })
         .refine((s) => (s.podSelector === undefined) !== (s.externalName === undefined), {
           message: 'give exactly one of podSelector (the pods another chart runs in this namespace) or externalName (a host outside the cluster)',
           path: ['podSelector'],
+        })
+        .refine((s) => s.cidrs === undefined || s.externalName !== undefined, {
+          message: 'applies only to a host outside the cluster (externalName); pods in the namespace are selected by podSelector',
+          path: ['cidrs'],
         }),
     )
     .default({}),
@@ -543,6 +609,12 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
       scope: dnsLabel.optional(),
     })
     .default({ flavour: 'flux' }),
+  egress: z
+    .strictObject({
+      enforce: z.boolean().default(false),
+      dns: z.strictObject({ namespace: dnsLabel, podSelector }).default({ namespace: 'kube-system', podSelector: { 'k8s-app': 'kube-dns' } }),
+    })
+    .default({ enforce: false, dns: { namespace: 'kube-system', podSelector: { 'k8s-app': 'kube-dns' } } }),
   // Storage class names are DNS subdomains.
   storage: z.strictObject({ readWriteManyClass: hostname.max(253).optional() }).default({}),
   nodeCapacity: z

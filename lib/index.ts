@@ -37,6 +37,8 @@ export {
   NodeCapacity,
   DEFAULT_NODE_CAPACITY,
   Monitoring,
+  Egress,
+  ClusterDns,
   ExternalService,
   AcmeSolver,
   Acknowledgement,
@@ -60,9 +62,25 @@ export {
   SecuritySpec,
   ShutdownSpec,
   ServiceSpec,
+  ExtraPortSpec,
   MetricsSpec,
+  MetadataSpec,
+  ServiceAccountSpec,
 } from './core/workload-props';
-export { ProbeSpec, ProbesSpec, HttpProbe, TcpProbe, ExecProbe, ProbeTiming } from './core/probes';
+export { ProbeSpec, ProbesSpec, HttpProbe, TcpProbe, GrpcProbe, ExecProbe, ProbeTiming } from './core/probes';
+export {
+  CustomMetric,
+  PodsMetric,
+  ExternalMetric,
+  KedaTrigger,
+  PrometheusTrigger,
+  RabbitMqTrigger,
+  KafkaTrigger,
+  KafkaSasl,
+  PostgresTrigger,
+  CronTrigger,
+} from './core/autoscaling';
+export { EgressDestination, CidrDestination, NamespaceDestination } from './core/egress';
 export { ResourcesSpec, ResourceAmounts } from './core/resources';
 export { EnvValue, SecretKeyEnv, ConfigMapKeyEnv, FieldEnv, SecretReference, ConfigMapReference, NamedSecret, NamedConfigMap } from './core/env';
 export { SharedConfig, SharedConfigProps } from './core/config';

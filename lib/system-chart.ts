@@ -1,3 +1,4 @@
+import { EgressPolicies } from './core/egress';
 import { Chart, Lazy } from 'cdk8s';
 import { distance } from 'fastest-levenshtein';
 import { k8s } from 'cdk8s-plus-28';
@@ -79,6 +80,8 @@ export class SystemChart extends Chart {
   private readonly ruleKeys = new Set<string>();
   private readonly externalSecrets = new Set<string>();
   private readonly externalConfigMaps = new Set<string>();
+  /** The workloads' egress policies, written when the environment enforces egress. */
+  public readonly egress: EgressPolicies;
 
   constructor(scope: Construct, system: string, props: SystemChartProps) {
     // Parsing a parsed environment is a no-op, so both forms are accepted the same way.
@@ -132,6 +135,7 @@ export class SystemChart extends Chart {
         spec: { type: 'ExternalName', externalName: service.externalName, ports: [{ name: 'tcp', port: service.port, protocol: 'TCP' }] },
       });
     }
+    this.egress = new EgressPolicies(this.infrastructure, environment, system);
     addDeferredCheck(this, 'SystemChart', () => this.checkWiring());
   }
 
@@ -244,6 +248,7 @@ export class SystemChart extends Chart {
       return;
     }
     this.wiring.push({ from, to, port: rule.port });
+    if (rule.from.kind === 'workload') this.egress.allow(rule.from.name, to, rule.port);
     const external = this.environment.externalServices[to];
     // A service outside the cluster needs no ingress rule.
     if (external?.externalName !== undefined) return;
@@ -359,7 +364,7 @@ export class SystemChart extends Chart {
   }
 
   private checkWiring(): Issue[] {
-    const issues: Issue[] = [...this.checkEnvironmentKeys()];
+    const issues: Issue[] = [...this.checkEnvironmentKeys(), ...this.egress.problems()];
     const known = (name: string) => this.workloads.has(name) || this.environment.externalServices[name] !== undefined;
     for (const rule of this.rules) {
       if (rule.to.kind !== 'workload') continue;

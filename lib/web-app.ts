@@ -6,6 +6,7 @@ import { httpUrl, servedPort } from './core/serving';
 import { ServedWorkload, Workload } from './core/workload';
 import { ServiceSpec, WorkloadProps, portNumber, serviceSchema, workloadShape } from './core/workload-props';
 import { ResourcesSpec } from './core/resources';
+import { CustomMetric, customMetricSchema } from './core/autoscaling';
 
 /** CPU/memory autoscaling of a {@link WebApp}. */
 export interface WebAppAutoscaling {
@@ -17,6 +18,12 @@ export interface WebAppAutoscaling {
   readonly cpuUtilization?: number;
   /** Target average memory utilization in percent of the request. @default none */
   readonly memoryUtilization?: number;
+  /**
+   * Per-pod metrics of the custom metrics API (`{ pods: { metric: 'http_requests_per_second', averageValue: '50' } }`)
+   * and external metrics, beside CPU; the cluster needs an adapter serving them (Prometheus Adapter, KEDA).
+   * @default none
+   */
+  readonly customMetrics?: readonly CustomMetric[];
 }
 
 /** Props of a {@link WebApp}. */
@@ -44,6 +51,7 @@ const schema = z
         maxReplicas: z.number().int().min(1),
         cpuUtilization: z.number().int().min(1).max(100).default(80),
         memoryUtilization: z.number().int().min(1).max(100).optional(),
+        customMetrics: z.array(customMetricSchema).optional(),
       })
       .refine((a) => a.minReplicas <= a.maxReplicas, { message: 'minReplicas must not exceed maxReplicas', path: ['minReplicas'] })
       .optional(),
@@ -83,7 +91,7 @@ export class WebApp extends Workload implements ServedWorkload {
     const plan = this.replicaPlan(p.replicas ?? 2, p.autoscaling);
     const template = this.buildPodTemplate(
       { ...p, probes: p.probes ?? { readiness: { http: '/' }, liveness: { tcp: 'http' } } },
-      { component: 'frontend', port: this.port, maxReplicas: plan.most, controller: 'Deployment', defaultGracePeriodSeconds: 30, defaultPreStopSeconds: 5, defaultResources: DEFAULT_RESOURCES },
+      { component: 'frontend', port: this.port, service: p.service, maxReplicas: plan.most, controller: 'Deployment', defaultGracePeriodSeconds: 30, defaultPreStopSeconds: 5, defaultResources: DEFAULT_RESOURCES },
     );
     const served = this.serve({ template, plan, port: this.port, service: p.service, autoscaler: p.autoscaling, replicasField: plan.range ? 'autoscaling.minReplicas' : 'replicas' });
     this.deployment = served.deployment;

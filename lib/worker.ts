@@ -3,11 +3,11 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { ScaledObject } from '../imports/scaledobjects-keda.sh';
 import { TriggerAuthentication } from '../imports/triggerauthentications-keda.sh';
-import { secretRefSchema } from './core/env';
 import { peers } from './core/network-peers';
 import { parseProps } from './core/issues';
 import { ResourcesSpec } from './core/resources';
-import { SecretKeyReference, httpUrl, servedPort } from './core/serving';
+import { httpUrl, servedPort } from './core/serving';
+import { CustomMetric, KedaTrigger, SecretKeyReference, customMetricSchema, kedaTriggerSchema, secretKeySchema, toKedaTrigger } from './core/autoscaling';
 import { ServedWorkload, Workload } from './core/workload';
 import { ServiceSpec, WorkloadProps, portNumber, servedWorkload, serviceSchema, workloadShape } from './core/workload-props';
 
@@ -47,6 +47,16 @@ export interface WorkerScaling {
   readonly redisList?: RedisListScaling;
   /** Scale on average CPU utilization, percent of the request (an HPA). */
   readonly cpuUtilization?: number;
+  /** Scale an HPA on per-pod or external metrics (with or without `cpuUtilization`). @default none */
+  readonly customMetrics?: readonly CustomMetric[];
+  /**
+   * KEDA triggers beyond a Redis list, on the same ScaledObject as `redisList` if given: a
+   * Prometheus query, a RabbitMQ queue, a Kafka consumer group's lag, a PostgreSQL query, a cron
+   * window. Credentials are Secret keys KEDA reads through a TriggerAuthentication `<name>-<type>`.
+   * KEDA must reach the server: one in this namespace needs `system.allowTraffic({ from: peers.keda, … })`.
+   * @default none
+   */
+  readonly triggers?: readonly KedaTrigger[];
 }
 
 /** Props of a {@link Worker}. */
@@ -91,7 +101,7 @@ const schema = z
             listLength: z.number().int().min(1).default(10),
             databaseIndex: z.number().int().min(0).max(15).optional(),
             tls: z.boolean().optional(),
-            password: z.strictObject({ secret: secretRefSchema, key: z.string().min(1) }).optional(),
+            password: secretKeySchema.optional(),
           })
           .refine((r) => (r.address === undefined) !== (r.server === undefined), {
             path: ['address'],
@@ -99,13 +109,23 @@ const schema = z
           })
           .optional(),
         cpuUtilization: z.number().int().min(1).max(100).optional(),
+        customMetrics: z.array(customMetricSchema).optional(),
+        triggers: z.array(kedaTriggerSchema).optional(),
       })
       .superRefine((s, ctx) => {
-        if ((s.redisList === undefined) === (s.cpuUtilization === undefined)) {
-          ctx.addIssue({ code: 'custom', path: ['redisList'], message: 'give exactly one of redisList (queue depth, through KEDA) or cpuUtilization (an HPA)' });
+        const keda = s.redisList !== undefined || s.triggers !== undefined;
+        const hpa = s.cpuUtilization !== undefined || s.customMetrics !== undefined;
+        if (keda === hpa) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['redisList'],
+            message: hpa
+              ? 'give either KEDA triggers (redisList, triggers) or HPA metrics (cpuUtilization, customMetrics): the two autoscalers would fight over the replica count'
+              : 'give what to scale on: KEDA triggers (redisList, triggers) or HPA metrics (cpuUtilization, customMetrics)',
+          });
         }
         if (s.minReplicas > s.maxReplicas) ctx.addIssue({ code: 'custom', path: ['minReplicas'], message: 'minReplicas must not exceed maxReplicas' });
-        if (s.cpuUtilization !== undefined && s.minReplicas === 0) {
+        if (hpa && s.minReplicas === 0) {
           ctx.addIssue({ code: 'custom', path: ['minReplicas'], message: 'an HPA cannot scale to zero; use 1, or scale on queue depth (redisList) to reach zero' });
         }
       })
@@ -149,6 +169,8 @@ export class Worker extends Workload {
   public readonly scaledObject?: ScaledObject;
   /** The TriggerAuthentication giving KEDA the Redis password. */
   public readonly triggerAuthentication?: TriggerAuthentication;
+  /** Every TriggerAuthentication, one per trigger whose Secrets KEDA reads. */
+  public readonly triggerAuthentications: readonly TriggerAuthentication[] = [];
   /** The HPA, when scaling on CPU. */
   public readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
   /** The PodDisruptionBudget, from two replicas. */
@@ -174,6 +196,7 @@ export class Worker extends Workload {
       {
         component: p.port ? 'datastore' : 'worker',
         port: p.port,
+        service: p.service,
         maxReplicas: plan.most,
         controller: 'Deployment',
         defaultGracePeriodSeconds: p.longestJobSeconds + 15,
@@ -184,14 +207,15 @@ export class Worker extends Workload {
     );
     const redis = p.scaling?.redisList;
     if (redis?.server) this.allowQueueReaders(redis.server);
-    if (typeof redis?.password?.secret === 'string') this.system.registerExternal('Secret', redis.password.secret);
+    for (const ref of kedaSecrets(p.scaling)) if (typeof ref.secret === 'string') this.system.registerExternal('Secret', ref.secret);
     const served = this.serve({
       template,
       plan,
       port: p.port,
       service: p.service,
       singleton: p.singleton,
-      autoscaler: p.scaling?.cpuUtilization !== undefined ? { cpuUtilization: p.scaling.cpuUtilization } : undefined,
+      autoscaler: p.scaling?.cpuUtilization !== undefined || p.scaling?.customMetrics ? { cpuUtilization: p.scaling.cpuUtilization, customMetrics: p.scaling.customMetrics } : undefined,
+      triggers: p.scaling?.triggers,
       redisList: redis ? { ...redis, address: redis.server ? `${redis.server.host}:${redis.server.port}` : redis.address! } : undefined,
       replicasField: p.scaling ? 'scaling.minReplicas' : 'replicas',
     });
@@ -201,6 +225,7 @@ export class Worker extends Workload {
     this.autoscaler = served.autoscaler;
     this.scaledObject = served.scaledObject;
     this.triggerAuthentication = served.triggerAuthentication;
+    this.triggerAuthentications = served.triggerAuthentications ?? [];
   }
 
   /**
@@ -227,4 +252,10 @@ export class Worker extends Workload {
     if (!this.port) this.report([{ field: 'port', message: 'another workload connects to this worker, but it serves no port', fix: 'give it a port (and so a Service)' }]);
     return { name: this.name, port: this.port ?? 0, host: this.host, url: this.url ?? '', system: this.system };
   }
+}
+
+/** Every Secret key KEDA reads for a worker's scaling. */
+function kedaSecrets(scaling: WorkerScaling | undefined): SecretKeyReference[] {
+  const password = scaling?.redisList?.password;
+  return [...(password ? [password] : []), ...(scaling?.triggers ?? []).flatMap((t) => Object.values(toKedaTrigger(t).secrets))];
 }

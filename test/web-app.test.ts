@@ -172,3 +172,13 @@ describe('WebApp', () => {
     });
   });
 });
+
+describe('WebApp autoscaling on custom metrics', () => {
+  it('adds per-pod metrics to the HPA beside CPU', () => {
+    const system = testSystem();
+    new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1', autoscaling: { minReplicas: 2, maxReplicas: 8, customMetrics: [{ pods: { metric: 'http_requests_per_second', averageValue: '50' } }] } });
+    const metrics = find(synth(system), 'HorizontalPodAutoscaler', 'web').spec.metrics;
+    expect(metrics.map((m: any) => m.type)).toEqual(['Resource', 'Pods']);
+    expect(metrics[1].pods).toEqual({ metric: { name: 'http_requests_per_second' }, target: { type: 'AverageValue', averageValue: '50' } });
+  });
+});

@@ -134,8 +134,8 @@ describe('Worker', () => {
     });
 
     it('refuses scaling on both queue and CPU, or neither', () => {
-      expect(errors(worker({ scaling: { ...QUEUE, cpuUtilization: 70 } }).system).join('\n')).toMatch(/scaling.redisList: give exactly one of redisList/);
-      expect(errors(worker({ scaling: { maxReplicas: 3 } }).system).join('\n')).toMatch(/scaling.redisList: give exactly one of redisList/);
+      expect(errors(worker({ scaling: { ...QUEUE, cpuUtilization: 70 } }).system).join('\n')).toMatch(/scaling.redisList: give either KEDA triggers .* the two autoscalers would fight/);
+      expect(errors(worker({ scaling: { maxReplicas: 3 } }).system).join('\n')).toMatch(/scaling.redisList: give what to scale on: KEDA triggers \(redisList, triggers\) or HPA metrics/);
     });
 
     it('refuses both a Redis address and a Redis server, or neither', () => {
@@ -162,5 +162,71 @@ describe('Worker', () => {
       new WebApp(system, 'other', { image: IMAGE, connectsTo: [w.served] });
       expect(errors(system).join('\n')).toMatch(/Worker "worker": port: another workload connects to this worker, but it serves no port/);
     });
+  });
+});
+
+describe('Worker: KEDA triggers beyond Redis lists, and HPA custom metrics', () => {
+  const secret = (key: string) => ({ secret: 'queue-credentials', key });
+
+  it('puts every trigger on one ScaledObject, each with a TriggerAuthentication of the Secret keys KEDA reads', () => {
+    const { system, worker: w } = worker({
+      scaling: {
+        minReplicas: 0,
+        maxReplicas: 20,
+        redisList: QUEUE.redisList,
+        triggers: [
+          { prometheus: { serverAddress: 'http://prometheus-operated.monitoring:9090', query: 'sum(rate(jobs_enqueued_total[2m]))', threshold: 50 } },
+          { rabbitmq: { queueName: 'documents', value: 20, host: secret('amqp-url') } },
+          { kafka: { bootstrapServers: 'kafka-0:9092,kafka-1:9092', consumerGroup: 'workers', topic: 'events', lagThreshold: 100, sasl: { mechanism: 'scram_sha512', username: secret('kafka-user'), password: secret('kafka-password') } } },
+          { postgresql: { query: "SELECT count(*) FROM jobs WHERE state = 'pending'", targetQueryValue: 10, connection: secret('postgres-url') } },
+          { cron: { timezone: 'Europe/Berlin', start: '0 8 * * 1-5', end: '0 18 * * 1-5', desiredReplicas: 4 } },
+          { rabbitmq: { queueName: 'thumbnails', value: 50, host: secret('amqp-url') } },
+        ],
+      },
+    });
+    const objects = synth(system);
+    const triggers = find(objects, 'ScaledObject', 'worker').spec.triggers;
+    expect(triggers.map((t: any) => [t.type, t.authenticationRef?.name])).toEqual([
+      ['redis', 'worker-redis'],
+      ['prometheus', undefined],
+      ['rabbitmq', 'worker-rabbitmq'],
+      ['kafka', 'worker-kafka'],
+      ['postgresql', 'worker-postgresql'],
+      ['cron', undefined],
+      ['rabbitmq', 'worker-rabbitmq-2'],
+    ]);
+    expect(triggers[3].metadata).toEqual({ bootstrapServers: 'kafka-0:9092,kafka-1:9092', consumerGroup: 'workers', topic: 'events', lagThreshold: '100', sasl: 'scram_sha512' });
+    expect(triggers[5].metadata).toEqual({ timezone: 'Europe/Berlin', start: '0 8 * * 1-5', end: '0 18 * * 1-5', desiredReplicas: '4' });
+    expect(find(objects, 'TriggerAuthentication', 'worker-kafka').spec.secretTargetRef).toEqual([
+      { parameter: 'username', name: 'queue-credentials', key: 'kafka-user' },
+      { parameter: 'password', name: 'queue-credentials', key: 'kafka-password' },
+    ]);
+    expect(find(objects, 'TriggerAuthentication', 'worker-postgresql').spec.secretTargetRef).toEqual([{ parameter: 'connection', name: 'queue-credentials', key: 'postgres-url' }]);
+    expect(w.triggerAuthentications.map((a) => a.name)).toEqual(['worker-redis', 'worker-rabbitmq', 'worker-kafka', 'worker-postgresql', 'worker-rabbitmq-2']);
+    expect(find(objects, 'Namespace', 'shop-dev').metadata.annotations['shipshape.io/external-secrets']).toContain('queue-credentials');
+    expect(ofKind(objects, 'HorizontalPodAutoscaler')).toHaveLength(0);
+  });
+
+  it('scales an HPA on per-pod and external metrics', () => {
+    const objects = synth(
+      worker({
+        scaling: {
+          maxReplicas: 6,
+          customMetrics: [{ pods: { metric: 'jobs_in_flight', averageValue: '4' } }, { external: { metric: 'sqs_messages_visible', selector: { queue: 'documents' }, averageValue: '30' } }],
+        },
+      }).system,
+    );
+    expect(find(objects, 'HorizontalPodAutoscaler', 'worker').spec.metrics).toEqual([
+      { type: 'Pods', pods: { metric: { name: 'jobs_in_flight' }, target: { type: 'AverageValue', averageValue: '4' } } },
+      { type: 'External', external: { metric: { name: 'sqs_messages_visible', selector: { matchLabels: { queue: 'documents' } } }, target: { type: 'AverageValue', averageValue: '30' } } },
+    ]);
+  });
+
+  it('refuses HPA metrics beside KEDA triggers, and scaling an HPA to zero', () => {
+    const cron = { cron: { timezone: 'UTC', start: '0 8 * * *', end: '0 9 * * *', desiredReplicas: 1 } };
+    expect(errors(worker({ scaling: { maxReplicas: 3, triggers: [cron], customMetrics: [{ pods: { metric: 'm', averageValue: '1' } }] } }).system).join('\n')).toMatch(
+      /scaling\.redisList: give either KEDA triggers .* the two autoscalers would fight/,
+    );
+    expect(errors(worker({ scaling: { minReplicas: 0, maxReplicas: 3, customMetrics: [{ pods: { metric: 'm', averageValue: '1' } }] } }).system).join('\n')).toMatch(/scaling\.minReplicas: an HPA cannot scale to zero/);
   });
 });

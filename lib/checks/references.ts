@@ -194,6 +194,8 @@ function checkObjectReferences(object: KubeJson, known: Known, selectsAPod: (ns:
     case 'BackendTrafficPolicy':
     case 'ClientTrafficPolicy':
       return checkTargetRefs(object, index);
+    case 'ServiceMonitor':
+      return checkServiceMonitor(object, index);
     default:
       return [];
   }
@@ -225,6 +227,18 @@ function checkScaleTarget(object: KubeJson, index: Index, kind: string | undefin
     return [issue(object, field, `${kind}/${name} sets spec.replicas, so every apply resets what the autoscaler chose`, 'leave replicas unset on an autoscaled workload')];
   }
   return [];
+}
+
+/** A ServiceMonitor in its own namespace must select a Service that has each endpoint's named port, or it scrapes nothing. */
+function checkServiceMonitor(object: KubeJson, index: Index): CheckIssue[] {
+  const ns = object.metadata?.namespace;
+  const services = [...index.values()].filter((o) => o.kind === 'Service' && o.metadata?.namespace === ns && selects(object.spec?.selector?.matchLabels, o.metadata?.labels));
+  if (services.length === 0) return [issue(object, 'spec.selector', 'selects no Service: Prometheus would scrape nothing')];
+  return (object.spec?.endpoints ?? []).flatMap((endpoint: KubeJson, i: number) =>
+    endpoint.port === undefined || services.some((s) => (s.spec?.ports ?? []).some((p: KubeJson) => p.name === endpoint.port))
+      ? []
+      : [issue(object, `spec.endpoints[${i}].port`, `no Service it selects has a port named "${endpoint.port}"`)],
+  );
 }
 
 function servicePortProblem(service: KubeJson | undefined, name: string, port: number | string | undefined): string | undefined {

@@ -40,6 +40,14 @@ export const labelMap = z.record(z.string(), labelValue).superRefine((labels, ct
   for (const key of Object.keys(labels)) if (!LABEL_KEY.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: LABEL_KEY_MESSAGE });
 });
 
+/**
+ * Annotations as a map: each key a label key (a qualified name, as the API server checks it), any
+ * string value.
+ */
+export const annotationMap = z.record(z.string(), z.string()).superRefine((annotations, ctx) => {
+  for (const key of Object.keys(annotations)) if (!LABEL_KEY.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: LABEL_KEY_MESSAGE.replace('a label key', 'an annotation key') });
+});
+
 type Path = (string | number)[];
 type IssueSink = (path: Path, message: string) => void;
 

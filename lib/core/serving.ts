@@ -1,8 +1,10 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ScaledObject, ScaledObjectSpecTriggersAuthenticationRefKind } from '../../imports/scaledobjects-keda.sh';
+import { ScaledObject, ScaledObjectSpecTriggers } from '../../imports/scaledobjects-keda.sh';
 import { TriggerAuthentication } from '../../imports/triggerauthentications-keda.sh';
-import { SecretReference, secretName } from './env';
+import { ServiceMonitor } from '../../imports/servicemonitors-monitoring.coreos.com';
+import { Issue } from './issues';
+import { CustomMetric, KedaTrigger, SecretKeyReference, scaledObjectTrigger, secretTargets, toKedaTrigger, toMetricSpec } from './autoscaling';
 import type { ServiceSpec } from './workload-props';
 
 /** Name of the port every served workload exposes, on the container and the Service. */
@@ -63,26 +65,59 @@ export function createDeployment(scope: Construct, options: DeploymentOptions): 
   });
 }
 
-/** Options of a workload's Service. */
-export interface ServiceOptions extends ObjectIdentity {
-  /** The Service port (equal to the container's `http` port). */
+/** One port of a Service, reaching the container port of the same name. */
+export interface ServicePort {
+  /** Port name, on the Service and the container. */
+  readonly name: string;
+  /** The Service port (equal to the container port). */
   readonly port: number;
-  /** @default 'ClusterIP' */
-  readonly type?: 'ClusterIP' | 'NodePort';
-  /** The node port of a `NodePort` Service. @default one the API server picks */
+  /** The application protocol (`redis`, `kubernetes.io/h2c`). @default none */
+  readonly appProtocol?: string;
+  /** The node port of a `NodePort` or `LoadBalancer` Service. @default one the API server picks */
   readonly nodePort?: number;
 }
 
-/** A Service exposing the workload's `http` port: ClusterIP, or NodePort where asked. */
-export function createService(scope: Construct, options: ServiceOptions): k8s.KubeService {
-  return new k8s.KubeService(scope, 'Service', {
-    metadata: { name: options.name, labels: options.labels },
+/** Options of a workload's Service. */
+export interface ServiceOptions extends ObjectIdentity {
+  /** Object name. @default the workload's name */
+  readonly serviceName?: string;
+  /** The ports, the served one first. */
+  readonly ports: readonly ServicePort[];
+  /** @default 'ClusterIP' */
+  readonly type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  /** No cluster IP: DNS answers with the pods' addresses (a scrape-only Service). @default false */
+  readonly headless?: boolean;
+  /** Annotations of the Service (a cloud load balancer's settings). @default none */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** A Service exposing the workload's ports by name: ClusterIP, NodePort or LoadBalancer. */
+export function createService(scope: Construct, options: ServiceOptions, id = 'Service'): k8s.KubeService {
+  return new k8s.KubeService(scope, id, {
+    metadata: { name: options.serviceName ?? options.name, labels: options.labels, annotations: options.annotations && Object.keys(options.annotations).length ? { ...options.annotations } : undefined },
     spec: {
       type: options.type ?? 'ClusterIP',
+      clusterIp: options.headless ? 'None' : undefined,
       selector: { ...options.selector },
-      ports: [{ name: HTTP_PORT_NAME, port: options.port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP', nodePort: options.nodePort }],
+      ports: options.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP', appProtocol: p.appProtocol, nodePort: p.nodePort })),
     },
   });
+}
+
+/**
+ * The ports a served workload's Service exposes: the served port (named `http` unless the
+ * ServiceSpec names it) and the extra ones; none without a served port. Two ports with one number
+ * are an issue.
+ */
+export function servicePortsOf(port: number | undefined, service: ServiceSpec | undefined): { ports: ServicePort[]; issues: Issue[] } {
+  if (port === undefined) return { ports: [], issues: [] };
+  const extra = service?.extraPorts ?? [];
+  const ports: ServicePort[] = [{ name: service?.portName ?? HTTP_PORT_NAME, port, appProtocol: service?.appProtocol, nodePort: service?.nodePort }, ...extra];
+  const issues: Issue[] = [];
+  extra.forEach((p, i) => {
+    if (ports.findIndex((q) => q.port === p.port) !== i + 1) issues.push({ field: `service.extraPorts[${i}].port`, message: `port ${p.port} is served already`, fix: 'give each port its own number' });
+  });
+  return { ports, issues };
 }
 
 /**
@@ -113,6 +148,8 @@ export interface AutoscalerOptions extends ObjectIdentity {
   readonly memoryUtilization?: number;
   /** Seconds of consistently lower load before removing pods. @default 300 */
   readonly scaleDownStabilizationSeconds?: number;
+  /** Per-pod and external metrics, beside CPU and memory. @default none */
+  readonly customMetrics?: readonly CustomMetric[];
 }
 
 /**
@@ -127,6 +164,7 @@ export function createAutoscaler(scope: Construct, options: AutoscalerOptions): 
   const metrics: k8s.MetricSpecV2[] = [];
   if (options.cpuUtilization !== undefined) metrics.push(metric('cpu', options.cpuUtilization));
   if (options.memoryUtilization !== undefined) metrics.push(metric('memory', options.memoryUtilization));
+  metrics.push(...(options.customMetrics ?? []).map(toMetricSpec));
   return new k8s.KubeHorizontalPodAutoscalerV2(scope, 'HorizontalPodAutoscaler', {
     metadata: { name: options.name, labels: options.labels },
     spec: {
@@ -153,13 +191,7 @@ export function createAutoscaler(scope: Construct, options: AutoscalerOptions): 
   });
 }
 
-/** One key of a Secret. */
-export interface SecretKeyReference {
-  /** The Secret, by name or as an ExternalSecretSource. */
-  readonly secret: SecretReference;
-  /** The key inside it. */
-  readonly key: string;
-}
+export type { SecretKeyReference };
 
 /** A Redis list KEDA measures, resolved to an address. */
 export interface RedisListTrigger {
@@ -177,29 +209,42 @@ export interface RedisListTrigger {
   readonly password?: SecretKeyReference;
 }
 
-/** Options of a KEDA ScaledObject on a Redis list. */
+/** Options of a KEDA ScaledObject. */
 export interface QueueScalerOptions extends ObjectIdentity {
   /** Fewest replicas; 0 scales an idle queue to zero. */
   readonly minReplicas: number;
   /** Most replicas. */
   readonly maxReplicas: number;
-  /** The list and how to reach it. */
-  readonly redisList: RedisListTrigger;
+  /** A Redis list and how to reach it. @default none */
+  readonly redisList?: RedisListTrigger;
+  /** Further triggers. @default none */
+  readonly triggers?: readonly KedaTrigger[];
 }
 
 /**
- * A KEDA ScaledObject on the length of a Redis list (the HPA KEDA makes scales down as slowly as
- * {@link createAutoscaler}'s), and the TriggerAuthentication `<name>-redis` giving KEDA the password.
+ * A KEDA ScaledObject on a Redis list's length and further triggers (the HPA KEDA makes scales
+ * down as slowly as {@link createAutoscaler}'s), with a TriggerAuthentication per trigger whose
+ * Secrets KEDA reads: `<name>-redis` for the Redis password, `<name>-<type>` for the others
+ * (`<name>-<type>-<n>` from the second of a type on).
  */
-export function createQueueScaler(scope: Construct, options: QueueScalerOptions): { scaledObject: ScaledObject; triggerAuthentication?: TriggerAuthentication } {
+export function createQueueScaler(scope: Construct, options: QueueScalerOptions): { scaledObject: ScaledObject; triggerAuthentication?: TriggerAuthentication; triggerAuthentications: TriggerAuthentication[] } {
+  const authentications: TriggerAuthentication[] = [];
+  const authenticate = (authName: string, secrets: Readonly<Record<string, SecretKeyReference>>): string | undefined => {
+    if (Object.keys(secrets).length === 0) return undefined;
+    const id = authentications.length === 0 ? 'TriggerAuthentication' : `TriggerAuthentication-${authName}`;
+    authentications.push(new TriggerAuthentication(scope, id, { metadata: { name: authName, labels: options.labels }, spec: { secretTargetRef: secretTargets(secrets) } }));
+    return authName;
+  };
+  const triggers: ScaledObjectSpecTriggers[] = [];
   const redis = options.redisList;
-  const authName = `${options.name}-redis`;
-  const triggerAuthentication = redis.password
-    ? new TriggerAuthentication(scope, 'TriggerAuthentication', {
-        metadata: { name: authName, labels: options.labels },
-        spec: { secretTargetRef: [{ parameter: 'password', name: secretName(redis.password.secret), key: redis.password.key }] },
-      })
-    : undefined;
+  if (redis) triggers.push(scaledObjectTrigger('redis', redisMetadata(redis), authenticate(`${options.name}-redis`, redis.password ? { password: redis.password } : {})));
+  const seen = new Map<string, number>();
+  for (const trigger of options.triggers ?? []) {
+    const { type, metadata, secrets } = toKedaTrigger(trigger);
+    const n = (seen.get(type) ?? 0) + 1;
+    seen.set(type, n);
+    triggers.push(scaledObjectTrigger(type, metadata, authenticate(n === 1 ? `${options.name}-${type}` : `${options.name}-${type}-${n}`, secrets)));
+  }
   const scaledObject = new ScaledObject(scope, 'ScaledObject', {
     metadata: { name: options.name, labels: options.labels },
     spec: {
@@ -214,22 +259,21 @@ export function createQueueScaler(scope: Construct, options: QueueScalerOptions)
           behavior: { scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] } },
         },
       },
-      triggers: [
-        {
-          type: 'redis',
-          metadata: {
-            address: redis.address,
-            listName: redis.listName,
-            listLength: String(redis.listLength),
-            ...(redis.databaseIndex !== undefined ? { databaseIndex: String(redis.databaseIndex) } : {}),
-            ...(redis.tls ? { enableTLS: 'true' } : {}),
-          },
-          authenticationRef: triggerAuthentication ? { name: authName, kind: ScaledObjectSpecTriggersAuthenticationRefKind.TRIGGER_AUTHENTICATION } : undefined,
-        },
-      ],
+      triggers,
     },
   });
-  return { scaledObject, triggerAuthentication };
+  return { scaledObject, triggerAuthentication: authentications[0], triggerAuthentications: authentications };
+}
+
+/** The metadata of KEDA's `redis` trigger on a list. */
+function redisMetadata(redis: RedisListTrigger): Record<string, string> {
+  return {
+    address: redis.address,
+    listName: redis.listName,
+    listLength: String(redis.listLength),
+    ...(redis.databaseIndex !== undefined ? { databaseIndex: String(redis.databaseIndex) } : {}),
+    ...(redis.tls ? { enableTLS: 'true' } : {}),
+  };
 }
 
 /** How many pods a workload runs here: a fixed count, or the bounds an autoscaler owns. */
@@ -257,9 +301,11 @@ export interface ServeOptions {
   /** Exactly one pod: `Recreate`, annotated, exempt from the two-replica rule. @default false */
   readonly singleton?: boolean;
   /** An HPA on CPU and/or memory, within `plan.range`. @default none */
-  readonly autoscaler?: Pick<AutoscalerOptions, 'cpuUtilization' | 'memoryUtilization' | 'scaleDownStabilizationSeconds'>;
+  readonly autoscaler?: Pick<AutoscalerOptions, 'cpuUtilization' | 'memoryUtilization' | 'scaleDownStabilizationSeconds' | 'customMetrics'>;
   /** A KEDA ScaledObject on a Redis list, within `plan.range`. @default none */
   readonly redisList?: RedisListTrigger;
+  /** KEDA triggers beyond a Redis list, on the same ScaledObject. @default none */
+  readonly triggers?: readonly KedaTrigger[];
   /** The prop (or environment key) that sets the fewest replicas, named by the two-replica rule. */
   readonly replicasField: 'replicas' | 'autoscaling.minReplicas' | 'scaling.minReplicas';
 }
@@ -272,4 +318,9 @@ export interface ServedObjects {
   readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
   readonly scaledObject?: ScaledObject;
   readonly triggerAuthentication?: TriggerAuthentication;
+  /** Every TriggerAuthentication (the first is {@link triggerAuthentication}). */
+  readonly triggerAuthentications?: readonly TriggerAuthentication[];
+  readonly serviceMonitor?: ServiceMonitor;
+  /** The headless Service `<name>-metrics` the ServiceMonitor scrapes, when the workload's own cannot carry the metrics. */
+  readonly metricsService?: k8s.KubeService;
 }

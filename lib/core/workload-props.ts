@@ -4,7 +4,9 @@ import { ConfigMapReference, EnvValue, SecretReference, configMapRefSchema, envS
 import { ProbesSpec, probesSchema } from './probes';
 import { ResourcesSpec, resourcesSchema } from './resources';
 import { PersistentClaim, PersistentClaimProps, claimPropsSchema } from './storage';
-import { checkAffinityLabels, dnsLabel, labelKey, labelMap, labelValue } from './names';
+import { annotationMap, checkAffinityLabels, dnsLabel, hostname, isLabelKey, labelKey, labelMap, labelValue } from './names';
+import { portName } from './probes';
+import { EgressDestination, egressDestinationSchema } from './egress';
 import { memoryQuantity } from './quantity';
 import { imageReference } from './image';
 import type { SystemChart } from '../system-chart';
@@ -143,8 +145,34 @@ export interface MetricsSpec {
    * @default the workload's served port (`http`); a workload that serves none must give one
    */
   readonly port?: number;
-  /** The HTTP path of the metrics, written to the pod's `prometheus.io/path` annotation. @default '/metrics' */
+  /** The HTTP path of the metrics. @default '/metrics' */
   readonly path?: string;
+  /** How often to scrape, e.g. `30s` (ServiceMonitor discovery only). @default the Prometheus's scrape interval */
+  readonly interval?: string;
+}
+
+/** Labels and annotations added to objects. */
+export interface MetadataSpec {
+  /**
+   * Labels, e.g. `{ 'team': 'payments' }`. The `app.kubernetes.io/*` labels shipshape writes (the
+   * selector's among them) cannot be set here.
+   * @default none
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Annotations; keys under `shipshape.io/` are shipshape's. @default none */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** The workload's ServiceAccount. */
+export interface ServiceAccountSpec {
+  /**
+   * Annotations of the ServiceAccount: the cloud workload identity it maps to, e.g.
+   * `{ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::…:role/app' }` or
+   * `{ 'iam.gke.io/gcp-service-account': 'app@project.iam.gserviceaccount.com' }`. The identity
+   * webhooks project their own token, so the API token stays unmounted.
+   * @default none
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** What every workload construct accepts. */
@@ -207,24 +235,86 @@ export interface WorkloadProps {
    * @default none (no port is admitted to monitoring)
    */
   readonly metrics?: MetricsSpec;
+  /**
+   * Labels and annotations of every object of the workload (Deployment, Service, ServiceAccount,
+   * ConfigMaps, autoscaler, …) and of its pods.
+   * @default none
+   */
+  readonly metadata?: MetadataSpec;
+  /** Labels and annotations of the pods alone (`sidecar.istio.io/inject`, `azure.workload.identity/use`). @default none */
+  readonly podMetadata?: MetadataSpec;
+  /** Annotations of the workload's ServiceAccount (cloud workload identity). @default none */
+  readonly serviceAccount?: ServiceAccountSpec;
+  /**
+   * Secrets of type `kubernetes.io/dockerconfigjson` the kubelet pulls the images with, for a
+   * private registry the nodes cannot read; by reference, like `secrets`.
+   * @default none (the nodes' own credentials)
+   */
+  readonly imagePullSecrets?: readonly SecretReference[];
+  /**
+   * Destinations outside the system the workload reaches (a SaaS API as `{ cidr: '0.0.0.0/0',
+   * ports: [443] }`, a namespace of the cluster), allowed by its egress policy where the
+   * environment enforces egress (`egress.enforce`); workloads and declared services it is wired to
+   * are allowed without this. Inert where egress is not enforced.
+   * @default none
+   */
+  readonly egress?: readonly EgressDestination[];
+}
+
+/** A further port of a served workload: declared on the main container and on its Service under the same name. */
+export interface ExtraPortSpec {
+  /** Port name (at most 15 lower-case letters, digits and "-"), e.g. `grpc`. */
+  readonly name: string;
+  /** The port number, the same on the container and the Service. */
+  readonly port: number;
+  /**
+   * The application protocol, for proxies and meshes that route by it: an IANA service name
+   * (`grpc`, `redis`), `kubernetes.io/h2c`, `kubernetes.io/ws`, or a domain-prefixed name.
+   * @default none
+   */
+  readonly appProtocol?: string;
+  /** The node port, for a `NodePort` or `LoadBalancer` Service. @default one the API server picks */
+  readonly nodePort?: number;
 }
 
 /** How a served workload's Service is reached. */
 export interface ServiceSpec {
   /**
    * `ClusterIP`: inside the cluster only; the TLS edge routes the outside in. `NodePort`: also on
-   * one port of every node, as charts offer for clusters without an ingress controller. Traffic
-   * there bypasses the edge (no TLS, no rate limits, no security headers), so the workload's
-   * NetworkPolicy admits any source on its port, and the prod tier refuses it (staging warns).
+   * one port of every node, as charts offer for clusters without an ingress controller.
+   * `LoadBalancer`: also through a cloud load balancer (a TCP service such as an SMTP or MQTT
+   * server). Traffic through a node port or a load balancer bypasses the edge (no TLS, no rate
+   * limits, no security headers), so the workload's NetworkPolicy admits any source on its ports,
+   * and the prod tier refuses it (staging warns).
    * @default 'ClusterIP'
    */
-  readonly type?: 'ClusterIP' | 'NodePort';
+  readonly type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
   /**
-   * The node port, in the API server's default range 30000–32767; `NodePort` only. Fixing it keeps
-   * the address stable for whatever points at the nodes.
+   * The node port of the served port, in the API server's default range 30000–32767; `NodePort`
+   * or `LoadBalancer` only. Fixing it keeps the address stable for whatever points at the nodes.
    * @default one the API server picks
    */
   readonly nodePort?: number;
+  /**
+   * Name of the served port on the container and the Service, which probes refer to: name a
+   * port that does not speak HTTP after its protocol (`redis`, `amqp`).
+   * @default 'http'
+   */
+  readonly portName?: string;
+  /**
+   * The served port's application protocol (`redis`, `kubernetes.io/h2c`, `grpc`), for proxies
+   * and meshes that route by it.
+   * @default none
+   */
+  readonly appProtocol?: string;
+  /** Further named ports of the main container, each also on the Service. @default none */
+  readonly extraPorts?: readonly ExtraPortSpec[];
+  /**
+   * Annotations of the Service alone, such as a cloud load balancer's settings
+   * (`service.beta.kubernetes.io/aws-load-balancer-scheme`).
+   * @default none
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** A workload reachable in the cluster through a Service. */
@@ -268,6 +358,28 @@ const containerSchema = z.strictObject({
   env: envSchema.optional(),
   resources: resourcesSchema.optional(),
   mounts: z.record(dnsLabel, absolutePath).optional(),
+});
+
+/** The `app.kubernetes.io/*` labels shipshape writes; the selector uses `name` and `instance`. */
+const RESERVED_LABELS = ['name', 'instance', 'component', 'part-of', 'version', 'managed-by'].map((name) => `app.kubernetes.io/${name}`);
+
+const metadataSchema = z.strictObject({
+  labels: labelMap
+    .superRefine((labels, ctx) => {
+      for (const key of Object.keys(labels)) {
+        if (!RESERVED_LABELS.includes(key)) continue;
+        const fix = key === 'app.kubernetes.io/component' ? 'set it with the component prop' : 'remove it: the selector and the recommended labels come from the workload and system names';
+        ctx.addIssue({ code: 'custom', path: [key], message: `is written by shipshape and cannot be overridden. Fix: ${fix}` });
+      }
+    })
+    .optional(),
+  annotations: annotationMap
+    .superRefine((annotations, ctx) => {
+      for (const key of Object.keys(annotations)) {
+        if (key.startsWith('shipshape.io/')) ctx.addIssue({ code: 'custom', path: [key], message: 'shipshape.io/ annotations are written by shipshape. Fix: use a key of your own domain' });
+      }
+    })
+    .optional(),
 });
 
 const userId = z.number().int().min(0).max(2147483647);
@@ -325,25 +437,46 @@ export const workloadShape = {
     .strictObject({
       port: z.number().int().min(1).max(65535).optional(),
       path: z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, 'must be an absolute HTTP path such as "/metrics"').default('/metrics'),
+      interval: z.string().regex(/^[0-9]+(ms|s|m|h)$/, 'must be a duration such as "30s" or "1m"').optional(),
     })
     .optional(),
+  metadata: metadataSchema.optional(),
+  podMetadata: metadataSchema.optional(),
+  serviceAccount: z.strictObject({ annotations: annotationMap.optional() }).optional(),
+  imagePullSecrets: z.array(secretRefSchema.refine((ref) => typeof ref !== 'string' || hostname.safeParse(ref).success, 'must be a Secret name (lower-case letters, digits, "-" and ".")')).optional(),
+  egress: z.array(egressDestinationSchema).optional(),
 };
 
 /** A TCP port number. */
 export const portNumber = z.number().int().min(1).max(65535);
 
+const nodePortNumber = z
+  .number()
+  .int()
+  .min(30000, 'must be in the node port range 30000-32767 (the API server default)')
+  .max(32767, 'must be in the node port range 30000-32767 (the API server default)');
+
+/** An application protocol: Kubernetes checks it as a qualified name, like a label key. */
+const appProtocol = z.string().refine(isLabelKey, 'must be an application protocol such as "redis", "grpc" or "kubernetes.io/h2c" (a name with an optional DNS prefix and "/")');
+
 /** Schema of a {@link ServiceSpec} prop. */
 export const serviceSchema = z
   .strictObject({
-    type: z.enum(['ClusterIP', 'NodePort']).default('ClusterIP'),
-    nodePort: z
-      .number()
-      .int()
-      .min(30000, 'must be in the node port range 30000-32767 (the API server default)')
-      .max(32767, 'must be in the node port range 30000-32767 (the API server default)')
-      .optional(),
+    type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('ClusterIP'),
+    nodePort: nodePortNumber.optional(),
+    portName: portName.default('http'),
+    appProtocol: appProtocol.optional(),
+    extraPorts: z.array(z.strictObject({ name: portName, port: portNumber, appProtocol: appProtocol.optional(), nodePort: nodePortNumber.optional() })).optional(),
+    annotations: annotationMap.optional(),
   })
-  .refine((s) => s.nodePort === undefined || s.type === 'NodePort', {
-    path: ['nodePort'],
-    message: "applies only to type 'NodePort'. Fix: set type: 'NodePort', or remove nodePort",
+  .superRefine((s, ctx) => {
+    const onNodes = s.type === 'NodePort' || s.type === 'LoadBalancer';
+    const nodePorts: [(string | number)[], number | undefined][] = [[['nodePort'], s.nodePort], ...(s.extraPorts ?? []).map((p, i): [(string | number)[], number | undefined] => [['extraPorts', i, 'nodePort'], p.nodePort])];
+    for (const [path, nodePort] of nodePorts) {
+      if (nodePort !== undefined && !onNodes) ctx.addIssue({ code: 'custom', path, message: "applies only to type 'NodePort' or 'LoadBalancer'. Fix: set the type, or remove nodePort" });
+    }
+    const names = [s.portName, ...(s.extraPorts ?? []).map((p) => p.name)];
+    (s.extraPorts ?? []).forEach((p, i) => {
+      if (names.indexOf(p.name) !== i + 1) ctx.addIssue({ code: 'custom', path: ['extraPorts', i, 'name'], message: `"${p.name}" names another port of the workload already. Fix: give each port its own name` });
+    });
   });

@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { evaluatePodSecurity, strictestProfile } from '../checks/pod-security';
@@ -6,8 +7,10 @@ import { SystemChart } from '../system-chart';
 import { peers } from './network-peers';
 import { checksum } from './config';
 import { mainContainer, extraContainers } from './containers';
-import { ControllerKind, restartPolicyOf, spreadsPods, takesDisruptionBudget } from './controller';
-import { HTTP_PORT_NAME, ReplicaPlan, ServeOptions, ServedObjects, createAutoscaler, createDeployment, createPodDisruptionBudget, createQueueScaler, createService } from './serving';
+import { ControllerKind, restartPolicyOf, runsToCompletion, spreadsPods, takesDisruptionBudget } from './controller';
+import { HTTP_PORT_NAME, ReplicaPlan, ServeOptions, ServedObjects, ServicePort, createAutoscaler, createDeployment, createPodDisruptionBudget, createQueueScaler, createService, servicePortsOf } from './serving';
+import { METRICS_PORT_NAME, METRICS_SERVICE_LABEL, MetricsTarget, createServiceMonitor, metricsTarget, scrapeAnnotations } from './monitoring';
+import { ServiceMonitor } from '../../imports/servicemonitors-monitoring.coreos.com';
 import { SINGLETON_ANNOTATION } from '../checks/policy';
 import { SecretReference, secretName } from './env';
 import { configMapOf, envSources } from './env-sources';
@@ -19,7 +22,7 @@ import { ResourcesSpec, scaleResources } from './resources';
 import { securityContexts } from './security-context';
 import { PersistentClaim } from './storage';
 import { duplicateNames, filesConfigMapOf, podVolumes } from './volumes';
-import { ClaimVolume, MetricsSpec, SchedulingSpec, ServedWorkload, WorkloadProps } from './workload-props';
+import { ClaimVolume, MetadataSpec, SchedulingSpec, ServedWorkload, ServiceSpec, WorkloadProps } from './workload-props';
 
 export type { ServedWorkload };
 
@@ -32,9 +35,7 @@ export const SECURITY_EXCEPTIONS_ANNOTATION = 'shipshape.io/security-exceptions'
  * cluster, rolls the Deployment when one of them changes; without Reloader it does nothing.
  */
 export const SECRET_RELOAD_ANNOTATION = 'secret.reloader.stakater.com/reload';
-export { HTTP_PORT_NAME };
-/** Name of the container port serving metrics, when it is not the served port. */
-export const METRICS_PORT_NAME = 'metrics';
+export { HTTP_PORT_NAME, METRICS_PORT_NAME };
 
 /** What a construct tells the core about the pod it wants. */
 export interface PodOptions {
@@ -56,6 +57,8 @@ export interface PodOptions {
   readonly defaultResources: ResourcesSpec;
   /** Load the workload's own and shared ConfigMaps as env. @default true */
   readonly configMapEnv?: boolean;
+  /** The served port's name and protocol, and further ports. @default the served port named `http` */
+  readonly service?: ServiceSpec;
 }
 
 interface ParsedImage {
@@ -101,6 +104,12 @@ export abstract class Workload extends Construct {
 
   /** Identity for labels, set by {@link buildPodTemplate}. */
   protected identity?: WorkloadIdentity;
+  /** The ports the Service serves (the served one first), set by {@link buildPodTemplate}. */
+  protected servicePorts: readonly ServicePort[] = [];
+  /** Where the metrics are scraped, when the props declare them. */
+  protected metrics?: MetricsTarget;
+  /** Labels and annotations the props add to every object. */
+  private extraMetadata: MetadataSpec = {};
   private readonly kind: string;
 
   protected constructor(scope: Construct, id: string, kind: string) {
@@ -117,7 +126,7 @@ export abstract class Workload extends Construct {
 
   /** `app.kubernetes.io/*` labels of the workload's objects. */
   public get labels(): Record<string, string> {
-    return this.identity ? workloadLabels(this.identity) : {};
+    return this.identity ? { ...this.extraMetadata.labels, ...workloadLabels(this.identity) } : {};
   }
 
   /** The stable selector of the workload's pods. */
@@ -137,15 +146,17 @@ export abstract class Workload extends Construct {
   }
 
   /**
-   * For a `NodePort` Service: clients arrive from any address through every node, so the
-   * NetworkPolicy admits every source on the port. Such traffic bypasses the TLS edge, which the
-   * prod tier refuses (staging warns).
+   * For a `NodePort` or `LoadBalancer` Service: clients arrive from any address through every node
+   * or the load balancer, so the NetworkPolicy admits every source on the served ports. Such
+   * traffic bypasses the TLS edge, which the prod tier refuses (staging warns).
    */
-  protected exposeOnNodes(port: number, nodePort: number | undefined): void {
-    this.system.allowTraffic({ from: peers.any, to: { kind: 'workload', name: this.name }, port });
+  protected exposeOnNodes(type: 'NodePort' | 'LoadBalancer', ports: readonly ServicePort[]): void {
+    for (const { port } of ports) this.system.allowTraffic({ from: peers.any, to: { kind: 'workload', name: this.name }, port });
+    const nodePort = ports[0]?.nodePort;
+    const where = type === 'NodePort' ? `${nodePort === undefined ? 'a port' : `port ${nodePort}`} of every node` : 'a cloud load balancer';
     this.reportTierRule('node-port', {
       field: 'service.type',
-      message: `a NodePort Service serves plain HTTP on ${nodePort === undefined ? 'a port' : `port ${nodePort}`} of every node, around the TLS edge (no TLS, rate limits or security headers)`,
+      message: `a ${type} Service serves its ports on ${where}, around the TLS edge (no TLS, rate limits or security headers)`,
       fix: "route the outside in through a TlsIngress and keep type 'ClusterIP' (the default)",
     });
   }
@@ -172,8 +183,8 @@ export abstract class Workload extends Construct {
 
   /**
    * The one served-workload path: the Deployment, the Service when there is a port (admitting every
-   * source for a NodePort), the PDB, the HPA or KEDA ScaledObject, and the prod-tier rule that a
-   * Service has two replicas behind it.
+   * source for a NodePort or LoadBalancer), the PDB, the HPA or KEDA ScaledObject, what scrapes the
+   * metrics, and the prod-tier rule that a Service has two replicas behind it.
    */
   protected serve(options: ServeOptions): ServedObjects {
     const identity = { name: this.name, labels: this.labels, selector: this.selector };
@@ -182,11 +193,14 @@ export abstract class Workload extends Construct {
     const deployment = createDeployment(this, { ...identity, template: options.template, replicas: plan.replicas, strategy, annotations: this.deploymentAnnotations });
     // Declares the single replica as intended, for reviewers and for the prod-tier two-replica rule.
     if (options.singleton) deployment.metadata.addAnnotation(SINGLETON_ANNOTATION, 'true');
-    const service = port ? createService(this, { ...identity, port, ...options.service }) : undefined;
-    if (port && options.service?.type === 'NodePort') this.exposeOnNodes(port, options.service.nodePort);
+    const type = options.service?.type ?? 'ClusterIP';
+    const service = port ? this.createMainService(type, options.service) : undefined;
+    if (port && type !== 'ClusterIP') this.exposeOnNodes(type, this.servicePorts);
+    const scraped = this.scrape(type === 'ClusterIP' ? service : undefined);
     const podDisruptionBudget = takesDisruptionBudget('Deployment', plan.fewest) ? createPodDisruptionBudget(this, identity) : undefined;
     const autoscaler = plan.range && options.autoscaler ? createAutoscaler(this, { ...identity, minReplicas: plan.range.min, maxReplicas: plan.range.max, ...options.autoscaler }) : undefined;
-    const queue = plan.range && options.redisList ? createQueueScaler(this, { ...identity, minReplicas: plan.fewest, maxReplicas: plan.range.max, redisList: options.redisList }) : undefined;
+    const keda = options.redisList || options.triggers?.length;
+    const queue = plan.range && keda ? createQueueScaler(this, { ...identity, minReplicas: plan.fewest, maxReplicas: plan.range.max, redisList: options.redisList, triggers: options.triggers }) : undefined;
     if (service && !options.singleton && plan.fewest < 2) {
       const key = plan.range ? 'minReplicas' : 'replicas';
       this.reportTierRule('single-replica', {
@@ -195,7 +209,42 @@ export abstract class Workload extends Construct {
         fix: `run at least 2 (in the ${this.environment.name} environment: workloads: { ${this.name}: { ${key}: 2 } })`,
       });
     }
-    return { deployment, service, podDisruptionBudget, autoscaler, ...queue };
+    this.annotateObjects();
+    return { deployment, service, podDisruptionBudget, autoscaler, ...queue, ...scraped };
+  }
+
+  /** The workload's Service; a ClusterIP one also carries a separate metrics port for the ServiceMonitor. */
+  private createMainService(type: 'ClusterIP' | 'NodePort' | 'LoadBalancer', spec: ServiceSpec | undefined): k8s.KubeService {
+    const scraped = type === 'ClusterIP' && this.metrics && this.environment.monitoring.discovery === 'serviceMonitor';
+    const metricsPort = scraped && this.metrics!.portName === METRICS_PORT_NAME ? [{ name: METRICS_PORT_NAME, port: this.metrics!.port }] : [];
+    const labels = scraped ? { ...this.labels, [METRICS_SERVICE_LABEL]: 'true' } : this.labels;
+    return createService(this, { name: this.name, labels, selector: this.selector, ports: [...this.servicePorts, ...metricsPort], type, annotations: spec?.annotations });
+  }
+
+  /**
+   * With ServiceMonitor discovery, the ServiceMonitor of the workload's metrics, scraping `service`
+   * (which must carry the metrics port and the {@link METRICS_SERVICE_LABEL} label), else a
+   * headless Service `<name>-metrics` made for it: the Prometheus Operator finds targets through a
+   * Service, and a workload without one (a Worker), or with one open on the nodes, gets its own.
+   */
+  protected scrape(service: k8s.KubeService | undefined): { serviceMonitor?: ServiceMonitor; metricsService?: k8s.KubeService } {
+    if (!this.metrics || this.environment.monitoring.discovery !== 'serviceMonitor') return {};
+    const identity = { name: this.name, labels: this.labels, selector: this.selector };
+    const metricsService = service
+      ? undefined
+      : createService(this, { ...identity, serviceName: `${this.name}-metrics`, labels: { ...this.labels, [METRICS_SERVICE_LABEL]: 'true' }, headless: true, ports: [{ name: this.metrics.portName, port: this.metrics.port }] }, 'MetricsService');
+    const serviceMonitor = createServiceMonitor(this, identity, this.metrics, this.environment.monitoring);
+    return { serviceMonitor, metricsService };
+  }
+
+  /** Adds the props' `metadata.annotations` to every object of the workload made so far. */
+  protected annotateObjects(): void {
+    const annotations = Object.entries(this.extraMetadata.annotations ?? {});
+    if (annotations.length === 0) return;
+    for (const child of this.node.findAll()) {
+      if (!(child instanceof ApiObject)) continue;
+      for (const [key, value] of annotations) child.metadata.addAnnotation(key, value);
+    }
   }
 
   /** `<name>.<namespace>.svc.cluster.local`: the in-cluster host of the workload's Service. */
@@ -213,17 +262,17 @@ export abstract class Workload extends Construct {
     this.imageReference = image.reference;
     this.secretReferences = props.secrets ?? [];
     this.workingDir = props.workingDir;
+    this.extraMetadata = props.metadata ?? {};
     this.identity = { name: this.name, system: this.system.system, component: props.component ?? options.component, version: image.version };
-    const labels = workloadLabels(this.identity);
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: this.name, labels }, automountServiceAccountToken: false });
-
     const configMapEnv = options.configMapEnv ?? true;
     const sources = envSources(this.name, props, configMapEnv);
-    if (sources.configData) this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: configMapOf(this.name), labels }, data: sources.configData });
-    this.recordReferences(props);
+    this.createIdentityObjects(props, sources.configData);
     const volumes = podVolumes(props, { workload: this.name, maxReplicas: options.maxReplicas, claimFor: (volume) => this.claimFor(volume, options.maxReplicas) });
-    if (volumes.filesData) this.filesConfigMap = new k8s.KubeConfigMap(this, 'Files', { metadata: { name: filesConfigMapOf(this.name), labels }, data: volumes.filesData });
+    if (volumes.filesData) this.filesConfigMap = new k8s.KubeConfigMap(this, 'Files', { metadata: { name: filesConfigMapOf(this.name), labels: this.labels }, data: volumes.filesData });
+    this.system.egress.isolate(this.name, props.egress ?? []);
     const shutdown = resolveShutdown(props, options);
+    const served = servicePortsOf(options.port, options.service);
+    this.servicePorts = served.ports;
     const metrics = this.admitMonitoring(props, options);
     this.warnSameProbes(props.probes ?? {});
 
@@ -236,9 +285,9 @@ export abstract class Workload extends Construct {
         env: props.env ?? {},
         envFrom: sources.envFrom,
         knownEnvFrom: knownEnvFrom(props, configMapEnv),
-        ports: containerPorts(options.port, metrics.port),
+        ports: containerPorts(this.servicePorts, this.metrics),
         probes: props.probes ?? {},
-        probePort: options.port ? HTTP_PORT_NAME : undefined,
+        probePort: this.servicePorts[0]?.name,
         ...this.mainResources(props.resources ?? options.defaultResources),
         preStopSeconds: shutdown.preStopSeconds,
         securityContext: security.container,
@@ -259,19 +308,44 @@ export abstract class Workload extends Construct {
       restartPolicy: restartPolicyOf(options.controller, options.restartPolicy),
       terminationGracePeriodSeconds: shutdown.gracePeriodSeconds,
       securityContext: security.pod,
+      imagePullSecrets: props.imagePullSecrets?.length ? props.imagePullSecrets.map((ref) => ({ name: secretName(ref) })) : undefined,
       initContainers: init.containers.length ? init.containers : undefined,
       containers: [main.container, ...sidecars.containers],
       volumes: volumes.volumes,
       topologySpreadConstraints: spreadsPods(options.controller, options.maxReplicas) ? spreadConstraints(this.selector) : undefined,
       ...schedulingOf(props.scheduling),
     };
-    const issues: Issue[] = [...sources.issues, ...volumes.issues, ...shutdown.issues, ...metrics.issues, ...main.issues, ...init.issues, ...sidecars.issues];
+    const issues: Issue[] = [...sources.issues, ...volumes.issues, ...shutdown.issues, ...served.issues, ...metrics.issues, ...main.issues, ...init.issues, ...sidecars.issues];
     issues.push(...duplicateNames(containers.map((c) => c.name), 'container'));
     const policy = this.applySecurityPolicy(spec);
     issues.push(...policy.issues);
     this.report(issues);
-    const annotations = podAnnotations(props.metrics, metrics.port, { ...sources.checksums, ...volumes.checksums }, policy.note);
-    return { metadata: { labels, annotations }, spec };
+    this.annotateObjects();
+    return { metadata: this.podMetadata(props, { ...sources.checksums, ...volumes.checksums }, policy.note), spec };
+  }
+
+  /** The ServiceAccount (with the props' annotations, for cloud workload identity) and the `config` ConfigMap; records what the pods reference. */
+  private createIdentityObjects(props: WorkloadProps, configData: Record<string, string> | undefined): void {
+    const labels = this.labels;
+    const annotations = props.serviceAccount?.annotations ? { ...props.serviceAccount.annotations } : undefined;
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: this.name, labels, annotations }, automountServiceAccountToken: false });
+    if (configData) this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: configMapOf(this.name), labels }, data: configData });
+    this.recordReferences(props);
+    // Pull secrets are read by the kubelet, not the process: recorded as made outside, never as a reason to roll the pods.
+    for (const ref of props.imagePullSecrets ?? []) if (typeof ref === 'string') this.system.registerExternal('Secret', ref);
+  }
+
+  /**
+   * The pod's labels (the props' own under shipshape's) and annotations: the props', the scrape
+   * convention (with `annotations` discovery), the config checksum and the security exceptions.
+   */
+  private podMetadata(props: WorkloadProps, checksums: Record<string, string>, exceptions: string | undefined): k8s.ObjectMeta {
+    const labels = { ...props.podMetadata?.labels, ...this.labels };
+    const annotations: Record<string, string> = { ...props.metadata?.annotations, ...props.podMetadata?.annotations };
+    if (this.metrics && this.environment.monitoring.discovery === 'annotations') Object.assign(annotations, scrapeAnnotations(this.metrics));
+    if (Object.keys(checksums).length) annotations[CONFIG_CHECKSUM_ANNOTATION] = checksum(checksums);
+    if (exceptions) annotations[SECURITY_EXCEPTIONS_ANNOTATION] = exceptions;
+    return { labels, annotations: Object.keys(annotations).length ? annotations : undefined };
   }
 
   /**
@@ -312,17 +386,18 @@ export abstract class Workload extends Construct {
   }
 
   /**
-   * The port serving the workload's declared metrics, admitted from the environment's monitoring
-   * namespace; undefined without `metrics`, or when no port can be told (then with an issue).
+   * Resolves where the declared metrics are served and admits the environment's monitoring to that
+   * port. A Job's pods finish before a scraper would find them: refused there.
    */
-  private admitMonitoring(props: WorkloadProps, options: PodOptions): { port?: number; issues: Issue[] } {
+  private admitMonitoring(props: WorkloadProps, options: PodOptions): { issues: Issue[] } {
     if (!props.metrics) return { issues: [] };
-    const port = props.metrics.port ?? options.port;
-    if (port === undefined) {
-      return { issues: [{ field: 'metrics.port', message: 'this workload serves no port, so the metrics port cannot default to it', fix: 'give metrics.port, the port the process serves its metrics on' }] };
+    if (runsToCompletion(options.controller)) {
+      return { issues: [{ field: 'metrics', message: `a ${options.controller}'s pods run to completion and are gone before a scraper finds them`, fix: 'remove metrics; push the figures to a Prometheus Pushgateway instead' }] };
     }
-    this.system.allowTraffic({ from: peers.monitoring, to: { kind: 'workload', name: this.name }, port });
-    return { port, issues: [] };
+    const resolved = metricsTarget(props.metrics, this.servicePorts);
+    this.metrics = resolved.target;
+    if (resolved.target) this.system.allowTraffic({ from: peers.monitoring, to: { kind: 'workload', name: this.name }, port: resolved.target.port });
+    return { issues: resolved.issues };
   }
 
   /**
@@ -454,11 +529,10 @@ function resolveShutdown(props: WorkloadProps, options: PodOptions): { gracePeri
   return { gracePeriodSeconds, preStopSeconds, issues };
 }
 
-/** The served port as `http`, and the metrics port as `metrics` when it is another one. */
-function containerPorts(port: number | undefined, metricsPort: number | undefined): k8s.ContainerPort[] {
-  const ports: k8s.ContainerPort[] = [];
-  if (port) ports.push({ name: HTTP_PORT_NAME, containerPort: port, protocol: 'TCP' });
-  if (metricsPort !== undefined && metricsPort !== port) ports.push({ name: METRICS_PORT_NAME, containerPort: metricsPort, protocol: 'TCP' });
+/** The Service's ports by name, and the metrics port as `metrics` when it is another one. */
+function containerPorts(served: readonly ServicePort[], metrics: MetricsTarget | undefined): k8s.ContainerPort[] {
+  const ports: k8s.ContainerPort[] = served.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' }));
+  if (metrics?.portName === METRICS_PORT_NAME) ports.push({ name: METRICS_PORT_NAME, containerPort: metrics.port, protocol: 'TCP' });
   return ports;
 }
 
@@ -477,18 +551,4 @@ function schedulingOf(scheduling: SchedulingSpec | undefined): Pick<k8s.PodSpec,
     affinity: scheduling?.affinity,
     priorityClassName: scheduling?.priorityClassName,
   };
-}
-
-/** The pod's annotations: the scrape convention, the config checksum and the security exceptions it relies on. */
-function podAnnotations(metrics: MetricsSpec | undefined, metricsPort: number | undefined, checksums: Record<string, string>, exceptions: string | undefined): Record<string, string> | undefined {
-  const annotations: Record<string, string> = {};
-  if (metricsPort !== undefined && metrics) {
-    // The scrape convention many Prometheus configurations follow; a ServiceMonitor needs the operator.
-    annotations['prometheus.io/scrape'] = 'true';
-    annotations['prometheus.io/port'] = String(metricsPort);
-    annotations['prometheus.io/path'] = metrics.path ?? '/metrics';
-  }
-  if (Object.keys(checksums).length) annotations[CONFIG_CHECKSUM_ANNOTATION] = checksum(checksums);
-  if (exceptions) annotations[SECURITY_EXCEPTIONS_ANNOTATION] = exceptions;
-  return Object.keys(annotations).length ? annotations : undefined;
 }

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * A zod issue's message, with what zod leaves generic made specific. A record key that fails its
@@ -46,4 +46,23 @@ function describeCharacter(c: string): string {
   if (/\s/.test(c)) return `a white-space character (${JSON.stringify(c)})`;
   if (c !== c.toLowerCase()) return `"${c}" (upper case)`;
   return `"${c}"`;
+}
+
+/**
+ * A union whose member is told by which of its keys the value has (`{ http: … }` or `{ tcp: … }`),
+ * each member checked alone: a message names the field at fault, where a plain union says only
+ * "Invalid input". `what` names the thing in the message for a value with none or several keys.
+ */
+export function keyedUnion<T>(what: string, forms: Record<string, z.ZodType>): z.ZodType<T, T> {
+  const names = Object.keys(forms);
+  const list = `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+  return z.custom<T>().superRefine((value, ctx) => {
+    const keys = value && typeof value === 'object' ? names.filter((key) => key in value) : [];
+    if (keys.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `give exactly one of ${list} for ${what}${keys.length ? ` (it has ${keys.join(' and ')})` : ''}` });
+      return;
+    }
+    const result = forms[keys[0]].safeParse(value);
+    for (const issue of result.error?.issues ?? []) ctx.addIssue({ ...issue, code: 'custom', path: issue.path });
+  });
 }

@@ -473,15 +473,15 @@ describe('Service type: NodePort, as charts offer it', () => {
       new WebApp(system, 'web', { image: IMAGE, service: { type: 'NodePort', nodePort: 30517 } });
       return system;
     };
-    expect(errors(define('prod')).join('\n')).toMatch(/WebApp "web": service\.type: a NodePort Service serves plain HTTP on port 30517 of every node, around the TLS edge.*Fix: route the outside in through a TlsIngress/);
-    expect(warnings(define('staging')).join('\n')).toMatch(/service\.type: a NodePort Service serves plain HTTP/);
+    expect(errors(define('prod')).join('\n')).toMatch(/WebApp "web": service\.type: a NodePort Service serves its ports on port 30517 of every node, around the TLS edge.*Fix: route the outside in through a TlsIngress/);
+    expect(warnings(define('staging')).join('\n')).toMatch(/service\.type: a NodePort Service serves its ports/);
   });
 
   it('refuses a node port outside 30000-32767, one without type NodePort, and a Service on a worker without a port', () => {
     expect(buildErrors({ service: { type: 'NodePort', nodePort: 8080 } })).toMatch(/service\.nodePort: must be in the node port range 30000-32767/);
     expect(buildErrors({ service: { type: 'NodePort', nodePort: 40000 } })).toMatch(/service\.nodePort: must be in the node port range 30000-32767/);
-    expect(buildErrors({ service: { nodePort: 30081 } })).toMatch(/service\.nodePort: applies only to type 'NodePort'\. Fix: set type: 'NodePort'/);
-    expect(buildErrors({ service: { type: 'LoadBalancer' as any } })).toMatch(/service\.type: Invalid option/);
+    expect(buildErrors({ service: { nodePort: 30081 } })).toMatch(/service\.nodePort: applies only to type 'NodePort' or 'LoadBalancer'\. Fix: set the type/);
+    expect(buildErrors({ service: { type: 'ExternalName' as any } })).toMatch(/service\.type: Invalid option/);
     const system = testSystem();
     new Worker(system, 'jobs', { image: IMAGE, service: { type: 'NodePort' } });
     expect(errors(system).join('\n')).toMatch(/Worker "jobs": service: a worker has a Service only with a port/);
@@ -490,22 +490,53 @@ describe('Service type: NodePort, as charts offer it', () => {
 
 describe('metrics', () => {
   const monitoringPeer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
+  const annotationsOnly = environment('dev', { monitoring: { namespace: 'monitoring', discovery: 'annotations' } });
 
-  it('admits the monitoring namespace to the served port when the metrics are served there, and says where to scrape', () => {
-    const { objects, main, deployment } = build({ port: 8090, metrics: {} });
+  it('scrapes the served port through the workload\'s Service when the metrics are served there', () => {
+    const { objects, main, deployment } = build({ port: 8090, metrics: { interval: '30s' } });
     expect(main.ports, 'no second name for the same port').toEqual([{ name: 'http', containerPort: 8090, protocol: 'TCP' }]);
-    expect(deployment.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8090', 'prometheus.io/path': '/metrics' });
+    const service = find(objects, 'Service', 'app');
+    expect(service.metadata.labels['shipshape.io/metrics']).toBe('true');
+    expect(service.spec.ports.map((p: any) => p.name)).toEqual(['http']);
+    const monitor = find(objects, 'ServiceMonitor', 'app');
+    expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(monitor.spec).toEqual({
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'app', 'app.kubernetes.io/instance': 'shop', 'shipshape.io/metrics': 'true' } },
+      endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }],
+    });
+    expect(deployment.spec.template.metadata.annotations ?? {}, 'one discovery: no prometheus.io annotations beside the ServiceMonitor').not.toHaveProperty('prometheus.io/scrape');
     expect(find(objects, 'NetworkPolicy', 'allow-monitoring-app').spec.ingress).toEqual([{ from: [monitoringPeer], ports: [{ port: 8090, protocol: 'TCP' }] }]);
   });
 
-  it('names a separate metrics port `metrics` on the container and admits only that port to monitoring', () => {
-    const { objects, main, deployment } = build({ metrics: { port: 9464, path: '/internal/metrics' } });
+  it('names a separate metrics port `metrics` on the container and the Service and admits only that port to monitoring', () => {
+    const { objects, main } = build({ metrics: { port: 9464, path: '/internal/metrics' } });
     expect(main.ports).toEqual([
       { name: 'http', containerPort: 3000, protocol: 'TCP' },
       { name: 'metrics', containerPort: 9464, protocol: 'TCP' },
     ]);
-    expect(deployment.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/port': '9464', 'prometheus.io/path': '/internal/metrics' });
+    expect(find(objects, 'Service', 'app').spec.ports.map((p: any) => [p.name, p.port])).toEqual([['http', 3000], ['metrics', 9464]]);
+    expect(find(objects, 'ServiceMonitor', 'app').spec.endpoints).toEqual([{ port: 'metrics', path: '/internal/metrics' }]);
     expect(find(objects, 'NetworkPolicy', 'allow-monitoring-app').spec.ingress[0].ports).toEqual([{ port: 9464, protocol: 'TCP' }]);
+  });
+
+  it('gives a workload without a Service, or with one open on the nodes, a headless metrics Service', () => {
+    const system = testSystem(environment('dev', { monitoring: { namespace: 'monitoring', serviceMonitorLabels: { release: 'kube-prometheus-stack' } } }));
+    new Worker(system, 'jobs', { image: IMAGE, metrics: { port: 9100 } });
+    new WebApp(system, 'edge', { image: IMAGE, service: { type: 'NodePort' }, metrics: {} });
+    const objects = synth(system);
+    const jobs = find(objects, 'Service', 'jobs-metrics');
+    expect(jobs.spec).toMatchObject({ clusterIP: 'None', ports: [{ name: 'metrics', port: 9100, targetPort: 'metrics' }] });
+    expect(jobs.metadata.labels['shipshape.io/metrics']).toBe('true');
+    expect(find(objects, 'ServiceMonitor', 'jobs').metadata.labels).toMatchObject({ release: 'kube-prometheus-stack', 'app.kubernetes.io/name': 'jobs' });
+    expect(find(objects, 'Service', 'edge').metadata.labels, 'the NodePort Service is not scraped').not.toHaveProperty('shipshape.io/metrics');
+    expect(find(objects, 'Service', 'edge-metrics').spec.ports).toEqual([{ name: 'http', port: 3000, targetPort: 'http', protocol: 'TCP' }]);
+  });
+
+  it('writes the prometheus.io annotations instead, and no ServiceMonitor, with annotations discovery', () => {
+    const { objects, deployment } = build({ metrics: { port: 9464, path: '/internal/metrics' } }, annotationsOnly);
+    expect(deployment.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9464', 'prometheus.io/path': '/internal/metrics' });
+    expect(objects.filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
+    expect(find(objects, 'Service', 'app').spec.ports.map((p: any) => p.name)).toEqual(['http']);
   });
 
   it('admits nothing and adds no port without metrics', () => {
@@ -513,5 +544,123 @@ describe('metrics', () => {
     expect(main.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
     expect(deployment.spec.template.metadata.annotations ?? {}).not.toHaveProperty('prometheus.io/scrape');
     expect(objects.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name.startsWith('allow-monitoring'))).toEqual([]);
+    expect(objects.filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
+  });
+
+  it('refuses a metrics port whose name another port holds', () => {
+    expect(buildErrors({ metrics: { port: 9464 }, service: { extraPorts: [{ name: 'metrics', port: 9000 }] } })).toMatch(
+      /service\.extraPorts: the port name "metrics" is taken by port 9000, but metrics\.port is 9464/,
+    );
+  });
+});
+
+
+describe('Service ports, types and annotations', () => {
+  it('names a TCP service port after its protocol, with an appProtocol, on the container and the Service', () => {
+    const system = testSystem();
+    new Worker(system, 'redis', { image: 'redis:7.2.4-alpine', port: 6379, singleton: true, service: { portName: 'redis', appProtocol: 'redis' }, probes: { liveness: { tcp: 'redis' } } });
+    const objects = synth(system);
+    const pod = podSpec(find(objects, 'Deployment', 'redis'));
+    expect(container(pod, 'redis').ports).toEqual([{ name: 'redis', containerPort: 6379, protocol: 'TCP' }]);
+    expect(container(pod, 'redis').livenessProbe.tcpSocket).toEqual({ port: 'redis' });
+    expect(find(objects, 'Service', 'redis').spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP', appProtocol: 'redis' }]);
+  });
+
+  it('declares extra named ports on the container and the Service', () => {
+    const { objects, main } = build({ service: { extraPorts: [{ name: 'grpc', port: 9090, appProtocol: 'kubernetes.io/h2c' }] } });
+    expect(main.ports.map((p: any) => [p.name, p.containerPort])).toEqual([['http', 3000], ['grpc', 9090]]);
+    expect(find(objects, 'Service', 'app').spec.ports[1]).toEqual({ name: 'grpc', port: 9090, targetPort: 'grpc', protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' });
+  });
+
+  it('makes a LoadBalancer Service with its annotations, admits every source on its ports, and refuses it in prod', () => {
+    const service = { type: 'LoadBalancer', annotations: { 'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing' }, extraPorts: [{ name: 'smtp', port: 2525, nodePort: 30025 }] } as const;
+    const { objects } = build({ service });
+    const svc = find(objects, 'Service', 'app');
+    expect(svc.spec.type).toBe('LoadBalancer');
+    expect(svc.metadata.annotations).toEqual(service.annotations);
+    expect(svc.spec.ports[1].nodePort).toBe(30025);
+    expect(find(objects, 'NetworkPolicy', 'allow-app').spec.ingress).toEqual([{ ports: [{ port: 2525, protocol: 'TCP' }, { port: 3000, protocol: 'TCP' }] }]);
+    expect(buildErrors({ service }, environment('prod'))).toMatch(/service\.type: a LoadBalancer Service serves its ports on a cloud load balancer, around the TLS edge/);
+  });
+
+  it('refuses a port name that is not one, a duplicate name or number, and a bad appProtocol', () => {
+    expect(buildErrors({ service: { portName: 'HTTP_1' } })).toMatch(/service\.portName: must be a port name/);
+    expect(buildErrors({ service: { extraPorts: [{ name: 'http', port: 9000 }] } })).toMatch(/service\.extraPorts\[0\]\.name: "http" names another port of the workload already/);
+    expect(buildErrors({ service: { extraPorts: [{ name: 'admin', port: 3000 }] } })).toMatch(/service\.extraPorts\[0\]\.port: port 3000 is served already.*Fix: give each port its own number/);
+    expect(buildErrors({ service: { appProtocol: 'h2c over tls' } })).toMatch(/service\.appProtocol: must be an application protocol such as "redis"/);
+    expect(buildErrors({ service: { extraPorts: [{ name: 'grpc', port: 9090, nodePort: 30090 }] } })).toMatch(/service\.extraPorts\[0\]\.nodePort: applies only to type 'NodePort' or 'LoadBalancer'/);
+  });
+});
+
+describe('labels, annotations, workload identity and pull secrets', () => {
+  it('adds labels and annotations to every object and the pods, pod-only ones to the pods, under shipshape\'s', () => {
+    const { objects, deployment } = build({
+      config: { MODE: 'x' },
+      metadata: { labels: { team: 'payments' }, annotations: { 'example.com/owner': 'payments@example.com' } },
+      podMetadata: { labels: { 'azure.workload.identity/use': 'true' }, annotations: { 'sidecar.istio.io/inject': 'false' } },
+    });
+    for (const kind of ['Deployment', 'Service', 'ServiceAccount', 'ConfigMap', 'PodDisruptionBudget']) {
+      const object = objects.find((o) => o.kind === kind && o.metadata.name.startsWith('app'))!;
+      expect(object.metadata.labels, kind).toMatchObject({ team: 'payments', 'app.kubernetes.io/name': 'app' });
+      expect(object.metadata.annotations, kind).toMatchObject({ 'example.com/owner': 'payments@example.com' });
+    }
+    expect(deployment.spec.selector.matchLabels, 'the selector stays stable').toEqual({ 'app.kubernetes.io/name': 'app', 'app.kubernetes.io/instance': 'shop' });
+    expect(deployment.spec.template.metadata.labels).toMatchObject({ team: 'payments', 'azure.workload.identity/use': 'true' });
+    expect(deployment.spec.template.metadata.annotations).toMatchObject({ 'example.com/owner': 'payments@example.com', 'sidecar.istio.io/inject': 'false' });
+    expect(find(objects, 'Service', 'app').metadata.labels).not.toHaveProperty('azure.workload.identity/use');
+  });
+
+  it('annotates the ServiceAccount for cloud workload identity, keeping the API token unmounted', () => {
+    const { objects, pod } = build({ serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/app' } } });
+    expect(find(objects, 'ServiceAccount', 'app').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/app' });
+    expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  it('pulls with the given Secrets, declared as made outside but not rolling the pods', () => {
+    const { objects, pod, deployment } = build({ imagePullSecrets: ['ghcr-pull'] });
+    expect(pod.imagePullSecrets).toEqual([{ name: 'ghcr-pull' }]);
+    expect(find(objects, 'Namespace', 'shop-dev').metadata.annotations['shipshape.io/external-secrets']).toContain('ghcr-pull');
+    expect(deployment.metadata.annotations ?? {}).not.toHaveProperty(SECRET_RELOAD_ANNOTATION);
+  });
+
+  it('refuses the labels shipshape writes, its annotations, and malformed keys', () => {
+    const text = buildErrors({
+      metadata: { labels: { 'app.kubernetes.io/name': 'other', 'app.kubernetes.io/component': 'api', 'bad key': 'x' }, annotations: { 'shipshape.io/config-checksum': 'x' } },
+      podMetadata: { labels: { team: 'not a value' } },
+      serviceAccount: { annotations: { '/role': 'x' } },
+    });
+    expect(text).toMatch(/metadata\.labels\.app\.kubernetes\.io\/name: is written by shipshape and cannot be overridden\. Fix: remove it/);
+    expect(text).toMatch(/metadata\.labels\.app\.kubernetes\.io\/component: .*Fix: set it with the component prop/);
+    expect(text).toMatch(/metadata\.labels\.bad key: must be a label key/);
+    expect(text).toMatch(/metadata\.annotations\.shipshape\.io\/config-checksum: shipshape\.io\/ annotations are written by shipshape/);
+    expect(text).toMatch(/podMetadata\.labels\.team: must be a label value/);
+    expect(text).toMatch(/serviceAccount\.annotations\.\/role: must be an annotation key/);
+  });
+});
+
+describe('probes: HTTPS, headers and gRPC', () => {
+  it('writes the scheme and headers of an HTTP probe, and a gRPC health check', () => {
+    const { main } = build({
+      probes: { readiness: { http: '/ready', scheme: 'HTTPS', headers: { Host: 'api.example.com' } }, liveness: { grpc: 9090, service: 'liveness' } },
+      service: { extraPorts: [{ name: 'grpc', port: 9090 }] },
+    });
+    expect(main.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'http', scheme: 'HTTPS', httpHeaders: [{ name: 'Host', value: 'api.example.com' }] });
+    expect(main.livenessProbe.grpc).toEqual({ port: 9090, service: 'liveness' });
+  });
+
+  it('tells apart probes that differ only in scheme, headers or gRPC service', () => {
+    const system = testSystem();
+    new WebApp(system, 'app', { image: IMAGE, probes: { readiness: { http: '/h', headers: { 'X-Check': 'deep' } }, liveness: { http: '/h' } } });
+    expect(warnings(system).join('\n')).not.toMatch(/probes-same-check/);
+  });
+
+  it('refuses a scheme, header name or gRPC port that is none', () => {
+    const text = buildErrors({ probes: { readiness: { http: '/r', scheme: 'https' as any, headers: { 'Bad Header': 'x' } }, liveness: { grpc: 'grpc' as any } } });
+    expect(text).toMatch(/probes\.readiness/);
+    expect(buildErrors({ probes: { readiness: { http: '/r', headers: { 'Bad Header': 'x' } } } })).toMatch(/probes\.readiness\.headers\.Bad Header: must be an HTTP header name/);
+    expect(buildErrors({ probes: { readiness: { http: '/r', scheme: 'https' as any } } })).toMatch(/probes\.readiness\.scheme: must be "HTTP" or "HTTPS"/);
+    expect(buildErrors({ probes: { liveness: { grpc: 'grpc' as any } } })).toMatch(/probes\.liveness\.grpc: must be the port number \(a gRPC probe takes no port name\)/);
+    expect(buildErrors({ probes: { liveness: { grpc: 9090, tcp: 9090 } as any } })).toMatch(/probes\.liveness: give exactly one of http, tcp, grpc or exec for a probe \(it has tcp and grpc\)/);
+    expect(buildErrors({ probes: { liveness: { http: '/l', service: 'x' } as any } })).toMatch(/probes\.liveness: Unrecognized key: "service"/);
   });
 });

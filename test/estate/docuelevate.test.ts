@@ -142,6 +142,7 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
     expect(sources('allow-api'), "only the api is exposed, to the Gateway's data plane").toEqual(['envoy-gateway-system/*']);
     const selecting = (name: string) => ofKind(objects, 'NetworkPolicy').filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === name).map((p) => p.metadata.name);
     expect(selecting('redis'), 'no other policy admits anything to Redis').toEqual(['allow-keda-redis', 'allow-redis']);
+    expect(find(objects, 'Service', 'redis').spec.ports, 'a RESP port, not one named http').toEqual([{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP', appProtocol: 'redis' }]);
     expect(selecting('meilisearch'), 'no other policy admits anything to Meilisearch').toEqual(['allow-meilisearch']);
   });
 

@@ -268,7 +268,9 @@ describe.each(ENVS)('KDCube in %s', (env) => {
   });
 
   it('lets monitoring scrape the metrics service, which nothing else reaches', () => {
-    expect(deployment('metrics').spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8090', 'prometheus.io/path': '/metrics' });
+    const monitor = find(objects, 'ServiceMonitor', 'metrics');
+    expect(monitor.spec.endpoints, 'scraped on the served port, at /metrics').toEqual([{ port: 'http', path: '/metrics' }]);
+    expect(find(objects, 'Service', 'metrics').metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
     const policy = find(objects, 'NetworkPolicy', 'allow-monitoring-metrics');
     expect(policy.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 8090, protocol: 'TCP' }] }]);
   });

@@ -61,6 +61,7 @@ describe.each(ENVS)('ra-hcp in %s', (env) => {
     const rules = find(objects, 'NetworkPolicy', 'allow-redis').spec.ingress;
     expect(rules.map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['backend']);
     expect(find(objects, 'Deployment', 'redis').spec.strategy).toEqual({ type: 'Recreate' });
+    expect(find(objects, 'Service', 'redis').spec.ports, 'a RESP port, not one named http').toEqual([{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP', appProtocol: 'redis' }]);
   });
 
   it('points the front end at the in-cluster back end and its public origin', () => {
