@@ -6,7 +6,7 @@ import { SystemChart } from '../system-chart';
 import { peers } from './network-peers';
 import { checksum } from './config';
 import { mainContainer, extraContainers } from './containers';
-import { ControllerKind, restartPolicyOf, spreadsPods, takesDisruptionBudget } from './controller';
+import { ControllerKind, claimsPerReplica, restartPolicyOf, spreadsPods, takesDisruptionBudget } from './controller';
 import { HTTP_PORT_NAME, ReplicaPlan, ServeOptions, ServedObjects, createAutoscaler, createDeployment, createPodDisruptionBudget, createQueueScaler, createService } from './serving';
 import { SINGLETON_ANNOTATION } from '../checks/policy';
 import { SecretReference, secretName } from './env';
@@ -221,7 +221,12 @@ export abstract class Workload extends Construct {
     const sources = envSources(this.name, props, configMapEnv);
     if (sources.configData) this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: configMapOf(this.name), labels }, data: sources.configData });
     this.recordReferences(props);
-    const volumes = podVolumes(props, { workload: this.name, maxReplicas: options.maxReplicas, claimFor: (volume) => this.claimFor(volume, options.maxReplicas) });
+    const volumes = podVolumes(props, {
+      workload: this.name,
+      maxReplicas: options.maxReplicas,
+      claimFor: (volume) => this.claimFor(volume, options.maxReplicas),
+      perReplicaClaims: claimsPerReplica(options.controller),
+    });
     if (volumes.filesData) this.filesConfigMap = new k8s.KubeConfigMap(this, 'Files', { metadata: { name: filesConfigMapOf(this.name), labels }, data: volumes.filesData });
     const shutdown = resolveShutdown(props, options);
     const metrics = this.admitMonitoring(props, options);
@@ -262,7 +267,7 @@ export abstract class Workload extends Construct {
       initContainers: init.containers.length ? init.containers : undefined,
       containers: [main.container, ...sidecars.containers],
       volumes: volumes.volumes,
-      topologySpreadConstraints: spreadsPods(options.controller, options.maxReplicas) ? spreadConstraints(this.selector) : undefined,
+      topologySpreadConstraints: spreadsPods(options.controller, options.maxReplicas) ? spreadConstraints(this.selector, options.controller) : undefined,
       ...schedulingOf(props.scheduling),
     };
     const issues: Issue[] = [...sources.issues, ...volumes.issues, ...shutdown.issues, ...metrics.issues, ...main.issues, ...init.issues, ...sidecars.issues];
@@ -428,14 +433,15 @@ export abstract class Workload extends Construct {
 }
 
 /** Spread across zones, then nodes; `ScheduleAnyway` so a small cluster still schedules every replica. */
-function spreadConstraints(selector: Record<string, string>): k8s.TopologySpreadConstraint[] {
+function spreadConstraints(selector: Record<string, string>, controller: ControllerKind): k8s.TopologySpreadConstraint[] {
   return ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
     topologyKey,
     maxSkew: 1,
     whenUnsatisfiable: 'ScheduleAnyway',
     labelSelector: { matchLabels: { ...selector } },
     // Counts only the pods of the current ReplicaSet, so a rollout does not skew against old pods.
-    matchLabelKeys: ['pod-template-hash'],
+    // A StatefulSet replaces its pods one by one in place and labels them with no such hash.
+    matchLabelKeys: controller === 'Deployment' ? ['pod-template-hash'] : undefined,
   }));
 }
 
