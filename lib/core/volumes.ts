@@ -13,6 +13,8 @@ export interface PodVolumes {
   readonly mounts: k8s.VolumeMount[];
   /** Checksums of the mounted ConfigMaps whose content this output knows, by ConfigMap name. */
   readonly checksums: Record<string, string>;
+  /** The volumes the controller adds to the pod, one claim of each replica (a StatefulSet's claim templates). */
+  readonly perReplicaClaims: string[];
   /** The data of the workload's ConfigMap `<name>-files`, sorted; absent without `files`. */
   readonly filesData?: Record<string, string>;
   /** Invalid file names, duplicate volumes or mount paths, RWO claims on several replicas. */
@@ -45,9 +47,11 @@ export function podVolumes(props: Pick<WorkloadProps, 'volumes' | 'files'>, cont
   const checksums: Record<string, string> = {};
   const volumes: k8s.Volume[] = [{ name: 'tmp', emptyDir: {} }];
   const mounts: k8s.VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
+  const perReplicaClaims: string[] = [];
   (props.volumes ?? []).forEach((volume, i) => {
     const built = toVolume(volume, context, `volumes[${i}]`);
     if (built.volume) volumes.push(built.volume);
+    else perReplicaClaims.push(volume.name);
     issues.push(...built.issues);
     Object.assign(checksums, built.checksums);
     mounts.push({ name: volume.name, mountPath: volume.mountPath, readOnly: volume.readOnly || undefined });
@@ -60,9 +64,9 @@ export function podVolumes(props: Pick<WorkloadProps, 'volumes' | 'files'>, cont
     // subPath mounts never see ConfigMap updates, so the checksum is what delivers a change.
     checksums[filesConfigMapOf(context.workload)] = checksum(files.data);
   }
-  issues.push(...duplicateNames(volumes.map((v) => v.name), 'volume'));
+  issues.push(...duplicateNames([...volumes.map((v) => v.name), ...perReplicaClaims], 'volume'));
   issues.push(...duplicateNames(mounts.filter((m) => !m.subPath || m.name !== 'files').map((m) => m.mountPath), 'mount path'));
-  return { volumes, mounts, checksums, filesData: files?.data, issues };
+  return { volumes, mounts, checksums, perReplicaClaims, filesData: files?.data, issues };
 }
 
 function filesVolume(files: Readonly<Record<string, string>>, workload: string) {

@@ -251,7 +251,9 @@ export abstract class Workload extends Construct {
       },
       this.environment,
     );
-    const extraContext = { image, resolveImage: (ref: string, field: string) => this.resolveImage(ref, field).reference, securityContext: security.container, mounts: volumes.mounts, volumes: volumes.volumes, environment: this.environment };
+    // Claims of each replica are mountable too: the controller adds their volumes to the pod.
+    const mountable = [...volumes.volumes, ...volumes.perReplicaClaims.map((name) => ({ name }))];
+    const extraContext = { image, resolveImage: (ref: string, field: string) => this.resolveImage(ref, field).reference, securityContext: security.container, mounts: volumes.mounts, volumes: mountable, environment: this.environment };
     const init = extraContainers(props.initContainers ?? [], 'initContainers', extraContext);
     const sidecars = extraContainers(props.sidecars ?? [], 'sidecars', extraContext);
     const containers = [main.container, ...init.containers, ...sidecars.containers];
