@@ -1,4 +1,4 @@
-import { AutoscaledBackend, MigrationJob, PersistentClaim, SharedConfig, SystemDefinition, TlsIngress, Worker, WorkerProps } from '../lib';
+import { AutoscaledBackend, MigrationJob, PersistentClaim, ScheduledTask, SharedConfig, StatefulService, SystemDefinition, TlsIngress, Worker, WorkerProps } from '../lib';
 import { devBuild, standardEnvironments } from './environments';
 
 // Staging and prod run one tested release (the chart's appVersion) of every pod built from the app image.
@@ -6,7 +6,12 @@ const release = '0.188.7';
 const pinned = Object.fromEntries(['api', 'worker', 'search-index-worker', 'knowledge-research-worker', 'beat'].map((name) => [name, release]));
 
 const environments = standardEnvironments('docuelevate', 'docuelevate.example.com', {
-  dev: { build: devBuild('docuelevate'), scaling: { replicas: 0.5, resources: 0.5 } },
+  // Dev's database and index are scratch: its nightly backups are defined but suspended.
+  dev: {
+    build: devBuild('docuelevate'),
+    scaling: { replicas: 0.5, resources: 0.5 },
+    workloads: { 'backup-database': { suspend: true }, 'backup-search': { suspend: true } },
+  },
   staging: { images: pinned },
   prod: { images: pinned },
 });
@@ -16,6 +21,18 @@ const uploadLimit = { edge: '1g', bytes: String(1024 ** 3) };
 // DocuElevate marks a processing step failed after STEP_TIMEOUT (600 s): a task never needs longer.
 const stepTimeoutSeconds = 600;
 const secrets = ['docuelevate-secrets'];
+// Asks Meilisearch for a snapshot and follows its task until it succeeds or fails.
+const MEILISEARCH_SNAPSHOT = [
+  'set -eu',
+  'auth="Authorization: Bearer $MEILI_MASTER_KEY"',
+  'task=$(curl -fsS -X POST -H "$auth" "$MEILISEARCH_URL/snapshots" | sed -n \'s/.*"taskUid":\\([0-9]*\\).*/\\1/p\')',
+  '[ -n "$task" ] || { echo "Meilisearch answered without a task" >&2; exit 1; }',
+  'while :; do',
+  '  status=$(curl -fsS -H "$auth" "$MEILISEARCH_URL/tasks/$task" | sed -n \'s/.*"status":"\\([a-z]*\\)".*/\\1/p\')',
+  '  case "$status" in succeeded) echo "snapshot task $task succeeded"; exit 0 ;; failed|canceled) echo "snapshot task $task $status" >&2; exit 1 ;; esac',
+  '  sleep 10',
+  'done',
+].join('\n');
 const celery = (...args: string[]) => ['celery', '-A', 'app.celery_worker', ...args, '--loglevel=info'];
 
 /**
@@ -29,10 +46,10 @@ export const docuElevate: SystemDefinition = {
   environments,
   define: (system) => {
     // The Celery broker and result store. In the cluster in every environment (the chart uses a managed
-    // one outside dev), so that a NetworkPolicy, not a password alone, keeps everyone else out.
-    const redis = new Worker(system, 'redis', {
+    // one outside dev), so that a NetworkPolicy, not a password alone, keeps everyone else out. A
+    // StatefulService: one pod at most, ever (redis-0), on a claim of its own (data-redis-0).
+    const redis = new StatefulService(system, 'redis', {
       image: 'redis:7.2.4-alpine',
-      singleton: true,
       port: 6379,
       // Redis speaks RESP, not HTTP: its port is named and declared as such.
       service: { portName: 'redis', appProtocol: 'redis' },
@@ -43,16 +60,24 @@ export const docuElevate: SystemDefinition = {
       volumes: [{ name: 'data', mountPath: '/data', claim: { size: '4Gi', accessMode: 'ReadWriteOnce' } }],
     });
 
-    // Meilisearch Community Edition is single-node: one pod, replaced with Recreate, on its own RWO claim.
-    const meilisearch = new Worker(system, 'meilisearch', {
+    // Meilisearch Community Edition is single-node: one replica, on claims of its own. Snapshots go
+    // to a second claim, so a damaged index volume does not take its backup with it.
+    const meilisearch = new StatefulService(system, 'meilisearch', {
       image: 'getmeili/meilisearch:v1.11.3',
-      singleton: true,
       port: 7700,
       // Production mode refuses to start without a master key of at least 16 bytes.
-      env: { MEILI_ENV: 'production', MEILI_NO_ANALYTICS: 'true', MEILI_MASTER_KEY: { secret: 'docuelevate-secrets', key: 'MEILISEARCH_API_KEY' } },
+      env: {
+        MEILI_ENV: 'production',
+        MEILI_NO_ANALYTICS: 'true',
+        MEILI_SNAPSHOT_DIR: '/snapshots',
+        MEILI_MASTER_KEY: { secret: 'docuelevate-secrets', key: 'MEILISEARCH_API_KEY' },
+      },
       probes: { readiness: { http: '/health' }, liveness: { tcp: 'http' } },
       resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-      volumes: [{ name: 'data', mountPath: '/meili_data', claim: { size: '10Gi', accessMode: 'ReadWriteOnce' } }],
+      volumes: [
+        { name: 'data', mountPath: '/meili_data', claim: { size: '10Gi', accessMode: 'ReadWriteOnce' } },
+        { name: 'snapshots', mountPath: '/snapshots', claim: { size: '10Gi', accessMode: 'ReadWriteOnce' } },
+      ],
     });
 
     const gotenberg = new AutoscaledBackend(system, 'gotenberg', {
@@ -70,8 +95,8 @@ export const docuElevate: SystemDefinition = {
     // What the app's settings module requires to load at all; the migration gets it too.
     const settings = {
       WORKDIR: '/workdir',
-      REDIS_URL: `redis://${redis.host}:${redis.served.port}/0`,
-      MEILISEARCH_URL: meilisearch.served.url,
+      REDIS_URL: `redis://${redis.host}:${redis.port}/0`,
+      MEILISEARCH_URL: meilisearch.url,
       GOTENBERG_URL: gotenberg.url,
       EXTERNAL_HOSTNAME: system.environment.domain,
       AUTH_ENABLED: 'true',
@@ -89,7 +114,7 @@ export const docuElevate: SystemDefinition = {
       image: 'ghcr.io/christianlouis/docuelevate',
       configMaps: [config],
       secrets,
-      connectsTo: [redis.served, meilisearch.served, gotenberg],
+      connectsTo: [redis, meilisearch, gotenberg],
       volumes: [{ name: 'workdir', mountPath: '/workdir', claim: workdir }],
     };
 
@@ -112,7 +137,7 @@ export const docuElevate: SystemDefinition = {
       resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '4Gi' } },
       // New uploads wait on the priority-0 list `document_processor` (backfills on its priority-9
       // list do not add pods): a replica per 8 waiting, two rounds of its four processes.
-      scaling: { minReplicas: 2, maxReplicas: 10, redisList: { server: redis.served, listName: 'document_processor', listLength: 8 } },
+      scaling: { minReplicas: 2, maxReplicas: 10, redisList: { server: redis, listName: 'document_processor', listLength: 8 } },
     });
     // One task at a time each; two of each so a drained node never stops indexing or research.
     celeryWorker('search-index-worker', 'search_index', 1, { replicas: 2 });
@@ -129,7 +154,7 @@ export const docuElevate: SystemDefinition = {
       image: app.image,
       configMaps: [config],
       secrets,
-      connectsTo: [redis.served],
+      connectsTo: [redis],
       volumes: app.volumes,
       command: celery('beat', '--schedule', '/workdir/celerybeat-schedule'),
       component: 'scheduler',
@@ -139,6 +164,50 @@ export const docuElevate: SystemDefinition = {
 
     // Before the new release serves; its ConfigMap may not exist yet, so the settings go by value.
     new MigrationJob(system, 'migrate', { app: api, command: ['alembic', 'upgrade', 'head'], env: settings, backoffLimit: 3 });
+
+    // Nightly backups (the write-up's section 8), one at a time each, in UTC. The database dump goes
+    // to an object store through the Secret `docuelevate-backup` (AWS_ACCESS_KEY_ID,
+    // AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, BACKUP_BUCKET as s3://…, and AWS_ENDPOINT_URL for
+    // a store other than S3), not to a claim: a claim lives in the same cluster and storage as what
+    // it backs up, while a bucket is off-site, and its versioning and lifecycle rules keep and expire
+    // the copies without a job of ours. pg_dump runs first, as an init container, into scratch space;
+    // the upload starts only once the dump completed. Each container sees only its own Secret keys.
+    new ScheduledTask(system, 'backup-database', {
+      // The AWS CLI reads the bucket's credentials from env and caches under $HOME.
+      image: 'amazon/aws-cli:2.17.50',
+      schedule: '15 2 * * *',
+      secrets: ['docuelevate-backup'],
+      env: { HOME: '/tmp' },
+      command: ['sh', '-c', 'aws s3 cp /backup/docuelevate.dump "$BACKUP_BUCKET/postgres/docuelevate-$(date -u +%Y%m%dT%H%M%SZ).dump" --only-show-errors'],
+      initContainers: [
+        {
+          name: 'pg-dump',
+          // pg_dump must be at least the server's major version: move this tag with the database.
+          image: 'postgres:16.4-alpine',
+          env: { DATABASE_URL: { secret: 'docuelevate-secrets', key: 'DATABASE_URL' } },
+          // The custom format is compressed and restores selectively with pg_restore.
+          command: ['sh', '-c', 'pg_dump --dbname="$DATABASE_URL" --format=custom --no-owner --no-privileges --file=/backup/docuelevate.dump'],
+          resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+        },
+      ],
+      volumes: [{ name: 'backup', mountPath: '/backup', emptyDir: { sizeLimit: '20Gi' } }],
+      resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+      activeDeadlineSeconds: 2 * 3600,
+    });
+
+    // Meilisearch writes the snapshot itself (POST /snapshots, an exact copy that restarts it without
+    // re-indexing), to its snapshots claim, replacing the previous one, so the claim never fills. The
+    // index can be rebuilt from the database too; this saves the hours that takes. The task asks for
+    // the snapshot and waits for its task to succeed, so a failed snapshot fails the run.
+    new ScheduledTask(system, 'backup-search', {
+      image: 'curlimages/curl:8.10.1',
+      schedule: '45 2 * * *',
+      connectsTo: [meilisearch],
+      env: { MEILISEARCH_URL: meilisearch.url, MEILI_MASTER_KEY: { secret: 'docuelevate-secrets', key: 'MEILISEARCH_API_KEY' } },
+      command: ['sh', '-c', MEILISEARCH_SNAPSHOT],
+      resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+      activeDeadlineSeconds: 3600,
+    });
 
     new TlsIngress(system, 'edge', {
       routes: [{ path: '/', backend: api }],

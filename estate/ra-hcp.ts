@@ -1,4 +1,4 @@
-import { AutoscaledBackend, SystemDefinition, TlsIngress, WebApp, Worker } from '../lib';
+import { AutoscaledBackend, StatefulService, SystemDefinition, TlsIngress, WebApp } from '../lib';
 import { devBuild, standardEnvironments } from './environments';
 
 // Prod runs images by digest, so what was tested is byte for byte what runs.
@@ -45,9 +45,13 @@ export const raHcp: SystemDefinition = {
   define: (system) => {
     const origin = `https://${system.environment.domain}`;
 
-    const redis = new Worker(system, 'redis', {
+    // A cache, as upstream runs it: no persistence, its data in an emptyDir. Every entry can be
+    // fetched again from HCP, so a claim would add a disk, a storage class to depend on and a fork
+    // per save for nothing the backend cannot rebuild; a restart only costs a colder cache. It is a
+    // StatefulService like the estate's other datastores: at most one redis-0 at any moment, and
+    // persistence later is one claim volume (then a claim of the replica's own).
+    const redis = new StatefulService(system, 'redis', {
       image: 'redis:7.2.4-alpine',
-      singleton: true,
       port: 6379,
       // Redis speaks RESP, not HTTP: its port is named and declared as such.
       service: { portName: 'redis', appProtocol: 'redis' },
@@ -85,7 +89,7 @@ export const raHcp: SystemDefinition = {
         OTEL_RESOURCE_ATTRIBUTES: `deployment.environment.name=${system.environment.name}`,
       },
       secrets: ['ra-hcp-secrets'],
-      connectsTo: [redis.served],
+      connectsTo: [redis],
     });
 
     const frontend = new WebApp(system, 'frontend', {

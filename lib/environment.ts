@@ -75,6 +75,11 @@ export interface WorkloadOverride {
   readonly maxReplicas?: number;
   /** Requests and limits of the main container. */
   readonly resources?: ResourcesSpec;
+  /**
+   * Suspend a ScheduledTask here: its CronJob starts no run until this is removed (a dev cluster
+   * that should not run the nightly backups). @default the ScheduledTask's own `suspend`
+   */
+  readonly suspend?: boolean;
 }
 
 /** The cert-manager issuer that signs this environment's certificates. */
@@ -508,6 +513,7 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
           minReplicas: positiveInt.optional(),
           maxReplicas: positiveInt.optional(),
           resources: resourcesSchema.optional(),
+          suspend: z.boolean().optional(),
         })
         .refine((o) => o.minReplicas === undefined || o.maxReplicas === undefined || o.minReplicas <= o.maxReplicas, {
           message: 'minReplicas must not exceed maxReplicas',

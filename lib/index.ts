@@ -3,6 +3,8 @@ export { WebApp, WebAppProps, WebAppAutoscaling } from './web-app';
 export { AutoscaledBackend, AutoscaledBackendProps, BackendAutoscaling } from './autoscaled-backend';
 export { Worker, WorkerProps, WorkerScaling, RedisListScaling, SecretKeyReference } from './worker';
 export { MigrationJob, MigrationJobProps } from './migration-job';
+export { ScheduledTask, ScheduledTaskProps, ConcurrencyPolicy } from './scheduled-task';
+export { StatefulService, StatefulServiceProps, StatefulUpdateStrategy } from './stateful-service';
 export {
   TlsIngress,
   TlsIngressProps,

@@ -9,8 +9,10 @@ import {
   ExternalSecretSource,
   MigrationJob,
   PersistentClaim,
+  ScheduledTask,
   SharedConfig,
   ShipshapeError,
+  StatefulService,
   SystemChart,
   SystemDefinition,
   TlsIngress,
@@ -116,6 +118,9 @@ const cases: Case[] = [
   { name: 'AutoscaledBackend: zero processes', expected: /processes: Too small/, define: (s) => void new AutoscaledBackend(s, 'api', { image: 'x/api:v1', probes: PROBES, processes: 0 }) },
 
   // Worker.
+  { name: 'ScheduledTask: a schedule of six fields', expected: /ScheduledTask "backup": schedule: has 6 fields; a schedule has five/, define: (s) => void new ScheduledTask(s, 'backup', { image: 'x/backup:v1', schedule: '0 0 2 * * *' }) },
+  { name: 'ScheduledTask: a sidecar', expected: /ScheduledTask "backup": sidecars: a sidecar keeps running .* the Job never completes/, define: (s) => void new ScheduledTask(s, 'backup', { image: 'x/backup:v1', schedule: '@daily', sidecars: [{ name: 'proxy' }] } as any) },
+  { name: 'StatefulService: a per-replica claim that is ReadWriteMany', expected: /StatefulService "db": volumes\[0\]\.claim\.accessMode: a claim given as props is each replica's own/, define: (s) => void new StatefulService(s, 'db', { image: 'x/db:v1', port: 5432, volumes: [{ name: 'data', mountPath: '/data', claim: { size: '1Gi', accessMode: 'ReadWriteMany' } }] }) },
   { name: 'Worker: singleton asked to scale', expected: /Worker "beat": scaling: a singleton runs exactly one instance/, define: (s) => void new Worker(s, 'beat', { image: 'x/w:v1', singleton: true, scaling: { maxReplicas: 3, cpuUtilization: 70 } }) },
   { name: 'Worker: singleton with two replicas', expected: /Worker "beat": replicas: a singleton runs exactly one instance/, define: (s) => void new Worker(s, 'beat', { image: 'x/w:v1', singleton: true, replicas: 2 }) },
   { name: 'Worker: queue and CPU scaling at once', expected: /scaling\.redisList: give either KEDA triggers \(redisList, triggers\) or HPA metrics/, define: (s) => void new Worker(s, 'w', { image: 'x/w:v1', scaling: { maxReplicas: 3, cpuUtilization: 50, redisList: { address: 'redis:6379', listName: 'q' } } }) },

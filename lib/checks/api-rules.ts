@@ -77,6 +77,9 @@ function checkPod(object: KubeJson, template: KubeJson, path: string): CheckIssu
   const pod = template.spec ?? {};
   const podPath = `${path}.spec`;
   const containers = containersOf(pod, podPath);
+  // A StatefulSet adds a volume to its pods for each of its volumeClaimTemplates.
+  const claimTemplates: KubeJson[] = object.kind === 'StatefulSet' ? object.spec?.volumeClaimTemplates ?? [] : [];
+  const volumeNames = new Set<string>([...(pod.volumes ?? []), ...claimTemplates.map((t) => t.metadata ?? {})].map((v: KubeJson) => v.name));
   for (const name of duplicates(containers, (c) => c.container.name)) {
     issues.push(issue(object, `${podPath}.containers`, `two containers are named "${name}"`, 'give every container (init containers included) a distinct name'));
   }
@@ -100,7 +103,7 @@ function checkPod(object: KubeJson, template: KubeJson, path: string): CheckIssu
       issues.push(issue(object, `${cPath}.volumeMounts`, `two volumes are mounted at ${dup}`));
     }
     for (const mount of container.volumeMounts ?? []) {
-      if (!(pod.volumes ?? []).some((v: KubeJson) => v.name === mount.name)) {
+      if (!volumeNames.has(mount.name)) {
         issues.push(issue(object, `${cPath}.volumeMounts[${mount.name}]`, `mounts volume "${mount.name}", which the pod does not define`));
       }
     }

@@ -19,6 +19,10 @@ const IMMUTABLE: Record<string, readonly string[]> = {
 
 const FIX: Record<string, string> = {
   Job: 'set revision: <next> on the MigrationJob (or release a new image), so the change runs as a new Job under a new name',
+  'StatefulSet spec.volumeClaimTemplates':
+    "a StatefulSet's per-replica claims are fixed when it is created. To grow them, resize each PersistentVolumeClaim <volume>-<name>-<ordinal> (where its storage class allows expansion), then delete the StatefulSet with `kubectl delete statefulset <name> --cascade=orphan` (its pods and claims stay) and apply the new one; to change anything else, give the volume a new name and move the data",
+  'StatefulSet spec.podManagementPolicy':
+    'keep the policy, or delete the StatefulSet with `kubectl delete statefulset <name> --cascade=orphan` (its pods and claims stay) and apply the new one, which adopts them',
   PersistentVolumeClaim: 'a claim cannot change its access modes or class: give the volume a new name (a new claim), and move the data',
   default: 'keep the construct id and system name (selectors follow them), or delete the old object before the new release',
 };
@@ -63,7 +67,7 @@ export function immutableFieldChanges(previous: ReadonlyMap<string, readonly Kub
         if (JSON.stringify(was) === JSON.stringify(now)) continue;
         const system = object.metadata.labels?.['app.kubernetes.io/part-of'] ?? object.metadata.namespace;
         const revision = Number(/-r(\d+)$/.exec(object.metadata.name)?.[1] ?? 1) + 1;
-        const fix = (FIX[object.kind] ?? FIX.default).replace('<next>', String(revision));
+        const fix = (FIX[`${object.kind} ${field}`] ?? FIX[object.kind] ?? FIX.default).replace('<next>', String(revision)).replaceAll('<name>', object.metadata.name);
         problems.push(`${env}/${system}: ${object.kind} ${object.metadata.name}: ${field} differs from the one in ${outdir}/${env}, and Kubernetes refuses to change it on an existing object. Fix: ${fix}`);
         break;
       }

@@ -30,3 +30,11 @@ export function spreadsPods(kind: ControllerKind, maxReplicas: number): boolean 
 export function takesDisruptionBudget(kind: ControllerKind, fewestReplicas: number): boolean {
   return !runsToCompletion(kind) && fewestReplicas >= 2;
 }
+
+/**
+ * Whether a claim volume given as props (not a shared `PersistentClaim`) becomes a claim of
+ * each replica of its own: a StatefulSet's `volumeClaimTemplates` (`<volume>-<name>-<ordinal>`).
+ */
+export function claimsPerReplica(kind: ControllerKind): boolean {
+  return kind === 'StatefulSet';
+}

@@ -13,6 +13,8 @@ export interface PodVolumes {
   readonly mounts: k8s.VolumeMount[];
   /** Checksums of the mounted ConfigMaps whose content this output knows, by ConfigMap name. */
   readonly checksums: Record<string, string>;
+  /** The volumes the controller adds to the pod, one claim of each replica (a StatefulSet's claim templates). */
+  readonly perReplicaClaims: string[];
   /** The data of the workload's ConfigMap `<name>-files`, sorted; absent without `files`. */
   readonly filesData?: Record<string, string>;
   /** Invalid file names, duplicate volumes or mount paths, RWO claims on several replicas. */
@@ -27,6 +29,11 @@ export interface VolumeContext {
   readonly maxReplicas: number;
   /** The claim a claim volume mounts (a shared one, or one made for this workload). */
   readonly claimFor: (volume: ClaimVolume) => PersistentClaim;
+  /**
+   * A claim volume given as props is a claim of each replica, which the controller (a StatefulSet's
+   * `volumeClaimTemplates`) adds to the pod: the template only mounts it. @default false
+   */
+  readonly perReplicaClaims?: boolean;
 }
 
 /** The name of a workload's ConfigMap holding its `files`. */
@@ -40,9 +47,11 @@ export function podVolumes(props: Pick<WorkloadProps, 'volumes' | 'files'>, cont
   const checksums: Record<string, string> = {};
   const volumes: k8s.Volume[] = [{ name: 'tmp', emptyDir: {} }];
   const mounts: k8s.VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
+  const perReplicaClaims: string[] = [];
   (props.volumes ?? []).forEach((volume, i) => {
     const built = toVolume(volume, context, `volumes[${i}]`);
-    volumes.push(built.volume);
+    if (built.volume) volumes.push(built.volume);
+    else perReplicaClaims.push(volume.name);
     issues.push(...built.issues);
     Object.assign(checksums, built.checksums);
     mounts.push({ name: volume.name, mountPath: volume.mountPath, readOnly: volume.readOnly || undefined });
@@ -55,9 +64,9 @@ export function podVolumes(props: Pick<WorkloadProps, 'volumes' | 'files'>, cont
     // subPath mounts never see ConfigMap updates, so the checksum is what delivers a change.
     checksums[filesConfigMapOf(context.workload)] = checksum(files.data);
   }
-  issues.push(...duplicateNames(volumes.map((v) => v.name), 'volume'));
+  issues.push(...duplicateNames([...volumes.map((v) => v.name), ...perReplicaClaims], 'volume'));
   issues.push(...duplicateNames(mounts.filter((m) => !m.subPath || m.name !== 'files').map((m) => m.mountPath), 'mount path'));
-  return { volumes, mounts, checksums, filesData: files?.data, issues };
+  return { volumes, mounts, checksums, perReplicaClaims, filesData: files?.data, issues };
 }
 
 function filesVolume(files: Readonly<Record<string, string>>, workload: string) {
@@ -77,12 +86,13 @@ function filesVolume(files: Readonly<Record<string, string>>, workload: string) 
   return { volume, mounts, data: sortedRecord(data), issues };
 }
 
-function toVolume(volume: VolumeSpec, context: VolumeContext, field: string): { volume: k8s.Volume; checksums: Record<string, string>; issues: Issue[] } {
+function toVolume(volume: VolumeSpec, context: VolumeContext, field: string): { volume?: k8s.Volume; checksums: Record<string, string>; issues: Issue[] } {
   const plain = (v: k8s.Volume) => ({ volume: v, checksums: {}, issues: [] });
   if ('emptyDir' in volume) {
     const { memory, sizeLimit } = volume.emptyDir;
     return plain({ name: volume.name, emptyDir: { medium: memory ? 'Memory' : undefined, sizeLimit: sizeLimit ? k8s.Quantity.fromString(sizeLimit) : undefined } });
   }
+  if ('claim' in volume && context.perReplicaClaims && !(volume.claim instanceof PersistentClaim)) return { checksums: {}, issues: [] };
   if ('claim' in volume) {
     const claim = context.claimFor(volume);
     const issues: Issue[] = [];
@@ -90,7 +100,7 @@ function toVolume(volume: VolumeSpec, context: VolumeContext, field: string): { 
       issues.push({
         field: `${field}.claim`,
         message: `claim "${claim.name}" is ReadWriteOnce but this workload runs up to ${context.maxReplicas} replicas; the extra pods would wait forever for the volume`,
-        fix: "use accessMode 'ReadWriteMany' (an RWX storage class) or run a single replica",
+        fix: "use accessMode 'ReadWriteMany' (an RWX storage class), run a single replica, or, for data each replica keeps apart (a datastore), make it a StatefulService, where this claim becomes each replica's own",
       });
     }
     return { volume: { name: volume.name, persistentVolumeClaim: { claimName: claim.name, readOnly: volume.readOnly || undefined } }, checksums: {}, issues };

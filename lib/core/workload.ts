@@ -7,7 +7,7 @@ import { SystemChart } from '../system-chart';
 import { peers } from './network-peers';
 import { checksum } from './config';
 import { mainContainer, extraContainers } from './containers';
-import { ControllerKind, restartPolicyOf, runsToCompletion, spreadsPods, takesDisruptionBudget } from './controller';
+import { ControllerKind, claimsPerReplica, restartPolicyOf, runsToCompletion, spreadsPods, takesDisruptionBudget } from './controller';
 import { HTTP_PORT_NAME, ReplicaPlan, ServeOptions, ServedObjects, ServicePort, createAutoscaler, createDeployment, createPodDisruptionBudget, createQueueScaler, createService, servicePortsOf } from './serving';
 import { METRICS_PORT_NAME, METRICS_SERVICE_LABEL, MetricsTarget, createServiceMonitor, metricsTarget, scrapeAnnotations } from './monitoring';
 import { ServiceMonitor } from '../../imports/servicemonitors-monitoring.coreos.com';
@@ -267,7 +267,12 @@ export abstract class Workload extends Construct {
     const configMapEnv = options.configMapEnv ?? true;
     const sources = envSources(this.name, props, configMapEnv);
     this.createIdentityObjects(props, sources.configData);
-    const volumes = podVolumes(props, { workload: this.name, maxReplicas: options.maxReplicas, claimFor: (volume) => this.claimFor(volume, options.maxReplicas) });
+    const volumes = podVolumes(props, {
+      workload: this.name,
+      maxReplicas: options.maxReplicas,
+      claimFor: (volume) => this.claimFor(volume, options.maxReplicas),
+      perReplicaClaims: claimsPerReplica(options.controller),
+    });
     if (volumes.filesData) this.filesConfigMap = new k8s.KubeConfigMap(this, 'Files', { metadata: { name: filesConfigMapOf(this.name), labels: this.labels }, data: volumes.filesData });
     this.system.egress.isolate(this.name, props.egress ?? []);
     const shutdown = resolveShutdown(props, options);
@@ -295,7 +300,9 @@ export abstract class Workload extends Construct {
       },
       this.environment,
     );
-    const extraContext = { image, resolveImage: (ref: string, field: string) => this.resolveImage(ref, field).reference, securityContext: security.container, mounts: volumes.mounts, volumes: volumes.volumes, environment: this.environment };
+    // Claims of each replica are mountable too: the controller adds their volumes to the pod.
+    const mountable = [...volumes.volumes, ...volumes.perReplicaClaims.map((name) => ({ name }))];
+    const extraContext = { image, resolveImage: (ref: string, field: string) => this.resolveImage(ref, field).reference, securityContext: security.container, mounts: volumes.mounts, volumes: mountable, environment: this.environment };
     const init = extraContainers(props.initContainers ?? [], 'initContainers', extraContext);
     const sidecars = extraContainers(props.sidecars ?? [], 'sidecars', extraContext);
     const containers = [main.container, ...init.containers, ...sidecars.containers];
@@ -312,7 +319,7 @@ export abstract class Workload extends Construct {
       initContainers: init.containers.length ? init.containers : undefined,
       containers: [main.container, ...sidecars.containers],
       volumes: volumes.volumes,
-      topologySpreadConstraints: spreadsPods(options.controller, options.maxReplicas) ? spreadConstraints(this.selector) : undefined,
+      topologySpreadConstraints: spreadsPods(options.controller, options.maxReplicas) ? spreadConstraints(this.selector, options.controller) : undefined,
       ...schedulingOf(props.scheduling),
     };
     const issues: Issue[] = [...sources.issues, ...volumes.issues, ...shutdown.issues, ...served.issues, ...metrics.issues, ...main.issues, ...init.issues, ...sidecars.issues];
@@ -503,14 +510,15 @@ export abstract class Workload extends Construct {
 }
 
 /** Spread across zones, then nodes; `ScheduleAnyway` so a small cluster still schedules every replica. */
-function spreadConstraints(selector: Record<string, string>): k8s.TopologySpreadConstraint[] {
+function spreadConstraints(selector: Record<string, string>, controller: ControllerKind): k8s.TopologySpreadConstraint[] {
   return ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
     topologyKey,
     maxSkew: 1,
     whenUnsatisfiable: 'ScheduleAnyway',
     labelSelector: { matchLabels: { ...selector } },
     // Counts only the pods of the current ReplicaSet, so a rollout does not skew against old pods.
-    matchLabelKeys: ['pod-template-hash'],
+    // A StatefulSet replaces its pods one by one in place and labels them with no such hash.
+    matchLabelKeys: controller === 'Deployment' ? ['pod-template-hash'] : undefined,
   }));
 }
 

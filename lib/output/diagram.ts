@@ -78,11 +78,18 @@ function describeNamespace(graph: Graph, namespaceObject: KubeJson, objects: rea
   for (const { object, template } of workloads) {
     const component = object.metadata?.labels?.['app.kubernetes.io/component'];
     const shape: readonly [string, string] =
-      object.kind === 'Job' ? ['[/', '/]'] : component === 'datastore' ? ['[(', ')]'] : served.has(object) ? ['[', ']'] : ['[[', ']]'];
+      object.kind === 'Job' || object.kind === 'CronJob' ? ['[/', '/]'] : component === 'datastore' ? ['[(', ')]'] : served.has(object) ? ['[', ']'] : ['[[', ']]'];
     graph.node(namespace, workloadId(object), shape, [object.metadata.name, `${object.kind}${scaleOf(object, objects)}`]);
     for (const volume of template.spec?.volumes ?? []) {
       const claim = volume.persistentVolumeClaim?.claimName;
       if (claim) graph.edge(workloadId(object), nodeId(namespace, 'PersistentVolumeClaim', claim), 'solid', 'mounts');
+    }
+    // A StatefulSet's claims of each replica: one node for them all.
+    for (const claim of object.kind === 'StatefulSet' ? object.spec?.volumeClaimTemplates ?? [] : []) {
+      const name = `${claim.metadata?.name}-${object.metadata.name}-N`;
+      const size = claim.spec?.resources?.requests?.storage;
+      graph.node(namespace, nodeId(namespace, 'PersistentVolumeClaim', name), ['[(', ')]'], [name, [size, ...(claim.spec?.accessModes ?? []), 'per replica'].filter(Boolean).join(' ')]);
+      graph.edge(workloadId(object), nodeId(namespace, 'PersistentVolumeClaim', name), 'solid', 'mounts');
     }
   }
   for (const claim of ofKind('PersistentVolumeClaim')) {

@@ -52,10 +52,12 @@ function shorten(message: string): string {
 
 /**
  * Binds every claim the way a provisioner would: a hostPath PersistentVolume per claim, with the
- * claim's class, access modes and size, reserved for it by `claimRef`.
+ * claim's class, access modes and size, reserved for it by `claimRef`. A StatefulSet's claims do not
+ * exist yet (its controller makes `<template>-<name>-<ordinal>` for each replica), so each gets its
+ * volume ahead, reserved by name.
  */
 export async function provisionVolumes(kube: Kube, objects: KubeObject[]): Promise<void> {
-  for (const claim of objects.filter((o) => o.kind === 'PersistentVolumeClaim')) {
+  for (const claim of [...objects.filter((o) => o.kind === 'PersistentVolumeClaim'), ...objects.flatMap(replicaClaims)]) {
     const ns = claim.metadata.namespace!;
     const res = await kube.apply({
       apiVersion: 'v1',
@@ -72,6 +74,15 @@ export async function provisionVolumes(kube: Kube, objects: KubeObject[]): Promi
     });
     if (res.status >= 300) throw new Error(`provisioning a volume for ${describeObject(claim)}: ${res.body?.message}`);
   }
+}
+
+/** The claims a StatefulSet's controller will make, one per template and replica. */
+function replicaClaims(object: KubeObject): KubeObject[] {
+  if (object.kind !== 'StatefulSet') return [];
+  const ordinals = Array.from({ length: object.spec.replicas ?? 1 }, (_, i) => i);
+  return (object.spec.volumeClaimTemplates ?? []).flatMap((template: KubeObject) =>
+    ordinals.map((i) => ({ ...template, kind: 'PersistentVolumeClaim', metadata: { namespace: object.metadata.namespace, name: `${template.metadata.name}-${object.metadata.name}-${i}` } })),
+  );
 }
 
 /** How far the workloads of one environment got. */

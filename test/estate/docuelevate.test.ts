@@ -7,12 +7,13 @@ import { systemObjects, systemYaml } from './helpers';
 const ENVS = ['dev', 'staging', 'prod'] as const;
 const APP_IMAGE = 'ghcr.io/christianlouis/docuelevate';
 const CELERY_WORKERS = ['worker', 'search-index-worker', 'knowledge-research-worker'];
-const SINGLETONS = ['beat', 'meilisearch', 'redis'];
+const DATASTORES = ['meilisearch', 'redis'];
 
 describe.each(ENVS)('DocuElevate in %s', (env) => {
   const { objects, files } = systemObjects(docuElevate, env);
   const namespace = `docuelevate-${env}`;
   const deployment = (name: string) => find(objects, 'Deployment', name);
+  const statefulSet = (name: string) => find(objects, 'StatefulSet', name);
   const main = (name: string) => podSpec(deployment(name)).containers[0];
   const claimOf = (name: string, mountPath: string) => {
     const mount = main(name).volumeMounts.find((m: any) => m.mountPath === mountPath);
@@ -68,10 +69,15 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
     expect(ofKind(objects, 'HorizontalPodAutoscaler').map((o) => o.metadata.name).sort(), 'no CPU autoscaler fights KEDA').toEqual(['api', 'gotenberg']);
   });
 
-  it('runs beat, Meilisearch and Redis as singletons: one pod, replaced with Recreate, never scaled', () => {
-    for (const name of SINGLETONS) {
-      expect(deployment(name).spec.replicas, `${name} runs exactly one pod`).toBe(1);
-      expect(deployment(name).spec.strategy, `${name}'s old pod is gone before the new one starts`).toEqual({ type: 'Recreate' });
+  it('runs beat as a singleton (one pod, replaced with Recreate) and Meilisearch and Redis as one-replica StatefulSets, never scaled', () => {
+    expect(deployment('beat').spec.replicas, 'beat runs exactly one pod').toBe(1);
+    expect(deployment('beat').spec.strategy, "beat's old pod is gone before the new one starts").toEqual({ type: 'Recreate' });
+    for (const name of DATASTORES) {
+      expect(statefulSet(name).spec.replicas, `${name} runs exactly one pod, ${name}-0`).toBe(1);
+      expect(statefulSet(name).metadata.annotations['shipshape.io/singleton'], `${name} is an intended singleton`).toBe('true');
+      expect(ofKind(objects, 'Deployment').map((d) => d.metadata.name), `${name} is no Deployment any more`).not.toContain(name);
+    }
+    for (const name of ['beat', ...DATASTORES]) {
       expect(objects.filter((o) => o.metadata.name === name && ['HorizontalPodAutoscaler', 'ScaledObject', 'PodDisruptionBudget'].includes(o.kind)), `${name} has no autoscaler or PDB`).toEqual([]);
     }
   });
@@ -88,15 +94,44 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
     expect(writable, 'the schedule file is on a writable mount (the root file system is read-only)').toHaveLength(1);
   });
 
-  it('gives Meilisearch its own RWO claim and its master key from a Secret key', () => {
-    expect(claimOf('meilisearch', '/meili_data'), 'the index lives on the meilisearch-data claim').toBe('meilisearch-data');
-    expect(find(objects, 'PersistentVolumeClaim', 'meilisearch-data').spec).toMatchObject({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } });
-    const mounters = ofKind(objects, 'Deployment').filter((d) => podSpec(d).volumes.some((v: any) => v.persistentVolumeClaim?.claimName === 'meilisearch-data'));
-    expect(mounters.map((d) => d.metadata.name), 'no other workload mounts the index').toEqual(['meilisearch']);
-    expect(main('meilisearch').env, 'the master key is read from a Secret key, never written here').toContainEqual({
+  it('gives Meilisearch and Redis claims of their replica, and Meilisearch its master key from a Secret key', () => {
+    const templates = (name: string) => statefulSet(name).spec.volumeClaimTemplates.map((t: any) => `${t.metadata.name} ${t.spec.accessModes} ${t.spec.resources.requests.storage}`);
+    expect(templates('meilisearch'), 'the index and its snapshots, on two claims of meilisearch-0').toEqual(['data ReadWriteOnce 10Gi', 'snapshots ReadWriteOnce 10Gi']);
+    expect(templates('redis'), "Redis's append-only file").toEqual(['data ReadWriteOnce 4Gi']);
+    expect(ofKind(objects, 'PersistentVolumeClaim').map((c) => c.metadata.name), 'the only shared claim is the workdir').toEqual(['workdir']);
+    const mounts = podSpec(statefulSet('meilisearch')).containers[0].volumeMounts.map((m: any) => `${m.name} ${m.mountPath}`);
+    expect(mounts).toEqual(['tmp /tmp', 'data /meili_data', 'snapshots /snapshots']);
+    const container = podSpec(statefulSet('meilisearch')).containers[0];
+    expect(container.env, 'snapshots go to their own claim').toContainEqual({ name: 'MEILI_SNAPSHOT_DIR', value: '/snapshots' });
+    expect(container.env, 'the master key is read from a Secret key, never written here').toContainEqual({
       name: 'MEILI_MASTER_KEY',
       valueFrom: { secretKeyRef: { name: 'docuelevate-secrets', key: 'MEILISEARCH_API_KEY' } },
     });
+    expect(statefulSet('meilisearch').spec.serviceName).toBe('meilisearch-headless');
+    expect(find(objects, 'Service', 'meilisearch-headless').spec.clusterIP).toBe('None');
+  });
+
+  it('backs up the database to an object store and snapshots Meilisearch every night, one run at a time', () => {
+    const database = find(objects, 'CronJob', 'backup-database');
+    const search = find(objects, 'CronJob', 'backup-search');
+    for (const cron of [database, search]) {
+      expect(cron.spec, `${cron.metadata.name} never overlaps itself, in UTC`).toMatchObject({ concurrencyPolicy: 'Forbid', timeZone: 'Etc/UTC' });
+      expect(cron.spec.schedule, 'nightly').toMatch(/^\d+ 2 \* \* \*$/);
+      expect(cron.spec.suspend, 'suspended in dev only').toBe(env === 'dev');
+      expect(cron.spec.jobTemplate.spec.template.spec.restartPolicy).toBe('Never');
+    }
+    const pod = database.spec.jobTemplate.spec.template.spec;
+    expect(pod.initContainers[0].image, 'pg_dump from a pinned Postgres image').toBe('postgres:16.4-alpine');
+    expect(pod.initContainers[0].command[2]).toMatch(/^pg_dump --dbname="\$DATABASE_URL" --format=custom .*--file=\/backup\/docuelevate\.dump$/);
+    expect(pod.initContainers[0].env, 'only the database URL').toEqual([{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'docuelevate-secrets', key: 'DATABASE_URL' } } }]);
+    expect(pod.containers[0].image).toBe('amazon/aws-cli:2.17.50');
+    expect(pod.containers[0].command[2], 'uploads the dump under a dated name').toMatch(/^aws s3 cp \/backup\/docuelevate\.dump "\$BACKUP_BUCKET\/postgres\/docuelevate-\$\(date -u/);
+    expect(pod.containers[0].envFrom, 'the bucket credentials, and nothing of the app').toEqual([{ secretRef: { name: 'docuelevate-backup' } }]);
+    const snapshot = search.spec.jobTemplate.spec.template.spec.containers[0];
+    expect(snapshot.image).toBe('curlimages/curl:8.10.1');
+    expect(snapshot.command[2]).toContain('-X POST -H "$auth" "$MEILISEARCH_URL/snapshots"');
+    expect(snapshot.command[2], 'waits for the snapshot task').toContain('"$MEILISEARCH_URL/tasks/$task"');
+    expect(snapshot.env).toContainEqual({ name: 'MEILISEARCH_URL', value: `http://meilisearch.${namespace}.svc.cluster.local:7700` });
   });
 
   it('shares one RWX workdir between the API, every worker and beat', () => {
@@ -131,14 +166,15 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
       const pdb = objects.find((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === name);
       expect(pdb?.spec.maxUnavailable, `${name} loses one pod at a time`).toBe(fewest >= 2 ? 1 : undefined);
     }
-    for (const name of SINGLETONS) expect(podSpec(deployment(name)).topologySpreadConstraints, `${name} has one pod to place`).toBeUndefined();
+    expect(podSpec(deployment('beat')).topologySpreadConstraints, 'beat has one pod to place').toBeUndefined();
+    for (const name of DATASTORES) expect(podSpec(statefulSet(name)).topologySpreadConstraints, `${name} has one pod to place`).toBeUndefined();
   });
 
   it('lets only the application pods reach Redis and Meilisearch (and KEDA read the queue)', () => {
     expect(find(objects, 'NetworkPolicy', 'default-deny-ingress').spec, 'everything else is denied').toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
     expect(sources('allow-redis'), 'Redis: the api, the workers and beat').toEqual(['api', ...CELERY_WORKERS, 'beat']);
     expect(sources('allow-keda-redis'), 'and the KEDA operator, which measures the queue').toEqual(['keda/keda-operator']);
-    expect(sources('allow-meilisearch'), 'Meilisearch: the api and the workers').toEqual(['api', ...CELERY_WORKERS]);
+    expect(sources('allow-meilisearch'), 'Meilisearch: the api, the workers and its nightly snapshot').toEqual(['api', ...CELERY_WORKERS, 'backup-search']);
     expect(sources('allow-api'), "only the api is exposed, to the Gateway's data plane").toEqual(['envoy-gateway-system/*']);
     const selecting = (name: string) => ofKind(objects, 'NetworkPolicy').filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === name).map((p) => p.metadata.name);
     expect(selecting('redis'), 'no other policy admits anything to Redis').toEqual(['allow-keda-redis', 'allow-redis']);
@@ -161,9 +197,9 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
 
   it('references its Secret, never creates one, and mounts no ServiceAccount token', () => {
     expect(ofKind(objects, 'Secret')).toEqual([]);
-    expect(find(objects, 'Namespace', namespace).metadata.annotations['shipshape.io/external-secrets']).toBe('docuelevate-secrets');
+    expect(find(objects, 'Namespace', namespace).metadata.annotations['shipshape.io/external-secrets']).toBe('docuelevate-backup,docuelevate-secrets');
     for (const sa of ofKind(objects, 'ServiceAccount')) expect(sa.automountServiceAccountToken, `ServiceAccount ${sa.metadata.name}`).toBe(false);
-    for (const d of ofKind(objects, 'Deployment')) expect(podSpec(d).automountServiceAccountToken, `pods of ${d.metadata.name}`).toBe(false);
+    for (const d of [...ofKind(objects, 'Deployment'), ...ofKind(objects, 'StatefulSet')]) expect(podSpec(d).automountServiceAccountToken, `pods of ${d.metadata.name}`).toBe(false);
   });
 });
 

@@ -57,10 +57,14 @@ describe.each(ENVS)('ra-hcp in %s', (env) => {
     }
   });
 
-  it('lets only the back end reach Redis', () => {
+  it('lets only the back end reach Redis, a one-replica StatefulSet keeping its cache in memory as upstream does', () => {
     const rules = find(objects, 'NetworkPolicy', 'allow-redis').spec.ingress;
     expect(rules.map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['backend']);
-    expect(find(objects, 'Deployment', 'redis').spec.strategy).toEqual({ type: 'Recreate' });
+    const redis = find(objects, 'StatefulSet', 'redis');
+    expect(redis.spec.replicas).toBe(1);
+    expect(redis.spec.volumeClaimTemplates, 'a cache: no claim').toBeUndefined();
+    expect(podSpec(redis).volumes).toContainEqual({ name: 'data', emptyDir: {} });
+    expect(podSpec(redis).containers[0].command, 'no persistence').toEqual(['redis-server', '--save', '', '--appendonly', 'no']);
     expect(find(objects, 'Service', 'redis').spec.ports, 'a RESP port, not one named http').toEqual([{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP', appProtocol: 'redis' }]);
   });
 
