@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ApiObject, App, Chart } from 'cdk8s';
-import { checkEnvironment, formatCheckIssue } from './checks';
+import { App } from 'cdk8s';
+import { chartObjects, checkedByEstate, clusterFindings, formatFinding } from './checks/app-validation';
 import { DeliveryRepository, Environment, EnvironmentInput, defineEnvironment, repositoryPathSchema } from './environment';
 import { immutableFieldChanges, readPreviousOutput } from './checks/immutable-fields';
 import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, repositoryPathOf, sortObjects, toYamlFile, writeFileSet } from './output/output';
@@ -153,6 +153,7 @@ function defineApps(byEnvironment: EnvironmentEntries, problems: string[]): Map<
   const apps = new Map<string, { app: App; charts: SystemChart[] }>();
   for (const [envName, entries] of byEnvironment) {
     const app = new App({ outdir: envName });
+    checkedByEstate(app);
     const charts: SystemChart[] = [];
     for (const { system, environment } of entries) {
       try {
@@ -208,15 +209,9 @@ function renderEnvironment(envName: string, app: App, charts: readonly SystemCha
   rendered.objects.set(envName, envObjects);
   files.set(`${envName}/README.md`, environmentDiagram(envName, envObjects));
   fileCount += 1;
-  const paths = constructPaths(app);
-  const checked = checkEnvironment(envObjects);
+  const checked = clusterFindings([app], envObjects);
   for (const line of checked.skipped) if (!warnings.includes(line)) warnings.push(line);
-  problems.push(
-    ...checked.issues.map((issue) => {
-      const path = paths.get(issue.object);
-      return `${envName}/${path ?? issue.object}: ${formatCheckIssue(issue)}`;
-    }),
-  );
+  problems.push(...checked.findings.map((finding) => `${envName}/${formatFinding(finding)}`));
   rendered.environments.push({ name: envName, systems: charts.map((c) => c.system), objects: envObjects.length, files: fileCount + 1 });
 }
 
@@ -320,29 +315,6 @@ function fluxFiles(
     ]),
     objects,
   };
-}
-
-/**
- * The objects whose nearest chart is `chart`. `Chart.toJson()` would validate the whole app again
- * for every chart; the app was validated once already, and objects are sorted by kind and name.
- */
-function chartObjects(chart: Chart): KubeObject[] {
-  return chart.node
-    .findAll()
-    .filter(ApiObject.isApiObject)
-    .filter((o) => Chart.of(o) === chart)
-    .map((o) => o.toJson());
-}
-
-/** `Kind/namespace/name` → the construct path that defined the object, to point a check's finding at the definition. */
-function constructPaths(app: App): Map<string, string> {
-  const paths = new Map<string, string>();
-  for (const c of app.node.findAll()) {
-    if (!ApiObject.isApiObject(c)) continue;
-    const scope = c.node.scope;
-    paths.set(`${c.kind}/${c.metadata.namespace ? `${c.metadata.namespace}/` : ''}${c.name}`, scope ? scope.node.path : c.node.path);
-  }
-  return paths;
 }
 
 /** Where {@link synthesizeEstate} writes. */

@@ -201,8 +201,14 @@ describe('cluster peers admitted by policies of their own', () => {
     system.allowTraffic({ from: peers.keda, to: web, port: 3000 });
     system.allowTraffic({ from: peers.monitoring, to: web, port: 9090 });
     const objects = synth(system);
+    // A system without an edge of its own admits the default edge: the Gateway's data plane.
     expect(find(objects, 'NetworkPolicy', 'allow-web').spec.ingress.map((rule: any) => rule.from)).toEqual([
-      [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+      [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
+          podSelector: { matchLabels: { 'gateway.envoyproxy.io/owning-gateway-name': 'shop', 'gateway.envoyproxy.io/owning-gateway-namespace': 'shop-dev' } },
+        },
+      ],
       [{ podSelector: selector('jobs') }],
     ]);
     expect(find(objects, 'NetworkPolicy', 'allow-keda-web').metadata.annotations).toEqual({ 'shipshape.io/admits': 'keda-operator' });

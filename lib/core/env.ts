@@ -114,6 +114,8 @@ export function checkEnv(env: Readonly<Record<string, EnvValue>>, field: string,
     field: `${field}.${name}`,
     message: 'looks like a secret value written in clear; it would be committed to dist/ and readable by anyone who can read the namespace',
     fix: `reference it instead: ${name}: { secret: '<secret-name>', key: '${name}' }`,
+    // The credentials check finds the same value in the ConfigMap or the container's env.
+    covers: [{ check: 'secrets', field: new RegExp(`(^data(\\.${escapeRegExp(name)}|\\[${escapeRegExp(name)}\\])|\\.env\\[${escapeRegExp(name)}\\]\\.value)$`) }],
   }));
   const defined = new Set<string>();
   for (const [name, value] of Object.entries(env)) {
@@ -131,6 +133,10 @@ export function checkEnv(env: Readonly<Record<string, EnvValue>>, field: string,
     defined.add(name);
   }
   return issues;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** The Kubernetes form of an env map, in definition order (which `$(VAR)` expansion depends on). */
