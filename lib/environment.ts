@@ -633,14 +633,76 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
  * environment's name and the field path (`prod.domain: …`).
  */
 export function defineEnvironment(input: EnvironmentInput | Environment): Environment {
+  const parsed = parseEnvironment(input);
+  if (parsed.problems.length) throw new ShipshapeError(parsed.problems);
+  return parsed.environment!;
+}
+
+/** An environment as far as it is valid, and what is wrong with it. */
+export interface ParsedEnvironment {
+  /** The environment without its invalid fields (their defaults instead), when the rest is valid; else `undefined`. */
+  readonly environment?: Environment;
+  /** One line per problem, with the environment's name and the field path. */
+  readonly problems: string[];
+}
+
+/**
+ * Parses an environment; where fields are wrong, also parses it without them, so the constructs
+ * can be built with what is valid and their own errors reported beside the environment's. An
+ * optional field falls back to its default, a bad entry of a map or list is left out; a
+ * required field that is wrong leaves no environment to build with.
+ */
+export function parseEnvironment(input: EnvironmentInput | Environment): ParsedEnvironment {
   const result = EnvironmentSchema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) return { environment: result.data, problems: [] };
   const label = typeof (input as { name?: unknown })?.name === 'string' ? (input as { name: string }).name : 'environment';
-  throw new ShipshapeError(
-    result.error.issues.map((issue) =>
-      issue.path.length === 0 ? `${label}: ${zodIssueMessage(issue)}` : `${label}.${formatFieldPath(issue.path)}: ${zodIssueMessage(issue)}`,
-    ),
+  const problems = result.error.issues.map((issue) =>
+    issue.path.length === 0 ? `${label}: ${zodIssueMessage(issue)}` : `${label}.${formatFieldPath(issue.path)}: ${zodIssueMessage(issue)}`,
   );
+  return { environment: withoutInvalidFields(input, result.error.issues), problems };
+}
+
+/** The environment with the fields zod refused removed, parsed again; `undefined` when that does not make it valid. */
+function withoutInvalidFields(input: unknown, issues: readonly z.core.$ZodIssue[]): Environment | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  let candidate: unknown;
+  try {
+    candidate = structuredClone(input);
+  } catch {
+    return undefined;
+  }
+  let current = issues;
+  // Removing a field can reveal a problem of its parent (a required field now missing): a few rounds at most.
+  for (let round = 0; round < 4; round++) {
+    // The last entries of a list first, so removing one does not shift the others.
+    const removed = [...current].sort((a, b) => comparePaths(b.path, a.path)).map((issue) => removeAt(candidate, issue)).some(Boolean);
+    if (!removed) return undefined;
+    const again = EnvironmentSchema.safeParse(candidate);
+    if (again.success) return again.data;
+    current = again.error.issues;
+  }
+  return undefined;
+}
+
+function comparePaths(a: readonly PropertyKey[], b: readonly PropertyKey[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] === b[i]) continue;
+    return typeof a[i] === 'number' && typeof b[i] === 'number' ? (a[i] as number) - (b[i] as number) : String(a[i]) < String(b[i]) ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/** Removes what an issue points at (the unknown keys it names, or the value at its path); whether anything was removed. */
+function removeAt(root: unknown, issue: z.core.$ZodIssue): boolean {
+  const path = issue.code === 'unrecognized_keys' ? issue.path : issue.path.slice(0, -1);
+  const keys: PropertyKey[] = issue.code === 'unrecognized_keys' ? issue.keys : issue.path.slice(-1);
+  let parent: unknown = root;
+  for (const key of path) parent = typeof parent === 'object' && parent !== null ? (parent as Record<PropertyKey, unknown>)[key] : undefined;
+  if (typeof parent !== 'object' || parent === null || keys.length === 0) return false;
+  const present = keys.filter((key) => key in parent);
+  if (Array.isArray(parent)) for (const index of [...present].map(Number).sort((a, b) => b - a)) parent.splice(index, 1);
+  else for (const key of present) delete (parent as Record<PropertyKey, unknown>)[key];
+  return present.length > 0;
 }
 
 /** The replica count for a workload: the environment's override, else the construct's count times the factor. */

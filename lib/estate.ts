@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ApiObject, App, Chart } from 'cdk8s';
-import { checkEnvironment, formatCheckIssue } from './checks';
+import { App } from 'cdk8s';
+import { chartObjects, checkedByEstate, clusterFindings, formatFinding } from './checks/app-validation';
 // DeliveryRepository is imported for the TSDoc links.
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
-import { DeliveryRepository, Environment, EnvironmentInput, defineEnvironment, repositoryPathSchema } from './environment';
+import { DeliveryRepository, Environment, EnvironmentInput, parseEnvironment, repositoryPathSchema } from './environment';
 import { immutableFieldChanges, readPreviousOutput } from './checks/immutable-fields';
 import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, repositoryPathOf, sortObjects, toYamlFile, writeFileSet } from './output/output';
 import { OutputError, checkStagingDir, lockOutdir, recoverInterruptedSwap, resolveOutdir } from './output/outdir';
@@ -77,11 +77,11 @@ export function renderEstate(systems: readonly SystemDefinition[], options: Rend
   if (problems.length) throw new ShipshapeError(problems);
   const byEnvironment = groupByEnvironment(systems, problems);
   problems.push(...sharedNamespaces(byEnvironment));
+  // What is valid is built, rendered and checked even beside a problem, so that no error hides another.
   const apps = defineApps(byEnvironment, problems);
-  if (problems.length) throw new ShipshapeError(problems);
-
   const rendered: RenderingEstate = { files: new Map(), objects: new Map(), environments: [], warnings: [], acknowledged: [] };
   for (const [envName, { app, charts }] of apps) renderEnvironment(envName, app, charts, options, rendered, problems);
+  if (problems.length) throw new ShipshapeError(mergeEnvironments(problems, [...apps.keys()]));
   for (const system of systems) {
     for (const environment of system.environments) {
       const envName = (environment as { name?: unknown }).name;
@@ -108,10 +108,18 @@ type EnvironmentEntries = Map<string, { system: SystemDefinition; environment: E
 /** The systems by environment name, each with its parsed environment; problems of names and environments are pushed. */
 function groupByEnvironment(systems: readonly SystemDefinition[], problems: string[]): EnvironmentEntries {
   const byEnvironment: EnvironmentEntries = new Map();
+  const inSystems = new Map<string, string[]>();
   const seenSystems = new Set<string>();
   for (const system of systems) {
-    if (seenSystems.has(system.name)) problems.push(`system "${system.name}" is defined twice; give each system a distinct name`);
-    if (system.name === FLUX_DIRECTORY) problems.push(`system "${system.name}": the name is taken by dist/<env>/${FLUX_DIRECTORY}/, the environment's Flux entry point; give the system another name`);
+    // A system whose name is taken is left out: the other systems are still built and checked.
+    if (seenSystems.has(system.name)) {
+      problems.push(`system "${system.name}" is defined twice; give each system a distinct name`);
+      continue;
+    }
+    if (system.name === FLUX_DIRECTORY) {
+      problems.push(`system "${system.name}": the name is taken by dist/<env>/${FLUX_DIRECTORY}/, the environment's Flux entry point; give the system another name`);
+      continue;
+    }
     seenSystems.add(system.name);
     const seenEnvironments = new Set<unknown>();
     for (const input of system.environments) {
@@ -121,18 +129,42 @@ function groupByEnvironment(systems: readonly SystemDefinition[], problems: stri
         continue;
       }
       seenEnvironments.add(envName);
-      try {
-        const environment = defineEnvironment(input);
-        const list = byEnvironment.get(environment.name) ?? [];
-        list.push({ system, environment });
-        byEnvironment.set(environment.name, list);
-      } catch (error) {
-        if (!(error instanceof ShipshapeError)) throw error;
-        problems.push(...error.problems.map((p) => `${system.name}: ${p}`));
-      }
+      const { environment, problems: environmentProblems } = parseEnvironment(input);
+      for (const problem of environmentProblems) inSystems.set(problem, [...(inSystems.get(problem) ?? []), system.name]);
+      if (!environment) continue;
+      const list = byEnvironment.get(environment.name) ?? [];
+      list.push({ system, environment });
+      byEnvironment.set(environment.name, list);
     }
   }
+  // An environment shared by several systems is one mistake, reported once.
+  for (const [problem, names] of inSystems) problems.push(`${names.join(', ')}: ${problem}`);
   return byEnvironment;
+}
+
+/**
+ * The same problem in several environments (a construct's props, the same in each) as one line,
+ * `{dev,prod}/shop/web: …`, where each environment's would say the same after its name.
+ */
+function mergeEnvironments(problems: readonly string[], environments: readonly string[]): string[] {
+  const byRest = new Map<string, string[]>();
+  const lines: (string | { rest: string })[] = [];
+  for (const problem of problems) {
+    const slash = problem.indexOf('/');
+    const env = problem.slice(0, slash);
+    if (slash < 0 || !environments.includes(env)) {
+      lines.push(problem);
+      continue;
+    }
+    const rest = problem.slice(slash + 1);
+    if (!byRest.has(rest)) lines.push({ rest });
+    byRest.set(rest, [...(byRest.get(rest) ?? []), env]);
+  }
+  return lines.map((line) => {
+    if (typeof line === 'string') return line;
+    const envs = [...new Set(byRest.get(line.rest))];
+    return `${envs.length === 1 ? envs[0] : `{${envs.join(',')}}`}/${line.rest}`;
+  });
 }
 
 /** Two systems of one environment in one namespace. */
@@ -155,14 +187,19 @@ function defineApps(byEnvironment: EnvironmentEntries, problems: string[]): Map<
   const apps = new Map<string, { app: App; charts: SystemChart[] }>();
   for (const [envName, entries] of byEnvironment) {
     const app = new App({ outdir: envName });
+    checkedByEstate(app);
     const charts: SystemChart[] = [];
+    // A definition that did not finish: its constructs' errors count, not the system's checks of what it lacks.
+    const unfinished = new Set<SystemChart>();
     for (const { system, environment } of entries) {
+      let chart: SystemChart | undefined;
       try {
-        const chart = new SystemChart(app, system.name, { environment });
+        chart = new SystemChart(app, system.name, { environment });
         const returned: unknown = system.define(chart);
         if (isPromise(returned)) {
           // A rejection after the refusal is reported here, not as an unhandled rejection's stack.
           returned.then(undefined, () => undefined);
+          unfinished.add(chart);
           problems.push(
             `${envName}/${system.name}: define returned a Promise (an async function?); define must be synchronous, because the chart is synthesized as soon as it returns and what an await adds later would be lost. Load asynchronous inputs before runSynth and pass them in`,
           );
@@ -170,10 +207,11 @@ function defineApps(byEnvironment: EnvironmentEntries, problems: string[]): Map<
         }
         charts.push(chart);
       } catch (error) {
+        if (chart) unfinished.add(chart);
         problems.push(...describeFailure(`${envName}/${system.name}`, error));
       }
     }
-    problems.push(...collectErrors(app).map((e) => `${envName}/${e}`));
+    problems.push(...collectErrors(app, unfinished).map((e) => `${envName}/${e}`));
     apps.set(envName, { app, charts });
   }
   return apps;
@@ -210,15 +248,9 @@ function renderEnvironment(envName: string, app: App, charts: readonly SystemCha
   rendered.objects.set(envName, envObjects);
   files.set(`${envName}/README.md`, environmentDiagram(envName, envObjects));
   fileCount += 1;
-  const paths = constructPaths(app);
-  const checked = checkEnvironment(envObjects);
+  const checked = clusterFindings([app], envObjects);
   for (const line of checked.skipped) if (!warnings.includes(line)) warnings.push(line);
-  problems.push(
-    ...checked.issues.map((issue) => {
-      const path = paths.get(issue.object);
-      return `${envName}/${path ?? issue.object}: ${formatCheckIssue(issue)}`;
-    }),
-  );
+  problems.push(...checked.findings.map((finding) => `${envName}/${formatFinding(finding)}`));
   rendered.environments.push({ name: envName, systems: charts.map((c) => c.system), objects: envObjects.length, files: fileCount + 1 });
 }
 
@@ -322,29 +354,6 @@ function fluxFiles(
     ]),
     objects,
   };
-}
-
-/**
- * The objects whose nearest chart is `chart`. `Chart.toJson()` would validate the whole app again
- * for every chart; the app was validated once already, and objects are sorted by kind and name.
- */
-function chartObjects(chart: Chart): KubeObject[] {
-  return chart.node
-    .findAll()
-    .filter(ApiObject.isApiObject)
-    .filter((o) => Chart.of(o) === chart)
-    .map((o) => o.toJson());
-}
-
-/** `Kind/namespace/name` → the construct path that defined the object, to point a check's finding at the definition. */
-function constructPaths(app: App): Map<string, string> {
-  const paths = new Map<string, string>();
-  for (const c of app.node.findAll()) {
-    if (!ApiObject.isApiObject(c)) continue;
-    const scope = c.node.scope;
-    paths.set(`${c.kind}/${c.metadata.namespace ? `${c.metadata.namespace}/` : ''}${c.name}`, scope ? scope.node.path : c.node.path);
-  }
-  return paths;
 }
 
 /** Where {@link synthesizeEstate} writes. */

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { SharedConfig } from './core/config';
-import { SecretKeyEnv, SecretReference, secretRefSchema } from './core/env';
+import { SecretKeyEnv, SecretReference, envMapSchema, secretKeyEnvSchema, secretRefSchema } from './core/env';
 import { parseProps, reportWarning } from './core/issues';
 import { ResourcesSpec } from './core/resources';
 import { Workload, parseImage } from './core/workload';
@@ -66,6 +66,24 @@ const DEFAULT_RESOURCES: ResourcesSpec = { requests: { cpu: '100m', memory: '256
 const CONFIG_REFUSED =
   'a migration runs before the release is applied, so the ConfigMap of the new release may not exist yet (or still holds the old values). Fix: give the migration only what it needs from a Secret (secrets or env: { X: { secret, key } }), or the values of a SharedConfig as literal env (sharedConfig: [config])';
 
+const FIELD_ENV_REFUSED =
+  'a migration reads literal values and Secret keys only; a pod field (downward API) is not among them. Fix: give the value literally, or from a Secret (env: { X: { secret, key } })';
+
+/**
+ * A value of a migration's env, as {@link MigrationJobProps.env} types it: a string or a Secret
+ * key. A ConfigMap key or a pod field is refused with the reason, not zod's "invalid input".
+ */
+const migrationEnvValue = z.union([z.string(), secretKeyEnvSchema], {
+  error: (issue) => {
+    const input = issue.input;
+    if (typeof input === 'object' && input !== null && 'configMap' in input) return CONFIG_REFUSED;
+    if (typeof input === 'object' && input !== null && 'field' in input) return FIELD_ENV_REFUSED;
+    // A Secret key with a wrong part gets zod's message for that part.
+    if (typeof input === 'object' && input !== null && 'secret' in input) return undefined;
+    return `is ${input === null ? 'null' : typeof input}; give a string, or a Secret key { secret: '<secret-name>', key: '<key>' }`;
+  },
+});
+
 const schema = z
   .strictObject({
     app: z.custom<Workload>((v) => v instanceof Workload, 'must be the shipshape workload whose schema this migrates'),
@@ -73,7 +91,7 @@ const schema = z
     args: workloadShape.args,
     workingDir: workloadShape.workingDir,
     secrets: z.array(secretRefSchema).optional(),
-    env: workloadShape.env,
+    env: envMapSchema(migrationEnvValue).optional(),
     sharedConfig: z
       .array(z.custom<SharedConfig>((v) => v instanceof SharedConfig, 'must be a SharedConfig (new SharedConfig(system, id, { data })); its values become literal env of the Job'))
       .optional(),
@@ -93,9 +111,6 @@ const schema = z
   .superRefine((p, ctx) => {
     for (const key of ['config', 'configMaps', 'files'] as const) {
       if (p[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: CONFIG_REFUSED });
-    }
-    for (const [name, value] of Object.entries(p.env ?? {})) {
-      if (typeof value === 'object' && 'configMap' in value) ctx.addIssue({ code: 'custom', path: ['env', name], message: CONFIG_REFUSED });
     }
     for (const volume of p.volumes ?? []) {
       if ('configMap' in volume) ctx.addIssue({ code: 'custom', path: ['volumes'], message: CONFIG_REFUSED });
@@ -121,7 +136,7 @@ const schema = z
         }
       }
     });
-  });
+  }) satisfies z.ZodType<unknown, MigrationJobProps>;
 
 /**
  * A schema migration that finishes before the new release serves. It runs the application's own

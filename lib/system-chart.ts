@@ -21,6 +21,7 @@ import type { ServedWorkload } from './core/workload-props';
 import { Peer, TrafficRule, peerLabel, peerSelectors, peers } from './core/network-peers';
 import { Issue, ShipshapeError, addDeferredCheck, reportErrors } from './core/issues';
 import { edgePeers } from './core/gateway';
+import { clusterCheckLines } from './checks/app-validation';
 
 /** Which delivery stage an object belongs to; each is its own directory under `dist/<env>/<system>/`. */
 export type Layer = 'infrastructure' | 'migrations' | 'apps';
@@ -51,12 +52,17 @@ const SYSTEM_CHART = Symbol.for('shipshape.SystemChart');
  * One system (a set of workloads that ship together) in one environment. Every shipshape construct
  * lives inside one; it owns the namespace, the environment the constructs read, and the wiring
  * between workloads.
+ *
+ * `runSynth` makes one per system and environment. In a cdk8s app of your own, make it yourself,
+ * `new SystemChart(app, 'notes', { environment })`, and call `app.synth()`: the checks `runSynth`
+ * makes over an environment's output (strict schemas, API rules, Pod Security, references, policy,
+ * credentials) run as cdk8s validations, over every SystemChart of the app in that environment.
  */
 export class SystemChart extends Chart {
   /** The chart enclosing `scope`; throws a clear error when there is none. */
   public static of(scope: IConstruct): SystemChart {
     for (let c: IConstruct | undefined = scope; c; c = c.node.scope) {
-      if (c instanceof Chart && Reflect.get(c, SYSTEM_CHART) === true) return c as SystemChart;
+      if (isSystemChart(c)) return c;
     }
     throw new ShipshapeError([`${scope.node.path}: shipshape constructs must be defined inside a SystemChart`]);
   }
@@ -137,6 +143,8 @@ export class SystemChart extends Chart {
     }
     this.egress = new EgressPolicies(this.infrastructure, environment, system);
     addDeferredCheck(this, 'SystemChart', () => this.checkWiring());
+    // In a plain cdk8s App, the checks the estate runner makes over an environment's output.
+    this.node.addValidation({ validate: () => clusterCheckLines(this, () => this.node.root.node.findAll().filter(isSystemChart)) });
   }
 
   /**
@@ -390,6 +398,10 @@ export class SystemChart extends Chart {
   public get edges(): readonly WiringEdge[] {
     return this.wiring;
   }
+}
+
+function isSystemChart(c: IConstruct): c is SystemChart {
+  return c instanceof Chart && Reflect.get(c, SYSTEM_CHART) === true;
 }
 
 /** A NetworkPolicy being built: the pods it protects and who may reach them on which port. */

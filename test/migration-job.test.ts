@@ -140,6 +140,29 @@ describe('MigrationJob', () => {
       expect(errors(migration({ env: { REGION: { configMap: 'x', key: 'region' } as any } }).system).join('\n')).toMatch(/env.REGION: a migration runs before/);
     });
 
+    // MigrationJobProps.env is `string | SecretKeyEnv`; its schema accepts those and says why it refuses the rest.
+    it.each([
+      ['a ConfigMap key', { configMap: 'settings', key: 'region' }, /MigrationJob "migrate": env\.REGION: a migration runs before the release is applied.*sharedConfig: \[config\]/],
+      ['a pod field', { field: 'metadata.name' }, /MigrationJob "migrate": env\.REGION: a migration reads literal values and Secret keys only; a pod field .*Fix: give the value literally, or from a Secret/],
+      ['a number', 42, /MigrationJob "migrate": env\.REGION: is number; give a string, or a Secret key \{ secret: '<secret-name>', key: '<key>' \}/],
+      ['a Secret key with a stray field', { secret: 'db', key: 'region', path: '/x' }, /MigrationJob "migrate": env\.REGION: Unrecognized key: "path"/],
+    ])('refuses %s as an env value, with the reason', (_kind, value, expected) => {
+      const lines = errors(migration({ env: { REGION: value as never } }).system);
+      expect(lines.join('\n')).toMatch(expected);
+      expect(lines.filter((line) => line.includes('env.REGION')), 'one line for one mistake').toHaveLength(1);
+    });
+
+    it('accepts a literal and a Secret key as env values', () => {
+      const { system } = migration({ env: { REGION: 'eu-west-1', DB_PASSWORD: { secret: 'db', key: 'password' } } });
+      const env = podSpec(find(synth(system), 'Job', 'migrate-v27-0-1')).containers[0].env;
+      expect(env).toEqual(
+        expect.arrayContaining([
+          { name: 'REGION', value: 'eu-west-1' },
+          { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
+        ]),
+      );
+    });
+
     it('refuses an unbounded retry count and a missing command', () => {
       expect(errors(migration({ backoffLimit: 50 }).system).join('\n')).toMatch(/backoffLimit: Too big/);
       expect(errors(migration({ command: [] }).system).join('\n')).toMatch(/command: give the migration command/);

@@ -304,7 +304,7 @@ describe('define is synchronous, and what it throws names the system and environ
     const unhandled = vi.fn();
     process.on('unhandledRejection', unhandled);
     try {
-      expect(failure(() => renderEstate([{ ...shop, define: define as SystemDefinition['define'] }]))).toMatch(/dev\/shop: define returned a Promise \(an async function\?\); define must be synchronous/);
+      expect(failure(() => renderEstate([{ ...shop, define: define as SystemDefinition['define'] }]))).toMatch(/\{dev,prod\}\/shop: define returned a Promise \(an async function\?\); define must be synchronous/);
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(unhandled).not.toHaveBeenCalled();
     } finally {
@@ -317,10 +317,10 @@ describe('define is synchronous, and what it throws names the system and environ
     new ApiObject(system, 'odd', { apiVersion: 'v1', kind: 'ConfigMap', data: Lazy.any({ produce: () => { throw new Error('the lazy value failed'); } }) });
   };
   it.each([
-    ['thrown in define', () => { throw new Error('the bucket name is missing'); }, undefined, /^\s*prod\/shop: the bucket name is missing \(at .*output-safety\.test\.ts:\d+:\d+\)+$/m],
-    ['a value a construct computes after define returned', lazyThrow, undefined, /^\s*prod\/shop: .*the lazy value failed/m],
-    ['a string thrown', () => { throw 'plain words'; }, undefined, /^\s*prod\/shop: plain words$/m],
-    ['with SHIPSHAPE_DEBUG=1 the whole stack', () => { throw new Error('deep'); }, '1', /^\s*prod\/shop: Error: deep\n\s+at .*output-safety\.test\.ts/m],
+    ['thrown in define', () => { throw new Error('the bucket name is missing'); }, undefined, /^\s*\{dev,prod\}\/shop: the bucket name is missing \(at .*output-safety\.test\.ts:\d+:\d+\)+$/m],
+    ['a value a construct computes after define returned', lazyThrow, undefined, /^\s*\{dev,prod\}\/shop: .*the lazy value failed/m],
+    ['a string thrown', () => { throw 'plain words'; }, undefined, /^\s*\{dev,prod\}\/shop: plain words$/m],
+    ['with SHIPSHAPE_DEBUG=1 the whole stack', () => { throw new Error('deep'); }, '1', /^\s*\{dev,prod\}\/shop: Error: deep\n\s+at .*output-safety\.test\.ts/m],
   ])('%s', (_name, define, debug, message) => {
     if (debug) process.env.SHIPSHAPE_DEBUG = debug;
     const text = failure(() => renderEstate([{ ...shop, define: define as SystemDefinition['define'] }]));

@@ -8,13 +8,17 @@ import { schemasAvailable } from './support/schemas';
 import { packedTarball } from './support/packed-tarball';
 
 /**
- * Issue 17, item 2: each starter in examples/ (a complete app: package.json, cdk8s.yaml,
+ * Issue 17, items 1 and 2: each starter in examples/ (a complete app: package.json, cdk8s.yaml,
  * tsconfig.json, main.ts) is copied into a fresh directory, given the packed tarball, and
  * synthesized with `cdk8s synth` under TypeScript 5.9 and 7, with strict validation and no setting.
+ * A starter is in one of two styles: the estate runner (`runSynth`, which writes dist/<env>/), or
+ * a plain cdk8s App with a SystemChart (cdk8s writes its own output directory).
  */
 
 const ROOT = path.join(__dirname, '..');
 const STARTERS = fs.readdirSync(path.join(ROOT, 'examples')).filter((dir) => fs.existsSync(path.join(ROOT, 'examples', dir, 'cdk8s.yaml')));
+/** Whether a starter runs the estate runner, or is a plain cdk8s App. */
+const isEstate = (starter: string) => fs.readFileSync(path.join(ROOT, 'examples', starter, 'main.ts'), 'utf8').includes('runSynth(');
 const TYPESCRIPTS = [
   ['5.9', '~5.9.3'],
   ['7', '^7.0.2'],
@@ -47,16 +51,16 @@ describe.each(STARTERS)('the %s starter, from the packed tarball', (starter) => 
     fs.cpSync(path.join(ROOT, 'examples', starter), app, { recursive: true, filter: (source) => !/\/(node_modules|build|dist|\.synth)$/.test(source) });
     npm(['install', packedTarball()], app);
   }, 300_000);
-  // Removing an installed app's node_modules takes a while on a busy machine.
+  // Removing an installed node_modules takes a while on a busy machine.
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }), 120_000);
 
   it('is a complete app', () => {
     for (const file of ['package.json', 'cdk8s.yaml', 'tsconfig.json', 'main.ts']) expect(fs.existsSync(path.join(ROOT, 'examples', starter, file)), file).toBe(true);
-    // cdk8s empties its output directory before each run: never the one shipshape writes.
-    expect(fs.readFileSync(path.join(app, 'cdk8s.yaml'), 'utf8')).toMatch(/^output: (?!dist\b)\S+$/m);
+    // cdk8s empties its output directory before each run: never the one the estate runner writes.
+    if (isEstate(starter)) expect(fs.readFileSync(path.join(app, 'cdk8s.yaml'), 'utf8')).toMatch(/^output: (?!dist\b)\S+$/m);
   });
 
-  it.runIf(schemasAvailable).each(TYPESCRIPTS)('synthesizes a valid dist/ under TypeScript %s, with strict validation', (_, range) => {
+  it.runIf(schemasAvailable && isEstate(starter)).each(TYPESCRIPTS)('synthesizes a valid dist/ under TypeScript %s, with strict validation', (_, range) => {
     npm(['install', '--save-dev', `typescript@${range}`], app);
     fs.rmSync(path.join(app, 'dist'), { recursive: true, force: true });
     const result = synth(app);
@@ -71,16 +75,48 @@ describe.each(STARTERS)('the %s starter, from the packed tarball', (starter) => 
     }
   }, 180_000);
 
-  it.runIf(schemasAvailable)('prints a type error through cdk8s synth and leaves dist/ as it was', () => {
+  it.runIf(schemasAvailable && !isEstate(starter)).each(TYPESCRIPTS)('synthesizes valid manifests into cdk8s\'s output directory under TypeScript %s, with strict validation', (_, range) => {
+    npm(['install', '--save-dev', `typescript@${range}`], app);
+    const result = synth(app);
+    expect(result.status, result.output).toBe(0);
+    expect(result.output, 'the schemas the package ships are found').not.toMatch(/skipped/);
+    const files = fs.readdirSync(path.join(app, 'dist')).filter((file) => file.endsWith('.k8s.yaml'));
+    const kinds = new Set(files.flatMap((file) => parseAllDocuments(fs.readFileSync(path.join(app, 'dist', file), 'utf8')).map((d) => d.toJSON()?.kind)));
+    for (const kind of ['Namespace', 'NetworkPolicy', 'Deployment', 'HorizontalPodAutoscaler', 'Gateway', 'HTTPRoute']) expect(kinds, kind).toContain(kind);
+  }, 180_000);
+
+  it.runIf(schemasAvailable && !isEstate(starter))('prints a props error and a strict-schema error at once through cdk8s synth, and exits non-zero', () => {
     const main = path.join(app, 'main.ts');
     const saved = fs.readFileSync(main, 'utf8');
-    const before = fs.readFileSync(path.join(app, 'dist/prod/kustomization.yaml'), 'utf8');
+    const broken = [
+      "import { ApiObject } from 'cdk8s';",
+      saved.replace('app.synth();', ''),
+      "new WebApp(notes, 'admin', { image: 'ghcr.io/example/notes-admin', port: 70000 });",
+      "new ApiObject(notes, 'flags', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'flags' }, data: { beta: 1 as unknown as string } });",
+      'app.synth();',
+    ].join('\n');
+    fs.writeFileSync(main, broken);
+    try {
+      const result = synth(app);
+      expect(result.status).not.toBe(0);
+      expect(result.output).toMatch(/\[notes\/admin\] WebApp "admin": port: .*65535/);
+      expect(result.output).toMatch(/\[notes\] notes: \[schema\] ConfigMap\/notes-prod\/flags: \/data\/beta: .*string/);
+    } finally {
+      fs.writeFileSync(main, saved);
+    }
+  }, 120_000);
+
+  it.runIf(schemasAvailable)('prints a type error through cdk8s synth (the estate runner leaves dist/ as it was)', () => {
+    const main = path.join(app, 'main.ts');
+    const saved = fs.readFileSync(main, 'utf8');
+    const kept = path.join(app, isEstate(starter) ? 'dist/prod/kustomization.yaml' : 'package.json');
+    const before = fs.readFileSync(kept, 'utf8');
     fs.writeFileSync(main, `${saved}\nconst port: number = 'eighty';\nexport { port };\n`);
     try {
       const result = synth(app);
       expect(result.status).not.toBe(0);
       expect(result.output).toMatch(/main\.ts.*error.*TS2322.*Type 'string' is not assignable to type 'number'/s);
-      expect(fs.readFileSync(path.join(app, 'dist/prod/kustomization.yaml'), 'utf8')).toBe(before);
+      expect(fs.readFileSync(kept, 'utf8')).toBe(before);
     } finally {
       fs.writeFileSync(main, saved);
     }

@@ -201,8 +201,8 @@ describe('cluster peers admitted by policies of their own', () => {
     system.allowTraffic({ from: peers.keda, to: web, port: 3000 });
     system.allowTraffic({ from: peers.monitoring, to: web, port: 9090 });
     const objects = synth(system);
+    // A system without an edge of its own admits the default edge: the Gateway's data plane.
     expect(find(objects, 'NetworkPolicy', 'allow-web').spec.ingress.map((rule: any) => rule.from)).toEqual([
-      // The edge of a system without a TlsIngress is the default one: its Gateway's Envoy proxies.
       [
         {
           namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },

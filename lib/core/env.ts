@@ -63,17 +63,24 @@ export const configMapRefSchema = z.union([
   z.custom<{ name: string; checksum?: string }>((v) => typeof (v as { name?: unknown })?.name === 'string', 'must be a ConfigMap name or a SharedConfig'),
 ]);
 
+/** Schema of {@link SecretKeyEnv}. */
+export const secretKeyEnvSchema = z.strictObject({ secret: secretRefSchema, key: z.string().min(1), optional: z.boolean().optional() });
+
 /** Schema of {@link EnvValue}. */
 export const envValueSchema: z.ZodType<EnvValue, EnvValue> = z.union([
   z.string(),
-  z.strictObject({ secret: secretRefSchema, key: z.string().min(1), optional: z.boolean().optional() }),
+  secretKeyEnvSchema,
   z.strictObject({ configMap: configMapRefSchema, key: z.string().min(1) }),
   z.strictObject({ field: z.string().min(1) }),
 ]);
 
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+/** Schema of an env map with values per `values`: names as Kubernetes accepts them. */
+export function envMapSchema<T extends z.ZodType>(values: T) {
+  return z.record(z.string().regex(ENV_NAME, 'must be a valid environment variable name'), values);
+}
 /** Schema of an env map: names as Kubernetes accepts them, values per {@link EnvValue}. */
-export const envSchema = z.record(z.string().regex(ENV_NAME, 'must be a valid environment variable name'), envValueSchema);
+export const envSchema = envMapSchema(envValueSchema);
 
 /** The name a Secret reference resolves to. */
 export function secretName(ref: SecretReference): string {
@@ -114,6 +121,8 @@ export function checkEnv(env: Readonly<Record<string, EnvValue>>, field: string,
     field: `${field}.${name}`,
     message: 'looks like a secret value written in clear; it would be committed to dist/ and readable by anyone who can read the namespace',
     fix: `reference it instead: ${name}: { secret: '<secret-name>', key: '${name}' }`,
+    // The credentials check finds the same value in the ConfigMap or the container's env.
+    covers: [{ check: 'secrets', field: new RegExp(`(^data(\\.${escapeRegExp(name)}|\\[${escapeRegExp(name)}\\])|\\.env\\[${escapeRegExp(name)}\\]\\.value)$`) }],
   }));
   const defined = new Set<string>();
   for (const [name, value] of Object.entries(env)) {
@@ -131,6 +140,10 @@ export function checkEnv(env: Readonly<Record<string, EnvValue>>, field: string,
     defined.add(name);
   }
   return issues;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** The Kubernetes form of an env map, in definition order (which `$(VAR)` expansion depends on). */

@@ -12,7 +12,22 @@ export interface Issue {
   readonly message: string;
   /** How to fix it, when the message alone does not say. */
   readonly fix?: string;
+  /**
+   * The findings of the checks over the rendered objects that report this same mistake on the
+   * construct's objects: they are dropped, so the mistake is reported once, here.
+   */
+  readonly covers?: readonly CoveredFinding[];
 }
+
+/** Findings of one check (`policy`, `secrets`, …) at matching field paths of the construct's objects. */
+export interface CoveredFinding {
+  /** The check's name, as in its findings. */
+  readonly check: string;
+  /** Matches the field paths covered (`spec.replicas`, `data.API_KEY`). */
+  readonly field: RegExp;
+}
+
+const COVERS_METADATA = 'shipshape:covers';
 
 const WARNING_METADATA = 'shipshape:warning';
 
@@ -40,6 +55,20 @@ export function reportErrors(scope: IConstruct, kind: string, issues: readonly I
   if (issues.length === 0) return;
   const lines = issues.map((issue) => formatIssue(kind, scope.node.id, issue));
   scope.node.addValidation({ validate: () => lines });
+  for (const covered of issues.flatMap((issue) => issue.covers ?? [])) scope.node.addMetadata(COVERS_METADATA, covered);
+}
+
+/**
+ * Whether a finding of `check` at `field` of an object made by the construct at `path` reports a
+ * mistake a construct under `root` has reported already (see {@link Issue.covers}).
+ */
+export function coveredFindings(root: IConstruct): (path: string | undefined, check: string, field: string) => boolean {
+  const byPath = new Map<string, CoveredFinding[]>();
+  for (const c of root.node.findAll()) {
+    const covers = c.node.metadata.filter((entry) => entry.type === COVERS_METADATA).map((entry) => entry.data as CoveredFinding);
+    if (covers.length) byPath.set(c.node.path, covers);
+  }
+  return (path, check, field) => path !== undefined && (byPath.get(path) ?? []).some((covered) => covered.check === check && covered.field.test(field));
 }
 
 /** Adds a check that runs when the app is validated, after every construct has been defined. */
@@ -119,10 +148,14 @@ export function collectWarnings(root: IConstruct): string[] {
   return collectRaisedWarnings(root).map(formatWarning);
 }
 
-/** Every validation error under `root`, each prefixed with the construct path that raised it. */
-export function collectErrors(root: IConstruct): string[] {
+/**
+ * Every validation error under `root`, each prefixed with the construct path that raised it.
+ * @param skip constructs whose own validations are not run (their children's are)
+ */
+export function collectErrors(root: IConstruct, skip: ReadonlySet<IConstruct> = new Set()): string[] {
   const errors: string[] = [];
   for (const c of root.node.findAll()) {
+    if (skip.has(c)) continue;
     for (const error of c.node.validate()) errors.push(`${c.node.path}: ${error}`);
   }
   return errors;

@@ -207,6 +207,7 @@ export abstract class Workload extends Construct {
         field: options.replicasField,
         message: `${plan.range ? 'the autoscaler may run' : 'runs'} ${plan.fewest} replica behind a Service: every rollout, node drain or crash is an outage`,
         fix: `run at least 2 (in the ${this.environment.name} environment: workloads: { ${this.name}: { ${key}: 2 } })`,
+        covers: [{ check: 'policy', field: /^spec\.replicas$/ }],
       });
     }
     this.annotateObjects();
@@ -444,6 +445,8 @@ export abstract class Workload extends Construct {
         field: pin ? `${env.name}.images.${pinKey ?? this.name}` : field,
         message: `"${reference}" is ${tag ? 'the mutable tag "latest"' : 'untagged'}: the running version would change without a commit`,
         fix: `pin a release tag or a digest, e.g. images: { ${this.name}: 'v1.2.3' } (or build: 'v1.2.3' for every untagged image) in the ${env.name} environment`,
+        // The prod policy finds the unpinned image, and the pull policy it implies, in the pod template.
+        covers: [{ check: 'policy', field: /\.image(PullPolicy)?$/ }],
       });
     }
     const version = digest ? `sha256-${digest.slice(7, 19)}` : tag;
