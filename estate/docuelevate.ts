@@ -1,4 +1,15 @@
-import { AutoscaledBackend, MigrationJob, PersistentClaim, ScheduledTask, SharedConfig, StatefulService, SystemDefinition, TlsIngress, Worker, WorkerProps } from '../lib';
+import {
+  AutoscaledBackend,
+  MigrationJob,
+  PersistentClaim,
+  ScheduledTask,
+  SharedConfig,
+  StatefulService,
+  SystemDefinition,
+  TlsIngress,
+  Worker,
+  WorkerProps,
+} from '../lib';
 import { devBuild, standardEnvironments } from './environments';
 
 // Staging and prod run one tested release (the chart's appVersion) of every pod built from the app image.
@@ -131,7 +142,12 @@ export const docuElevate: SystemDefinition = {
 
     // Celery's default concurrency is the node's CPU count, not the pod's limit: always say it.
     const celeryWorker = (id: string, queues: string, concurrency: number, props: Partial<WorkerProps>) =>
-      new Worker(system, id, { ...app, command: celery('worker', '-Q', queues, `--concurrency=${concurrency}`), longestJobSeconds: stepTimeoutSeconds, ...props });
+      new Worker(system, id, {
+        ...app,
+        command: celery('worker', '-Q', queues, `--concurrency=${concurrency}`),
+        longestJobSeconds: stepTimeoutSeconds,
+        ...props,
+      });
 
     celeryWorker('worker', 'document_processor,default,celery', 4, {
       resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '4Gi' } },

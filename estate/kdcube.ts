@@ -325,7 +325,11 @@ export const kdcube: SystemDefinition = {
       initContainers: [
         {
           name: 'prepare-volumes',
-          command: ['sh', '-c', 'for d in /bundles /kdcube-storage /exec-workspace /logs; do [ -w "$d" ] || { echo "$d is not writable by $(id -u):$(id -g)"; exit 1; }; done'],
+          command: [
+            'sh',
+            '-c',
+            'for d in /bundles /kdcube-storage /exec-workspace /logs; do [ -w "$d" ] || { echo "$d is not writable by $(id -u):$(id -g)"; exit 1; }; done',
+          ],
           mounts: { bundles: '/bundles', 'kdcube-storage': '/kdcube-storage', 'exec-workspace': '/exec-workspace', 'kdcube-logs': '/logs' },
         },
       ],
@@ -458,17 +462,15 @@ export const kdcube: SystemDefinition = {
     const special = (r: ProxyRoute) => r.path === '/' || r.stream || r.websocket || r.timeoutSeconds || r.maxBodySize || r.rateLimit;
     new TlsIngress(system, 'edge', {
       maxBodySize: bodyLimit,
-      routes: routes.filter(special).map(
-        (r): TlsRoute => ({
-          path: r.path,
-          match: r.exact ? 'Exact' : 'Prefix',
-          backend: webProxy,
-          rateLimit: r.rateLimit,
-          streaming: r.stream ? 'sse' : r.websocket ? 'websocket' : undefined,
-          timeoutSeconds: r.timeoutSeconds ?? (r.stream || r.websocket ? streamSeconds : undefined),
-          maxBodySize: r.maxBodySize,
-        }),
-      ),
+      routes: routes.filter(special).map((r): TlsRoute => ({
+        path: r.path,
+        match: r.exact ? 'Exact' : 'Prefix',
+        backend: webProxy,
+        rateLimit: r.rateLimit,
+        streaming: r.stream ? 'sse' : r.websocket ? 'websocket' : undefined,
+        timeoutSeconds: r.timeoutSeconds ?? (r.stream || r.websocket ? streamSeconds : undefined),
+        maxBodySize: r.maxBodySize,
+      })),
     });
   },
 };

@@ -79,7 +79,8 @@ const schema = z
       ctx.addIssue({
         code: 'custom',
         path: ['probes'],
-        message: 'an API needs both a liveness and a readiness probe. Fix: e.g. probes: { liveness: { http: "/healthz/live" }, readiness: { http: "/healthz/ready" } }',
+        message:
+          'an API needs both a liveness and a readiness probe. Fix: e.g. probes: { liveness: { http: "/healthz/live" }, readiness: { http: "/healthz/ready" } }',
       });
     } else if (describeProbe(p.probes.liveness) === describeProbe(p.probes.readiness)) {
       ctx.addIssue({
@@ -126,14 +127,28 @@ export class AutoscaledBackend extends Workload implements ServedWorkload {
 
     const template = this.buildPodTemplate(
       { ...p, env: { WEB_CONCURRENCY: String(p.processes), ...p.env } },
-      { component: 'backend', port: this.port, service: p.service, maxReplicas: range.max, controller: 'Deployment', defaultGracePeriodSeconds: 30, defaultPreStopSeconds: 5, defaultResources: DEFAULT_RESOURCES },
+      {
+        component: 'backend',
+        port: this.port,
+        service: p.service,
+        maxReplicas: range.max,
+        controller: 'Deployment',
+        defaultGracePeriodSeconds: 30,
+        defaultPreStopSeconds: 5,
+        defaultResources: DEFAULT_RESOURCES,
+      },
     );
     const served = this.serve({
       template,
       plan: { range, fewest: range.min, most: range.max },
       port: this.port,
       service: p.service,
-      autoscaler: { cpuUtilization: scaling.cpuUtilization, memoryUtilization: memoryTarget, scaleDownStabilizationSeconds: scaling.scaleDownStabilizationSeconds, customMetrics: scaling.customMetrics },
+      autoscaler: {
+        cpuUtilization: scaling.cpuUtilization,
+        memoryUtilization: memoryTarget,
+        scaleDownStabilizationSeconds: scaling.scaleDownStabilizationSeconds,
+        customMetrics: scaling.customMetrics,
+      },
       replicasField: 'autoscaling.minReplicas',
     });
     this.deployment = served.deployment;

@@ -467,9 +467,7 @@ export function isDigest(ref: string): boolean {
   return DIGEST.test(ref);
 }
 
-const tagOrDigest = z
-  .string()
-  .refine((v) => TAG.test(v) || DIGEST.test(v), 'must be an image tag such as "v1.2.3" or a digest "sha256:<64 hex digits>"');
+const tagOrDigest = z.string().refine((v) => TAG.test(v) || DIGEST.test(v), 'must be an image tag such as "v1.2.3" or a digest "sha256:<64 hex digits>"');
 
 const positiveInt = z.number().int().min(1);
 
@@ -541,7 +539,9 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
       z.strictObject({
         warning: z.enum(WARNING_CODES, { message: `must be the code of a warning, printed in brackets at its end: one of ${WARNING_CODES.join(', ')}` }),
         workload: dnsLabel.optional(),
-        reason: z.string({ error: 'is required: say why the warning is accepted, so a reviewer sees it' }).min(10, 'say why the warning is accepted, in at least a short sentence; it is printed next to it for reviewers'),
+        reason: z
+          .string({ error: 'is required: say why the warning is accepted, so a reviewer sees it' })
+          .min(10, 'say why the warning is accepted, in at least a short sentence; it is printed next to it for reviewers'),
       }),
     )
     .default([]),
@@ -562,7 +562,11 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
     })
     .superRefine((g, ctx) => {
       if ((g.name === undefined) !== (g.namespace === undefined)) {
-        ctx.addIssue({ code: 'custom', path: [g.name === undefined ? 'name' : 'namespace'], message: 'a shared Gateway is named by both name and namespace; leave both out for a Gateway per system' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [g.name === undefined ? 'name' : 'namespace'],
+          message: 'a shared Gateway is named by both name and namespace; leave both out for a Gateway per system',
+        });
       }
       if (g.name !== undefined && g.className !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['className'], message: 'applies only to the Gateway written per system; the shared Gateway has its own class' });
@@ -576,7 +580,9 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
     .strictObject({
       namespace: dnsLabel,
       podSelector: podSelector.optional(),
-      discovery: z.enum(['serviceMonitor', 'annotations'], 'must be "serviceMonitor" (Prometheus Operator) or "annotations" (prometheus.io/* on the pods)').default('serviceMonitor'),
+      discovery: z
+        .enum(['serviceMonitor', 'annotations'], 'must be "serviceMonitor" (Prometheus Operator) or "annotations" (prometheus.io/* on the pods)')
+        .default('serviceMonitor'),
       serviceMonitorLabels: labelMap.default({}),
     })
     .default({ namespace: 'monitoring', discovery: 'serviceMonitor', serviceMonitorLabels: {} }),
@@ -675,7 +681,10 @@ function withoutInvalidFields(input: unknown, issues: readonly z.core.$ZodIssue[
   // Removing a field can reveal a problem of its parent (a required field now missing): a few rounds at most.
   for (let round = 0; round < 4; round++) {
     // The last entries of a list first, so removing one does not shift the others.
-    const removed = [...current].sort((a, b) => comparePaths(b.path, a.path)).map((issue) => removeAt(candidate, issue)).some(Boolean);
+    const removed = [...current]
+      .sort((a, b) => comparePaths(b.path, a.path))
+      .map((issue) => removeAt(candidate, issue))
+      .some(Boolean);
     if (!removed) return undefined;
     const again = EnvironmentSchema.safeParse(candidate);
     if (again.success) return again.data;

@@ -6,7 +6,17 @@ import { chartObjects, checkedByEstate, clusterFindings, formatFinding } from '.
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 import { DeliveryRepository, Environment, EnvironmentInput, parseEnvironment, repositoryPathSchema } from './environment';
 import { immutableFieldChanges, readPreviousOutput } from './checks/immutable-fields';
-import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, repositoryPathOf, sortObjects, toYamlFile, writeFileSet } from './output/output';
+import {
+  FileSet,
+  KubeObject,
+  compareCodePoints,
+  kustomization,
+  replaceDirectory,
+  repositoryPathOf,
+  sortObjects,
+  toYamlFile,
+  writeFileSet,
+} from './output/output';
 import { OutputError, checkStagingDir, lockOutdir, recoverInterruptedSwap, resolveOutdir } from './output/outdir';
 import { ShipshapeError, collectErrors, collectRaisedWarnings } from './core/issues';
 import { AcknowledgedWarning, sortWarnings } from './core/acknowledgements';
@@ -86,7 +96,9 @@ export function renderEstate(systems: readonly SystemDefinition[], options: Rend
     for (const environment of system.environments) {
       const envName = (environment as { name?: unknown }).name;
       if (!rendered.files.has(`${envName}/${system.name}/kustomization.yaml`)) {
-        problems.push(`${envName}/${system.name}: the system is missing from the output of environment ${envName}; this is a bug in shipshape, please report it`);
+        problems.push(
+          `${envName}/${system.name}: the system is missing from the output of environment ${envName}; this is a bug in shipshape, please report it`,
+        );
       }
     }
   }
@@ -117,7 +129,9 @@ function groupByEnvironment(systems: readonly SystemDefinition[], problems: stri
       continue;
     }
     if (system.name === FLUX_DIRECTORY) {
-      problems.push(`system "${system.name}": the name is taken by dist/<env>/${FLUX_DIRECTORY}/, the environment's Flux entry point; give the system another name`);
+      problems.push(
+        `system "${system.name}": the name is taken by dist/<env>/${FLUX_DIRECTORY}/, the environment's Flux entry point; give the system another name`,
+      );
       continue;
     }
     seenSystems.add(system.name);
@@ -125,7 +139,9 @@ function groupByEnvironment(systems: readonly SystemDefinition[], problems: stri
     for (const input of system.environments) {
       const envName = (input as { name?: unknown })?.name;
       if (seenEnvironments.has(envName)) {
-        problems.push(`${system.name}: environments: "${String(envName)}" is given twice; each environment is written to its own directory dist/<name>, so give each a distinct name`);
+        problems.push(
+          `${system.name}: environments: "${String(envName)}" is given twice; each environment is written to its own directory dist/<name>, so give each a distinct name`,
+        );
         continue;
       }
       seenEnvironments.add(envName);
@@ -175,7 +191,10 @@ function sharedNamespaces(byEnvironment: EnvironmentEntries): string[] {
     for (const { system, environment } of entries) {
       const key = `${envName}/${environment.namespace}`;
       const owner = namespaces.get(key);
-      if (owner) problems.push(`${system.name}: ${envName}.namespace: "${environment.namespace}" is already the namespace of ${owner}; use one namespace per system per environment`);
+      if (owner)
+        problems.push(
+          `${system.name}: ${envName}.namespace: "${environment.namespace}" is already the namespace of ${owner}; use one namespace per system per environment`,
+        );
       namespaces.set(key, system.name);
     }
   }
@@ -218,7 +237,14 @@ function defineApps(byEnvironment: EnvironmentEntries, problems: string[]): Map<
 }
 
 /** Renders one environment's files and objects into `rendered`, and checks them; problems are pushed. */
-function renderEnvironment(envName: string, app: App, charts: readonly SystemChart[], options: RenderOptions, rendered: RenderingEstate, problems: string[]): void {
+function renderEnvironment(
+  envName: string,
+  app: App,
+  charts: readonly SystemChart[],
+  options: RenderOptions,
+  rendered: RenderingEstate,
+  problems: string[],
+): void {
   const { files, warnings } = rendered;
   for (const chart of charts) {
     const sorted = sortWarnings(collectRaisedWarnings(chart), chart.environment.acknowledge, `${envName}/`, envName, chart.system);
@@ -287,7 +313,9 @@ function renderSystem(envName: string, chart: SystemChart, files: FileSet): { ob
  */
 function systemListProblems(systems: readonly SystemDefinition[]): string[] {
   if (!Array.isArray(systems) || systems.length === 0) {
-    return ['systems: the list of systems is empty, so there is nothing to synthesize and the output directory was left alone; pass at least one SystemDefinition (is the import of your systems right?)'];
+    return [
+      'systems: the list of systems is empty, so there is nothing to synthesize and the output directory was left alone; pass at least one SystemDefinition (is the import of your systems right?)',
+    ];
   }
   const problems: string[] = [];
   systems.forEach((system: Partial<SystemDefinition> | undefined, index) => {
@@ -298,8 +326,10 @@ function systemListProblems(systems: readonly SystemDefinition[]): string[] {
     const label = typeof system.name === 'string' && system.name ? `system "${system.name}"` : `systems[${index}]`;
     if (typeof system.name !== 'string' || !system.name) problems.push(`${label}.name: is missing; give the system a name (a DNS label such as "shop")`);
     if (typeof system.define !== 'function') problems.push(`${label}.define: is ${typeof system.define}, not a function; set define: (system) => { … }`);
-    if (!Array.isArray(system.environments)) problems.push(`${label}.environments: is ${typeof system.environments}, not a list; give one environment per output directory`);
-    else if (system.environments.length === 0) problems.push(`${label}.environments: is empty, so the system would be left out of the output; add at least one environment`);
+    if (!Array.isArray(system.environments))
+      problems.push(`${label}.environments: is ${typeof system.environments}, not a list; give one environment per output directory`);
+    else if (system.environments.length === 0)
+      problems.push(`${label}.environments: is empty, so the system would be left out of the output; add at least one environment`);
   });
   return problems;
 }
@@ -324,13 +354,17 @@ function fluxFiles(
   const none = { files: new Map<string, string>(), objects: [] };
   const deliveries = new Set(charts.map((c) => JSON.stringify(c.environment.delivery)));
   if (deliveries.size > 1) {
-    problems.push(`${envName}: the systems of one environment share its output directory, so they must share its delivery; they differ: ${[...deliveries].join(' / ')}`);
+    problems.push(
+      `${envName}: the systems of one environment share its output directory, so they must share its delivery; they differ: ${[...deliveries].join(' / ')}`,
+    );
     return none;
   }
   const delivery = charts[0]?.environment.delivery;
   if (delivery?.flavour !== 'flux') return none;
   if (!delivery.repository) {
-    warnings.push(`${envName}: no delivery.repository in the environment, so no Flux objects were written; add delivery: { flavour: 'flux', repository: { url } }`);
+    warnings.push(
+      `${envName}: no delivery.repository in the environment, so no Flux objects were written; add delivery: { flavour: 'flux', repository: { url } }`,
+    );
     return none;
   }
   const scope = delivery.scope ?? defaultScope(delivery.repository.url);
@@ -342,7 +376,9 @@ function fluxFiles(
   const repositoryPath = delivery.repository.path ?? repositoryPathOf(outdir);
   const derived = repositoryPathSchema.safeParse(repositoryPath);
   if (!derived.success) {
-    problems.push(`${envName}.delivery.repository.path: "${repositoryPath}", where ${outdir} sits in its repository, ${derived.error.issues[0].message}; set delivery.repository.path`);
+    problems.push(
+      `${envName}.delivery.repository.path: "${repositoryPath}", where ${outdir} sits in its repository, ${derived.error.issues[0].message}; set delivery.repository.path`,
+    );
     return none;
   }
   const chart = new FluxDelivery(app, 'flux', { environment: envName, systems, repository: delivery.repository, scope, repositoryPath });

@@ -5,16 +5,7 @@ export { Worker, WorkerProps, WorkerScaling, RedisListScaling, SecretKeyReferenc
 export { MigrationJob, MigrationJobProps } from './migration-job';
 export { ScheduledTask, ScheduledTaskProps, ConcurrencyPolicy } from './scheduled-task';
 export { StatefulService, StatefulServiceProps, StatefulUpdateStrategy } from './stateful-service';
-export {
-  TlsIngress,
-  TlsIngressProps,
-  TlsRoute,
-  RateLimit,
-  HstsOptions,
-  PathMatch,
-  StreamingKind,
-  TlsIngressFlavour,
-} from './tls-ingress';
+export { TlsIngress, TlsIngressProps, TlsRoute, RateLimit, HstsOptions, PathMatch, StreamingKind, TlsIngressFlavour } from './tls-ingress';
 export { SystemChart, SystemChartProps, Layer, WiringEdge } from './system-chart';
 export { Peer, WorkloadPeer, OutsidePeer, Destination, AcmeSolverDestination, TrafficRule, peers } from './core/network-peers';
 export {
@@ -46,7 +37,17 @@ export {
   Acknowledgement,
   defineEnvironment,
 } from './environment';
-export { SystemDefinition, RenderedEstate, EnvironmentSummary, RenderOptions, SynthesizeOptions, renderEstate, synthesizeEstate, runSynth, formatSummary } from './estate';
+export {
+  SystemDefinition,
+  RenderedEstate,
+  EnvironmentSummary,
+  RenderOptions,
+  SynthesizeOptions,
+  renderEstate,
+  synthesizeEstate,
+  runSynth,
+  formatSummary,
+} from './estate';
 export { Workload, ServedWorkload, CONFIG_CHECKSUM_ANNOTATION, SECRET_RELOAD_ANNOTATION, SECURITY_EXCEPTIONS_ANNOTATION } from './core/workload';
 export {
   WorkloadProps,

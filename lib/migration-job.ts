@@ -93,7 +93,12 @@ const schema = z
     secrets: z.array(secretRefSchema).optional(),
     env: envMapSchema(migrationEnvValue).optional(),
     sharedConfig: z
-      .array(z.custom<SharedConfig>((v) => v instanceof SharedConfig, 'must be a SharedConfig (new SharedConfig(system, id, { data })); its values become literal env of the Job'))
+      .array(
+        z.custom<SharedConfig>(
+          (v) => v instanceof SharedConfig,
+          'must be a SharedConfig (new SharedConfig(system, id, { data })); its values become literal env of the Job',
+        ),
+      )
       .optional(),
     backoffLimit: z.number().int().min(0).max(10).default(2),
     activeDeadlineSeconds: z.number().int().min(30).max(86400).default(900),
@@ -233,7 +238,10 @@ function deliveryHooks(flavour: 'flux' | 'helm' | 'argocd'): { job: Record<strin
  */
 function jobName(id: string, version: string | undefined, revision: number): string {
   const suffix = revision > 1 ? `-r${revision}` : '';
-  const slug = (version ?? '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const slug = (version ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   const base = slug ? `${id}-${slug}` : id;
   return `${base.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
 }

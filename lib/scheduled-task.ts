@@ -65,16 +65,18 @@ const schema = z
       const problem = cronProblem(schedule);
       if (problem) ctx.addIssue({ code: 'custom', message: `${problem}. Fix: write e.g. "30 2 * * *" (02:30 daily) or "@daily"` });
     }),
-    timeZone: z
-      .string()
-      .refine(isTimeZone, 'must be an IANA time zone such as "Europe/Stockholm" or "Etc/UTC"')
-      .default('Etc/UTC'),
+    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Stockholm" or "Etc/UTC"').default('Etc/UTC'),
     concurrencyPolicy: z.enum(['Forbid', 'Replace', 'Allow']).default('Forbid'),
     suspend: z.boolean().default(false),
     successfulJobsHistoryLimit: z.number().int().min(0).max(100).default(3),
     failedJobsHistoryLimit: z.number().int().min(0).max(100).default(3),
     startingDeadlineSeconds: z.number().int().min(10, 'below 10 s the CronJob controller may miss every run').max(86400).default(600),
-    activeDeadlineSeconds: z.number().int().min(1).max(7 * 86400).default(3600),
+    activeDeadlineSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 86400)
+      .default(3600),
     backoffLimit: z.number().int().min(0).max(10).default(2),
     restartPolicy: z.enum(['Never', 'OnFailure']).default('Never'),
     probes: z.unknown().optional(),
@@ -105,11 +107,27 @@ export class ScheduledTask extends Workload {
   constructor(scope: Construct, id: string, props: ScheduledTaskProps) {
     super(scope, id, 'ScheduledTask');
     if (id.length > MAX_NAME) {
-      this.report([{ field: '(id)', message: `"${id}" is ${id.length} characters; the CronJob's Jobs add 11 to it, and a name has at most 63`, fix: `use an id of at most ${MAX_NAME} characters` }]);
+      this.report([
+        {
+          field: '(id)',
+          message: `"${id}" is ${id.length} characters; the CronJob's Jobs add 11 to it, and a name has at most 63`,
+          fix: `use an id of at most ${MAX_NAME} characters`,
+        },
+      ]);
     }
     const p = parseProps(this, 'ScheduledTask', schema, props);
     if (!p) return;
-    const { schedule, timeZone, concurrencyPolicy, successfulJobsHistoryLimit, failedJobsHistoryLimit, startingDeadlineSeconds, activeDeadlineSeconds, backoffLimit, restartPolicy } = p;
+    const {
+      schedule,
+      timeZone,
+      concurrencyPolicy,
+      successfulJobsHistoryLimit,
+      failedJobsHistoryLimit,
+      startingDeadlineSeconds,
+      activeDeadlineSeconds,
+      backoffLimit,
+      restartPolicy,
+    } = p;
     const template = this.buildPodTemplate(
       { ...p, probes: undefined, sidecars: undefined, metrics: undefined },
       {

@@ -72,11 +72,17 @@ const schema = z
     podManagementPolicy: z.enum(['OrderedReady', 'Parallel']).default('OrderedReady'),
     updateStrategy: z
       .strictObject({ type: z.enum(['RollingUpdate', 'OnDelete']).default('RollingUpdate'), partition: z.number().int().min(0).optional() })
-      .refine((s) => s.partition === undefined || s.type === 'RollingUpdate', { path: ['partition'], message: "applies only to type 'RollingUpdate'. Fix: remove partition" })
+      .refine((s) => s.partition === undefined || s.type === 'RollingUpdate', {
+        path: ['partition'],
+        message: "applies only to type 'RollingUpdate'. Fix: remove partition",
+      })
       .default({ type: 'RollingUpdate' }),
     publishNotReadyAddresses: z.boolean().default(true),
     service: serviceSchema
-      .refine((s) => s.type === 'ClusterIP', { path: ['type'], message: "a datastore is served inside the cluster only. Fix: remove type (the default is 'ClusterIP')" })
+      .refine((s) => s.type === 'ClusterIP', {
+        path: ['type'],
+        message: "a datastore is served inside the cluster only. Fix: remove type (the default is 'ClusterIP')",
+      })
       .optional(),
   })
   .superRefine((p, ctx) => {
@@ -123,7 +129,13 @@ export class StatefulService extends Workload implements ServedWorkload {
   constructor(scope: Construct, id: string, props: StatefulServiceProps) {
     super(scope, id, 'StatefulService');
     if (id.length > MAX_NAME) {
-      this.report([{ field: '(id)', message: `"${id}" is ${id.length} characters; its pods' revision label adds 11, and a label has at most 63`, fix: `use an id of at most ${MAX_NAME} characters` }]);
+      this.report([
+        {
+          field: '(id)',
+          message: `"${id}" is ${id.length} characters; its pods' revision label adds 11, and a label has at most 63`,
+          fix: `use an id of at most ${MAX_NAME} characters`,
+        },
+      ]);
     }
     const p = parseProps(this, 'StatefulService', schema, props);
     this.port = servedPort(p, props, 0);
@@ -132,7 +144,16 @@ export class StatefulService extends Workload implements ServedWorkload {
     const replicas = this.environment.workloads[this.name]?.replicas ?? p.replicas;
     const template = this.buildPodTemplate(
       { ...p, probes: p.probes ?? { readiness: { tcp: p.service?.portName ?? HTTP_PORT_NAME } } },
-      { component: 'datastore', port: this.port, service: p.service, maxReplicas: replicas, controller: 'StatefulSet', defaultGracePeriodSeconds: 60, defaultPreStopSeconds: 5, defaultResources: DEFAULT_RESOURCES },
+      {
+        component: 'datastore',
+        port: this.port,
+        service: p.service,
+        maxReplicas: replicas,
+        controller: 'StatefulSet',
+        defaultGracePeriodSeconds: 60,
+        defaultPreStopSeconds: 5,
+        defaultResources: DEFAULT_RESOURCES,
+      },
     );
     const identity = { name: this.name, labels: this.labels, selector: this.selector };
     this.headlessService = this.createHeadlessService(p.publishNotReadyAddresses);
@@ -190,7 +211,13 @@ export class StatefulService extends Workload implements ServedWorkload {
         clusterIp: 'None',
         publishNotReadyAddresses,
         selector: { ...this.selector },
-        ports: this.servicePorts.map((port) => ({ name: port.name, port: port.port, targetPort: k8s.IntOrString.fromString(port.name), protocol: 'TCP', appProtocol: port.appProtocol })),
+        ports: this.servicePorts.map((port) => ({
+          name: port.name,
+          port: port.port,
+          targetPort: k8s.IntOrString.fromString(port.name),
+          protocol: 'TCP',
+          appProtocol: port.appProtocol,
+        })),
       },
     });
   }

@@ -96,7 +96,9 @@ export class SystemChart extends Chart {
     // A symbol, not instanceof: two copies of shipshape in one app still find each other's charts.
     Object.defineProperty(this, SYSTEM_CHART, { value: true });
     if (!isDnsLabel(system)) {
-      reportErrors(this, 'SystemChart', [{ field: '(id)', message: `"${system}": the system name must be a DNS label`, fix: 'use lower-case letters, digits and "-"' }]);
+      reportErrors(this, 'SystemChart', [
+        { field: '(id)', message: `"${system}": the system name must be a DNS label`, fix: 'use lower-case letters, digits and "-"' },
+      ]);
     }
     this.system = system;
     this.environment = environment;
@@ -160,7 +162,9 @@ export class SystemChart extends Chart {
       {
         field: `${this.environment.name}.settings.${key}`,
         message: `the system reads setting "${key}", which the ${this.environment.name} environment does not define${near ? `; did you mean "${near}"?` : ''}`,
-        fix: near ? `rename settings.${near} to ${key} in the ${this.environment.name} environment` : `add settings: { ${key}: '…' } to the ${this.environment.name} environment`,
+        fix: near
+          ? `rename settings.${near} to ${key} in the ${this.environment.name} environment`
+          : `add settings: { ${key}: '…' } to the ${this.environment.name} environment`,
       },
     ]);
     return '';
@@ -180,7 +184,9 @@ export class SystemChart extends Chart {
   public registerWorkload(workload: Construct): void {
     const name = workload.node.id;
     if (this.workloads.has(name)) {
-      reportErrors(workload, 'SystemChart', [{ field: '(id)', message: `another workload of system "${this.system}" is already named "${name}"`, fix: 'give each workload a distinct id' }]);
+      reportErrors(workload, 'SystemChart', [
+        { field: '(id)', message: `another workload of system "${this.system}" is already named "${name}"`, fix: 'give each workload a distinct id' },
+      ]);
     }
     if (this.environment.externalServices[name]) {
       reportErrors(workload, 'SystemChart', [
@@ -347,7 +353,9 @@ export class SystemChart extends Chart {
       const what = `names no workload of system "${this.system}" and no image repository its workloads run`;
       return {
         field,
-        message: near ? `${what}; did you mean "${near}"?` : `${what} (its workloads: ${workloads.join(', ') || 'none'}; their images: ${repositories.join(', ') || 'none'})`,
+        message: near
+          ? `${what}; did you mean "${near}"?`
+          : `${what} (its workloads: ${workloads.join(', ') || 'none'}; their images: ${repositories.join(', ') || 'none'})`,
         fix: near ? `write "${near}"` : 'name a workload or an image repository of this system, or remove the entry',
       };
     };
@@ -361,7 +369,10 @@ export class SystemChart extends Chart {
     });
     for (const key of Object.keys(env.settings)) {
       if (this.settingsRead.has(key)) continue;
-      const near = suggest(key, [...this.settingsRead].filter((read) => env.settings[read] === undefined || read !== key));
+      const near = suggest(
+        key,
+        [...this.settingsRead].filter((read) => env.settings[read] === undefined || read !== key),
+      );
       issues.push({
         field: `${env.name}.settings.${key}`,
         message: `no definition reads this setting${near ? `; did you mean "${near}"?` : ` (system "${this.system}" reads ${[...this.settingsRead].sort().join(', ') || 'none'})`}`,
@@ -379,7 +390,12 @@ export class SystemChart extends Chart {
       const to = rule.to.name;
       const from = peerLabel(rule.from);
       if (rule.from.kind === 'keda' || rule.from.kind === 'monitoring') {
-        if (!known(to)) issues.push({ field: 'wiring', message: `${from} → "${to}": "${to}" is not a workload of system "${this.system}" in ${this.environment.name}`, fix: 'admit cluster peers only to workloads of this system or declared external services' });
+        if (!known(to))
+          issues.push({
+            field: 'wiring',
+            message: `${from} → "${to}": "${to}" is not a workload of system "${this.system}" in ${this.environment.name}`,
+            fix: 'admit cluster peers only to workloads of this system or declared external services',
+          });
         continue;
       }
       for (const end of rule.from.kind === 'workload' ? [from, to] : [to]) {
@@ -387,7 +403,7 @@ export class SystemChart extends Chart {
         issues.push({
           field: 'wiring',
           message: `"${from}" → "${to}": "${end}" is not a workload of system "${this.system}" in ${this.environment.name}`,
-          fix: 'connect only workloads of the same system (each system is its own namespace), or declare a service another chart runs in the environment\'s externalServices',
+          fix: "connect only workloads of the same system (each system is its own namespace), or declare a service another chart runs in the environment's externalServices",
         });
       }
     }

@@ -166,7 +166,10 @@ const pathSchema = z
   .string()
   .startsWith('/', { message: 'must be an absolute path starting with "/"', abort: true })
   .max(1024)
-  .regex(/^\/[A-Za-z0-9._~/-]*$/, 'may contain only letters, digits and "/", ".", "_", "~", "-" (what both ingress-nginx and Gateway API accept in a Prefix or Exact path)')
+  .regex(
+    /^\/[A-Za-z0-9._~/-]*$/,
+    'may contain only letters, digits and "/", ".", "_", "~", "-" (what both ingress-nginx and Gateway API accept in a Prefix or Exact path)',
+  )
   .refine((p) => !/\/\/|\/\.\.?(\/|$)/.test(p), 'must not contain empty, "." or ".." segments');
 
 const bodySizeSchema = z.string().regex(/^[0-9]+[kKmMgG]?$/, 'must be an nginx size such as "10m", "512k" or "1g" ("0" lifts the limit)');
@@ -174,7 +177,10 @@ const bodySizeSchema = z.string().regex(/^[0-9]+[kKmMgG]?$/, 'must be an nginx s
 const rateLimitSchema = z
   .strictObject({
     requestsPerSecond: z.number().int().min(1).max(100_000),
-    zone: z.string().regex(/^[a-z0-9-]{1,40}$/, 'must be a short name of lower-case letters, digits and "-"').optional(),
+    zone: z
+      .string()
+      .regex(/^[a-z0-9-]{1,40}$/, 'must be a short name of lower-case letters, digits and "-"')
+      .optional(),
     burst: z.number().int().min(1).optional(),
   })
   .refine((r) => r.burst === undefined || (r.burst >= r.requestsPerSecond && r.burst % r.requestsPerSecond === 0), {
@@ -200,7 +206,9 @@ const schema = z.strictObject({
     )
     .min(1, 'route at least one path'),
   flavour: z
-    .enum(['gateway', 'ingress-nginx'], { message: `must be "gateway" (Gateway API, the default) or "ingress-nginx" (the retired controller; "ingress" was renamed to "ingress-nginx")` })
+    .enum(['gateway', 'ingress-nginx'], {
+      message: `must be "gateway" (Gateway API, the default) or "ingress-nginx" (the retired controller; "ingress" was renamed to "ingress-nginx")`,
+    })
     .default('gateway'),
   // Kept only to say where the shared Gateway is named now.
   gateway: z.unknown().optional(),
@@ -218,7 +226,12 @@ const schema = z.strictObject({
     .default({ maxAgeSeconds: 31_536_000, includeSubDomains: true, preload: false }),
   frameOptions: z.enum(['DENY', 'SAMEORIGIN']).default('DENY'),
   // A header value: visible ASCII and spaces, no line break that could end the header.
-  contentSecurityPolicy: z.string().min(1).max(4096).regex(/^[\x20-\x7e]+$/, 'must be one header value: printable ASCII, no line breaks').optional(),
+  contentSecurityPolicy: z
+    .string()
+    .min(1)
+    .max(4096)
+    .regex(/^[\x20-\x7e]+$/, 'must be one header value: printable ASCII, no line breaks')
+    .optional(),
   rateLimit: rateLimitSchema.optional(),
 });
 
@@ -292,7 +305,8 @@ export class TlsIngress extends Construct {
     this.hosts = [];
 
     const issues: Issue[] = [];
-    if (!isDnsLabel(id)) issues.push({ field: '(id)', message: `"${id}" names the edge's objects and must be a DNS label`, fix: 'use lower-case letters, digits and "-"' });
+    if (!isDnsLabel(id))
+      issues.push({ field: '(id)', message: `"${id}" names the edge's objects and must be a DNS label`, fix: 'use lower-case letters, digits and "-"' });
     const p = parseProps(this, 'TlsIngress', schema, props);
     if (!p) {
       reportErrors(this, 'TlsIngress', issues);
@@ -326,7 +340,8 @@ export class TlsIngress extends Construct {
     if (p.flavour === 'gateway') {
       const listeners = edgeListeners(this.system);
       listeners.addHosts(hosts, secretName);
-      if (this.environment.tls.solver === 'http01') reportWarning(this, 'TlsIngress', 'gateway-http01-solver', http01SolverWarning(this.environment, hosts, listeners));
+      if (this.environment.tls.solver === 'http01')
+        reportWarning(this, 'TlsIngress', 'gateway-http01-solver', http01SolverWarning(this.environment, hosts, listeners));
       const rules = gatewayRules(p);
       this.httpRoutes = writeHttpRoutes(this, id, labels, hosts, rules, headers, listeners);
       this.trafficPolicies = writeTrafficPolicies(this, id, labels, rules);
@@ -458,9 +473,10 @@ export class TlsIngress extends Construct {
       else missing.push(name);
     }
     if (missing.length > 0) {
-      const hsts = missing.includes('Strict-Transport-Security') && p.hsts !== false
-        ? " (ingress-nginx's own hsts setting, on by default, still sends Strict-Transport-Security: max-age=31536000; includeSubDomains)"
-        : '';
+      const hsts =
+        missing.includes('Strict-Transport-Security') && p.hsts !== false
+          ? " (ingress-nginx's own hsts setting, on by default, still sends Strict-Transport-Security: max-age=31536000; includeSubDomains)"
+          : '';
       reportWarning(this, 'TlsIngress', 'edge-headers-not-set', {
         field: `${env.name}.ingressController.allowedResponseHeaders`,
         message: `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set by this edge${hsts}: current ingress-nginx answers 503 for every Ingress whose custom-headers name a header its global-allowed-response-headers does not list, and the environment does not say the controller allows ${missing.length === 1 ? 'it' : 'them'}`,
@@ -470,7 +486,13 @@ export class TlsIngress extends Construct {
     return allowed;
   }
 
-  private buildIngresses(p: Parsed, hosts: readonly string[], labels: Record<string, string>, secretName: string, headersChecksum: string | undefined): k8s.KubeIngress[] {
+  private buildIngresses(
+    p: Parsed,
+    hosts: readonly string[],
+    labels: Record<string, string>,
+    secretName: string,
+    headersChecksum: string | undefined,
+  ): k8s.KubeIngress[] {
     const bodySize = p.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
     const common: Record<string, string> = {
       [`${NGINX}force-ssl-redirect`]: 'true',
@@ -590,10 +612,18 @@ function checkHsts(p: Parsed): Issue[] {
   if (p.hsts === false || !p.hsts.preload) return [];
   const issues: Issue[] = [];
   if (!p.hsts.includeSubDomains) {
-    issues.push({ field: 'hsts.preload', message: 'the browsers\' preload list requires includeSubDomains', fix: 'set hsts.includeSubDomains: true, or drop preload' });
+    issues.push({
+      field: 'hsts.preload',
+      message: "the browsers' preload list requires includeSubDomains",
+      fix: 'set hsts.includeSubDomains: true, or drop preload',
+    });
   }
   if (p.hsts.maxAgeSeconds < 31_536_000) {
-    issues.push({ field: 'hsts.preload', message: `the browsers' preload list requires a max-age of at least 31536000 s (one year), not ${p.hsts.maxAgeSeconds}`, fix: 'raise hsts.maxAgeSeconds, or drop preload' });
+    issues.push({
+      field: 'hsts.preload',
+      message: `the browsers' preload list requires a max-age of at least 31536000 s (one year), not ${p.hsts.maxAgeSeconds}`,
+      fix: 'raise hsts.maxAgeSeconds, or drop preload',
+    });
   }
   return issues;
 }
@@ -610,26 +640,46 @@ function checkFlavour(p: Parsed, hostCount: number): Issue[] {
   }
   if (p.flavour === 'ingress-nginx') return issues;
   if (p.className !== undefined) {
-    issues.push({ field: 'className', message: 'applies only to flavour "ingress-nginx"; an HTTPRoute is served by the Gateway it attaches to', fix: "remove className, or set the Gateway's class in the environment's gateway.className" });
+    issues.push({
+      field: 'className',
+      message: 'applies only to flavour "ingress-nginx"; an HTTPRoute is served by the Gateway it attaches to',
+      fix: "remove className, or set the Gateway's class in the environment's gateway.className",
+    });
   }
   const burstFix = 'leave burst out (Envoy Gateway allows requestsPerSecond at once), or raise requestsPerSecond';
   const burst = (limit: ParsedRateLimit | false | undefined, field: string) => {
     if (limit && limit.burst !== undefined && limit.burst !== limit.requestsPerSecond) {
-      issues.push({ field, message: `a burst of ${limit.burst} above ${limit.requestsPerSecond} requests per second cannot be expressed with flavour "gateway": Envoy Gateway's local rate limit refills a bucket of requestsPerSecond every second`, fix: burstFix });
+      issues.push({
+        field,
+        message: `a burst of ${limit.burst} above ${limit.requestsPerSecond} requests per second cannot be expressed with flavour "gateway": Envoy Gateway's local rate limit refills a bucket of requestsPerSecond every second`,
+        fix: burstFix,
+      });
     }
   };
   burst(p.rateLimit, 'rateLimit.burst');
   p.routes.forEach((route, i) => {
     burst(route.rateLimit, `routes[${i}].rateLimit.burst`);
     if (route.streaming === 'websocket' && route.maxBodySize !== undefined && route.maxBodySize !== '0') {
-      issues.push({ field: `routes[${i}].maxBodySize`, message: "a WebSocket route takes no body limit: Envoy enforces one by buffering the request, which stalls the connection upgrade", fix: 'remove maxBodySize from this route' });
+      issues.push({
+        field: `routes[${i}].maxBodySize`,
+        message: 'a WebSocket route takes no body limit: Envoy enforces one by buffering the request, which stalls the connection upgrade',
+        fix: 'remove maxBodySize from this route',
+      });
     }
   });
   if (p.routes.length > MAX_GATEWAY_RULES) {
-    issues.push({ field: 'routes', message: `${p.routes.length} routes, but an HTTPRoute holds at most ${MAX_GATEWAY_RULES} rules`, fix: 'split the paths over two TlsIngress constructs' });
+    issues.push({
+      field: 'routes',
+      message: `${p.routes.length} routes, but an HTTPRoute holds at most ${MAX_GATEWAY_RULES} rules`,
+      fix: 'split the paths over two TlsIngress constructs',
+    });
   }
   if (hostCount > MAX_GATEWAY_HOSTNAMES) {
-    issues.push({ field: 'hosts', message: `${hostCount} hosts, but an HTTPRoute holds at most ${MAX_GATEWAY_HOSTNAMES} hostnames`, fix: 'split the hosts over two TlsIngress constructs' });
+    issues.push({
+      field: 'hosts',
+      message: `${hostCount} hosts, but an HTTPRoute holds at most ${MAX_GATEWAY_HOSTNAMES} hostnames`,
+      fix: 'split the hosts over two TlsIngress constructs',
+    });
   }
   return issues;
 }
@@ -665,7 +715,10 @@ function quantityOf(size: string): string | undefined {
 
 /** `/api/events` → `api-events`, `/` → `root`. */
 function slug(path: string): string {
-  const s = path.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const s = path
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return s === '' ? 'root' : s;
 }
 

@@ -91,9 +91,25 @@ export class WebApp extends Workload implements ServedWorkload {
     const plan = this.replicaPlan(p.replicas ?? 2, p.autoscaling);
     const template = this.buildPodTemplate(
       { ...p, probes: p.probes ?? { readiness: { http: '/' }, liveness: { tcp: 'http' } } },
-      { component: 'frontend', port: this.port, service: p.service, maxReplicas: plan.most, controller: 'Deployment', defaultGracePeriodSeconds: 30, defaultPreStopSeconds: 5, defaultResources: DEFAULT_RESOURCES },
+      {
+        component: 'frontend',
+        port: this.port,
+        service: p.service,
+        maxReplicas: plan.most,
+        controller: 'Deployment',
+        defaultGracePeriodSeconds: 30,
+        defaultPreStopSeconds: 5,
+        defaultResources: DEFAULT_RESOURCES,
+      },
     );
-    const served = this.serve({ template, plan, port: this.port, service: p.service, autoscaler: p.autoscaling, replicasField: plan.range ? 'autoscaling.minReplicas' : 'replicas' });
+    const served = this.serve({
+      template,
+      plan,
+      port: this.port,
+      service: p.service,
+      autoscaler: p.autoscaling,
+      replicasField: plan.range ? 'autoscaling.minReplicas' : 'replicas',
+    });
     this.deployment = served.deployment;
     this.service = served.service;
     this.podDisruptionBudget = served.podDisruptionBudget;

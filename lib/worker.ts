@@ -95,7 +95,10 @@ const schema = z
         maxReplicas: z.number().int().min(1),
         redisList: z
           .strictObject({
-            address: z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. "redis.docs-prod.svc.cluster.local:6379"').optional(),
+            address: z
+              .string()
+              .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. "redis.docs-prod.svc.cluster.local:6379"')
+              .optional(),
             server: servedWorkload.optional(),
             listName: z.string().min(1),
             listLength: z.number().int().min(1).default(10),
@@ -126,7 +129,11 @@ const schema = z
         }
         if (s.minReplicas > s.maxReplicas) ctx.addIssue({ code: 'custom', path: ['minReplicas'], message: 'minReplicas must not exceed maxReplicas' });
         if (hpa && s.minReplicas === 0) {
-          ctx.addIssue({ code: 'custom', path: ['minReplicas'], message: 'an HPA cannot scale to zero; use 1, or scale on queue depth (redisList) to reach zero' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['minReplicas'],
+            message: 'an HPA cannot scale to zero; use 1, or scale on queue depth (redisList) to reach zero',
+          });
         }
       })
       .optional(),
@@ -139,13 +146,18 @@ const schema = z
       ctx.addIssue({ code: 'custom', path: ['service'], message: 'a worker has a Service only with a port. Fix: give port, or remove service' });
     }
     if (p.replicas !== undefined && p.scaling) {
-      ctx.addIssue({ code: 'custom', path: ['replicas'], message: 'give either replicas or scaling: with an autoscaler, a fixed count would fight it on every apply' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['replicas'],
+        message: 'give either replicas or scaling: with an autoscaler, a fixed count would fight it on every apply',
+      });
     }
     if (p.singleton && (p.scaling || (p.replicas ?? 1) > 1)) {
       ctx.addIssue({
         code: 'custom',
         path: [p.scaling ? 'scaling' : 'replicas'],
-        message: 'a singleton runs exactly one instance (two Celery beats would send every scheduled task twice). Fix: remove the scaling, or drop singleton for a scalable worker',
+        message:
+          'a singleton runs exactly one instance (two Celery beats would send every scheduled task twice). Fix: remove the scaling, or drop singleton for a scalable worker',
       });
     }
   }) satisfies z.ZodType<unknown, WorkerProps>;
@@ -184,7 +196,9 @@ export class Worker extends Workload {
 
     const env = this.environment;
     if (p.singleton && (env.workloads[this.name]?.replicas ?? 1) > 1) {
-      this.report([{ field: `${env.name}.workloads.${this.name}.replicas`, message: 'a singleton runs exactly one instance', fix: 'remove the replica override' }]);
+      this.report([
+        { field: `${env.name}.workloads.${this.name}.replicas`, message: 'a singleton runs exactly one instance', fix: 'remove the replica override' },
+      ]);
     }
     const scaled = this.replicaPlan(p.replicas ?? 1, p.scaling);
     // KEDA may scale to zero: an explicit minimum of 0 survives the environment's factor.
@@ -214,7 +228,10 @@ export class Worker extends Workload {
       port: p.port,
       service: p.service,
       singleton: p.singleton,
-      autoscaler: p.scaling?.cpuUtilization !== undefined || p.scaling?.customMetrics ? { cpuUtilization: p.scaling.cpuUtilization, customMetrics: p.scaling.customMetrics } : undefined,
+      autoscaler:
+        p.scaling?.cpuUtilization !== undefined || p.scaling?.customMetrics
+          ? { cpuUtilization: p.scaling.cpuUtilization, customMetrics: p.scaling.customMetrics }
+          : undefined,
       triggers: p.scaling?.triggers,
       redisList: redis ? { ...redis, address: redis.server ? `${redis.server.host}:${redis.server.port}` : redis.address! } : undefined,
       replicasField: p.scaling ? 'scaling.minReplicas' : 'replicas',
@@ -249,7 +266,8 @@ export class Worker extends Workload {
    * of a worker without a port is an error reported at synth.
    */
   public get served(): ServedWorkload {
-    if (!this.port) this.report([{ field: 'port', message: 'another workload connects to this worker, but it serves no port', fix: 'give it a port (and so a Service)' }]);
+    if (!this.port)
+      this.report([{ field: 'port', message: 'another workload connects to this worker, but it serves no port', fix: 'give it a port (and so a Service)' }]);
     return { name: this.name, port: this.port ?? 0, host: this.host, url: this.url ?? '', system: this.system };
   }
 }

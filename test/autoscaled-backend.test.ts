@@ -94,13 +94,17 @@ describe('AutoscaledBackend', () => {
         resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
         autoscaling: { minReplicas: 2, baselineMemory: '300Mi' },
       });
-      expect(errors(system).join('\n')).toMatch(/AutoscaledBackend "backend": resources.requests.memory: a baseline of 300Mi per pod is 59 % of the 512Mi request.*Fix: request at least 563Mi/);
+      expect(errors(system).join('\n')).toMatch(
+        /AutoscaledBackend "backend": resources.requests.memory: a baseline of 300Mi per pod is 59 % of the 512Mi request.*Fix: request at least 563Mi/,
+      );
     });
   });
 
   describe('bad input', () => {
     it('refuses a backend without both probes', () => {
-      expect(errors(backend({ probes: { readiness: { http: '/ready' } } }).system).join('\n')).toMatch(/probes: an API needs both a liveness and a readiness probe/);
+      expect(errors(backend({ probes: { readiness: { http: '/ready' } } }).system).join('\n')).toMatch(
+        /probes: an API needs both a liveness and a readiness probe/,
+      );
     });
 
     it('refuses identical liveness and readiness', () => {

@@ -112,7 +112,11 @@ describe('a consumer installing the packed tarball', () => {
       const broken = spawnSync('node', ['main.js', 'synth'], { cwd: path.join(dir, 'app'), encoding: 'utf8', env: withoutSchemaSettings() });
       expect(broken.status).toBe(1);
       expect(broken.stderr).toMatch(/schemas: .*build\/schemas\/kubernetes-1\.28-swagger\.json\.gz: cannot be read/);
-      const optedOut = spawnSync('node', ['main.js', 'synth'], { cwd: path.join(dir, 'app'), encoding: 'utf8', env: { ...withoutSchemaSettings(), SHIPSHAPE_SCHEMA_VALIDATION: 'off' } });
+      const optedOut = spawnSync('node', ['main.js', 'synth'], {
+        cwd: path.join(dir, 'app'),
+        encoding: 'utf8',
+        env: { ...withoutSchemaSettings(), SHIPSHAPE_SCHEMA_VALIDATION: 'off' },
+      });
       expect(optedOut.status, optedOut.stderr).toBe(0);
       expect(optedOut.stdout).toMatch(/schema validation skipped: SHIPSHAPE_SCHEMA_VALIDATION=off/);
     } finally {
@@ -152,7 +156,19 @@ describe('a consumer installing the packed tarball', () => {
     expect(result.stdout.match(/\[gateway-http01-solver\]/g)).toHaveLength(2);
     const prod = parseAllDocuments(fs.readFileSync(path.join(app, 'dist/prod/notes/apps/notes.yaml'), 'utf8')).map((d) => d.toJSON());
     expect(new Set(prod.map((o) => o.kind))).toEqual(
-      new Set(['ServiceAccount', 'Service', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ScaledObject', 'Certificate', 'Gateway', 'HTTPRoute', 'BackendTrafficPolicy', 'ClientTrafficPolicy']),
+      new Set([
+        'ServiceAccount',
+        'Service',
+        'Deployment',
+        'HorizontalPodAutoscaler',
+        'PodDisruptionBudget',
+        'ScaledObject',
+        'Certificate',
+        'Gateway',
+        'HTTPRoute',
+        'BackendTrafficPolicy',
+        'ClientTrafficPolicy',
+      ]),
     );
     expect(fs.existsSync(path.join(app, 'dist/prod/notes/migrations/notes.yaml'))).toBe(true);
     expect(fs.existsSync(path.join(app, 'dist/prod/flux/flux.yaml'))).toBe(true);
@@ -170,7 +186,8 @@ describe('a consumer installing the packed tarball', () => {
     expect(result.stdout).toMatch(/^shipshape: 1 environment, 23 objects in 9 files, 1 warning\n/);
     expect(result.stdout).toMatch(/gatewayHTTPRoute: \{ parentRefs: \[\{ kind: 'Gateway', name: 'notes', namespace: 'notes-prod' \}\] \}/);
     expect(result.stdout).not.toMatch(/skipped/);
-    for (const dir of ['notes', 'notes/infrastructure', 'notes/apps', 'flux']) expect(fs.existsSync(path.join(app, `dist/prod/${dir}/kustomization.yaml`)), dir).toBe(true);
+    for (const dir of ['notes', 'notes/infrastructure', 'notes/apps', 'flux'])
+      expect(fs.existsSync(path.join(app, `dist/prod/${dir}/kustomization.yaml`)), dir).toBe(true);
   });
 
   it('gives a JavaScript caller the field-named messages, not a TypeError', () => {
@@ -185,15 +202,22 @@ describe('a consumer installing from git, as the README documents', () => {
   // packing it: what a `git+https://…#v1.2.3` install does. It installs the committed HEAD.
   const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
 
-  it.skipIf(head.status !== 0)('gets a built package under the scoped name', () => {
-    const app = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-git-consumer-'));
-    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'notes-deploy', private: true, version: '1.0.0' }));
-    const peers = Object.keys(pkg.peerDependencies).map((name) => `${name}@${pkg.devDependencies[name]}`);
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', `git+file://${ROOT}#${head.stdout.trim()}`, ...peers], { cwd: app, stdio: 'ignore' });
-    const installed = path.join(app, 'node_modules/@shipshape-k8s/shipshape');
-    expect(fs.existsSync(path.join(installed, 'build/lib/index.js')), 'prepare built the library').toBe(true);
-    expect(fs.existsSync(path.join(installed, 'LICENSE'))).toBe(true);
-    const result = spawnSync('node', ['-e', "console.log(typeof require('@shipshape-k8s/shipshape').runSynth)"], { cwd: app, encoding: 'utf8' });
-    expect(result.stdout.trim(), result.stderr).toBe('function');
-  }, 240_000);
+  it.skipIf(head.status !== 0)(
+    'gets a built package under the scoped name',
+    () => {
+      const app = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-git-consumer-'));
+      fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'notes-deploy', private: true, version: '1.0.0' }));
+      const peers = Object.keys(pkg.peerDependencies).map((name) => `${name}@${pkg.devDependencies[name]}`);
+      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', `git+file://${ROOT}#${head.stdout.trim()}`, ...peers], {
+        cwd: app,
+        stdio: 'ignore',
+      });
+      const installed = path.join(app, 'node_modules/@shipshape-k8s/shipshape');
+      expect(fs.existsSync(path.join(installed, 'build/lib/index.js')), 'prepare built the library').toBe(true);
+      expect(fs.existsSync(path.join(installed, 'LICENSE'))).toBe(true);
+      const result = spawnSync('node', ['-e', "console.log(typeof require('@shipshape-k8s/shipshape').runSynth)"], { cwd: app, encoding: 'utf8' });
+      expect(result.stdout.trim(), result.stderr).toBe('function');
+    },
+    240_000,
+  );
 });

@@ -9,7 +9,10 @@ import { schemasAvailable } from './support/schemas';
 
 /** The committed output, checked as Flux would receive it. */
 const DIST = path.join(__dirname, '..', 'dist');
-const environments = fs.readdirSync(DIST).filter((d) => fs.statSync(path.join(DIST, d)).isDirectory()).sort();
+const environments = fs
+  .readdirSync(DIST)
+  .filter((d) => fs.statSync(path.join(DIST, d)).isDirectory())
+  .sort();
 
 function objectsOf(env: string): KubeJson[] {
   const files = (fs.readdirSync(path.join(DIST, env), { recursive: true }) as string[]).filter((f) => f.endsWith('.yaml') && !f.endsWith('kustomization.yaml'));
@@ -31,7 +34,9 @@ describe('committed dist/', () => {
     it('builds with kubectl kustomize', () => {
       const built = execFileSync('kubectl', ['kustomize', path.join(DIST, env)], { encoding: 'utf8' });
       const kinds = new Set(parseAllDocuments(built).map((d) => (d.toJSON() as KubeJson).kind));
-      expect([...kinds]).toEqual(expect.arrayContaining(['Namespace', 'Deployment', 'Service', 'Gateway', 'HTTPRoute', 'BackendTrafficPolicy', 'ClientTrafficPolicy']));
+      expect([...kinds]).toEqual(
+        expect.arrayContaining(['Namespace', 'Deployment', 'Service', 'Gateway', 'HTTPRoute', 'BackendTrafficPolicy', 'ClientTrafficPolicy']),
+      );
     });
   });
 });

@@ -21,6 +21,10 @@ describe('drift between the definitions and the committed dist/', () => {
     fs.appendFileSync(path.join(copy, 'prod/doc-router/apps/doc-router.yaml'), '# tweaked by hand\n');
     fs.rmSync(path.join(copy, 'dev/kustomization.yaml'));
     fs.writeFileSync(path.join(copy, 'staging/doc-router/apps/extra.yaml'), 'kind: ConfigMap\n');
-    expect(findDrift(rendered.files, copy)).toEqual(['missing: dev/kustomization.yaml', 'changed: prod/doc-router/apps/doc-router.yaml', 'extra: staging/doc-router/apps/extra.yaml']);
+    expect(findDrift(rendered.files, copy)).toEqual([
+      'missing: dev/kustomization.yaml',
+      'changed: prod/doc-router/apps/doc-router.yaml',
+      'extra: staging/doc-router/apps/extra.yaml',
+    ]);
   });
 });

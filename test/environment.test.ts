@@ -71,7 +71,9 @@ describe('environment model', () => {
   });
 
   it('refuses a build that is not one tag: a digest (one image only) or latest', () => {
-    expect(problems({ ...environment('dev'), build: `sha256:${'a'.repeat(64)}` })).toEqual([expect.stringMatching(/^dev\.build: must be an image tag such as "sha-3f2c1a9".*pin digests per workload in images/)]);
+    expect(problems({ ...environment('dev'), build: `sha256:${'a'.repeat(64)}` })).toEqual([
+      expect.stringMatching(/^dev\.build: must be an image tag such as "sha-3f2c1a9".*pin digests per workload in images/),
+    ]);
     expect(problems({ ...environment('dev'), build: 'latest' })).toEqual([expect.stringMatching(/^dev\.build: must name one build/)]);
     expect(defineEnvironment(environment('dev', { build: 'sha-3f2c1a9' })).build).toBe('sha-3f2c1a9');
   });

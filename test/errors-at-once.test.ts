@@ -41,7 +41,11 @@ function check(c: Case): void {
   const lines = problems(c.systems);
   const text = lines.join('\n');
   for (const expected of c.reported) expect(text, `${expected}`).toMatch(expected);
-  for (const expected of c.once ?? []) expect(lines.filter((line) => expected.test(line)), `${expected} once in\n${text}`).toHaveLength(1);
+  for (const expected of c.once ?? [])
+    expect(
+      lines.filter((line) => expected.test(line)),
+      `${expected} once in\n${text}`,
+    ).toHaveLength(1);
   for (const unexpected of c.absent ?? []) expect(text).not.toMatch(unexpected);
 }
 
@@ -54,7 +58,10 @@ const propsBesideClusterRules: Case[] = [
         new WebApp(s, 'api', { image: image('api'), probes: PROBES }).deployment!.metadata.addLabel('team name', 'shop');
       }),
     ],
-    reported: [/^prod\/shop\/web: WebApp "web": port: Too small/m, /^prod\/shop\/api: \[api-rules\] Deployment\/shop-prod\/api: metadata\.labels\[team name\]: invalid label key/m],
+    reported: [
+      /^prod\/shop\/web: WebApp "web": port: Too small/m,
+      /^prod\/shop\/api: \[api-rules\] Deployment\/shop-prod\/api: metadata\.labels\[team name\]: invalid label key/m,
+    ],
   },
   {
     name: 'a construct rule and a cluster rule on the same object',
@@ -63,7 +70,10 @@ const propsBesideClusterRules: Case[] = [
         new WebApp(s, 'web', { image: image('web'), replicas: 1, probes: PROBES }).deployment!.metadata.addLabel('team name', 'shop');
       }),
     ],
-    reported: [/^prod\/shop\/web: WebApp "web": replicas: runs 1 replica behind a Service/m, /^prod\/shop\/web: \[api-rules\] Deployment\/shop-prod\/web: metadata\.labels\[team name\]/m],
+    reported: [
+      /^prod\/shop\/web: WebApp "web": replicas: runs 1 replica behind a Service/m,
+      /^prod\/shop\/web: \[api-rules\] Deployment\/shop-prod\/web: metadata\.labels\[team name\]/m,
+    ],
   },
   {
     name: 'a props error beside a credential in an object of the definition',
@@ -73,7 +83,10 @@ const propsBesideClusterRules: Case[] = [
         new ApiObject(s, 'flags', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'flags' }, data: { DB_PASSWORD: 'hunter2hunter2' } });
       }),
     ],
-    reported: [/^prod\/shop\/web: WebApp "web": image: .*lowercase/m, /^prod\/shop: \[secrets\] ConfigMap\/shop-prod\/flags: data\.DB_PASSWORD: holds a credential/m],
+    reported: [
+      /^prod\/shop\/web: WebApp "web": image: .*lowercase/m,
+      /^prod\/shop: \[secrets\] ConfigMap\/shop-prod\/flags: data\.DB_PASSWORD: holds a credential/m,
+    ],
   },
 ];
 
@@ -106,7 +119,12 @@ const environmentBesideConstructs: Case[] = [
   },
   {
     name: 'a wrong environment beside a valid one: the valid one is built and checked',
-    systems: [system((s) => void new WebApp(s, 'web', { image: image('web'), replicas: 1, probes: PROBES }), [environment('dev', { tier: 'qa' as 'dev' }), environment('prod')])],
+    systems: [
+      system(
+        (s) => void new WebApp(s, 'web', { image: image('web'), replicas: 1, probes: PROBES }),
+        [environment('dev', { tier: 'qa' as 'dev' }), environment('prod')],
+      ),
+    ],
     reported: [/^shop: dev\.tier: /m, /^prod\/shop\/web: WebApp "web": replicas: runs 1 replica/m],
   },
 ];
@@ -140,7 +158,10 @@ const oncePerMistake: Case[] = [
     name: 'one environment shared by two systems, with a wrong field',
     systems: (() => {
       const prod = environment('prod', { scaling: { replicas: -1 } });
-      return [system((s) => void new WebApp(s, 'web', { image: image('web'), probes: PROBES }), [prod]), system((s) => void new WebApp(s, 'blog', { image: image('blog'), probes: PROBES }), [{ ...prod, namespace: 'blog-prod' }], 'blog')];
+      return [
+        system((s) => void new WebApp(s, 'web', { image: image('web'), probes: PROBES }), [prod]),
+        system((s) => void new WebApp(s, 'blog', { image: image('blog'), probes: PROBES }), [{ ...prod, namespace: 'blog-prod' }], 'blog'),
+      ];
     })(),
     reported: [/^shop, blog: prod\.scaling\.replicas: /m],
     once: [/scaling\.replicas/],
@@ -148,12 +169,9 @@ const oncePerMistake: Case[] = [
   {
     name: 'a definition that throws: no follow-on errors about what it did not get to define',
     systems: [
-      system(
-        () => {
-          throw new Error('the bucket name is missing');
-        },
-        [environment('prod', { images: { web: 'v1.0.0' }, settings: { BUCKET: 'b' } })],
-      ),
+      system(() => {
+        throw new Error('the bucket name is missing');
+      }, [environment('prod', { images: { web: 'v1.0.0' }, settings: { BUCKET: 'b' } })]),
     ],
     reported: [/^prod\/shop: the bucket name is missing/m],
     absent: [/names no workload|no definition reads/],

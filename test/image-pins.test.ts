@@ -50,12 +50,16 @@ describe('a pin per image repository', () => {
   });
 
   it('refuses a key with a tag, saying what a key is', () => {
-    expect(() => render({ images: { [`${MASTODON}:v4`]: 'v4.3.2' } })).toThrow(/must be a workload name such as "web" or an image repository such as "ghcr\.io\/mastodon\/mastodon" \(lower case, no tag\)/);
+    expect(() => render({ images: { [`${MASTODON}:v4`]: 'v4.3.2' } })).toThrow(
+      /must be a workload name such as "web" or an image repository such as "ghcr\.io\/mastodon\/mastodon" \(lower case, no tag\)/,
+    );
   });
 
   it("points the untagged migration's hint at its app's pin", () => {
     const { warnings } = render({});
     const hint = warnings.find((w) => w.includes('[migration-image-untagged]'));
-    expect(hint).toMatch(/Fix: pin its app, whose image the Job runs: images: \{ web: '<tag or digest>' \} in the dev environment \(or images: \{ 'ghcr\.io\/mastodon\/mastodon': … \} for every workload of that image\)/);
+    expect(hint).toMatch(
+      /Fix: pin its app, whose image the Job runs: images: \{ web: '<tag or digest>' \} in the dev environment \(or images: \{ 'ghcr\.io\/mastodon\/mastodon': … \} for every workload of that image\)/,
+    );
   });
 });

@@ -24,28 +24,65 @@ function problems(system: Partial<SystemDefinition>): readonly string[] {
 
 // [case, the definition, the message it must give, what it must not say]
 const cases: [string, Partial<SystemDefinition>, RegExp, RegExp?][] = [
-  ['an env name with a space names the space', { define: (s) => new WebApp(s, 'web', { image: 'ghcr.io/example/web:v1', env: { 'API URL': 'x' } }) },
-    /WebApp "web": env\.API URL: the key "API URL" must be a valid environment variable name; a space at position 4 is not allowed/, /Invalid key in record/],
-  ['an image pin for an upper-case workload names the letter', { environments: [environment('dev', { images: { Web: 'v1' } })] },
-    /dev\.images\.Web: the key "Web" must be a workload name such as "web" or an image repository .*; "W" \(upper case\) at position 1 is not allowed/, /Invalid key in record/],
-  ['a workload override with an underscore names it', { environments: [environment('dev', { workloads: { web_v2: { replicas: 2 } } })] },
-    /dev\.workloads\.web_v2: the key "web_v2" must be a DNS label.*; "_" at position 4 is not allowed/, /Invalid key in record/],
-  ['a setting with a dash names it', { environments: [environment('dev', { settings: { 'BUCKET-NAME': 'b' } })] },
-    /dev\.settings\.BUCKET-NAME: the key "BUCKET-NAME" must be a variable-like name; "-" at position 7 is not allowed/],
-  ['a key starting with a dash says so', { environments: [environment('dev', { workloads: { '-web': { replicas: 2 } } })] }, /the key "-web" must be a DNS label.*; it starts with "-"/],
-  ['a key too long says how long', { environments: [environment('dev', { workloads: { ['w'.repeat(64)]: { replicas: 2 } } })] }, /must be at most 63 characters \(a DNS label\); it has 64/],
-  ['duplicate environment names get their own message', { environments: [environment('dev'), environment('dev', { namespace: 'shop-dev2' })] },
-    /^shop: environments: "dev" is given twice; each environment is written to its own directory dist\/<name>, so give each a distinct name$/, /namespace/],
-  ['an upper-case host is called upper case', { define: (s) => new TlsIngress(s, 'edge', { host: 'API.dev.shop.example.com', routes: [{ path: '/', backend: web(s) }] }) },
-    /TlsIngress "edge": host: "API\.dev\.shop\.example\.com" has upper-case letters; host names are written in lower case\.? Fix: write "api\.dev\.shop\.example\.com"/, /outside/],
-  ['a claim name of 254 characters is refused as a DNS subdomain', { define: (s) => new PersistentClaim(s, `${'d'.repeat(60)}.`.repeat(4) + 'd'.repeat(10), { size: '1Gi', accessMode: 'ReadWriteOnce' }) },
-    /PersistentClaim ".*": \(id\): names the claim and must be a DNS subdomain: lower-case letters, digits, "-" and "\.", at most 253 characters/],
+  [
+    'an env name with a space names the space',
+    { define: (s) => new WebApp(s, 'web', { image: 'ghcr.io/example/web:v1', env: { 'API URL': 'x' } }) },
+    /WebApp "web": env\.API URL: the key "API URL" must be a valid environment variable name; a space at position 4 is not allowed/,
+    /Invalid key in record/,
+  ],
+  [
+    'an image pin for an upper-case workload names the letter',
+    { environments: [environment('dev', { images: { Web: 'v1' } })] },
+    /dev\.images\.Web: the key "Web" must be a workload name such as "web" or an image repository .*; "W" \(upper case\) at position 1 is not allowed/,
+    /Invalid key in record/,
+  ],
+  [
+    'a workload override with an underscore names it',
+    { environments: [environment('dev', { workloads: { web_v2: { replicas: 2 } } })] },
+    /dev\.workloads\.web_v2: the key "web_v2" must be a DNS label.*; "_" at position 4 is not allowed/,
+    /Invalid key in record/,
+  ],
+  [
+    'a setting with a dash names it',
+    { environments: [environment('dev', { settings: { 'BUCKET-NAME': 'b' } })] },
+    /dev\.settings\.BUCKET-NAME: the key "BUCKET-NAME" must be a variable-like name; "-" at position 7 is not allowed/,
+  ],
+  [
+    'a key starting with a dash says so',
+    { environments: [environment('dev', { workloads: { '-web': { replicas: 2 } } })] },
+    /the key "-web" must be a DNS label.*; it starts with "-"/,
+  ],
+  [
+    'a key too long says how long',
+    { environments: [environment('dev', { workloads: { ['w'.repeat(64)]: { replicas: 2 } } })] },
+    /must be at most 63 characters \(a DNS label\); it has 64/,
+  ],
+  [
+    'duplicate environment names get their own message',
+    { environments: [environment('dev'), environment('dev', { namespace: 'shop-dev2' })] },
+    /^shop: environments: "dev" is given twice; each environment is written to its own directory dist\/<name>, so give each a distinct name$/,
+    /namespace/,
+  ],
+  [
+    'an upper-case host is called upper case',
+    { define: (s) => new TlsIngress(s, 'edge', { host: 'API.dev.shop.example.com', routes: [{ path: '/', backend: web(s) }] }) },
+    /TlsIngress "edge": host: "API\.dev\.shop\.example\.com" has upper-case letters; host names are written in lower case\.? Fix: write "api\.dev\.shop\.example\.com"/,
+    /outside/,
+  ],
+  [
+    'a claim name of 254 characters is refused as a DNS subdomain',
+    { define: (s) => new PersistentClaim(s, `${'d'.repeat(60)}.`.repeat(4) + 'd'.repeat(10), { size: '1Gi', accessMode: 'ReadWriteOnce' }) },
+    /PersistentClaim ".*": \(id\): names the claim and must be a DNS subdomain: lower-case letters, digits, "-" and "\.", at most 253 characters/,
+  ],
 ];
 
 describe('messages say what is wrong', () => {
   it.each(cases)('%s', (_, system, expected, notSaid) => {
     const found = problems(system);
-    expect(found.some((p) => expected.test(p)), found.join('\n')).toBe(true);
+    expect(
+      found.some((p) => expected.test(p)),
+      found.join('\n'),
+    ).toBe(true);
     if (notSaid) expect(found.filter((p) => notSaid.test(p))).toEqual([]);
   });
 
@@ -79,7 +116,12 @@ describe.runIf(schemasAvailable)('a corrupt schema file is named', () => {
   });
 
   it.each([
-    ['a truncated swagger', 'schemas/kubernetes-1.28-swagger.json', (text: string) => text.slice(0, 1000), /kubernetes-1\.28-swagger\.json: is corrupt \(.*JSON/],
+    [
+      'a truncated swagger',
+      'schemas/kubernetes-1.28-swagger.json',
+      (text: string) => text.slice(0, 1000),
+      /kubernetes-1\.28-swagger\.json: is corrupt \(.*JSON/,
+    ],
     ['a CRD that is not YAML', 'crds/cert-manager.io_certificates.yaml', () => 'spec: [unclosed', /cert-manager\.io_certificates\.yaml: is corrupt/],
   ])('%s', (_, file, corrupt, expected) => {
     const shared = tempDir();

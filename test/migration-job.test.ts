@@ -10,7 +10,12 @@ const PROBES = { liveness: { http: '/live' }, readiness: { http: '/ready' } } as
 
 function migration(props: Partial<MigrationJobProps> = {}, env = environment()) {
   const system = testSystem(env);
-  const api = new AutoscaledBackend(system, 'backend', { image: 'ghcr.io/example/api:v27.0.1', probes: PROBES, secrets: ['api-secrets'], config: { LOG_LEVEL: 'info' } });
+  const api = new AutoscaledBackend(system, 'backend', {
+    image: 'ghcr.io/example/api:v27.0.1',
+    probes: PROBES,
+    secrets: ['api-secrets'],
+    config: { LOG_LEVEL: 'info' },
+  });
   const job = new MigrationJob(system, 'migrate', { app: api, command: ['python3', 'migrate.py'], ...props });
   return { system, api, job };
 }
@@ -62,7 +67,9 @@ describe('MigrationJob', () => {
     new MigrationJob(system, 'migrate', { app: api, command: ['python3', 'migrate.py'] });
     expect(ofKind(synth(system), 'Job')[0].metadata.name).toBe('migrate');
     expect(warnings(system)).toEqual([
-      expect.stringMatching(/MigrationJob "migrate": app\.image: "ghcr\.io\/example\/api" is untagged, so the Job keeps the name "migrate" for every build.*Fix: pin its app, whose image the Job runs: images: \{ backend: '<tag or digest>' \} in the dev environment \(or images: \{ 'ghcr\.io\/example\/api': … \} for every workload of that image\), or build: '<tag CI pushed>' for every untagged image/),
+      expect.stringMatching(
+        /MigrationJob "migrate": app\.image: "ghcr\.io\/example\/api" is untagged, so the Job keeps the name "migrate" for every build.*Fix: pin its app, whose image the Job runs: images: \{ backend: '<tag or digest>' \} in the dev environment \(or images: \{ 'ghcr\.io\/example\/api': … \} for every workload of that image\), or build: '<tag CI pushed>' for every untagged image/,
+      ),
     ]);
   });
 
@@ -95,7 +102,12 @@ describe('MigrationJob', () => {
     const system = testSystem();
     const db = new SharedConfig(system, 'db-settings', { data: { DB_PORT: '5432', DB_HOST: 'postgres' } });
     const api = new AutoscaledBackend(system, 'backend', { image: 'ghcr.io/example/api:v1', probes: PROBES, configMaps: [db] });
-    new MigrationJob(system, 'migrate', { app: api, command: ['alembic', 'upgrade', 'head'], sharedConfig: [db], env: { DB_URL: 'postgres://$(DB_HOST):$(DB_PORT)/app' } });
+    new MigrationJob(system, 'migrate', {
+      app: api,
+      command: ['alembic', 'upgrade', 'head'],
+      sharedConfig: [db],
+      env: { DB_URL: 'postgres://$(DB_HOST):$(DB_PORT)/app' },
+    });
     const pod = podSpec(ofKind(synth(system), 'Job')[0]);
     expect(pod.containers[0].env).toEqual([
       { name: 'DB_HOST', value: 'postgres' },
@@ -136,20 +148,33 @@ describe('MigrationJob', () => {
   describe('bad input', () => {
     it('refuses a ConfigMap, with the reason', () => {
       const text = errors(migration({ config: { A: 'b' } } as any).system).join('\n');
-      expect(text).toMatch(/MigrationJob "migrate": config: a migration runs before the release is applied, so the ConfigMap of the new release may not exist yet/);
+      expect(text).toMatch(
+        /MigrationJob "migrate": config: a migration runs before the release is applied, so the ConfigMap of the new release may not exist yet/,
+      );
       expect(errors(migration({ env: { REGION: { configMap: 'x', key: 'region' } as any } }).system).join('\n')).toMatch(/env.REGION: a migration runs before/);
     });
 
     // MigrationJobProps.env is `string | SecretKeyEnv`; its schema accepts those and says why it refuses the rest.
     it.each([
-      ['a ConfigMap key', { configMap: 'settings', key: 'region' }, /MigrationJob "migrate": env\.REGION: a migration runs before the release is applied.*sharedConfig: \[config\]/],
-      ['a pod field', { field: 'metadata.name' }, /MigrationJob "migrate": env\.REGION: a migration reads literal values and Secret keys only; a pod field .*Fix: give the value literally, or from a Secret/],
+      [
+        'a ConfigMap key',
+        { configMap: 'settings', key: 'region' },
+        /MigrationJob "migrate": env\.REGION: a migration runs before the release is applied.*sharedConfig: \[config\]/,
+      ],
+      [
+        'a pod field',
+        { field: 'metadata.name' },
+        /MigrationJob "migrate": env\.REGION: a migration reads literal values and Secret keys only; a pod field .*Fix: give the value literally, or from a Secret/,
+      ],
       ['a number', 42, /MigrationJob "migrate": env\.REGION: is number; give a string, or a Secret key \{ secret: '<secret-name>', key: '<key>' \}/],
       ['a Secret key with a stray field', { secret: 'db', key: 'region', path: '/x' }, /MigrationJob "migrate": env\.REGION: Unrecognized key: "path"/],
     ])('refuses %s as an env value, with the reason', (_kind, value, expected) => {
       const lines = errors(migration({ env: { REGION: value as never } }).system);
       expect(lines.join('\n')).toMatch(expected);
-      expect(lines.filter((line) => line.includes('env.REGION')), 'one line for one mistake').toHaveLength(1);
+      expect(
+        lines.filter((line) => line.includes('env.REGION')),
+        'one line for one mistake',
+      ).toHaveLength(1);
     });
 
     it('accepts a literal and a Secret key as env values', () => {

@@ -99,62 +99,78 @@ describe('concurrent synths into one outdir take turns and leave one complete tr
   it.each([
     ['two at once', 2],
     ['four at once', 4],
-  ])('%s', async (_name, count) => {
-    const dir = tempDir();
-    const outdir = path.join(dir, 'dist');
-    const scripts = Array.from({ length: count }, (_, i) => childScript(dir, outdir, i + 2));
-    const running = Promise.all(scripts.map((s) => runChild(s)));
-    while (fs.readdirSync(dir).filter((f) => f.startsWith('ready-')).length < count) await new Promise((resolve) => setTimeout(resolve, 20));
-    fs.writeFileSync(path.join(dir, 'go'), '');
-    const results = await running;
-    for (const result of results) expect(result.stderr).toBe('');
-    expect(results.map((r) => r.status)).toEqual(results.map(() => 0));
-    const files = listFiles(outdir);
-    expect(files).toContain('dev/shop/apps/shop.yaml');
-    expect(files).toContain('staging/shop/apps/shop.yaml');
-    // One run's tree: every environment has the same replica count (runs differ in it).
-    const replicas = ['dev', 'staging', 'qa', 'demo'].map((env) => fs.readFileSync(path.join(outdir, env, 'shop', 'apps', 'shop.yaml'), 'utf8').match(/replicas: (\d+)/)?.[1]);
-    expect(new Set(replicas).size).toBe(1);
-    expect(fs.readdirSync(dir).filter((f) => f.startsWith('dist'))).toEqual(['dist']);
-  }, 60_000);
+  ])(
+    '%s',
+    async (_name, count) => {
+      const dir = tempDir();
+      const outdir = path.join(dir, 'dist');
+      const scripts = Array.from({ length: count }, (_, i) => childScript(dir, outdir, i + 2));
+      const running = Promise.all(scripts.map((s) => runChild(s)));
+      while (fs.readdirSync(dir).filter((f) => f.startsWith('ready-')).length < count) await new Promise((resolve) => setTimeout(resolve, 20));
+      fs.writeFileSync(path.join(dir, 'go'), '');
+      const results = await running;
+      for (const result of results) expect(result.stderr).toBe('');
+      expect(results.map((r) => r.status)).toEqual(results.map(() => 0));
+      const files = listFiles(outdir);
+      expect(files).toContain('dev/shop/apps/shop.yaml');
+      expect(files).toContain('staging/shop/apps/shop.yaml');
+      // One run's tree: every environment has the same replica count (runs differ in it).
+      const replicas = ['dev', 'staging', 'qa', 'demo'].map(
+        (env) => fs.readFileSync(path.join(outdir, env, 'shop', 'apps', 'shop.yaml'), 'utf8').match(/replicas: (\d+)/)?.[1],
+      );
+      expect(new Set(replicas).size).toBe(1);
+      expect(fs.readdirSync(dir).filter((f) => f.startsWith('dist'))).toEqual(['dist']);
+    },
+    60_000,
+  );
 
   it.each([
     ['a synth that finds the lock held waits for it, then writes its whole tree', 'released after 1.5 s' as const],
     ['a synth that finds the lock held past its wait fails clearly and writes nothing', 'never released' as const],
-  ])('%s', async (_name, holder) => {
-    const dir = tempDir();
-    const outdir = path.join(dir, 'dist');
-    synthesizeEstate([shop], { outdir });
-    const before = snapshot(outdir);
-    const release = lockOutdir(outdir);
-    let released = false;
-    try {
-      if (holder === 'never released') {
-        const other = { ...shop, name: 'other', environments: [environment('dev', { namespace: 'other-dev' })] };
-        expect(failure(() => synthesizeEstate([other], { outdir, lockWaitMs: 100 }))).toMatch(/dist\.lock: another synth has been writing .*dist for over 0 s; wait for it to finish and run again/);
-        expect(snapshot(outdir)).toEqual(before);
-        return;
+  ])(
+    '%s',
+    async (_name, holder) => {
+      const dir = tempDir();
+      const outdir = path.join(dir, 'dist');
+      synthesizeEstate([shop], { outdir });
+      const before = snapshot(outdir);
+      const release = lockOutdir(outdir);
+      let released = false;
+      try {
+        if (holder === 'never released') {
+          const other = { ...shop, name: 'other', environments: [environment('dev', { namespace: 'other-dev' })] };
+          expect(failure(() => synthesizeEstate([other], { outdir, lockWaitMs: 100 }))).toMatch(
+            /dist\.lock: another synth has been writing .*dist for over 0 s; wait for it to finish and run again/,
+          );
+          expect(snapshot(outdir)).toEqual(before);
+          return;
+        }
+        const script = childScript(dir, outdir, 3);
+        fs.writeFileSync(path.join(dir, 'go'), '');
+        const running = runChild(script);
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        expect(snapshot(outdir), 'nothing is written while another synth holds the lock').toEqual(before);
+        release();
+        released = true;
+        const result = await running;
+        expect(result.stderr).toBe('');
+        expect(listFiles(outdir)).toContain('demo/shop/apps/shop.yaml');
+      } finally {
+        if (!released) release();
       }
-      const script = childScript(dir, outdir, 3);
-      fs.writeFileSync(path.join(dir, 'go'), '');
-      const running = runChild(script);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect(snapshot(outdir), 'nothing is written while another synth holds the lock').toEqual(before);
-      release();
-      released = true;
-      const result = await running;
-      expect(result.stderr).toBe('');
-      expect(listFiles(outdir)).toContain('demo/shop/apps/shop.yaml');
-    } finally {
-      if (!released) release();
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 });
 
 describe('empty input is an error and leaves dist/ untouched', () => {
   const cases: [string, unknown[], RegExp][] = [
     ['an empty system list', [], /^\s*systems: the list of systems is empty/m],
-    ['a system with no environments', [{ ...shop, environments: [] }], /system "shop"\.environments: is empty, so the system would be left out of the output; add at least one environment/],
+    [
+      'a system with no environments',
+      [{ ...shop, environments: [] }],
+      /system "shop"\.environments: is empty, so the system would be left out of the output; add at least one environment/,
+    ],
     ['an undefined entry (a wrong import)', [shop, undefined], /systems\[1\]: is undefined, not a SystemDefinition/],
     ['a system without environments', [{ name: 'shop', define: shop.define }], /system "shop"\.environments: is undefined, not a list/],
     ['a system without define', [{ name: 'shop', environments: shop.environments }], /system "shop"\.define: is undefined, not a function/],
@@ -171,15 +187,31 @@ describe('empty input is an error and leaves dist/ untouched', () => {
 
 describe('odd outdirs get a deliberate behaviour and a clear message', () => {
   it.each([
-    ['a file is refused and kept', (dir: string) => fs.writeFileSync(path.join(dir, 'dist'), 'notes\n'), /dist: is a file, not a directory; .* move the file away or choose another outdir/],
-    ['a dangling symbolic link is refused', (dir: string) => fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'dist')), /dist: is a symbolic link to .*nowhere, which does not exist; create that directory/],
-    ['a symbolic link to a file is refused', (dir: string) => (fs.writeFileSync(path.join(dir, 'f'), 'x'), fs.symlinkSync(path.join(dir, 'f'), path.join(dir, 'dist'))), /dist: is a file \(through the link to .*\/f\)/],
+    [
+      'a file is refused and kept',
+      (dir: string) => fs.writeFileSync(path.join(dir, 'dist'), 'notes\n'),
+      /dist: is a file, not a directory; .* move the file away or choose another outdir/,
+    ],
+    [
+      'a dangling symbolic link is refused',
+      (dir: string) => fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'dist')),
+      /dist: is a symbolic link to .*nowhere, which does not exist; create that directory/,
+    ],
+    [
+      'a symbolic link to a file is refused',
+      (dir: string) => (fs.writeFileSync(path.join(dir, 'f'), 'x'), fs.symlinkSync(path.join(dir, 'f'), path.join(dir, 'dist'))),
+      /dist: is a file \(through the link to .*\/f\)/,
+    ],
   ])('%s', (_name, make, message) => {
     const dir = tempDir();
     make(dir);
-    const before = fs.lstatSync(path.join(dir, 'dist')).isSymbolicLink() ? fs.readlinkSync(path.join(dir, 'dist')) : fs.readFileSync(path.join(dir, 'dist'), 'utf8');
+    const before = fs.lstatSync(path.join(dir, 'dist')).isSymbolicLink()
+      ? fs.readlinkSync(path.join(dir, 'dist'))
+      : fs.readFileSync(path.join(dir, 'dist'), 'utf8');
     expect(failure(() => synthesizeEstate([shop], { outdir: path.join(dir, 'dist') }))).toMatch(message);
-    const after = fs.lstatSync(path.join(dir, 'dist')).isSymbolicLink() ? fs.readlinkSync(path.join(dir, 'dist')) : fs.readFileSync(path.join(dir, 'dist'), 'utf8');
+    const after = fs.lstatSync(path.join(dir, 'dist')).isSymbolicLink()
+      ? fs.readlinkSync(path.join(dir, 'dist'))
+      : fs.readFileSync(path.join(dir, 'dist'), 'utf8');
     expect(after).toBe(before);
   });
 
@@ -197,30 +229,38 @@ describe('odd outdirs get a deliberate behaviour and a clear message', () => {
 
   const asRoot = process.getuid?.() === 0 ? it : it.skip;
   asRoot.each([
-    ['a read-only directory inside outdir', (outdir: string) => fs.chmodSync(path.join(outdir, 'staging'), 0o555), /staging is read-only, so it cannot be replaced; make it writable/],
+    [
+      'a read-only directory inside outdir',
+      (outdir: string) => fs.chmodSync(path.join(outdir, 'staging'), 0o555),
+      /staging is read-only, so it cannot be replaced; make it writable/,
+    ],
     ['a read-only parent of outdir', (outdir: string) => fs.chmodSync(path.dirname(outdir), 0o555), /is read-only, so it cannot be replaced; make it writable/],
-  ])('%s is refused before anything changes, and the message says so (as an unprivileged user)', async (_name, lock, message) => {
-    const dir = tempDir();
-    fs.chmodSync(dir, 0o755);
-    const work = path.join(dir, 'work');
-    fs.mkdirSync(work);
-    const outdir = path.join(work, 'dist');
-    const script = childScript(dir, outdir, 2);
-    fs.writeFileSync(path.join(dir, 'go'), '');
-    fs.chmodSync(dir, 0o777);
-    spawnSync('chown', ['-R', '65534:65534', work]);
-    const first = await runChild(script, { uid: 65534, gid: 65534 });
-    expect(first.stderr).toBe('');
-    const before = snapshot(outdir);
-    lock(outdir);
-    const second = await runChild(childScript(dir, outdir, 3), { uid: 65534, gid: 65534 });
-    fs.chmodSync(work, 0o755);
-    fs.chmodSync(path.join(outdir, 'staging'), 0o755);
-    expect(second.status).toBe(1);
-    expect(second.stderr).toMatch(message);
-    expect(snapshot(outdir)).toEqual(before);
-    expect(fs.readdirSync(work).sort()).toEqual(['dist']);
-  }, 60_000);
+  ])(
+    '%s is refused before anything changes, and the message says so (as an unprivileged user)',
+    async (_name, lock, message) => {
+      const dir = tempDir();
+      fs.chmodSync(dir, 0o755);
+      const work = path.join(dir, 'work');
+      fs.mkdirSync(work);
+      const outdir = path.join(work, 'dist');
+      const script = childScript(dir, outdir, 2);
+      fs.writeFileSync(path.join(dir, 'go'), '');
+      fs.chmodSync(dir, 0o777);
+      spawnSync('chown', ['-R', '65534:65534', work]);
+      const first = await runChild(script, { uid: 65534, gid: 65534 });
+      expect(first.stderr).toBe('');
+      const before = snapshot(outdir);
+      lock(outdir);
+      const second = await runChild(childScript(dir, outdir, 3), { uid: 65534, gid: 65534 });
+      fs.chmodSync(work, 0o755);
+      fs.chmodSync(path.join(outdir, 'staging'), 0o755);
+      expect(second.status).toBe(1);
+      expect(second.stderr).toMatch(message);
+      expect(snapshot(outdir)).toEqual(before);
+      expect(fs.readdirSync(work).sort()).toEqual(['dist']);
+    },
+    60_000,
+  );
 });
 
 describe('an interrupted swap is repaired before anything else', () => {
@@ -259,7 +299,10 @@ describe('an interrupted swap is repaired before anything else', () => {
     const previous = process.env.CDK8S_OUTDIR;
     if (!stagingDir) process.env.CDK8S_OUTDIR = outdir;
     try {
-      const result = runSynthCaptured([shop, { ...shop, name: 'other', environments: [environment('dev', { namespace: 'other-dev', domain: 'BAD' })] }], { outdir, stagingDir });
+      const result = runSynthCaptured([shop, { ...shop, name: 'other', environments: [environment('dev', { namespace: 'other-dev', domain: 'BAD' })] }], {
+        outdir,
+        stagingDir,
+      });
       expect(result.exitCode).toBe(1);
       expect(result.stderr.split('\n')[0]).toMatch(message);
     } finally {
@@ -275,10 +318,18 @@ describe("cdk8s' own output directory must not be the outdir", () => {
   });
 
   it.each([
-    ['CDK8S_OUTDIR is the outdir (no output: line in cdk8s.yaml)', (dir: string) => ({ env: path.join(dir, 'dist') }), /cdk8s\.yaml: cdk8s synth's output directory .*dist \(CDK8S_OUTDIR\) is the outdir .*Add "output: \.synth" to cdk8s\.yaml/],
+    [
+      'CDK8S_OUTDIR is the outdir (no output: line in cdk8s.yaml)',
+      (dir: string) => ({ env: path.join(dir, 'dist') }),
+      /cdk8s\.yaml: cdk8s synth's output directory .*dist \(CDK8S_OUTDIR\) is the outdir .*Add "output: \.synth" to cdk8s\.yaml/,
+    ],
     ['CDK8S_OUTDIR inside the outdir', (dir: string) => ({ env: path.join(dir, 'dist', 'synth') }), /overlaps the outdir .*Add "output: \.synth"/],
     ['CDK8S_OUTDIR holding the outdir', (dir: string) => ({ env: dir }), /overlaps the outdir/],
-    ['stagingDir inside the outdir', (dir: string) => ({ staging: path.join(dir, 'dist', '.synth') }), /stagingDir: .* overlaps the outdir .*choose a directory outside/],
+    [
+      'stagingDir inside the outdir',
+      (dir: string) => ({ staging: path.join(dir, 'dist', '.synth') }),
+      /stagingDir: .* overlaps the outdir .*choose a directory outside/,
+    ],
   ])('%s is refused', (_name, where, message) => {
     const dir = tempDir();
     const outdir = path.join(dir, 'dist');
@@ -304,7 +355,9 @@ describe('define is synchronous, and what it throws names the system and environ
     const unhandled = vi.fn();
     process.on('unhandledRejection', unhandled);
     try {
-      expect(failure(() => renderEstate([{ ...shop, define: define as SystemDefinition['define'] }]))).toMatch(/\{dev,prod\}\/shop: define returned a Promise \(an async function\?\); define must be synchronous/);
+      expect(failure(() => renderEstate([{ ...shop, define: define as SystemDefinition['define'] }]))).toMatch(
+        /\{dev,prod\}\/shop: define returned a Promise \(an async function\?\); define must be synchronous/,
+      );
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(unhandled).not.toHaveBeenCalled();
     } finally {
@@ -314,13 +367,42 @@ describe('define is synchronous, and what it throws names the system and environ
 
   const lazyThrow: SystemDefinition['define'] = (system) => {
     shop.define(system);
-    new ApiObject(system, 'odd', { apiVersion: 'v1', kind: 'ConfigMap', data: Lazy.any({ produce: () => { throw new Error('the lazy value failed'); } }) });
+    new ApiObject(system, 'odd', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      data: Lazy.any({
+        produce: () => {
+          throw new Error('the lazy value failed');
+        },
+      }),
+    });
   };
   it.each([
-    ['thrown in define', () => { throw new Error('the bucket name is missing'); }, undefined, /^\s*\{dev,prod\}\/shop: the bucket name is missing \(at .*output-safety\.test\.ts:\d+:\d+\)+$/m],
+    [
+      'thrown in define',
+      () => {
+        throw new Error('the bucket name is missing');
+      },
+      undefined,
+      /^\s*\{dev,prod\}\/shop: the bucket name is missing \(at .*output-safety\.test\.ts:\d+:\d+\)+$/m,
+    ],
     ['a value a construct computes after define returned', lazyThrow, undefined, /^\s*\{dev,prod\}\/shop: .*the lazy value failed/m],
-    ['a string thrown', () => { throw 'plain words'; }, undefined, /^\s*\{dev,prod\}\/shop: plain words$/m],
-    ['with SHIPSHAPE_DEBUG=1 the whole stack', () => { throw new Error('deep'); }, '1', /^\s*\{dev,prod\}\/shop: Error: deep\n\s+at .*output-safety\.test\.ts/m],
+    [
+      'a string thrown',
+      () => {
+        throw 'plain words';
+      },
+      undefined,
+      /^\s*\{dev,prod\}\/shop: plain words$/m,
+    ],
+    [
+      'with SHIPSHAPE_DEBUG=1 the whole stack',
+      () => {
+        throw new Error('deep');
+      },
+      '1',
+      /^\s*\{dev,prod\}\/shop: Error: deep\n\s+at .*output-safety\.test\.ts/m,
+    ],
   ])('%s', (_name, define, debug, message) => {
     if (debug) process.env.SHIPSHAPE_DEBUG = debug;
     const text = failure(() => renderEstate([{ ...shop, define: define as SystemDefinition['define'] }]));

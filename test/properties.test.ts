@@ -34,7 +34,11 @@ const workloadSpec: fc.Arbitrary<WorkloadSpec> = fc.record({
 
 // Halving replicas is a dev and staging habit; prod keeps at least the declared two.
 const systemSpec = fc.oneof(
-  fc.record({ tier: fc.constantFrom('dev' as const, 'staging' as const), replicaFactor: fc.constantFrom(0.5, 1, 2), workloads: fc.array(workloadSpec, { minLength: 1, maxLength: 4 }) }),
+  fc.record({
+    tier: fc.constantFrom('dev' as const, 'staging' as const),
+    replicaFactor: fc.constantFrom(0.5, 1, 2),
+    workloads: fc.array(workloadSpec, { minLength: 1, maxLength: 4 }),
+  }),
   fc.record({ tier: fc.constant('prod' as const), replicaFactor: fc.constantFrom(1, 2), workloads: fc.array(workloadSpec, { minLength: 1, maxLength: 4 }) }),
 );
 
@@ -66,12 +70,17 @@ function define(spec: SystemSpec, corrupt?: (props: Record<string, unknown>) => 
           const api = new AutoscaledBackend(
             system,
             names[i],
-            props({ ...base, port: w.port, probes: { liveness: { tcp: 'http' }, readiness: { http: w.probePath } }, autoscaling: { minReplicas: w.replicas, maxReplicas: w.replicas + 2 } }) as any,
+            props({
+              ...base,
+              port: w.port,
+              probes: { liveness: { tcp: 'http' }, readiness: { http: w.probePath } },
+              autoscaling: { minReplicas: w.replicas, maxReplicas: w.replicas + 2 },
+            }) as any,
           );
           served.push(api);
           if (w.exposed) routes.push({ path: routes.length ? `/p${i}` : '/', backend: api });
         } else {
-          new Worker(system, names[i], props({ ...base, replicas: w.replicas, longestJobSeconds: w.port % 600 + 1 }) as any);
+          new Worker(system, names[i], props({ ...base, replicas: w.replicas, longestJobSeconds: (w.port % 600) + 1 }) as any);
         }
       });
       if (routes.length) new TlsIngress(system, 'edge', { routes });
@@ -84,9 +93,15 @@ const corruptions: fc.Arbitrary<(props: Record<string, unknown>) => Record<strin
   fc.integer({ max: 0 }).map((n) => (p: Record<string, unknown>) => ({ ...p, replicas: n, autoscaling: undefined })),
   fc.string().map((s) => (p: Record<string, unknown>) => ({ ...p, image: s.length ? 42 : s })),
   fc.stringMatching(/^[A-Z_ ]{1,10}$/).map((s) => (p: Record<string, unknown>) => ({ ...p, [`unknown${s}`]: true })),
-  fc.constantFrom('1 GB', 'lots', '-5Mi', '').map((memory) => (p: Record<string, unknown>) => ({ ...p, resources: { requests: { cpu: '1', memory }, limits: { cpu: '1', memory: '1Gi' } } })),
+  fc
+    .constantFrom('1 GB', 'lots', '-5Mi', '')
+    .map((memory) => (p: Record<string, unknown>) => ({ ...p, resources: { requests: { cpu: '1', memory }, limits: { cpu: '1', memory: '1Gi' } } })),
   fc.constantFrom('API_SECRET', 'DB_PASSWORD', 'AUTH_TOKEN').map((name) => (p: Record<string, unknown>) => ({ ...p, env: { [name]: 'plain-text-value' } })),
-  fc.constant((p: Record<string, unknown>) => ({ ...p, volumes: [{ name: 'data', mountPath: '/data', claim: { size: '1Gi', accessMode: 'ReadWriteOnce' } }], replicas: 4 })),
+  fc.constant((p: Record<string, unknown>) => ({
+    ...p,
+    volumes: [{ name: 'data', mountPath: '/data', claim: { size: '1Gi', accessMode: 'ReadWriteOnce' } }],
+    replicas: 4,
+  })),
   fc.constant((_p: Record<string, unknown>) => null as unknown as Record<string, unknown>),
 );
 

@@ -46,6 +46,9 @@ function synth(app: string) {
 describe.each(STARTERS)('the %s starter, from the packed tarball', (starter) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `shipshape-${starter}-`));
   const app = path.join(dir, 'app');
+  // Each style has tests of its own; the other style's are not registered for this starter.
+  const estateStyle = isEstate(starter) ? it.runIf(schemasAvailable) : undefined;
+  const plainStyle = isEstate(starter) ? undefined : it.runIf(schemasAvailable);
 
   beforeAll(() => {
     fs.cpSync(path.join(ROOT, 'examples', starter), app, { recursive: true, filter: (source) => !/\/(node_modules|build|dist|\.synth)$/.test(source) });
@@ -55,70 +58,87 @@ describe.each(STARTERS)('the %s starter, from the packed tarball', (starter) => 
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }), 120_000);
 
   it('is a complete app', () => {
-    for (const file of ['package.json', 'cdk8s.yaml', 'tsconfig.json', 'main.ts']) expect(fs.existsSync(path.join(ROOT, 'examples', starter, file)), file).toBe(true);
+    for (const file of ['package.json', 'cdk8s.yaml', 'tsconfig.json', 'main.ts'])
+      expect(fs.existsSync(path.join(ROOT, 'examples', starter, file)), file).toBe(true);
     // cdk8s empties its output directory before each run: never the one the estate runner writes.
     if (isEstate(starter)) expect(fs.readFileSync(path.join(app, 'cdk8s.yaml'), 'utf8')).toMatch(/^output: (?!dist\b)\S+$/m);
   });
 
-  it.runIf(schemasAvailable && isEstate(starter)).each(TYPESCRIPTS)('synthesizes a valid dist/ under TypeScript %s, with strict validation', (_, range) => {
-    npm(['install', '--save-dev', `typescript@${range}`], app);
-    fs.rmSync(path.join(app, 'dist'), { recursive: true, force: true });
-    const result = synth(app);
-    expect(result.status, result.output).toBe(0);
-    expect(result.output).toMatch(/shipshape: 2 environments, \d+ objects in \d+ files/);
-    expect(result.output).not.toMatch(/skipped/);
-    for (const env of ['dev', 'prod']) {
-      const rendered = execFileSync('kubectl', ['kustomize', path.join(app, 'dist', env)], { encoding: 'utf8' });
-      const kinds = new Set(parseAllDocuments(rendered).map((d) => d.toJSON()?.kind));
-      expect(kinds).toContain('Deployment');
-      expect(kinds).toContain('Job');
-    }
-  }, 180_000);
-
-  it.runIf(schemasAvailable && !isEstate(starter)).each(TYPESCRIPTS)('synthesizes valid manifests into cdk8s\'s output directory under TypeScript %s, with strict validation', (_, range) => {
-    npm(['install', '--save-dev', `typescript@${range}`], app);
-    const result = synth(app);
-    expect(result.status, result.output).toBe(0);
-    expect(result.output, 'the schemas the package ships are found').not.toMatch(/skipped/);
-    const files = fs.readdirSync(path.join(app, 'dist')).filter((file) => file.endsWith('.k8s.yaml'));
-    const kinds = new Set(files.flatMap((file) => parseAllDocuments(fs.readFileSync(path.join(app, 'dist', file), 'utf8')).map((d) => d.toJSON()?.kind)));
-    for (const kind of ['Namespace', 'NetworkPolicy', 'Deployment', 'HorizontalPodAutoscaler', 'Gateway', 'HTTPRoute']) expect(kinds, kind).toContain(kind);
-  }, 180_000);
-
-  it.runIf(schemasAvailable && !isEstate(starter))('prints a props error and a strict-schema error at once through cdk8s synth, and exits non-zero', () => {
-    const main = path.join(app, 'main.ts');
-    const saved = fs.readFileSync(main, 'utf8');
-    const broken = [
-      "import { ApiObject } from 'cdk8s';",
-      saved.replace('app.synth();', ''),
-      "new WebApp(notes, 'admin', { image: 'ghcr.io/example/notes-admin', port: 70000 });",
-      "new ApiObject(notes, 'flags', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'flags' }, data: { beta: 1 as unknown as string } });",
-      'app.synth();',
-    ].join('\n');
-    fs.writeFileSync(main, broken);
-    try {
+  estateStyle?.each(TYPESCRIPTS)(
+    'synthesizes a valid dist/ under TypeScript %s, with strict validation',
+    (_, range) => {
+      npm(['install', '--save-dev', `typescript@${range}`], app);
+      fs.rmSync(path.join(app, 'dist'), { recursive: true, force: true });
       const result = synth(app);
-      expect(result.status).not.toBe(0);
-      expect(result.output).toMatch(/\[notes\/admin\] WebApp "admin": port: .*65535/);
-      expect(result.output).toMatch(/\[notes\] notes: \[schema\] ConfigMap\/notes-prod\/flags: \/data\/beta: .*string/);
-    } finally {
-      fs.writeFileSync(main, saved);
-    }
-  }, 120_000);
+      expect(result.status, result.output).toBe(0);
+      expect(result.output).toMatch(/shipshape: 2 environments, \d+ objects in \d+ files/);
+      expect(result.output).not.toMatch(/skipped/);
+      for (const env of ['dev', 'prod']) {
+        const rendered = execFileSync('kubectl', ['kustomize', path.join(app, 'dist', env)], { encoding: 'utf8' });
+        const kinds = new Set(parseAllDocuments(rendered).map((d) => d.toJSON()?.kind));
+        expect(kinds).toContain('Deployment');
+        expect(kinds).toContain('Job');
+      }
+    },
+    180_000,
+  );
 
-  it.runIf(schemasAvailable)('prints a type error through cdk8s synth (the estate runner leaves dist/ as it was)', () => {
-    const main = path.join(app, 'main.ts');
-    const saved = fs.readFileSync(main, 'utf8');
-    const kept = path.join(app, isEstate(starter) ? 'dist/prod/kustomization.yaml' : 'package.json');
-    const before = fs.readFileSync(kept, 'utf8');
-    fs.writeFileSync(main, `${saved}\nconst port: number = 'eighty';\nexport { port };\n`);
-    try {
+  plainStyle?.each(TYPESCRIPTS)(
+    "synthesizes valid manifests into cdk8s's output directory under TypeScript %s, with strict validation",
+    (_, range) => {
+      npm(['install', '--save-dev', `typescript@${range}`], app);
       const result = synth(app);
-      expect(result.status).not.toBe(0);
-      expect(result.output).toMatch(/main\.ts.*error.*TS2322.*Type 'string' is not assignable to type 'number'/s);
-      expect(fs.readFileSync(kept, 'utf8')).toBe(before);
-    } finally {
-      fs.writeFileSync(main, saved);
-    }
-  }, 120_000);
+      expect(result.status, result.output).toBe(0);
+      expect(result.output, 'the schemas the package ships are found').not.toMatch(/skipped/);
+      const files = fs.readdirSync(path.join(app, 'dist')).filter((file) => file.endsWith('.k8s.yaml'));
+      const kinds = new Set(files.flatMap((file) => parseAllDocuments(fs.readFileSync(path.join(app, 'dist', file), 'utf8')).map((d) => d.toJSON()?.kind)));
+      for (const kind of ['Namespace', 'NetworkPolicy', 'Deployment', 'HorizontalPodAutoscaler', 'Gateway', 'HTTPRoute']) expect(kinds, kind).toContain(kind);
+    },
+    180_000,
+  );
+
+  plainStyle?.(
+    'prints a props error and a strict-schema error at once through cdk8s synth, and exits non-zero',
+    () => {
+      const main = path.join(app, 'main.ts');
+      const saved = fs.readFileSync(main, 'utf8');
+      const broken = [
+        "import { ApiObject } from 'cdk8s';",
+        saved.replace('app.synth();', ''),
+        "new WebApp(notes, 'admin', { image: 'ghcr.io/example/notes-admin', port: 70000 });",
+        "new ApiObject(notes, 'flags', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'flags' }, data: { beta: 1 as unknown as string } });",
+        'app.synth();',
+      ].join('\n');
+      fs.writeFileSync(main, broken);
+      try {
+        const result = synth(app);
+        expect(result.status).not.toBe(0);
+        expect(result.output).toMatch(/\[notes\/admin\] WebApp "admin": port: .*65535/);
+        expect(result.output).toMatch(/\[notes\] notes: \[schema\] ConfigMap\/notes-prod\/flags: \/data\/beta: .*string/);
+      } finally {
+        fs.writeFileSync(main, saved);
+      }
+    },
+    120_000,
+  );
+
+  it.runIf(schemasAvailable)(
+    'prints a type error through cdk8s synth (the estate runner leaves dist/ as it was)',
+    () => {
+      const main = path.join(app, 'main.ts');
+      const saved = fs.readFileSync(main, 'utf8');
+      const kept = path.join(app, isEstate(starter) ? 'dist/prod/kustomization.yaml' : 'package.json');
+      const before = fs.readFileSync(kept, 'utf8');
+      fs.writeFileSync(main, `${saved}\nconst port: number = 'eighty';\nexport { port };\n`);
+      try {
+        const result = synth(app);
+        expect(result.status).not.toBe(0);
+        expect(result.output).toMatch(/main\.ts.*error.*TS2322.*Type 'string' is not assignable to type 'number'/s);
+        expect(fs.readFileSync(kept, 'utf8')).toBe(before);
+      } finally {
+        fs.writeFileSync(main, saved);
+      }
+    },
+    120_000,
+  );
 });

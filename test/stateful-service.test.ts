@@ -35,12 +35,23 @@ describe('StatefulService', () => {
     expect(client.spec.clusterIP, 'the client Service balances over ready pods').toBeUndefined();
     expect(set.spec.volumeClaimTemplates).toEqual([
       {
-        metadata: { name: 'data', labels: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'shop', 'app.kubernetes.io/part-of': 'shop', 'app.kubernetes.io/managed-by': 'shipshape' } },
+        metadata: {
+          name: 'data',
+          labels: {
+            'app.kubernetes.io/name': 'redis',
+            'app.kubernetes.io/instance': 'shop',
+            'app.kubernetes.io/part-of': 'shop',
+            'app.kubernetes.io/managed-by': 'shipshape',
+          },
+        },
         spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '4Gi' } } },
       },
     ]);
     const pod = podSpec(set);
-    expect(pod.volumes.map((v: any) => v.name), 'the StatefulSet adds the claim volume itself').toEqual(['tmp']);
+    expect(
+      pod.volumes.map((v: any) => v.name),
+      'the StatefulSet adds the claim volume itself',
+    ).toEqual(['tmp']);
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
     expect(ofKind(objects, 'PersistentVolumeClaim'), 'no shared claim').toEqual([]);
     expect(pod.restartPolicy, 'the API default, Always').toBeUndefined();
@@ -84,7 +95,9 @@ describe('StatefulService', () => {
     const set = (size: string) => find(synth(store({ volumes: [{ ...DATA, claim: { ...DATA.claim, size } }] }).system), 'StatefulSet', 'redis');
     const problems = immutableFieldChanges(new Map([['dev', [set('4Gi')]]]), new Map([['dev', [set('8Gi')]]]), 'dist');
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/StatefulSet redis: spec.volumeClaimTemplates differs from the one in dist\/dev.* Fix: .*resize each PersistentVolumeClaim <volume>-redis-<ordinal>.*kubectl delete statefulset redis --cascade=orphan/);
+    expect(problems[0]).toMatch(
+      /StatefulSet redis: spec.volumeClaimTemplates differs from the one in dist\/dev.* Fix: .*resize each PersistentVolumeClaim <volume>-redis-<ordinal>.*kubectl delete statefulset redis --cascade=orphan/,
+    );
   });
 
   it('takes all the props', () => {
@@ -106,7 +119,10 @@ describe('StatefulService', () => {
       configMaps: ['search-extra'],
       secrets: ['search-secrets'],
       files: { '/etc/search/settings.json': '{}' },
-      volumes: [{ name: 'data', mountPath: '/data', claim: { size: '10Gi', accessMode: 'ReadWriteOnce', storageClassName: 'fast' } }, { name: 'models', mountPath: '/models', readOnly: true, claim: shared }],
+      volumes: [
+        { name: 'data', mountPath: '/data', claim: { size: '10Gi', accessMode: 'ReadWriteOnce', storageClassName: 'fast' } },
+        { name: 'models', mountPath: '/models', readOnly: true, claim: shared },
+      ],
       probes: { readiness: { http: '/health' }, liveness: { tcp: 'http' } },
       resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } },
       shutdown: { gracePeriodSeconds: 90, preStopSeconds: 10 },
@@ -121,7 +137,11 @@ describe('StatefulService', () => {
     });
     const objects = synth(system);
     const set = find(objects, 'StatefulSet', 'search');
-    expect(set.spec).toMatchObject({ replicas: 2, podManagementPolicy: 'Parallel', updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } } });
+    expect(set.spec).toMatchObject({
+      replicas: 2,
+      podManagementPolicy: 'Parallel',
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } },
+    });
     expect(set.spec.volumeClaimTemplates.map((t: any) => [t.metadata.name, t.spec.storageClassName])).toEqual([['data', 'fast']]);
     const pod = podSpec(set);
     expect(pod.volumes).toContainEqual({ name: 'models', persistentVolumeClaim: { claimName: 'models', readOnly: true } });
@@ -139,7 +159,9 @@ describe('StatefulService', () => {
     const system = testSystem();
     const redis = new StatefulService(system, 'redis', { image: IMAGE, port: 6379 });
     new Worker(system, 'worker', { image: 'ghcr.io/example/worker:v1', connectsTo: [redis] });
-    const admitted = find(synth(system), 'NetworkPolicy', 'allow-redis').spec.ingress.map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/name']);
+    const admitted = find(synth(system), 'NetworkPolicy', 'allow-redis').spec.ingress.map(
+      (r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/name'],
+    );
     expect(admitted).toEqual(['worker']);
   });
 });

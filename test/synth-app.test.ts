@@ -17,7 +17,8 @@ const tempDir = tempDirs('shipshape-synth-app');
  */
 function runApp(main: string) {
   const dir = tempDir();
-  for (const entry of ['node_modules', 'lib', 'imports', 'package.json', 'tsconfig.json', 'tsconfig.base.json', 'tsconfig.build.json']) fs.symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
+  for (const entry of ['node_modules', 'lib', 'imports', 'package.json', 'tsconfig.json', 'tsconfig.base.json', 'tsconfig.build.json'])
+    fs.symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
   fs.writeFileSync(path.join(dir, 'main.ts'), main);
   // The bundle lands in the scratch directory, away from ../shared: name the schemas.
   const env = { ...process.env, CDK8S_OUTDIR: path.join(dir, '.synth'), SHIPSHAPE_SHARED_DIR: defaultSharedDir() };
@@ -40,7 +41,9 @@ describe("cdk8s.yaml's app: main.ts bundled by esbuild (no type check) and run b
     expect(result.stderr).toMatch(/^shipshape: 1 environment, \d+ objects in \d+ files/);
     expect(result.status).toBe(0);
     expect(fs.readFileSync(path.join(result.dir, 'dist', 'dev', 'shop', 'apps', 'shop.yaml'), 'utf8')).toContain('kind: Deployment');
-    expect(fs.existsSync(path.join(result.dir, '.synth', 'dev', 'shop', 'apps', 'shop.yaml')), 'cdk8s collects the YAML from its own output directory').toBe(true);
+    expect(fs.existsSync(path.join(result.dir, '.synth', 'dev', 'shop', 'apps', 'shop.yaml')), 'cdk8s collects the YAML from its own output directory').toBe(
+      true,
+    );
   });
 
   it("points a definition's exception at its TypeScript line, exits non-zero and writes no dist/", () => {

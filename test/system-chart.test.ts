@@ -43,10 +43,9 @@ describe('SystemChart', () => {
       policyTypes: ['Ingress'],
       ingress: [{ from: [{ podSelector: selector('frontend') }], ports: [{ port: 8000, protocol: 'TCP' }] }],
     });
-    expect(find(objects, 'NetworkPolicy', 'allow-redis').spec.ingress.map((rule: any) => rule.from[0].podSelector.matchLabels['app.kubernetes.io/name'])).toEqual([
-      'backend',
-      'worker',
-    ]);
+    expect(
+      find(objects, 'NetworkPolicy', 'allow-redis').spec.ingress.map((rule: any) => rule.from[0].podSelector.matchLabels['app.kubernetes.io/name']),
+    ).toEqual(['backend', 'worker']);
     expect(find(objects, 'NetworkPolicy', 'allow-frontend').spec.ingress).toEqual([
       {
         from: [
@@ -97,7 +96,9 @@ describe('SystemChart', () => {
     const chart = new SystemChart(new App(), 'Shop_1', { environment: environment() });
     new WebApp(chart, 'web', { image: 'x:v1', port: 0 });
     // Reported with the other findings, not thrown: the workload's own errors still show.
-    expect(errors(chart)).toContainEqual('Shop_1: SystemChart "Shop_1": (id): "Shop_1": the system name must be a DNS label Fix: use lower-case letters, digits and "-"');
+    expect(errors(chart)).toContainEqual(
+      'Shop_1: SystemChart "Shop_1": (id): "Shop_1": the system name must be a DNS label Fix: use lower-case letters, digits and "-"',
+    );
     expect(errors(chart).join('\n')).toMatch(/WebApp "web": port/);
     expect(() => new WebApp(new App(), 'web', { image: 'x:v1' })).toThrow(/shipshape constructs must be defined inside a SystemChart/);
   });
@@ -141,11 +142,17 @@ describe('services other charts run in the namespace (environment.externalServic
   it('lets the KEDA operator read a queue in it, and setup Jobs reach it', () => {
     const system = testSystem(withRedis());
     const redis = system.externalService('redis');
-    const worker = new Worker(system, 'worker', { image: 'ghcr.io/example/api:v1', scaling: { maxReplicas: 4, redisList: { server: redis, listName: 'celery' } } });
+    const worker = new Worker(system, 'worker', {
+      image: 'ghcr.io/example/api:v1',
+      scaling: { maxReplicas: 4, redisList: { server: redis, listName: 'celery' } },
+    });
     new MigrationJob(system, 'setup', { app: worker, command: ['python', 'setup.py'], connectsTo: [redis] });
     const objects = synth(system);
     expect(find(objects, 'ScaledObject', 'worker').spec.triggers[0].metadata.address).toBe('redis.shop-dev.svc.cluster.local:6379');
-    expect(find(objects, 'NetworkPolicy', 'allow-redis').spec.ingress.map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['worker', 'setup']);
+    expect(find(objects, 'NetworkPolicy', 'allow-redis').spec.ingress.map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/name'])).toEqual([
+      'worker',
+      'setup',
+    ]);
     const keda = find(objects, 'NetworkPolicy', 'allow-keda-redis');
     expect(keda.metadata.annotations).toEqual({ 'shipshape.io/admits': 'keda-operator', 'shipshape.io/external-service': 'redis' });
     expect(keda.spec.podSelector).toEqual({ matchLabels: REDIS.podSelector });
@@ -160,7 +167,9 @@ describe('services other charts run in the namespace (environment.externalServic
       externalName: 'db.abc.eu-west-1.rds.amazonaws.com',
       ports: [{ name: 'tcp', port: 5432, protocol: 'TCP' }],
     });
-    expect(find(objects, 'Namespace', 'shop-dev').metadata.annotations ?? {}, 'it is in the output, not a bootstrap item').not.toHaveProperty('shipshape.io/external-services');
+    expect(find(objects, 'Namespace', 'shop-dev').metadata.annotations ?? {}, 'it is in the output, not a bootstrap item').not.toHaveProperty(
+      'shipshape.io/external-services',
+    );
     expect(ofKind(objects, 'NetworkPolicy').map((p) => p.metadata.name)).toEqual(['default-deny-ingress']);
     expect(errors(system)).toEqual([]);
   });
@@ -168,7 +177,9 @@ describe('services other charts run in the namespace (environment.externalServic
   it('refuses a workload named like a declared external service', () => {
     const system = testSystem(withRedis());
     new Worker(system, 'redis', { image: 'redis:7.2.4', singleton: true, port: 6379 });
-    expect(errors(system).join('\n')).toMatch(/shop\/redis: SystemChart "redis": \(id\): the dev environment declares an external service "redis"; a workload of that name would take over its Service/);
+    expect(errors(system).join('\n')).toMatch(
+      /shop\/redis: SystemChart "redis": \(id\): the dev environment declares an external service "redis"; a workload of that name would take over its Service/,
+    );
   });
 });
 
@@ -183,7 +194,12 @@ describe('cluster peers admitted by policies of their own', () => {
       policyTypes: ['Ingress'],
       ingress: [
         {
-          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+          from: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } },
+              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+            },
+          ],
           ports: [{ port: 9100, protocol: 'TCP' }],
         },
       ],

@@ -31,7 +31,13 @@ function shop(env = environment()) {
 /** The usual edge: `/api` → api, `/` → web, plus `extra` props. */
 function edge(extra: (s: ReturnType<typeof shop>) => Partial<TlsIngressProps> = () => ({}), env = environment()) {
   const s = shop(env);
-  const props = { routes: [{ path: '/api', backend: s.api }, { path: '/', backend: s.web }], ...extra(s) } as TlsIngressProps;
+  const props = {
+    routes: [
+      { path: '/api', backend: s.api },
+      { path: '/', backend: s.web },
+    ],
+    ...extra(s),
+  } as TlsIngressProps;
   const ingress = new TlsIngress(s.system, 'edge', props);
   return { ...s, ingress };
 }
@@ -41,7 +47,8 @@ function nginxEdge(extra: (s: ReturnType<typeof shop>) => Partial<TlsIngressProp
   return edge((s) => ({ flavour: 'ingress-nginx', ...extra(s) }), env);
 }
 
-const paths = (ingress: KubeObject) => ingress.spec.rules[0].http.paths.map((p: KubeObject) => [p.path, p.pathType, p.backend.service.name, p.backend.service.port.number]);
+const paths = (ingress: KubeObject) =>
+  ingress.spec.rules[0].http.paths.map((p: KubeObject) => [p.path, p.pathType, p.backend.service.name, p.backend.service.port.number]);
 
 describe('TlsIngress', () => {
   describe('flavour ingress-nginx', () => {
@@ -112,7 +119,11 @@ describe('TlsIngress', () => {
       expect(prod.spec.dnsNames).toEqual(['www.shop.example.com', 'shop.example.com']);
       expect(prod.spec.issuerRef).toEqual({ name: 'letsencrypt-prod', kind: 'ClusterIssuer', group: 'cert-manager.io' });
 
-      const namespaced = find(synth(edge(() => ({}), environment('staging', { tls: { issuer: 'team-ca', kind: 'Issuer' } })).system), 'Certificate', 'edge-tls');
+      const namespaced = find(
+        synth(edge(() => ({}), environment('staging', { tls: { issuer: 'team-ca', kind: 'Issuer' } })).system),
+        'Certificate',
+        'edge-tls',
+      );
       expect(namespaced.spec.issuerRef).toEqual({ name: 'team-ca', kind: 'Issuer', group: 'cert-manager.io' });
       // The Certificate object, not the ingress-shim annotation, carries the issuer.
       expect(JSON.stringify(synth(edge().system))).not.toContain('cert-manager.io/cluster-issuer');
@@ -130,10 +141,14 @@ describe('TlsIngress', () => {
       expect(JSON.stringify(objects)).not.toMatch(/snippet|custom-headers/);
       const [warning, ...others] = warnings(system);
       expect(others).toEqual([]);
-      expect(warning).toContain('TlsIngress "edge": dev.ingressController.allowedResponseHeaders: Strict-Transport-Security, X-Content-Type-Options, X-Frame-Options, Referrer-Policy are not set by this edge');
+      expect(warning).toContain(
+        'TlsIngress "edge": dev.ingressController.allowedResponseHeaders: Strict-Transport-Security, X-Content-Type-Options, X-Frame-Options, Referrer-Policy are not set by this edge',
+      );
       expect(warning).toContain("ingress-nginx's own hsts setting, on by default, still sends Strict-Transport-Security");
       expect(warning).toContain('answers 503');
-      expect(warning).toMatch(/Fix: add Strict-Transport-Security,X-Content-Type-Options,X-Frame-Options,Referrer-Policy to the controller's global-allowed-response-headers and to ingressController.allowedResponseHeaders in the dev environment; or .*add-headers; or use flavour 'gateway'/);
+      expect(warning).toMatch(
+        /Fix: add Strict-Transport-Security,X-Content-Type-Options,X-Frame-Options,Referrer-Policy to the controller's global-allowed-response-headers and to ingressController.allowedResponseHeaders in the dev environment; or .*add-headers; or use flavour 'gateway'/,
+      );
     });
 
     it('sets only the headers the controller allows, named as the environment spells them, and warns about the rest', () => {
@@ -168,7 +183,10 @@ describe('TlsIngress', () => {
     });
 
     it('changes each default in one line: class, body size, HSTS and frame options', () => {
-      const { system } = edge(() => ({ className: 'nginx-internal', maxBodySize: '1g', hsts: { maxAgeSeconds: 63072000, preload: true }, frameOptions: 'SAMEORIGIN' }), allowing());
+      const { system } = edge(
+        () => ({ className: 'nginx-internal', maxBodySize: '1g', hsts: { maxAgeSeconds: 63072000, preload: true }, frameOptions: 'SAMEORIGIN' }),
+        allowing(),
+      );
       const objects = synth(system);
       const ingress = find(objects, 'Ingress', 'edge');
       expect(ingress.spec.ingressClassName).toBe('nginx-internal');
@@ -201,7 +219,11 @@ describe('TlsIngress', () => {
       const ingresses = ofKind(synth(system), 'Ingress');
       const bodySize = Object.fromEntries(ingresses.flatMap((i) => paths(i).map((p: string[]) => [p[0], i.metadata.annotations[`${NGINX}proxy-body-size`]])));
       expect(bodySize).toEqual({ '/api/upload': '500m', '/api/admin': '50m', '/api': '20m', '/': '20m' });
-      expect(ingresses.map((i) => i.metadata.name).sort(), 'a route at the construct-wide size stays in the default Ingress').toEqual(['edge', 'edge-api-admin', 'edge-api-upload']);
+      expect(ingresses.map((i) => i.metadata.name).sort(), 'a route at the construct-wide size stays in the default Ingress').toEqual([
+        'edge',
+        'edge-api-admin',
+        'edge-api-upload',
+      ]);
     });
 
     it('gives each rate-limited route its own budget (its own Ingress) unless routes name a shared zone', () => {
@@ -212,21 +234,32 @@ describe('TlsIngress', () => {
           { path: '/', backend: s.web },
         ],
       }));
-      expect(ofKind(synth(system), 'Ingress').map((o) => o.metadata.name).sort()).toEqual(['edge', 'edge-api-chat', 'edge-api-kb']);
+      expect(
+        ofKind(synth(system), 'Ingress')
+          .map((o) => o.metadata.name)
+          .sort(),
+      ).toEqual(['edge', 'edge-api-chat', 'edge-api-kb']);
     });
 
     it('puts rate-limited and SSE routes in their own Ingresses with stable names', () => {
-      const { system, ingress } = edge((s) => ({
-        routes: [
-          { path: '/api/login', match: 'Exact', backend: s.api, rateLimit: { requestsPerSecond: 2, burst: 10, zone: 'auth' } },
-          { path: '/api/events', backend: s.api, streaming: 'sse' },
-          { path: '/api', backend: s.api },
-          { path: '/api/signup', match: 'Exact', backend: s.api, rateLimit: { requestsPerSecond: 2, burst: 10, zone: 'auth' } },
-          { path: '/', backend: s.web },
-        ],
-      }), allowing());
+      const { system, ingress } = edge(
+        (s) => ({
+          routes: [
+            { path: '/api/login', match: 'Exact', backend: s.api, rateLimit: { requestsPerSecond: 2, burst: 10, zone: 'auth' } },
+            { path: '/api/events', backend: s.api, streaming: 'sse' },
+            { path: '/api', backend: s.api },
+            { path: '/api/signup', match: 'Exact', backend: s.api, rateLimit: { requestsPerSecond: 2, burst: 10, zone: 'auth' } },
+            { path: '/', backend: s.web },
+          ],
+        }),
+        allowing(),
+      );
       const objects = synth(system);
-      expect(ofKind(objects, 'Ingress').map((o) => o.metadata.name).sort()).toEqual(['edge', 'edge-api-events', 'edge-api-login']);
+      expect(
+        ofKind(objects, 'Ingress')
+          .map((o) => o.metadata.name)
+          .sort(),
+      ).toEqual(['edge', 'edge-api-events', 'edge-api-login']);
       expect(ingress.ingresses).toHaveLength(3);
 
       const plain = find(objects, 'Ingress', 'edge');
@@ -254,7 +287,11 @@ describe('TlsIngress', () => {
       // Every Ingress carries the same hosts, TLS and edge-wide annotations (ingress-nginx merges them per host).
       for (const o of ofKind(objects, 'Ingress')) {
         expect(o.spec.tls).toEqual([{ hosts: ['dev.shop.example.com'], secretName: 'edge-tls' }]);
-        expect(o.metadata.annotations).toMatchObject({ [`${NGINX}force-ssl-redirect`]: 'true', [`${NGINX}proxy-body-size`]: '10m', [`${NGINX}custom-headers`]: 'shop-dev/edge-headers' });
+        expect(o.metadata.annotations).toMatchObject({
+          [`${NGINX}force-ssl-redirect`]: 'true',
+          [`${NGINX}proxy-body-size`]: '10m',
+          [`${NGINX}custom-headers`]: 'shop-dev/edge-headers',
+        });
       }
     });
 
@@ -302,13 +339,19 @@ describe('TlsIngress', () => {
       expect(find(objects, 'NetworkPolicy', 'allow-acme-http01-solver').spec).toEqual({
         podSelector: { matchLabels: { 'acme.cert-manager.io/http01-solver': 'true' } },
         policyTypes: ['Ingress'],
-        ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge-system' } } }], ports: [{ port: 8089, protocol: 'TCP' }] }],
+        ingress: [
+          { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge-system' } } }], ports: [{ port: 8089, protocol: 'TCP' }] },
+        ],
       });
     });
 
     it('admits no solver when the environment declares a DNS-01 issuer', () => {
       const { system } = edge(() => ({}), environment('dev', { tls: { issuer: 'letsencrypt-dns', solver: 'dns01' } }));
-      expect(ofKind(synth(system), 'NetworkPolicy').map((p) => p.metadata.name).sort()).toEqual(['allow-api', 'allow-web', 'default-deny-ingress']);
+      expect(
+        ofKind(synth(system), 'NetworkPolicy')
+          .map((p) => p.metadata.name)
+          .sort(),
+      ).toEqual(['allow-api', 'allow-web', 'default-deny-ingress']);
     });
 
     it('records the wiring from the ingress controller to each back end once', () => {
@@ -361,7 +404,11 @@ describe('TlsIngress', () => {
     const solverWarnings = (system: SystemChart) => allWarnings(system).filter((w) => w.includes('[gateway-http01-solver]'));
     it.each([
       ['a Gateway of its own', environment(), "parentRefs: [{ kind: 'Gateway', name: 'shop', namespace: 'shop-dev' }]"],
-      ['a ListenerSet on a shared Gateway', environment('dev', { gateway: SHARED }), "parentRefs: [{ kind: 'ListenerSet', name: 'shop', namespace: 'shop-dev' }]"],
+      [
+        'a ListenerSet on a shared Gateway',
+        environment('dev', { gateway: SHARED }),
+        "parentRefs: [{ kind: 'ListenerSet', name: 'shop', namespace: 'shop-dev' }]",
+      ],
     ])('with HTTP-01 on %s, names the solver the issuer needs', (_, env, parentRefs) => {
       const [warning, ...more] = solverWarnings(edge(() => ({}), env).system);
       expect(more).toEqual([]);
@@ -394,12 +441,27 @@ describe('TlsIngress', () => {
     });
 
     it('routes named rules on the HTTPS listeners with the security headers and a request timeout, and redirects HTTP with 308', () => {
-      const { system } = edge((s) => ({ routes: [{ path: '/api', backend: s.api }, { path: '/healthz', match: 'Exact', backend: s.api }, { path: '/', backend: s.web }] }));
+      const { system } = edge((s) => ({
+        routes: [
+          { path: '/api', backend: s.api },
+          { path: '/healthz', match: 'Exact', backend: s.api },
+          { path: '/', backend: s.web },
+        ],
+      }));
       const objects = synth(system);
       const route = find(objects, 'HTTPRoute', 'edge');
       expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'shop', sectionName: 'https-dev.shop.example.com' }]);
       expect(route.spec.hostnames).toEqual(['dev.shop.example.com']);
-      expect(route.spec.rules.map((r: KubeObject) => [r.name, r.matches[0].path.type, r.matches[0].path.value, r.backendRefs[0].name, r.backendRefs[0].port, r.timeouts.request])).toEqual([
+      expect(
+        route.spec.rules.map((r: KubeObject) => [
+          r.name,
+          r.matches[0].path.type,
+          r.matches[0].path.value,
+          r.backendRefs[0].name,
+          r.backendRefs[0].port,
+          r.timeouts.request,
+        ]),
+      ).toEqual([
         ['api', 'PathPrefix', '/api', 'api', 8000, '60s'],
         ['healthz-exact', 'Exact', '/healthz', 'api', 8000, '60s'],
         ['root', 'PathPrefix', '/', 'web', 3000, '60s'],
@@ -472,7 +534,14 @@ describe('TlsIngress', () => {
     });
 
     it('applies the edge-wide rate limit as one shared budget unless a route lifts it', () => {
-      const { system } = edge((s) => ({ maxBodySize: '0', rateLimit: { requestsPerSecond: 20 }, routes: [{ path: '/api', backend: s.api }, { path: '/', backend: s.web, rateLimit: false }] }));
+      const { system } = edge((s) => ({
+        maxBodySize: '0',
+        rateLimit: { requestsPerSecond: 20 },
+        routes: [
+          { path: '/api', backend: s.api },
+          { path: '/', backend: s.web, rateLimit: false },
+        ],
+      }));
       const objects = synth(system);
       expect(find(objects, 'BackendTrafficPolicy', 'edge').spec.targetRefs.map((t: KubeObject) => t.sectionName)).toEqual(['api']);
       expect(policyOf(objects, 'root')).toEqual([]);
@@ -493,13 +562,17 @@ describe('TlsIngress', () => {
       const set = find(objects, 'ListenerSet', 'shop');
       expect(set.spec.parentRef).toEqual({ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'gateway-system' });
       expect(set.spec.listeners.map((l: KubeObject) => l.name)).toEqual(['http-dev.shop.example.com', 'https-dev.shop.example.com']);
-      expect(find(objects, 'HTTPRoute', 'edge').spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'ListenerSet', name: 'shop', sectionName: 'https-dev.shop.example.com' }]);
+      expect(find(objects, 'HTTPRoute', 'edge').spec.parentRefs).toEqual([
+        { group: 'gateway.networking.k8s.io', kind: 'ListenerSet', name: 'shop', sectionName: 'https-dev.shop.example.com' },
+      ]);
       expect(find(objects, 'ClientTrafficPolicy', 'shop').spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'ListenerSet', name: 'shop' }]);
       // The shared Gateway's data plane is admitted, by Envoy Gateway's labels of its proxies.
       expect(find(objects, 'NetworkPolicy', 'allow-api').spec.ingress[0].from).toEqual([
         {
           namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
-          podSelector: { matchLabels: { 'gateway.envoyproxy.io/owning-gateway-name': 'public', 'gateway.envoyproxy.io/owning-gateway-namespace': 'gateway-system' } },
+          podSelector: {
+            matchLabels: { 'gateway.envoyproxy.io/owning-gateway-name': 'public', 'gateway.envoyproxy.io/owning-gateway-namespace': 'gateway-system' },
+          },
         },
       ]);
     });
@@ -540,7 +613,9 @@ describe('TlsIngress', () => {
           { path: '/', backend: s.web },
         ],
       }));
-      expect(Yaml.stringify(...synth(system).filter((o) => ['Gateway', 'HTTPRoute', 'BackendTrafficPolicy', 'ClientTrafficPolicy'].includes(o.kind)))).toMatchSnapshot();
+      expect(
+        Yaml.stringify(...synth(system).filter((o) => ['Gateway', 'HTTPRoute', 'BackendTrafficPolicy', 'ClientTrafficPolicy'].includes(o.kind))),
+      ).toMatchSnapshot();
     });
   });
 
@@ -548,11 +623,16 @@ describe('TlsIngress', () => {
     it('warns that the controller is retired and names the replacement, with a stable code', () => {
       const { system } = nginxEdge(() => ({}), allowing());
       const [warning] = allWarnings(system);
-      expect(warning).toMatch(/TlsIngress "edge": flavour: ingress-nginx was retired in March 2026.*Fix: move to Gateway API: remove flavour: 'ingress-nginx' \(the default, 'gateway', writes HTTPRoutes for Envoy Gateway.*\[ingress-nginx-retired\]/);
+      expect(warning).toMatch(
+        /TlsIngress "edge": flavour: ingress-nginx was retired in March 2026.*Fix: move to Gateway API: remove flavour: 'ingress-nginx' \(the default, 'gateway', writes HTTPRoutes for Envoy Gateway.*\[ingress-nginx-retired\]/,
+      );
     });
 
     it('is silenced by an acknowledgement in the environment', () => {
-      const env = defineEnvironment({ ...allowing(), acknowledge: [{ warning: 'ingress-nginx-retired', workload: 'edge', reason: 'moving to Gateway API next quarter' }] });
+      const env = defineEnvironment({
+        ...allowing(),
+        acknowledge: [{ warning: 'ingress-nginx-retired', workload: 'edge', reason: 'moving to Gateway API next quarter' }],
+      });
       const { system } = nginxEdge(() => ({}), env);
       const sorted = sortWarnings(collectRaisedWarnings(system), env.acknowledge, 'dev/', 'dev', 'shop');
       expect(sorted.warnings).toEqual([]);
@@ -563,9 +643,16 @@ describe('TlsIngress', () => {
   describe('the same host and path routed twice in an environment', () => {
     it('is an error on the second edge of a system, naming the first', () => {
       const { system, api } = edge();
-      new TlsIngress(system, 'other', { routes: [{ path: '/api', backend: api }, { path: '/api', match: 'Exact', backend: api }] });
+      new TlsIngress(system, 'other', {
+        routes: [
+          { path: '/api', backend: api },
+          { path: '/api', match: 'Exact', backend: api },
+        ],
+      });
       expect(errors(system)).toEqual([
-        expect.stringMatching(/TlsIngress "other": routes\[0\]\.path: dev\.shop\.example\.com\/api \(Prefix\) is already routed by TlsIngress "edge" of system "shop" in dev; .* Fix: route each host and path once/),
+        expect.stringMatching(
+          /TlsIngress "other": routes\[0\]\.path: dev\.shop\.example\.com\/api \(Prefix\) is already routed by TlsIngress "edge" of system "shop" in dev; .* Fix: route each host and path once/,
+        ),
       ]);
     });
 
@@ -577,7 +664,9 @@ describe('TlsIngress', () => {
       new TlsIngress(first, 'edge', { routes: [{ path: '/', backend: new WebApp(first, 'web', { image: IMAGE }) }] });
       new TlsIngress(second, 'edge', { routes: [{ path: '/', backend: new WebApp(second, 'web', { image: IMAGE }) }] });
       expect(errors(first)).toEqual([]);
-      expect(errors(second).join('\n')).toMatch(/routes\[0\]\.path: dev\.shop\.example\.com\/ \(Prefix\) is already routed by TlsIngress "edge" of system "first" in dev/);
+      expect(errors(second).join('\n')).toMatch(
+        /routes\[0\]\.path: dev\.shop\.example\.com\/ \(Prefix\) is already routed by TlsIngress "edge" of system "first" in dev/,
+      );
     });
 
     it('is fine for another host, another match, or another environment', () => {
@@ -612,7 +701,9 @@ describe('TlsIngress', () => {
     });
 
     it('refuses a back end of another SystemChart', () => {
-      const other = new SystemChart(new App({ outdir: '/tmp/shipshape-test-unused' }), 'billing', { environment: environment('dev', { namespace: 'billing-dev' }) });
+      const other = new SystemChart(new App({ outdir: '/tmp/shipshape-test-unused' }), 'billing', {
+        environment: environment('dev', { namespace: 'billing-dev' }),
+      });
       const invoices = new WebApp(other, 'invoices', { image: IMAGE, port: 8000 });
       const { system } = edge(() => ({ routes: [{ path: '/invoices', backend: invoices }] }));
       expect(text(system)).toMatch(/routes\[0\]\.backend: "invoices" belongs to another SystemChart \(system "billing" in dev\)/);
@@ -637,13 +728,41 @@ describe('TlsIngress', () => {
     });
 
     it.each([
-      ['a burst Envoy Gateway cannot express', (s: ReturnType<typeof shop>) => ({ routes: [{ path: '/', backend: s.web, rateLimit: { requestsPerSecond: 10, burst: 20 } }] }), /routes\[0\]\.rateLimit\.burst: a burst of 20 above 10 requests per second cannot be expressed with flavour "gateway".*Fix: leave burst out/],
-      ['a construct-wide burst', (s: ReturnType<typeof shop>) => ({ rateLimit: { requestsPerSecond: 1, burst: 5 }, routes: [{ path: '/', backend: s.web }] }), /TlsIngress "edge": rateLimit\.burst: a burst of 5 above 1/],
-      ['a body limit on a WebSocket route', (s: ReturnType<typeof shop>) => ({ routes: [{ path: '/ws', backend: s.web, streaming: 'websocket', maxBodySize: '1m' }] }), /routes\[0\]\.maxBodySize: a WebSocket route takes no body limit/],
-      ['an ingress class', (s: ReturnType<typeof shop>) => ({ className: 'nginx', routes: [{ path: '/', backend: s.web }] }), /className: applies only to flavour "ingress-nginx".*Fix: remove className, or set the Gateway's class in the environment's gateway\.className/],
-      ['the gateway prop of 0.x', (s: ReturnType<typeof shop>) => ({ gateway: { name: 'public', namespace: 'gw' }, routes: [{ path: '/', backend: s.web }] }), /gateway: the shared Gateway is now named in the environment.*Fix: remove gateway here and add gateway: \{ name: '<gateway>', namespace: '<its namespace>' \} to the environment/],
-      ['the renamed flavour "ingress"', (s: ReturnType<typeof shop>) => ({ flavour: 'ingress', routes: [{ path: '/', backend: s.web }] }), /flavour: must be "gateway" \(Gateway API, the default\) or "ingress-nginx" .*"ingress" was renamed to "ingress-nginx"/],
-      ['a Content-Security-Policy with a line break', (s: ReturnType<typeof shop>) => ({ contentSecurityPolicy: "default-src 'self'\nX-Evil: 1", routes: [{ path: '/', backend: s.web }] }), /contentSecurityPolicy: must be one header value/],
+      [
+        'a burst Envoy Gateway cannot express',
+        (s: ReturnType<typeof shop>) => ({ routes: [{ path: '/', backend: s.web, rateLimit: { requestsPerSecond: 10, burst: 20 } }] }),
+        /routes\[0\]\.rateLimit\.burst: a burst of 20 above 10 requests per second cannot be expressed with flavour "gateway".*Fix: leave burst out/,
+      ],
+      [
+        'a construct-wide burst',
+        (s: ReturnType<typeof shop>) => ({ rateLimit: { requestsPerSecond: 1, burst: 5 }, routes: [{ path: '/', backend: s.web }] }),
+        /TlsIngress "edge": rateLimit\.burst: a burst of 5 above 1/,
+      ],
+      [
+        'a body limit on a WebSocket route',
+        (s: ReturnType<typeof shop>) => ({ routes: [{ path: '/ws', backend: s.web, streaming: 'websocket', maxBodySize: '1m' }] }),
+        /routes\[0\]\.maxBodySize: a WebSocket route takes no body limit/,
+      ],
+      [
+        'an ingress class',
+        (s: ReturnType<typeof shop>) => ({ className: 'nginx', routes: [{ path: '/', backend: s.web }] }),
+        /className: applies only to flavour "ingress-nginx".*Fix: remove className, or set the Gateway's class in the environment's gateway\.className/,
+      ],
+      [
+        'the gateway prop of 0.x',
+        (s: ReturnType<typeof shop>) => ({ gateway: { name: 'public', namespace: 'gw' }, routes: [{ path: '/', backend: s.web }] }),
+        /gateway: the shared Gateway is now named in the environment.*Fix: remove gateway here and add gateway: \{ name: '<gateway>', namespace: '<its namespace>' \} to the environment/,
+      ],
+      [
+        'the renamed flavour "ingress"',
+        (s: ReturnType<typeof shop>) => ({ flavour: 'ingress', routes: [{ path: '/', backend: s.web }] }),
+        /flavour: must be "gateway" \(Gateway API, the default\) or "ingress-nginx" .*"ingress" was renamed to "ingress-nginx"/,
+      ],
+      [
+        'a Content-Security-Policy with a line break',
+        (s: ReturnType<typeof shop>) => ({ contentSecurityPolicy: "default-src 'self'\nX-Evil: 1", routes: [{ path: '/', backend: s.web }] }),
+        /contentSecurityPolicy: must be one header value/,
+      ],
     ])('refuses %s with flavour gateway', (_what, props, message) => {
       const s = shop();
       new TlsIngress(s.system, 'edge', props(s) as unknown as TlsIngressProps);
@@ -652,7 +771,11 @@ describe('TlsIngress', () => {
 
     it.each([
       ['a shared Gateway without its namespace', { name: 'public' }, /dev\.gateway\.namespace: a shared Gateway is named by both name and namespace/],
-      ['a class for a shared Gateway', { name: 'public', namespace: 'gw', className: 'eg' }, /dev\.gateway\.className: applies only to the Gateway written per system/],
+      [
+        'a class for a shared Gateway',
+        { name: 'public', namespace: 'gw', className: 'eg' },
+        /dev\.gateway\.className: applies only to the Gateway written per system/,
+      ],
       ['a data plane without its namespace', { dataPlane: {} }, /dev\.gateway\.dataPlane\.namespace/],
     ])('refuses an environment gateway with %s', (_what, gateway, message) => {
       expect(() => testSystem(environment('dev', { gateway: gateway as never }))).toThrow(message);

@@ -72,7 +72,10 @@ describe('WebApp', () => {
     expect(hpa.apiVersion).toBe('autoscaling/v2');
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' });
     expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
-    expect(hpa.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([['cpu', 80], ['memory', 75]]);
+    expect(hpa.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([
+      ['cpu', 80],
+      ['memory', 75],
+    ]);
     expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBe(300);
     find(objects, 'PodDisruptionBudget', 'web');
   });
@@ -143,7 +146,11 @@ describe('WebApp', () => {
 
   describe('bad input', () => {
     it('names every bad field at once', () => {
-      const { system } = webApp({ port: 70000, replicas: 0, resources: { requests: { cpu: 'lots', memory: '1Gi' }, limits: { cpu: '1', memory: '512Mi' } } } as any);
+      const { system } = webApp({
+        port: 70000,
+        replicas: 0,
+        resources: { requests: { cpu: 'lots', memory: '1Gi' }, limits: { cpu: '1', memory: '512Mi' } },
+      } as any);
       const text = errors(system).join('\n');
       expect(text).toMatch(/port: Too big/);
       expect(text).toMatch(/replicas: Too small/);
@@ -176,7 +183,10 @@ describe('WebApp', () => {
 describe('WebApp autoscaling on custom metrics', () => {
   it('adds per-pod metrics to the HPA beside CPU', () => {
     const system = testSystem();
-    new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1', autoscaling: { minReplicas: 2, maxReplicas: 8, customMetrics: [{ pods: { metric: 'http_requests_per_second', averageValue: '50' } }] } });
+    new WebApp(system, 'web', {
+      image: 'ghcr.io/example/web:v1',
+      autoscaling: { minReplicas: 2, maxReplicas: 8, customMetrics: [{ pods: { metric: 'http_requests_per_second', averageValue: '50' } }] },
+    });
     const metrics = find(synth(system), 'HorizontalPodAutoscaler', 'web').spec.metrics;
     expect(metrics.map((m: any) => m.type)).toEqual(['Resource', 'Pods']);
     expect(metrics[1].pods).toEqual({ metric: { name: 'http_requests_per_second' }, target: { type: 'AverageValue', averageValue: '50' } });

@@ -78,7 +78,10 @@ describe('Worker', () => {
     expect(redis.url).toBe('http://redis.shop-dev.svc.cluster.local:6379');
     const policy = find(objects, 'NetworkPolicy', 'allow-redis');
     expect(policy.spec.ingress).toEqual([
-      { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'shop' } } }], ports: [{ port: 6379, protocol: 'TCP' }] },
+      {
+        from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'shop' } } }],
+        ports: [{ port: 6379, protocol: 'TCP' }],
+      },
     ]);
   });
 
@@ -86,7 +89,11 @@ describe('Worker', () => {
     const system = testSystem(environment('prod'));
     new Worker(system, 'search', { image: 'getmeili/meilisearch:v1.11.3', port: 7700 });
     new Worker(system, 'redis', { image: 'redis:7.2.4-alpine', port: 6379, singleton: true });
-    expect(errors(system)).toEqual([expect.stringMatching(/Worker "search": replicas: runs 1 replica behind a Service.*Fix: run at least 2 \(in the prod environment: workloads: \{ search: \{ replicas: 2 \} \}\)/)]);
+    expect(errors(system)).toEqual([
+      expect.stringMatching(
+        /Worker "search": replicas: runs 1 replica behind a Service.*Fix: run at least 2 \(in the prod environment: workloads: \{ search: \{ replicas: 2 \} \}\)/,
+      ),
+    ]);
   });
 
   it("scales on the system's own Redis, and lets the worker and the KEDA operator (only) reach it", () => {
@@ -95,17 +102,31 @@ describe('Worker', () => {
     new Worker(system, 'worker', { image: IMAGE, scaling: { maxReplicas: 5, redisList: { server: redis.served, listName: 'celery' } } });
     new Worker(system, 'other', { image: IMAGE, scaling: { maxReplicas: 5, redisList: { server: redis.served, listName: 'other' } } });
     const objects = synth(system);
-    expect(find(objects, 'ScaledObject', 'worker').spec.triggers[0].metadata.address, 'the address is the Service of the Redis workload').toBe('redis.shop-dev.svc.cluster.local:6379');
-    const sources = find(objects, 'NetworkPolicy', 'allow-redis').spec.ingress.map((rule: any) => rule.from[0].podSelector.matchLabels['app.kubernetes.io/name']);
+    expect(find(objects, 'ScaledObject', 'worker').spec.triggers[0].metadata.address, 'the address is the Service of the Redis workload').toBe(
+      'redis.shop-dev.svc.cluster.local:6379',
+    );
+    const sources = find(objects, 'NetworkPolicy', 'allow-redis').spec.ingress.map(
+      (rule: any) => rule.from[0].podSelector.matchLabels['app.kubernetes.io/name'],
+    );
     expect(sources, 'each consuming worker is wired to Redis').toEqual(['worker', 'other']);
-    expect(ofKind(objects, 'NetworkPolicy').filter((p) => p.metadata.name.startsWith('allow-keda')), 'one KEDA policy per Redis').toHaveLength(1);
-    expect(find(objects, 'NetworkPolicy', 'allow-keda-redis').metadata.annotations, 'says whom the policy admits').toEqual({ 'shipshape.io/admits': 'keda-operator' });
+    expect(
+      ofKind(objects, 'NetworkPolicy').filter((p) => p.metadata.name.startsWith('allow-keda')),
+      'one KEDA policy per Redis',
+    ).toHaveLength(1);
+    expect(find(objects, 'NetworkPolicy', 'allow-keda-redis').metadata.annotations, 'says whom the policy admits').toEqual({
+      'shipshape.io/admits': 'keda-operator',
+    });
     expect(find(objects, 'NetworkPolicy', 'allow-keda-redis').spec, "the operator pods of the environment's KEDA namespace, on the Redis port only").toEqual({
       podSelector: { matchLabels: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'shop' } },
       policyTypes: ['Ingress'],
       ingress: [
         {
-          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } } }],
+          from: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } },
+              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } },
+            },
+          ],
           ports: [{ port: 6379, protocol: 'TCP' }],
         },
       ],
@@ -134,8 +155,12 @@ describe('Worker', () => {
     });
 
     it('refuses scaling on both queue and CPU, or neither', () => {
-      expect(errors(worker({ scaling: { ...QUEUE, cpuUtilization: 70 } }).system).join('\n')).toMatch(/scaling.redisList: give either KEDA triggers .* the two autoscalers would fight/);
-      expect(errors(worker({ scaling: { maxReplicas: 3 } }).system).join('\n')).toMatch(/scaling.redisList: give what to scale on: KEDA triggers \(redisList, triggers\) or HPA metrics/);
+      expect(errors(worker({ scaling: { ...QUEUE, cpuUtilization: 70 } }).system).join('\n')).toMatch(
+        /scaling.redisList: give either KEDA triggers .* the two autoscalers would fight/,
+      );
+      expect(errors(worker({ scaling: { maxReplicas: 3 } }).system).join('\n')).toMatch(
+        /scaling.redisList: give what to scale on: KEDA triggers \(redisList, triggers\) or HPA metrics/,
+      );
     });
 
     it('refuses both a Redis address and a Redis server, or neither', () => {
@@ -151,7 +176,9 @@ describe('Worker', () => {
       expect(errors(worker({ scaling: { ...QUEUE, redisList: { ...QUEUE.redisList, address: 'redis' } } }).system).join('\n')).toMatch(
         /scaling.redisList.address: must be host:port/,
       );
-      expect(errors(worker({ scaling: { minReplicas: 0, maxReplicas: 3, cpuUtilization: 70 } }).system).join('\n')).toMatch(/scaling.minReplicas: an HPA cannot scale to zero/);
+      expect(errors(worker({ scaling: { minReplicas: 0, maxReplicas: 3, cpuUtilization: 70 } }).system).join('\n')).toMatch(
+        /scaling.minReplicas: an HPA cannot scale to zero/,
+      );
     });
 
     it('refuses a worker without a port as a back end', () => {
@@ -177,7 +204,15 @@ describe('Worker: KEDA triggers beyond Redis lists, and HPA custom metrics', () 
         triggers: [
           { prometheus: { serverAddress: 'http://prometheus-operated.monitoring:9090', query: 'sum(rate(jobs_enqueued_total[2m]))', threshold: 50 } },
           { rabbitmq: { queueName: 'documents', value: 20, host: secret('amqp-url') } },
-          { kafka: { bootstrapServers: 'kafka-0:9092,kafka-1:9092', consumerGroup: 'workers', topic: 'events', lagThreshold: 100, sasl: { mechanism: 'scram_sha512', username: secret('kafka-user'), password: secret('kafka-password') } } },
+          {
+            kafka: {
+              bootstrapServers: 'kafka-0:9092,kafka-1:9092',
+              consumerGroup: 'workers',
+              topic: 'events',
+              lagThreshold: 100,
+              sasl: { mechanism: 'scram_sha512', username: secret('kafka-user'), password: secret('kafka-password') },
+            },
+          },
           { postgresql: { query: "SELECT count(*) FROM jobs WHERE state = 'pending'", targetQueryValue: 10, connection: secret('postgres-url') } },
           { cron: { timezone: 'Europe/Berlin', start: '0 8 * * 1-5', end: '0 18 * * 1-5', desiredReplicas: 4 } },
           { rabbitmq: { queueName: 'thumbnails', value: 50, host: secret('amqp-url') } },
@@ -195,13 +230,21 @@ describe('Worker: KEDA triggers beyond Redis lists, and HPA custom metrics', () 
       ['cron', undefined],
       ['rabbitmq', 'worker-rabbitmq-2'],
     ]);
-    expect(triggers[3].metadata).toEqual({ bootstrapServers: 'kafka-0:9092,kafka-1:9092', consumerGroup: 'workers', topic: 'events', lagThreshold: '100', sasl: 'scram_sha512' });
+    expect(triggers[3].metadata).toEqual({
+      bootstrapServers: 'kafka-0:9092,kafka-1:9092',
+      consumerGroup: 'workers',
+      topic: 'events',
+      lagThreshold: '100',
+      sasl: 'scram_sha512',
+    });
     expect(triggers[5].metadata).toEqual({ timezone: 'Europe/Berlin', start: '0 8 * * 1-5', end: '0 18 * * 1-5', desiredReplicas: '4' });
     expect(find(objects, 'TriggerAuthentication', 'worker-kafka').spec.secretTargetRef).toEqual([
       { parameter: 'username', name: 'queue-credentials', key: 'kafka-user' },
       { parameter: 'password', name: 'queue-credentials', key: 'kafka-password' },
     ]);
-    expect(find(objects, 'TriggerAuthentication', 'worker-postgresql').spec.secretTargetRef).toEqual([{ parameter: 'connection', name: 'queue-credentials', key: 'postgres-url' }]);
+    expect(find(objects, 'TriggerAuthentication', 'worker-postgresql').spec.secretTargetRef).toEqual([
+      { parameter: 'connection', name: 'queue-credentials', key: 'postgres-url' },
+    ]);
     expect(w.triggerAuthentications.map((a) => a.name)).toEqual(['worker-redis', 'worker-rabbitmq', 'worker-kafka', 'worker-postgresql', 'worker-rabbitmq-2']);
     expect(find(objects, 'Namespace', 'shop-dev').metadata.annotations['shipshape.io/external-secrets']).toContain('queue-credentials');
     expect(ofKind(objects, 'HorizontalPodAutoscaler')).toHaveLength(0);
@@ -212,21 +255,32 @@ describe('Worker: KEDA triggers beyond Redis lists, and HPA custom metrics', () 
       worker({
         scaling: {
           maxReplicas: 6,
-          customMetrics: [{ pods: { metric: 'jobs_in_flight', averageValue: '4' } }, { external: { metric: 'sqs_messages_visible', selector: { queue: 'documents' }, averageValue: '30' } }],
+          customMetrics: [
+            { pods: { metric: 'jobs_in_flight', averageValue: '4' } },
+            { external: { metric: 'sqs_messages_visible', selector: { queue: 'documents' }, averageValue: '30' } },
+          ],
         },
       }).system,
     );
     expect(find(objects, 'HorizontalPodAutoscaler', 'worker').spec.metrics).toEqual([
       { type: 'Pods', pods: { metric: { name: 'jobs_in_flight' }, target: { type: 'AverageValue', averageValue: '4' } } },
-      { type: 'External', external: { metric: { name: 'sqs_messages_visible', selector: { matchLabels: { queue: 'documents' } } }, target: { type: 'AverageValue', averageValue: '30' } } },
+      {
+        type: 'External',
+        external: {
+          metric: { name: 'sqs_messages_visible', selector: { matchLabels: { queue: 'documents' } } },
+          target: { type: 'AverageValue', averageValue: '30' },
+        },
+      },
     ]);
   });
 
   it('refuses HPA metrics beside KEDA triggers, and scaling an HPA to zero', () => {
     const cron = { cron: { timezone: 'UTC', start: '0 8 * * *', end: '0 9 * * *', desiredReplicas: 1 } };
-    expect(errors(worker({ scaling: { maxReplicas: 3, triggers: [cron], customMetrics: [{ pods: { metric: 'm', averageValue: '1' } }] } }).system).join('\n')).toMatch(
-      /scaling\.redisList: give either KEDA triggers .* the two autoscalers would fight/,
-    );
-    expect(errors(worker({ scaling: { minReplicas: 0, maxReplicas: 3, customMetrics: [{ pods: { metric: 'm', averageValue: '1' } }] } }).system).join('\n')).toMatch(/scaling\.minReplicas: an HPA cannot scale to zero/);
+    expect(
+      errors(worker({ scaling: { maxReplicas: 3, triggers: [cron], customMetrics: [{ pods: { metric: 'm', averageValue: '1' } }] } }).system).join('\n'),
+    ).toMatch(/scaling\.redisList: give either KEDA triggers .* the two autoscalers would fight/);
+    expect(
+      errors(worker({ scaling: { minReplicas: 0, maxReplicas: 3, customMetrics: [{ pods: { metric: 'm', averageValue: '1' } }] } }).system).join('\n'),
+    ).toMatch(/scaling\.minReplicas: an HPA cannot scale to zero/);
   });
 });

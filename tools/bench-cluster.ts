@@ -42,7 +42,9 @@ for (let i = 0; i < RUNS; i++) {
   warm.push(run.seconds);
 }
 const warmMedian = median(warm);
-console.log(`warm suite: median ${warmMedian.toFixed(1)} s over ${RUNS} run(s); target ≤ ${WARM_TARGET_S} s${warmMedian > WARM_TARGET_S ? '  OVER TARGET' : ''}`);
+console.log(
+  `warm suite: median ${warmMedian.toFixed(1)} s over ${RUNS} run(s); target ≤ ${WARM_TARGET_S} s${warmMedian > WARM_TARGET_S ? '  OVER TARGET' : ''}`,
+);
 
 if (process.argv.includes('--cold')) {
   const cache = mkdtempSync(join(tmpdir(), 'shipshape-cold-bin-'));

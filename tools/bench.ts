@@ -78,9 +78,17 @@ function main(): void {
   const app = String(parseYaml(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8')).app);
   const scratch = makeScratch();
   const env = { ...process.env, SHIPSHAPE_SHARED_DIR: sharedDir, CDK8S_OUTDIR: path.join(scratch, '.synth') };
-  log(`shipshape bench: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'}), node ${process.version}, ${RUNS} runs each (median), measured with ${TIME ? '/usr/bin/time -v' : 'a node preload (process.resourceUsage)'}`);
-  log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  if (!fs.existsSync(path.join(sharedDir, 'schemas'))) log(`! ${sharedDir}/schemas not found: the schema check is skipped, so every synth below is faster than a real one`);
+  log(
+    `shipshape bench: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'}), node ${process.version}, ${RUNS} runs each (median), measured with ${TIME ? '/usr/bin/time -v' : 'a node preload (process.resourceUsage)'}`,
+  );
+  log(
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  if (!fs.existsSync(path.join(sharedDir, 'schemas')))
+    log(`! ${sharedDir}/schemas not found: the schema check is skipped, so every synth below is faster than a real one`);
   try {
     // The floor: the whole program compiled once by tsc, then run by plain node.
     const floorDir = path.join(scratch, 'floor');
@@ -101,7 +109,13 @@ function main(): void {
       fs.rmSync(path.join(scratch, 'dist'), { recursive: true, force: true });
       fs.rmSync(path.join(scratch, '.synth'), { recursive: true, force: true });
     };
-    const ref = (label: string, argv: string[], extra: NodeJS.ProcessEnv = {}): Command => ({ label, argv, cwd: scratch, env: { ...env, ...extra }, after: clearOutput });
+    const ref = (label: string, argv: string[], extra: NodeJS.ProcessEnv = {}): Command => ({
+      label,
+      argv,
+      cwd: scratch,
+      env: { ...env, ...extra },
+      after: clearOutput,
+    });
 
     // 1. Reference estate.
     const reference = measureGroup([
@@ -140,11 +154,25 @@ function main(): void {
     // 3. Where the time goes.
     const profiles = [
       { label: 'reference estate, floor', argv: ['node', '--cpu-prof', '--cpu-prof-dir', 'PROFILE', 'floor/main.js'] },
-      { label: `${SIZES[SIZES.length - 1]} services, floor`, argv: ['node', '--cpu-prof', '--cpu-prof-dir', 'PROFILE', 'floor/tools/generated-estate.js', String(SIZES[SIZES.length - 1]), path.join(scratch, 'generated-profiled')] },
+      {
+        label: `${SIZES[SIZES.length - 1]} services, floor`,
+        argv: [
+          'node',
+          '--cpu-prof',
+          '--cpu-prof-dir',
+          'PROFILE',
+          'floor/tools/generated-estate.js',
+          String(SIZES[SIZES.length - 1]),
+          path.join(scratch, 'generated-profiled'),
+        ],
+      },
     ].map(({ label, argv }) => ({ label, split: profile(argv, scratch, env) }));
 
     // 4. Tests.
-    const tests = TEST_RUNS > 0 ? measureGroup([{ label: 'vitest run', argv: ['npx', 'vitest', 'run'], cwd: ROOT, env: { ...process.env } }], TEST_RUNS, false)[0] : undefined;
+    const tests =
+      TEST_RUNS > 0
+        ? measureGroup([{ label: 'vitest run', argv: ['npx', 'vitest', 'run'], cwd: ROOT, env: { ...process.env } }], TEST_RUNS, false)[0]
+        : undefined;
 
     report({ app, summary, reference: [cdk8s, direct, floor], candidates, generated, profiles, tests, tscMs: tsc.wallMs, elapsedMs: Date.now() - started });
   } finally {
@@ -158,7 +186,19 @@ function main(): void {
  */
 function makeScratch(): string {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-bench-'));
-  for (const entry of ['node_modules', 'lib', 'imports', 'estate', 'tools', 'main.ts', 'package.json', 'tsconfig.json', 'tsconfig.base.json', 'tsconfig.build.json', 'cdk8s.yaml']) {
+  for (const entry of [
+    'node_modules',
+    'lib',
+    'imports',
+    'estate',
+    'tools',
+    'main.ts',
+    'package.json',
+    'tsconfig.json',
+    'tsconfig.base.json',
+    'tsconfig.build.json',
+    'cdk8s.yaml',
+  ]) {
     if (fs.existsSync(path.join(ROOT, entry))) fs.symlinkSync(path.join(ROOT, entry), path.join(scratch, entry));
   }
   return scratch;
@@ -170,7 +210,8 @@ function makeScratch(): string {
  */
 function appFor(app: string, entry: string): string {
   const bundle = `build/synth/${path.basename(entry, '.ts')}.js`;
-  if (!app.includes('main.ts') || !app.includes('build/synth/main.js')) throw new Error(`cdk8s.yaml's app no longer bundles main.ts into build/synth/main.js; update appFor in tools/bench.ts: ${app}`);
+  if (!app.includes('main.ts') || !app.includes('build/synth/main.js'))
+    throw new Error(`cdk8s.yaml's app no longer bundles main.ts into build/synth/main.js; update appFor in tools/bench.ts: ${app}`);
   return app.replace('main.ts', entry).replaceAll('build/synth/main.js', bundle);
 }
 
@@ -335,28 +376,58 @@ function report(r: Results): void {
   const cliAlone = r.candidates[0];
   const out: string[] = [''];
   out.push(`reference estate (${r.summary.replace(/^shipshape: /, '')})`, `direct = cdk8s.yaml's app: ${r.app}`);
-  out.push(table(['command', 'wall (median)', 'CPU', 'peak RSS', 'first run', 'vs floor'], [...r.reference, ...r.candidates].map((m) => row(m, floor))));
+  out.push(
+    table(
+      ['command', 'wall (median)', 'CPU', 'peak RSS', 'first run', 'vs floor'],
+      [...r.reference, ...r.candidates].map((m) => row(m, floor)),
+    ),
+  );
   out.push(`the cdk8s CLI's own cost (npx, loading the CLI, its upgrade check) is the "CLI alone" row: npx cdk8s synth ≈ CLI alone + direct`);
   out.push('', 'generated estates (N services: construct instances, each synthesized into one environment)');
   out.push(
     table(
       ['services', 'direct wall', 'floor wall', 'direct/floor', 'CPU (direct)', 'peak RSS (direct)'],
-      r.generated.map(({ n, direct: d, floor: f }) => [String(n), seconds(d.wallMs) + flag(d), seconds(f.wallMs) + flag(f), ratio(d.wallMs / f.wallMs), seconds(d.cpuMs), megabytes(d.maxRssKb)]),
+      r.generated.map(({ n, direct: d, floor: f }) => [
+        String(n),
+        seconds(d.wallMs) + flag(d),
+        seconds(f.wallMs) + flag(f),
+        ratio(d.wallMs / f.wallMs),
+        seconds(d.cpuMs),
+        megabytes(d.maxRssKb),
+      ]),
     ),
   );
   const fit = linearFit(r.generated.map((g) => [g.n, g.direct.wallMs]));
   const fitFloor = linearFit(r.generated.map((g) => [g.n, g.floor.wallMs]));
-  if (fit) out.push(`slope: ${fit.slope.toFixed(2)} ms per service (direct; intercept ${seconds(fit.intercept)}, R² ${fit.r2.toFixed(4)}); floor ${fitFloor ? `${fitFloor.slope.toFixed(2)} ms per service, R² ${fitFloor.r2.toFixed(4)}` : '-'}`);
+  if (fit)
+    out.push(
+      `slope: ${fit.slope.toFixed(2)} ms per service (direct; intercept ${seconds(fit.intercept)}, R² ${fit.r2.toFixed(4)}); floor ${fitFloor ? `${fitFloor.slope.toFixed(2)} ms per service, R² ${fitFloor.r2.toFixed(4)}` : '-'}`,
+    );
   for (const p of r.profiles) {
     out.push('', `where the time goes: ${p.label} (one run under --cpu-prof, CPU time by the innermost category on the stack)`);
-    out.push(table(['category', 'ms'], p.split.map((s) => [s.category, s.ms.toFixed(0)])));
+    out.push(
+      table(
+        ['category', 'ms'],
+        p.split.map((s) => [s.category, s.ms.toFixed(0)]),
+      ),
+    );
   }
-  if (r.tests) out.push('', table(['test suite', 'wall (median)', 'CPU', 'peak RSS'], [[`${r.tests.label} (${TEST_RUNS} runs)`, seconds(r.tests.wallMs) + flag(r.tests), seconds(r.tests.cpuMs), megabytes(r.tests.maxRssKb)]]));
+  if (r.tests)
+    out.push(
+      '',
+      table(
+        ['test suite', 'wall (median)', 'CPU', 'peak RSS'],
+        [[`${r.tests.label} (${TEST_RUNS} runs)`, seconds(r.tests.wallMs) + flag(r.tests), seconds(r.tests.cpuMs), megabytes(r.tests.maxRssKb)]],
+      ),
+    );
 
   // Verdict.
   const atScale = r.generated.find((g) => g.n === TARGETS.scaleServices);
   const checks: [string, boolean | undefined][] = [
-    [`direct ${ratio(direct.wallMs / floor.wallMs)} floor (≤ ${TARGETS.directOverFloor}×)`, !direct.failed && direct.wallMs <= floor.wallMs * TARGETS.directOverFloor],
+    [
+      `direct ${ratio(direct.wallMs / floor.wallMs)} floor (≤ ${TARGETS.directOverFloor}×)`,
+      !direct.failed && direct.wallMs <= floor.wallMs * TARGETS.directOverFloor,
+    ],
     [
       `cdk8s synth floor ${signed(cdk8s.wallMs - floor.wallMs)} (≤ +${seconds(TARGETS.cdk8sOverFloorMs)}; the CLI alone takes ${seconds(cliAlone.wallMs)})`,
       !cdk8s.failed && cdk8s.wallMs - floor.wallMs <= TARGETS.cdk8sOverFloorMs,
@@ -369,11 +440,22 @@ function report(r: Results): void {
     fit && r.generated.length >= 3
       ? [`linear R² ${fit.r2.toFixed(3)}, ${fit.slope.toFixed(2)} ms/service`, fit.r2 >= TARGETS.linearR2 && fit.slope > 0]
       : ['linearity needs 3+ sizes', undefined],
-    [r.tests ? `tests ${seconds(r.tests.wallMs)} (< ${seconds(TARGETS.testsMs)})` : 'tests not run', r.tests ? !r.tests.failed && r.tests.wallMs < TARGETS.testsMs : undefined],
+    [
+      r.tests ? `tests ${seconds(r.tests.wallMs)} (< ${seconds(TARGETS.testsMs)})` : 'tests not run',
+      r.tests ? !r.tests.failed && r.tests.wallMs < TARGETS.testsMs : undefined,
+    ],
   ];
   const missed = checks.filter(([, ok]) => ok === false).length;
-  out.push('', `verdict: ${missed === 0 ? 'all targets met' : `${missed} target${missed === 1 ? '' : 's'} missed`} on ${os.cpus().length} cores: ${checks.map(([text, ok]) => `${ok === undefined ? '?' : ok ? '✓' : '✗'} ${text}`).join('; ')}`);
-  out.push(`(bench took ${seconds(r.elapsedMs)}; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+  out.push(
+    '',
+    `verdict: ${missed === 0 ? 'all targets met' : `${missed} target${missed === 1 ? '' : 's'} missed`} on ${os.cpus().length} cores: ${checks.map(([text, ok]) => `${ok === undefined ? '?' : ok ? '✓' : '✗'} ${text}`).join('; ')}`,
+  );
+  out.push(
+    `(bench took ${seconds(r.elapsedMs)}; load average now ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})`,
+  );
   console.log(out.join('\n'));
   if (r.reference.some((m) => m.failed) || r.generated.some((g) => g.direct.failed || g.floor.failed)) process.exitCode = 1;
 }

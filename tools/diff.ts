@@ -156,7 +156,12 @@ function diffList(before: readonly unknown[], after: readonly unknown[], at: str
   const next = byName(after);
   if (previous && next) {
     const kept = [...previous.keys()].filter((name) => next.has(name));
-    if (isDeepStrictEqual(kept, [...next.keys()].filter((name) => previous.has(name)))) {
+    if (
+      isDeepStrictEqual(
+        kept,
+        [...next.keys()].filter((name) => previous.has(name)),
+      )
+    ) {
       for (const name of documentOrder([...previous.keys()], [...next.keys()])) diffValue(previous.get(name), next.get(name), `${at}[${name}]`, out);
       return;
     }

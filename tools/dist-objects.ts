@@ -51,7 +51,9 @@ export function environmentObjects(dist: string, env: string): KubeObject[] {
     .filter(Boolean);
   const fluxDir = join(dist, env, 'flux');
   if (existsSync(fluxDir)) {
-    for (const file of readdirSync(fluxDir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort()) {
+    for (const file of readdirSync(fluxDir)
+      .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+      .sort()) {
       objects.push(...readObjects(join(fluxDir, file)));
     }
   }

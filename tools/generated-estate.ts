@@ -75,13 +75,18 @@ function generatedSystem(name: string, tier: Tier, count: number): SystemDefinit
     namespace: `${name}-${tier}`,
     domain: tier === 'prod' ? `${name}.example.com` : `${name}.${tier}.example.com`,
     tls: { issuer: tier === 'prod' ? 'letsencrypt-prod' : 'letsencrypt-staging' },
-    ...(has('TlsIngress') ? { acknowledge: [{ warning: 'gateway-http01-solver', reason: 'the issuers of the generated estate solve HTTP-01 through each Gateway' }] } : {}),
+    ...(has('TlsIngress')
+      ? { acknowledge: [{ warning: 'gateway-http01-solver', reason: 'the issuers of the generated estate solve HTTP-01 through each Gateway' }] }
+      : {}),
     ...(tier === 'dev' ? { scaling: { replicas: 0.5 } } : {}),
     // Prod runs pinned releases; the other tiers run what the constructs name.
     ...(tier === 'prod' ? { images: { backend: release, worker: release, web: release } } : {}),
     settings: { LOG_LEVEL: tier === 'prod' ? 'info' : 'debug' },
     // A controller configured for the edge's security headers, so each edge sets them (and warns of nothing).
-    ingressController: { namespace: 'ingress-nginx', allowedResponseHeaders: ['Strict-Transport-Security', 'X-Content-Type-Options', 'X-Frame-Options', 'Referrer-Policy'] },
+    ingressController: {
+      namespace: 'ingress-nginx',
+      allowedResponseHeaders: ['Strict-Transport-Security', 'X-Content-Type-Options', 'X-Frame-Options', 'Referrer-Policy'],
+    },
     delivery,
   };
   return {

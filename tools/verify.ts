@@ -67,7 +67,20 @@ function dryRun(options: Options, env: string, objects: KubeObject[], inTree: Se
     });
     const run = spawnSync(
       'kubectl',
-      ['--context', options.context, 'apply', '--server-side', '--dry-run=server', '--validate=strict', '--force-conflicts', '--field-manager=shipshape-verify', '-o', 'name', '-f', dir],
+      [
+        '--context',
+        options.context,
+        'apply',
+        '--server-side',
+        '--dry-run=server',
+        '--validate=strict',
+        '--force-conflicts',
+        '--field-manager=shipshape-verify',
+        '-o',
+        'name',
+        '-f',
+        dir,
+      ],
       { encoding: 'utf8', maxBuffer: 64 << 20 },
     );
     if (run.error) result.rejected.push(`${env}: kubectl could not run: ${run.error.message}`);
@@ -104,7 +117,14 @@ function verifyEnvironment(options: Options, env: string): EnvResult {
   const objects = environmentObjects(options.dist, env);
   const result: EnvResult = { objects: objects.length, rejected: [], warnings: [], declared: [], notChecked: 0 };
   const inTree = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
-  dryRun(options, env, objects.filter((o) => !declaresException(o)), inTree, false, result);
+  dryRun(
+    options,
+    env,
+    objects.filter((o) => !declaresException(o)),
+    inTree,
+    false,
+    result,
+  );
   dryRun(options, env, objects.filter(declaresException), inTree, true, result);
   return result;
 }

@@ -22,7 +22,12 @@ const api = new AutoscaledBackend(notes, 'api', {
   secrets: ['notes-secrets'],
 });
 const web = new WebApp(notes, 'web', { image: 'ghcr.io/example/notes-web', backends: { API_URL: api } });
-new TlsIngress(notes, 'edge', { routes: [{ path: '/api', backend: api }, { path: '/', backend: web }] });
+new TlsIngress(notes, 'edge', {
+  routes: [
+    { path: '/api', backend: api },
+    { path: '/', backend: web },
+  ],
+});
 
 // Every check (props, API rules, Pod Security, references, strict schemas, credentials, policy) is
 // a cdk8s validation: app.synth() throws with all the errors at once and writes nothing.

@@ -27,10 +27,19 @@ function checkName(object: KubeJson): CheckIssue[] {
   if (object.kind === 'Service') {
     return name.length <= 63 && DNS_1035_LABEL.test(name)
       ? []
-      : [issue(object, 'metadata.name', `"${name}" is not a DNS-1035 label (a Service name starts with a letter, at most 63 characters)`, 'rename the workload')];
+      : [
+          issue(
+            object,
+            'metadata.name',
+            `"${name}" is not a DNS-1035 label (a Service name starts with a letter, at most 63 characters)`,
+            'rename the workload',
+          ),
+        ];
   }
   if (LABEL_NAMED.has(object.kind)) {
-    return name.length <= 63 && DNS_1123_LABEL.test(name) ? [] : [issue(object, 'metadata.name', `"${name}" is not a DNS label (at most 63 characters)`, 'rename it')];
+    return name.length <= 63 && DNS_1123_LABEL.test(name)
+      ? []
+      : [issue(object, 'metadata.name', `"${name}" is not a DNS label (at most 63 characters)`, 'rename it')];
   }
   return isSubdomain(name) ? [] : [issue(object, 'metadata.name', `"${name}" is not a DNS subdomain name`, 'use lower-case letters, digits, "-" and "."')];
 }
@@ -78,10 +87,12 @@ function checkPod(object: KubeJson, template: KubeJson, path: string): CheckIssu
   const podPath = `${path}.spec`;
   const containers = containersOf(pod, podPath);
   // A StatefulSet adds a volume to its pods for each of its volumeClaimTemplates.
-  const claimTemplates: KubeJson[] = object.kind === 'StatefulSet' ? object.spec?.volumeClaimTemplates ?? [] : [];
+  const claimTemplates: KubeJson[] = object.kind === 'StatefulSet' ? (object.spec?.volumeClaimTemplates ?? []) : [];
   const volumeNames = new Set<string>([...(pod.volumes ?? []), ...claimTemplates.map((t) => t.metadata ?? {})].map((v: KubeJson) => v.name));
   for (const name of duplicates(containers, (c) => c.container.name)) {
-    issues.push(issue(object, `${podPath}.containers`, `two containers are named "${name}"`, 'give every container (init containers included) a distinct name'));
+    issues.push(
+      issue(object, `${podPath}.containers`, `two containers are named "${name}"`, 'give every container (init containers included) a distinct name'),
+    );
   }
   for (const { container, path: cPath } of containers) {
     if (typeof container.name !== 'string' || !DNS_1123_LABEL.test(container.name) || container.name.length > 63) {
@@ -90,7 +101,9 @@ function checkPod(object: KubeJson, template: KubeJson, path: string): CheckIssu
     const ports: KubeJson[] = container.ports ?? [];
     ports.forEach((port, i) => {
       if (port.name !== undefined && (port.name.length > 15 || !PORT_NAME.test(port.name) || !/[a-z]/.test(port.name) || port.name.includes('--'))) {
-        issues.push(issue(object, `${cPath}.ports[${i}].name`, `port name "${port.name}" must be at most 15 lower-case letters, digits and "-", with a letter`));
+        issues.push(
+          issue(object, `${cPath}.ports[${i}].name`, `port name "${port.name}" must be at most 15 lower-case letters, digits and "-", with a letter`),
+        );
       }
     });
     for (const dup of duplicates(ports, (p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`)) {
@@ -161,14 +174,25 @@ export function checkApiRules(objects: readonly KubeJson[]): CheckIssue[] {
     if (object.kind === 'Service') {
       const ports: KubeJson[] = object.spec?.ports ?? [];
       for (const dup of duplicates(ports, (p) => `${p.port}/${p.protocol ?? 'TCP'}`)) issues.push(issue(object, 'spec.ports', `port ${dup} is listed twice`));
-      for (const dup of duplicates(ports.filter((p) => p.name), (p) => p.name)) issues.push(issue(object, 'spec.ports', `two ports are named "${dup}"`));
+      for (const dup of duplicates(
+        ports.filter((p) => p.name),
+        (p) => p.name,
+      ))
+        issues.push(issue(object, 'spec.ports', `two ports are named "${dup}"`));
     }
   }
   for (const { object, path, template } of podTemplates(objects)) {
     issues.push(...checkPod(object, template, path), ...checkRestartPolicy(object, template, path));
     const selector = object.spec?.selector?.matchLabels;
     if (object.kind !== 'Job' && object.kind !== 'CronJob' && !selects(selector, template.metadata?.labels)) {
-      issues.push(issue(object, 'spec.selector.matchLabels', 'does not match the labels of its own pod template; the API server rejects it', 'select on labels the template carries'));
+      issues.push(
+        issue(
+          object,
+          'spec.selector.matchLabels',
+          'does not match the labels of its own pod template; the API server rejects it',
+          'select on labels the template carries',
+        ),
+      );
     }
   }
   return issues;

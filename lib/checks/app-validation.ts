@@ -79,7 +79,12 @@ function checkGroup(group: readonly CheckedChart[], objects: ReadonlyMap<Checked
   const namespaces = new Map<string, string>();
   for (const c of group) {
     const other = namespaces.get(c.environment.namespace);
-    if (other) lines.get(c)!.push(`${c.environment.name}.namespace: "${c.environment.namespace}" is already the namespace of system "${other}"; use one namespace per system per environment`);
+    if (other)
+      lines
+        .get(c)!
+        .push(
+          `${c.environment.name}.namespace: "${c.environment.namespace}" is already the namespace of system "${other}"; use one namespace per system per environment`,
+        );
     namespaces.set(c.environment.namespace, c.system);
   }
   const checked = clusterFindings(group, [...objects.values()].flat());

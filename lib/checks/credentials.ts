@@ -48,21 +48,28 @@ let sink: (Finding & { index: number })[] = [];
 /** The recommended rules, each created once with a context that reports into {@link sink}. */
 function recommendedScanners() {
   // Scanners only: the preset's comment filter reads `secretlint-disable` comments, which rendered objects do not carry.
-  return (scanners ??= (recommendedRules as unknown as SecretlintRule[]).filter((rule) => rule.meta.type === 'scanner').flatMap((rule) => {
-    const name = rule.meta.id.replace(/^@secretlint\/secretlint-rule-/, '');
-    const context: SecretlintContext = {
-      createTranslator: (messages) => (id, props = {}) => messages[id]?.en(maskValues(props)) ?? id,
-      report: ({ message, range }) => sink.push({ rule: name, message, index: range?.[0] ?? 0 }),
-      ignore: () => undefined,
-    };
-    const file = rule.create(context, {}).file;
-    return file ? [{ rule: name, file }] : [];
-  }));
+  return (scanners ??= (recommendedRules as unknown as SecretlintRule[])
+    .filter((rule) => rule.meta.type === 'scanner')
+    .flatMap((rule) => {
+      const name = rule.meta.id.replace(/^@secretlint\/secretlint-rule-/, '');
+      const context: SecretlintContext = {
+        createTranslator:
+          (messages) =>
+          (id, props = {}) =>
+            messages[id]?.en(maskValues(props)) ?? id,
+        report: ({ message, range }) => sink.push({ rule: name, message, index: range?.[0] ?? 0 }),
+        ignore: () => undefined,
+      };
+      const file = rule.create(context, {}).file;
+      return file ? [{ rule: name, file }] : [];
+    }));
 }
 
 /** Props with every long string cut to its first characters: a finding never prints the credential. */
 function maskValues(props: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(props).map(([key, value]) => [key, typeof value === 'string' && value.length > 8 ? `${value.slice(0, 4)}…` : value]));
+  return Object.fromEntries(
+    Object.entries(props).map(([key, value]) => [key, typeof value === 'string' && value.length > 8 ? `${value.slice(0, 4)}…` : value]),
+  );
 }
 
 /**
@@ -116,7 +123,8 @@ function fixFor(object: KubeJson, field: string, name: string): string {
   if (/\.(command|args)\[\d+\]$/.test(field)) {
     return "read it from an env variable that references a Secret (env: { TOKEN: { secret: '<secret-name>', key: 'TOKEN' } }) and write $(TOKEN) in the command";
   }
-  if (object.kind === 'ConfigMap') return 'keep the file free of credentials: move them into a Secret (an ExternalSecretSource) and reference it from env, or mount the Secret instead';
+  if (object.kind === 'ConfigMap')
+    return 'keep the file free of credentials: move them into a Secret (an ExternalSecretSource) and reference it from env, or mount the Secret instead';
   return 'reference the value from a Secret (an ExternalSecretSource) instead of writing it into the output';
 }
 
@@ -153,7 +161,14 @@ export function checkCredentials(objects: readonly KubeJson[]): CheckIssue[] {
       findings.push(`"${name}" is written in clear (shipshape's rule: a secret-sounding name with a literal value, or a URL with a password)`);
     }
     if (findings.length === 0) return;
-    issues.push(issue(object, field, `holds a credential, which would be committed to dist/ and readable by anyone who can read the object: ${[...new Set(findings)].join('; ')}`, fixFor(object, field, name)));
+    issues.push(
+      issue(
+        object,
+        field,
+        `holds a credential, which would be committed to dist/ and readable by anyone who can read the object: ${[...new Set(findings)].join('; ')}`,
+        fixFor(object, field, name),
+      ),
+    );
   });
   return issues;
 }

@@ -32,7 +32,9 @@ export function readPreviousOutput(outdir: string): Map<string, KubeObject[]> {
   const byEnv = new Map<string, KubeObject[]>();
   if (!fs.existsSync(outdir) || !fs.statSync(outdir).isDirectory()) return byEnv;
   const walk = (dir: string): string[] =>
-    fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : d.name.endsWith('.yaml') ? [path.join(dir, d.name)] : []));
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : d.name.endsWith('.yaml') ? [path.join(dir, d.name)] : []));
   for (const file of walk(outdir)) {
     const env = path.relative(outdir, file).split(path.sep)[0];
     const objects = parseAllDocuments(fs.readFileSync(file, 'utf8'))
@@ -52,7 +54,11 @@ function at(object: unknown, dotted: string): unknown {
  * of the same kind, namespace and name whose immutable fields differ. A claim may gain a class it
  * did not have (Kubernetes 1.28 assigns one retroactively) and may grow, but not shrink.
  */
-export function immutableFieldChanges(previous: ReadonlyMap<string, readonly KubeObject[]>, next: ReadonlyMap<string, readonly KubeObject[]>, outdir: string): string[] {
+export function immutableFieldChanges(
+  previous: ReadonlyMap<string, readonly KubeObject[]>,
+  next: ReadonlyMap<string, readonly KubeObject[]>,
+  outdir: string,
+): string[] {
   const problems: string[] = [];
   for (const [env, objects] of next) {
     const before = new Map((previous.get(env) ?? []).map((o) => [`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, o]));
@@ -67,14 +73,20 @@ export function immutableFieldChanges(previous: ReadonlyMap<string, readonly Kub
         if (JSON.stringify(was) === JSON.stringify(now)) continue;
         const system = object.metadata.labels?.['app.kubernetes.io/part-of'] ?? object.metadata.namespace;
         const revision = Number(/-r(\d+)$/.exec(object.metadata.name)?.[1] ?? 1) + 1;
-        const fix = (FIX[`${object.kind} ${field}`] ?? FIX[object.kind] ?? FIX.default).replace('<next>', String(revision)).replaceAll('<name>', object.metadata.name);
-        problems.push(`${env}/${system}: ${object.kind} ${object.metadata.name}: ${field} differs from the one in ${outdir}/${env}, and Kubernetes refuses to change it on an existing object. Fix: ${fix}`);
+        const fix = (FIX[`${object.kind} ${field}`] ?? FIX[object.kind] ?? FIX.default)
+          .replace('<next>', String(revision))
+          .replaceAll('<name>', object.metadata.name);
+        problems.push(
+          `${env}/${system}: ${object.kind} ${object.metadata.name}: ${field} differs from the one in ${outdir}/${env}, and Kubernetes refuses to change it on an existing object. Fix: ${fix}`,
+        );
         break;
       }
       if (object.kind === 'PersistentVolumeClaim') {
         const size = (o: KubeObject) => String(at(o, 'spec.resources.requests.storage') ?? '');
         if (size(old) && size(object) && parseQuantity(size(object)) < parseQuantity(size(old))) {
-          problems.push(`${env}/${object.metadata.namespace}: PersistentVolumeClaim ${object.metadata.name}: spec.resources.requests.storage shrinks from ${size(old)} to ${size(object)}; a claim can only grow. Fix: keep ${size(old)} or more`);
+          problems.push(
+            `${env}/${object.metadata.namespace}: PersistentVolumeClaim ${object.metadata.name}: spec.resources.requests.storage shrinks from ${size(old)} to ${size(object)}; a claim can only grow. Fix: keep ${size(old)} or more`,
+          );
         }
       }
     }

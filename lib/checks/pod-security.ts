@@ -83,16 +83,7 @@ const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container
 const SECCOMP_TYPES = new Set(['RuntimeDefault', 'Localhost']);
 const APPARMOR_ANNOTATION_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
 /** Volume sources the restricted profile allows: none of them reaches the node or a storage system directly. */
-const RESTRICTED_VOLUME_TYPES = new Set([
-  'configMap',
-  'csi',
-  'downwardAPI',
-  'emptyDir',
-  'ephemeral',
-  'persistentVolumeClaim',
-  'projected',
-  'secret',
-]);
+const RESTRICTED_VOLUME_TYPES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
 
 interface ContainerAt {
   /** e.g. `spec.initContainers[migrate]`. */
@@ -153,14 +144,24 @@ function checkHostNamespaces(podSpec: Json, report: Report): void {
 
 function checkPrivileged(podContext: Json, containers: readonly ContainerAt[], report: Report): void {
   if (podContext.windowsOptions?.hostProcess === true) {
-    report('privileged', 'baseline', 'spec.securityContext.windowsOptions.hostProcess', 'a HostProcess pod runs with the privileges of the Windows node; remove hostProcess');
+    report(
+      'privileged',
+      'baseline',
+      'spec.securityContext.windowsOptions.hostProcess',
+      'a HostProcess pod runs with the privileges of the Windows node; remove hostProcess',
+    );
   }
   for (const { path, securityContext } of containers) {
     if (securityContext.privileged === true) {
       report('privileged', 'baseline', `${path}.securityContext.privileged`, 'a privileged container has full access to the node; remove privileged: true');
     }
     if (securityContext.windowsOptions?.hostProcess === true) {
-      report('privileged', 'baseline', `${path}.securityContext.windowsOptions.hostProcess`, 'a HostProcess container runs with the privileges of the Windows node; remove hostProcess');
+      report(
+        'privileged',
+        'baseline',
+        `${path}.securityContext.windowsOptions.hostProcess`,
+        'a HostProcess container runs with the privileges of the Windows node; remove hostProcess',
+      );
     }
   }
 }
@@ -170,13 +171,23 @@ function checkCapabilities(containers: readonly ContainerAt[], linux: boolean, r
     const added: string[] = securityContext.capabilities?.add ?? [];
     const beyondBaseline = added.filter((c) => !BASELINE_CAPABILITIES.has(c));
     if (beyondBaseline.length > 0) {
-      report('capabilities', 'baseline', `${path}.securityContext.capabilities.add`, `adds ${beyondBaseline.join(', ')}, beyond the default set a container runtime grants; remove ${beyondBaseline.length > 1 ? 'them' : 'it'}`);
+      report(
+        'capabilities',
+        'baseline',
+        `${path}.securityContext.capabilities.add`,
+        `adds ${beyondBaseline.join(', ')}, beyond the default set a container runtime grants; remove ${beyondBaseline.length > 1 ? 'them' : 'it'}`,
+      );
     }
     if (!linux) continue;
     // Capabilities the baseline tolerates but restricted does not; the ones reported above are left out so each is named once.
     const beyondRestricted = added.filter((c) => c !== 'NET_BIND_SERVICE' && BASELINE_CAPABILITIES.has(c));
     if (beyondRestricted.length > 0) {
-      report('capabilities', 'restricted', `${path}.securityContext.capabilities.add`, `adds ${beyondRestricted.join(', ')}, but only NET_BIND_SERVICE may be added; remove ${beyondRestricted.length > 1 ? 'them' : 'it'}`);
+      report(
+        'capabilities',
+        'restricted',
+        `${path}.securityContext.capabilities.add`,
+        `adds ${beyondRestricted.join(', ')}, but only NET_BIND_SERVICE may be added; remove ${beyondRestricted.length > 1 ? 'them' : 'it'}`,
+      );
     }
     if (!(securityContext.capabilities?.drop ?? []).includes('ALL')) {
       report('capabilities', 'restricted', `${path}.securityContext.capabilities.drop`, 'keeps the default capabilities; set capabilities.drop: [ALL]');
@@ -189,12 +200,22 @@ function checkVolumes(volumes: readonly Json[], report: Report): void {
     const at = `spec.volumes[${volume.name}]`;
     if (volume.hostPath != null) {
       // A hostPath volume breaks volumeTypes too; reporting it once, at the lower level, keeps one exception enough.
-      report('hostPath', 'baseline', `${at}.hostPath`, `volume "${volume.name}" mounts ${volume.hostPath.path ?? 'a path'} of the node; use an emptyDir, configMap, secret or persistentVolumeClaim instead`);
+      report(
+        'hostPath',
+        'baseline',
+        `${at}.hostPath`,
+        `volume "${volume.name}" mounts ${volume.hostPath.path ?? 'a path'} of the node; use an emptyDir, configMap, secret or persistentVolumeClaim instead`,
+      );
       continue;
     }
     for (const type of Object.keys(volume)) {
       if (type === 'name' || RESTRICTED_VOLUME_TYPES.has(type) || volume[type] == null) continue;
-      report('volumeTypes', 'restricted', `${at}.${type}`, `volume "${volume.name}" is of type ${type}; mount it through a persistentVolumeClaim (or use configMap, secret, emptyDir, projected, downwardAPI, csi or ephemeral)`);
+      report(
+        'volumeTypes',
+        'restricted',
+        `${at}.${type}`,
+        `volume "${volume.name}" is of type ${type}; mount it through a persistentVolumeClaim (or use configMap, secret, emptyDir, projected, downwardAPI, csi or ephemeral)`,
+      );
     }
   }
 }
@@ -203,7 +224,12 @@ function checkHostPorts(containers: readonly ContainerAt[], report: Report): voi
   for (const { path, ports } of containers) {
     for (const port of ports) {
       if (port.hostPort) {
-        report('hostPorts', 'baseline', `${path}.ports[${port.name ?? port.containerPort}].hostPort`, `hostPort ${port.hostPort} binds a port of the node; remove it and reach the pod through a Service`);
+        report(
+          'hostPorts',
+          'baseline',
+          `${path}.ports[${port.name ?? port.containerPort}].hostPort`,
+          `hostPort ${port.hostPort} binds a port of the node; remove it and reach the pod through a Service`,
+        );
       }
     }
   }
@@ -212,7 +238,12 @@ function checkHostPorts(containers: readonly ContainerAt[], report: Report): voi
 function checkAppArmor(podAnnotations: Record<string, string>, report: Report): void {
   for (const [key, profile] of Object.entries(podAnnotations)) {
     if (!key.startsWith(APPARMOR_ANNOTATION_PREFIX) || profile === '' || profile === 'runtime/default' || profile.startsWith('localhost/')) continue;
-    report('appArmor', 'baseline', `metadata.annotations[${key}]`, `AppArmor profile "${profile}" overrides the default confinement; use runtime/default or a localhost/ profile`);
+    report(
+      'appArmor',
+      'baseline',
+      `metadata.annotations[${key}]`,
+      `AppArmor profile "${profile}" overrides the default confinement; use runtime/default or a localhost/ profile`,
+    );
   }
 }
 
@@ -224,7 +255,12 @@ function checkSeLinux(podContext: Json, containers: readonly ContainerAt[], repo
   for (const { at, context } of contexts) {
     const options: Json = context.seLinuxOptions ?? {};
     if (options.type != null && !SELINUX_TYPES.has(options.type)) {
-      report('seLinux', 'baseline', `${at}.seLinuxOptions.type`, `SELinux type "${options.type}" escapes the container policy; use container_t, container_init_t or container_kvm_t, or leave it unset`);
+      report(
+        'seLinux',
+        'baseline',
+        `${at}.seLinuxOptions.type`,
+        `SELinux type "${options.type}" escapes the container policy; use container_t, container_init_t or container_kvm_t, or leave it unset`,
+      );
     }
     for (const key of ['user', 'role']) {
       if (options[key]) {
@@ -252,10 +288,20 @@ function checkSeccomp(podContext: Json, containers: readonly ContainerAt[], linu
   for (const { path, securityContext } of containers) {
     const type = securityContext.seccompProfile?.type;
     if (forbidden(type)) {
-      report('seccomp', 'baseline', `${path}.securityContext.seccompProfile.type`, `seccomp profile ${type} turns off system call filtering; use RuntimeDefault`);
+      report(
+        'seccomp',
+        'baseline',
+        `${path}.securityContext.seccompProfile.type`,
+        `seccomp profile ${type} turns off system call filtering; use RuntimeDefault`,
+      );
     } else if (linux && type == null && podType == null) {
       // A container inheriting a bad pod-level profile is covered by the pod's report; only one with no profile at all is new.
-      report('seccomp', 'restricted', `${path}.securityContext.seccompProfile.type`, 'runs without a seccomp profile; set seccompProfile.type: RuntimeDefault on the pod or on this container');
+      report(
+        'seccomp',
+        'restricted',
+        `${path}.securityContext.seccompProfile.type`,
+        'runs without a seccomp profile; set seccompProfile.type: RuntimeDefault on the pod or on this container',
+      );
     }
   }
 }
@@ -263,7 +309,12 @@ function checkSeccomp(podContext: Json, containers: readonly ContainerAt[], linu
 function checkSysctls(podContext: Json, report: Report): void {
   for (const { name } of (podContext.sysctls ?? []) as Json[]) {
     if (!SAFE_SYSCTLS.has(name)) {
-      report('sysctls', 'baseline', `spec.securityContext.sysctls[${name}]`, `sysctl ${name} is not in the safe set and can affect the node or other pods; remove it or tune it on the node`);
+      report(
+        'sysctls',
+        'baseline',
+        `spec.securityContext.sysctls[${name}]`,
+        `sysctl ${name} is not in the safe set and can affect the node or other pods; remove it or tune it on the node`,
+      );
     }
   }
 }
@@ -272,7 +323,12 @@ function checkPrivilegeEscalation(containers: readonly ContainerAt[], report: Re
   for (const { path, securityContext } of containers) {
     // Unset means allowed, so only an explicit false passes.
     if (securityContext.allowPrivilegeEscalation !== false) {
-      report('privilegeEscalation', 'restricted', `${path}.securityContext.allowPrivilegeEscalation`, 'lets a process gain privileges through setuid binaries; set allowPrivilegeEscalation: false');
+      report(
+        'privilegeEscalation',
+        'restricted',
+        `${path}.securityContext.allowPrivilegeEscalation`,
+        'lets a process gain privileges through setuid binaries; set allowPrivilegeEscalation: false',
+      );
     }
   }
 }

@@ -41,11 +41,25 @@ export function checkPolicy(objects: readonly KubeJson[]): CheckIssue[] {
     const declared = declaredExceptions(template);
     const violations = evaluatePodSecurity(template.spec ?? {}, template.metadata?.annotations ?? {});
     for (const v of violations.filter((v) => !declared.has(v.control))) {
-      issues.push(issue(object, `${path}.${v.field.replace(/^spec\./, 'spec.')}`, `${v.message} (Pod Security "${v.level}", control ${v.control})`, `declare the exception "${v.control}" for this workload in the environment, or remove the setting`));
+      issues.push(
+        issue(
+          object,
+          `${path}.${v.field.replace(/^spec\./, 'spec.')}`,
+          `${v.message} (Pod Security "${v.level}", control ${v.control})`,
+          `declare the exception "${v.control}" for this workload in the environment, or remove the setting`,
+        ),
+      );
     }
     for (const { container, path: cPath } of containersOf(template.spec ?? {}, `${path}.spec`)) {
       if (container.securityContext?.readOnlyRootFilesystem !== true && !declared.has('writableRootFilesystem')) {
-        issues.push(issue(object, `${cPath}.securityContext.readOnlyRootFilesystem`, 'the root file system is writable', 'set readOnlyRootFilesystem: true with an emptyDir for writable paths, or declare writableRootFilesystem'));
+        issues.push(
+          issue(
+            object,
+            `${cPath}.securityContext.readOnlyRootFilesystem`,
+            'the root file system is writable',
+            'set readOnlyRootFilesystem: true with an emptyDir for writable paths, or declare writableRootFilesystem',
+          ),
+        );
       }
     }
     const ns = object.metadata?.namespace;
@@ -57,7 +71,14 @@ export function checkPolicy(objects: readonly KubeJson[]): CheckIssue[] {
     const labels = namespace.metadata?.labels ?? {};
     const enforced = labels['pod-security.kubernetes.io/enforce'];
     if (enforced !== expected) {
-      issues.push(issue(namespace, 'metadata.labels[pod-security.kubernetes.io/enforce]', `is "${enforced}", but the strictest level every pod in it meets is "${expected}"`, `label it "${expected}" (shipshape does so from the declared exceptions)`));
+      issues.push(
+        issue(
+          namespace,
+          'metadata.labels[pod-security.kubernetes.io/enforce]',
+          `is "${enforced}", but the strictest level every pod in it meets is "${expected}"`,
+          `label it "${expected}" (shipshape does so from the declared exceptions)`,
+        ),
+      );
     }
     if (labels[TIER_LABEL] === 'prod') issues.push(...checkProdTier(objects.filter((o) => o.metadata?.namespace === namespace.metadata.name)));
   }
@@ -79,11 +100,23 @@ export function checkProdTier(objects: readonly KubeJson[]): CheckIssue[] {
   const issues: CheckIssue[] = [];
   for (const { object, path, template } of podTemplates(objects)) {
     for (const { container, path: cPath } of containersOf(template.spec ?? {}, `${path}.spec`)) {
-      if (!isPinned(container.image ?? '')) issues.push(issue(object, `${cPath}.image`, `"${container.image}" is not pinned to a release tag or digest`, 'pin the image in the environment: images: { <workload>: "v1.2.3" }'));
-      if (container.imagePullPolicy !== 'IfNotPresent') issues.push(issue(object, `${cPath}.imagePullPolicy`, `is "${container.imagePullPolicy}", not IfNotPresent`));
+      if (!isPinned(container.image ?? ''))
+        issues.push(
+          issue(
+            object,
+            `${cPath}.image`,
+            `"${container.image}" is not pinned to a release tag or digest`,
+            'pin the image in the environment: images: { <workload>: "v1.2.3" }',
+          ),
+        );
+      if (container.imagePullPolicy !== 'IfNotPresent')
+        issues.push(issue(object, `${cPath}.imagePullPolicy`, `is "${container.imagePullPolicy}", not IfNotPresent`));
       for (const side of ['requests', 'limits'] as const) {
         for (const resource of ['cpu', 'memory'] as const) {
-          if (container.resources?.[side]?.[resource] === undefined) issues.push(issue(object, `${cPath}.resources.${side}.${resource}`, `no ${resource} ${side === 'requests' ? 'request' : 'limit'}`, 'set requests and limits'));
+          if (container.resources?.[side]?.[resource] === undefined)
+            issues.push(
+              issue(object, `${cPath}.resources.${side}.${resource}`, `no ${resource} ${side === 'requests' ? 'request' : 'limit'}`, 'set requests and limits'),
+            );
         }
       }
     }
@@ -101,7 +134,8 @@ export function checkProdTier(objects: readonly KubeJson[]): CheckIssue[] {
   for (const ingress of objects.filter((o) => o.kind === 'Ingress')) {
     const tlsHosts = new Set((ingress.spec?.tls ?? []).flatMap((t: KubeJson) => t.hosts ?? []));
     (ingress.spec?.rules ?? []).forEach((rule: KubeJson, i: number) => {
-      if (!rule.host || !tlsHosts.has(rule.host)) issues.push(issue(ingress, `spec.rules[${i}].host`, `host "${rule.host ?? '*'}" is served without TLS`, 'list it under spec.tls'));
+      if (!rule.host || !tlsHosts.has(rule.host))
+        issues.push(issue(ingress, `spec.rules[${i}].host`, `host "${rule.host ?? '*'}" is served without TLS`, 'list it under spec.tls'));
     });
   }
   return issues;

@@ -36,7 +36,12 @@ function key(kind: string, namespace: string | undefined, name: string): string 
 
 function listAnnotation(namespace: KubeJson | undefined, annotation: string): string[] {
   const value: string | undefined = namespace?.metadata?.annotations?.[annotation];
-  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  return value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 }
 
 /**
@@ -44,17 +49,28 @@ function listAnnotation(namespace: KubeJson | undefined, annotation: string): st
  * when its pods are made elsewhere by design: an external service the Namespace declares, or the
  * HTTP-01 solver pods cert-manager starts for a Certificate of the namespace.
  */
-function podsMadeElsewhereProblem(policy: KubeJson, selector: Record<string, string>, externalServices: Set<string>, certificates: Set<string>): { message: string; fix?: string } | undefined {
+function podsMadeElsewhereProblem(
+  policy: KubeJson,
+  selector: Record<string, string>,
+  externalServices: Set<string>,
+  certificates: Set<string>,
+): { message: string; fix?: string } | undefined {
   const ns = policy.metadata?.namespace;
   const service: string | undefined = policy.metadata?.annotations?.[EXTERNAL_SERVICE_ANNOTATION];
   if (service !== undefined) {
     if (externalServices.has(key('Service', ns, service))) return undefined;
-    return { message: `selects the pods of external service "${service}", which the Namespace does not declare`, fix: `list it in the Namespace annotation ${EXTERNAL_SERVICES_ANNOTATION} (declare it in the environment's externalServices)` };
+    return {
+      message: `selects the pods of external service "${service}", which the Namespace does not declare`,
+      fix: `list it in the Namespace annotation ${EXTERNAL_SERVICES_ANNOTATION} (declare it in the environment's externalServices)`,
+    };
   }
   const solver = Object.keys(selector).length === Object.keys(ACME_HTTP01_SOLVER_SELECTOR).length && selects(ACME_HTTP01_SOLVER_SELECTOR, selector);
   if (solver) {
     if (certificates.has(ns ?? '')) return undefined;
-    return { message: "admits cert-manager's HTTP-01 solver, but the namespace has no Certificate for it to solve", fix: 'remove the policy, or define the TlsIngress that needs it' };
+    return {
+      message: "admits cert-manager's HTTP-01 solver, but the namespace has no Certificate for it to solve",
+      fix: 'remove the policy, or define the TlsIngress that needs it',
+    };
   }
   return { message: 'selects no pod template' };
 }
@@ -90,11 +106,21 @@ function knownObjects(objects: readonly KubeJson[]): Known {
 }
 
 function missingSecret(o: KubeJson, field: string, name: string): CheckIssue {
-  return issue(o, field, `Secret "${name}" is neither in the output nor declared external`, `create it (an ExternalSecretSource) or reference it by name from a construct so it is declared on the Namespace (${EXTERNAL_SECRETS_ANNOTATION})`);
+  return issue(
+    o,
+    field,
+    `Secret "${name}" is neither in the output nor declared external`,
+    `create it (an ExternalSecretSource) or reference it by name from a construct so it is declared on the Namespace (${EXTERNAL_SECRETS_ANNOTATION})`,
+  );
 }
 
 function missingConfigMap(o: KubeJson, field: string, name: string): CheckIssue {
-  return issue(o, field, `ConfigMap "${name}" is neither in the output nor declared external`, `define it (SharedConfig or config) or declare it on the Namespace (${EXTERNAL_CONFIGMAPS_ANNOTATION})`);
+  return issue(
+    o,
+    field,
+    `ConfigMap "${name}" is neither in the output nor declared external`,
+    `define it (SharedConfig or config) or declare it on the Namespace (${EXTERNAL_CONFIGMAPS_ANNOTATION})`,
+  );
 }
 
 /** Runs every reference check over the objects of one environment. */
@@ -121,35 +147,47 @@ function checkTemplateReferences(object: KubeJson, path: string, template: KubeJ
   }
   for (const { container, path: cPath } of containersOf(pod, `${path}.spec`)) {
     (container.envFrom ?? []).forEach((from: KubeJson, i: number) => {
-      if (from.secretRef && !from.secretRef.optional && !secrets.has(key('Secret', ns, from.secretRef.name))) issues.push(missingSecret(object, `${cPath}.envFrom[${i}].secretRef`, from.secretRef.name));
+      if (from.secretRef && !from.secretRef.optional && !secrets.has(key('Secret', ns, from.secretRef.name)))
+        issues.push(missingSecret(object, `${cPath}.envFrom[${i}].secretRef`, from.secretRef.name));
       if (from.configMapRef && !from.configMapRef.optional && !configMaps.has(key('ConfigMap', ns, from.configMapRef.name))) {
         issues.push(missingConfigMap(object, `${cPath}.envFrom[${i}].configMapRef`, from.configMapRef.name));
       }
     });
     for (const env of container.env ?? []) {
       const secretRef = env.valueFrom?.secretKeyRef;
-      if (secretRef && !secretRef.optional && !secrets.has(key('Secret', ns, secretRef.name))) issues.push(missingSecret(object, `${cPath}.env[${env.name}]`, secretRef.name));
+      if (secretRef && !secretRef.optional && !secrets.has(key('Secret', ns, secretRef.name)))
+        issues.push(missingSecret(object, `${cPath}.env[${env.name}]`, secretRef.name));
       const configRef = env.valueFrom?.configMapKeyRef;
-      if (configRef && !configRef.optional && !configMaps.has(key('ConfigMap', ns, configRef.name))) issues.push(missingConfigMap(object, `${cPath}.env[${env.name}]`, configRef.name));
+      if (configRef && !configRef.optional && !configMaps.has(key('ConfigMap', ns, configRef.name)))
+        issues.push(missingConfigMap(object, `${cPath}.env[${env.name}]`, configRef.name));
     }
   }
   for (const volume of pod.volumes ?? []) {
     const field = `${path}.spec.volumes[${volume.name}]`;
-    if (volume.secret && !volume.secret.optional && !secrets.has(key('Secret', ns, volume.secret.secretName))) issues.push(missingSecret(object, field, volume.secret.secretName));
-    if (volume.configMap && !volume.configMap.optional && !configMaps.has(key('ConfigMap', ns, volume.configMap.name))) issues.push(missingConfigMap(object, field, volume.configMap.name));
+    if (volume.secret && !volume.secret.optional && !secrets.has(key('Secret', ns, volume.secret.secretName)))
+      issues.push(missingSecret(object, field, volume.secret.secretName));
+    if (volume.configMap && !volume.configMap.optional && !configMaps.has(key('ConfigMap', ns, volume.configMap.name)))
+      issues.push(missingConfigMap(object, field, volume.configMap.name));
     const claim = volume.persistentVolumeClaim?.claimName;
-    if (claim && !index.has(key('PersistentVolumeClaim', ns, claim))) issues.push(issue(object, field, `PersistentVolumeClaim "${claim}" does not exist`, 'define the claim (PersistentClaim)'));
+    if (claim && !index.has(key('PersistentVolumeClaim', ns, claim)))
+      issues.push(issue(object, field, `PersistentVolumeClaim "${claim}" does not exist`, 'define the claim (PersistentClaim)'));
   }
   return issues;
 }
 
 /** What a Service, PDB, NetworkPolicy, autoscaler, Ingress or route points at exists. */
-function checkObjectReferences(object: KubeJson, known: Known, selectsAPod: (ns: string | undefined, selector: Record<string, string> | undefined) => boolean): CheckIssue[] {
+function checkObjectReferences(
+  object: KubeJson,
+  known: Known,
+  selectsAPod: (ns: string | undefined, selector: Record<string, string> | undefined) => boolean,
+): CheckIssue[] {
   const { index, secrets, configMaps } = known;
   const ns = object.metadata?.namespace;
   switch (object.kind) {
     case 'Service':
-      return object.spec?.selector && !selectsAPod(ns, object.spec.selector) ? [issue(object, 'spec.selector', 'selects no pod template: the Service would have no endpoints')] : [];
+      return object.spec?.selector && !selectsAPod(ns, object.spec.selector)
+        ? [issue(object, 'spec.selector', 'selects no pod template: the Service would have no endpoints')]
+        : [];
     case 'PodDisruptionBudget':
       return selectsAPod(ns, object.spec?.selector?.matchLabels) ? [] : [issue(object, 'spec.selector', 'selects no pod template: it protects nothing')];
     case 'NetworkPolicy':
@@ -187,7 +225,14 @@ function checkObjectReferences(object: KubeJson, known: Known, selectsAPod: (ns:
       return (object.spec?.listeners ?? []).flatMap((listener: KubeJson, i: number) =>
         (listener.tls?.certificateRefs ?? []).flatMap((ref: KubeJson, j: number) =>
           (ref.kind ?? 'Secret') === 'Secret' && !secrets.has(key('Secret', ref.namespace ?? ns, ref.name))
-            ? [issue(object, `spec.listeners[${i}].tls.certificateRefs[${j}]`, `TLS Secret "${ref.name}" has no Certificate issuing it`, 'let TlsIngress create the Certificate')]
+            ? [
+                issue(
+                  object,
+                  `spec.listeners[${i}].tls.certificateRefs[${j}]`,
+                  `TLS Secret "${ref.name}" has no Certificate issuing it`,
+                  'let TlsIngress create the Certificate',
+                ),
+              ]
             : [],
         ),
       );
@@ -202,7 +247,11 @@ function checkObjectReferences(object: KubeJson, known: Known, selectsAPod: (ns:
 }
 
 /** A NetworkPolicy selects pods that exist (or are made elsewhere, as declared) and admits pods that exist. */
-function checkNetworkPolicy(object: KubeJson, known: Known, selectsAPod: (ns: string | undefined, selector: Record<string, string> | undefined) => boolean): CheckIssue[] {
+function checkNetworkPolicy(
+  object: KubeJson,
+  known: Known,
+  selectsAPod: (ns: string | undefined, selector: Record<string, string> | undefined) => boolean,
+): CheckIssue[] {
   const issues: CheckIssue[] = [];
   const ns = object.metadata?.namespace;
   const selector = object.spec?.podSelector?.matchLabels;
@@ -224,7 +273,14 @@ function checkScaleTarget(object: KubeJson, index: Index, kind: string | undefin
   const target = index.get(key(kind ?? 'Deployment', object.metadata?.namespace, name ?? ''));
   if (!target) return [issue(object, field, `scales ${kind}/${name}, which does not exist`)];
   if (target.spec?.replicas !== undefined) {
-    return [issue(object, field, `${kind}/${name} sets spec.replicas, so every apply resets what the autoscaler chose`, 'leave replicas unset on an autoscaled workload')];
+    return [
+      issue(
+        object,
+        field,
+        `${kind}/${name} sets spec.replicas, so every apply resets what the autoscaler chose`,
+        'leave replicas unset on an autoscaled workload',
+      ),
+    ];
   }
   return [];
 }
@@ -232,7 +288,9 @@ function checkScaleTarget(object: KubeJson, index: Index, kind: string | undefin
 /** A ServiceMonitor in its own namespace must select a Service that has each endpoint's named port, or it scrapes nothing. */
 function checkServiceMonitor(object: KubeJson, index: Index): CheckIssue[] {
   const ns = object.metadata?.namespace;
-  const services = [...index.values()].filter((o) => o.kind === 'Service' && o.metadata?.namespace === ns && selects(object.spec?.selector?.matchLabels, o.metadata?.labels));
+  const services = [...index.values()].filter(
+    (o) => o.kind === 'Service' && o.metadata?.namespace === ns && selects(object.spec?.selector?.matchLabels, o.metadata?.labels),
+  );
   if (services.length === 0) return [issue(object, 'spec.selector', 'selects no Service: Prometheus would scrape nothing')];
   return (object.spec?.endpoints ?? []).flatMap((endpoint: KubeJson, i: number) =>
     endpoint.port === undefined || services.some((s) => (s.spec?.ports ?? []).some((p: KubeJson) => p.name === endpoint.port))
@@ -263,13 +321,16 @@ function checkIngress(object: KubeJson, index: Index, secrets: Set<string>, conf
   );
   (object.spec?.tls ?? []).forEach((tls: KubeJson, i: number) => {
     if (tls.secretName && !secrets.has(key('Secret', ns, tls.secretName))) {
-      issues.push(issue(object, `spec.tls[${i}].secretName`, `TLS Secret "${tls.secretName}" has no Certificate issuing it`, 'let TlsIngress create the Certificate'));
+      issues.push(
+        issue(object, `spec.tls[${i}].secretName`, `TLS Secret "${tls.secretName}" has no Certificate issuing it`, 'let TlsIngress create the Certificate'),
+      );
     }
   });
   const headers: string | undefined = object.metadata?.annotations?.['nginx.ingress.kubernetes.io/custom-headers'];
   if (headers) {
     const [headerNs, name] = headers.includes('/') ? headers.split('/', 2) : [ns, headers];
-    if (!configMaps.has(key('ConfigMap', headerNs, name))) issues.push(issue(object, 'metadata.annotations[nginx.ingress.kubernetes.io/custom-headers]', `ConfigMap "${headers}" does not exist`));
+    if (!configMaps.has(key('ConfigMap', headerNs, name)))
+      issues.push(issue(object, 'metadata.annotations[nginx.ingress.kubernetes.io/custom-headers]', `ConfigMap "${headers}" does not exist`));
   }
   return issues;
 }
@@ -297,22 +358,51 @@ function checkParentRefs(route: KubeJson, index: Index): CheckIssue[] {
     const kind = ref.kind ?? 'Gateway';
     const parent = index.get(key(kind, ref.namespace ?? ns, ref.name));
     if (!parent) {
-      issues.push(issue(route, field, `${kind} "${ref.name}" is not in the output, so the route attaches to nothing`, 'attach routes to the Gateway or ListenerSet the environment\'s edge writes'));
+      issues.push(
+        issue(
+          route,
+          field,
+          `${kind} "${ref.name}" is not in the output, so the route attaches to nothing`,
+          "attach routes to the Gateway or ListenerSet the environment's edge writes",
+        ),
+      );
       return;
     }
     const listeners: KubeJson[] = (parent.spec?.listeners ?? []).filter((l: KubeJson) => ref.sectionName === undefined || l.name === ref.sectionName);
     if (listeners.length === 0) {
-      issues.push(issue(route, `${field}.sectionName`, `${kind} "${ref.name}" has no listener "${ref.sectionName}"`, `name one of its listeners: ${(parent.spec?.listeners ?? []).map((l: KubeJson) => l.name).join(', ')}`));
+      issues.push(
+        issue(
+          route,
+          `${field}.sectionName`,
+          `${kind} "${ref.name}" has no listener "${ref.sectionName}"`,
+          `name one of its listeners: ${(parent.spec?.listeners ?? []).map((l: KubeJson) => l.name).join(', ')}`,
+        ),
+      );
       return;
     }
     const matching = listeners.filter((l) => hostnames.length === 0 || hostnames.some((h) => listenerAccepts(l.hostname, h)));
     if (matching.length === 0) {
-      issues.push(issue(route, field, `listener "${listeners[0].name}" of ${kind} "${ref.name}" serves ${listeners[0].hostname}, none of the route's hostnames (${hostnames.join(', ')}), so the route is not attached`, 'attach the route to the listener of its host'));
+      issues.push(
+        issue(
+          route,
+          field,
+          `listener "${listeners[0].name}" of ${kind} "${ref.name}" serves ${listeners[0].hostname}, none of the route's hostnames (${hostnames.join(', ')}), so the route is not attached`,
+          'attach the route to the listener of its host',
+        ),
+      );
     }
     for (const h of hostnames) if (matching.some((l) => listenerAccepts(l.hostname, h))) accepted.add(h);
   });
   for (const h of hostnames) {
-    if (!accepted.has(h) && issues.length === 0) issues.push(issue(route, 'spec.hostnames', `"${h}" is accepted by none of the route's parent listeners, so it is not served`, 'add a listener for the host, or a parentRef to it'));
+    if (!accepted.has(h) && issues.length === 0)
+      issues.push(
+        issue(
+          route,
+          'spec.hostnames',
+          `"${h}" is accepted by none of the route's parent listeners, so it is not served`,
+          'add a listener for the host, or a parentRef to it',
+        ),
+      );
   }
   return issues;
 }
@@ -332,7 +422,14 @@ function checkTargetRefs(policy: KubeJson, index: Index): CheckIssue[] {
     if (ref.sectionName === undefined) return;
     const sections: string[] = ((ref.kind === 'HTTPRoute' ? target.spec?.rules : target.spec?.listeners) ?? []).map((s: KubeJson) => s.name).filter(Boolean);
     if (!sections.includes(ref.sectionName)) {
-      issues.push(issue(policy, `${field}.sectionName`, `${ref.kind} "${ref.name}" has no ${ref.kind === 'HTTPRoute' ? 'rule' : 'listener'} named "${ref.sectionName}", so the policy applies to nothing`, `name one of: ${sections.join(', ') || '(none are named)'}`));
+      issues.push(
+        issue(
+          policy,
+          `${field}.sectionName`,
+          `${ref.kind} "${ref.name}" has no ${ref.kind === 'HTTPRoute' ? 'rule' : 'listener'} named "${ref.sectionName}", so the policy applies to nothing`,
+          `name one of: ${sections.join(', ') || '(none are named)'}`,
+        ),
+      );
     }
   });
   return issues;

@@ -432,7 +432,10 @@ function withDefaults<T>(value: T, schema: Schema): T {
   }
   for (const [name, fieldSchema] of fieldSchemas) {
     const field = value[name];
-    const defaulted = field === undefined && fieldSchema.default !== undefined ? withDefaults(structuredClone(fieldSchema.default), fieldSchema) : withDefaults(field, fieldSchema);
+    const defaulted =
+      field === undefined && fieldSchema.default !== undefined
+        ? withDefaults(structuredClone(fieldSchema.default), fieldSchema)
+        : withDefaults(field, fieldSchema);
     if (defaulted !== field) (copy ??= { ...value })[name] = defaulted;
   }
   return (copy ?? value) as T;
@@ -491,7 +494,12 @@ function describeErrors(errors: readonly ErrorObject[]): Located[] {
   }
 
   const describe = (error: ErrorObject): Located =>
-    combinators.includes(error) ? describeCombinator(error, (children.get(error) ?? []).map((kid) => ({ error: kid, ...describe(kid) }))) : describeError(error);
+    combinators.includes(error)
+      ? describeCombinator(
+          error,
+          (children.get(error) ?? []).map((kid) => ({ error: kid, ...describe(kid) })),
+        )
+      : describeError(error);
 
   const byPath = new Map<string, string[]>();
   for (const { path: at, message } of roots.map(describe)) {
@@ -535,7 +543,14 @@ function describeError(error: ErrorObject): Located {
     case 'required':
       return { path: `${at}/${pointerToken(params.missingProperty)}`, message: `missing required field "${params.missingProperty}"` };
     case 'type':
-      return { path: at, message: `must be ${unique(String(params.type).split(',').filter((t) => t !== 'null')).join(' or ')}` };
+      return {
+        path: at,
+        message: `must be ${unique(
+          String(params.type)
+            .split(',')
+            .filter((t) => t !== 'null'),
+        ).join(' or ')}`,
+      };
     case 'format':
       return { path: at, message: FORMATS[params.format]?.message ?? `must be in format "${params.format}"` };
     case 'enum':
@@ -544,7 +559,10 @@ function describeError(error: ErrorObject): Located {
       return { path: at, message: `must be ${JSON.stringify(params.allowedValue)}` };
     case 'not': {
       const excluded = (error.schema as Schema | undefined)?.enum;
-      return { path: at, message: Array.isArray(excluded) ? `must not be ${excluded.map((v) => JSON.stringify(v)).join(' or ')}` : 'must not match the excluded form' };
+      return {
+        path: at,
+        message: Array.isArray(excluded) ? `must not be ${excluded.map((v) => JSON.stringify(v)).join(' or ')}` : 'must not match the excluded form',
+      };
     }
     default:
       return { path: at, message: error.message ?? `fails "${error.keyword}"` };

@@ -31,7 +31,13 @@ function covers(ack: Acknowledgement, warning: RaisedWarning): boolean {
  * @param where the environment's name, for the field path of a stale acknowledgement
  * @param system the system's name, for the line of a stale acknowledgement
  */
-export function sortWarnings(raised: readonly RaisedWarning[], acknowledgements: readonly Acknowledgement[], prefix: string, where: string, system: string): SortedWarnings {
+export function sortWarnings(
+  raised: readonly RaisedWarning[],
+  acknowledgements: readonly Acknowledgement[],
+  prefix: string,
+  where: string,
+  system: string,
+): SortedWarnings {
   const used = new Set<number>();
   const warnings: string[] = [];
   const acknowledged: AcknowledgedWarning[] = [];

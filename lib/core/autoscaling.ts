@@ -151,7 +151,13 @@ const cronExpression = z.string().regex(/^(\S+\s+){4}\S+$/, 'must be a cron expr
 
 /** Schema of a {@link KedaTrigger}. */
 export const kedaTriggerSchema: z.ZodType<KedaTrigger, KedaTrigger> = keyedUnion<KedaTrigger>('a KEDA trigger', {
-  prometheus: z.strictObject({ prometheus: z.strictObject({ serverAddress: z.url('must be the Prometheus URL such as "http://prometheus-operated.monitoring:9090"'), query: z.string().min(1), threshold: positive }) }),
+  prometheus: z.strictObject({
+    prometheus: z.strictObject({
+      serverAddress: z.url('must be the Prometheus URL such as "http://prometheus-operated.monitoring:9090"'),
+      query: z.string().min(1),
+      threshold: positive,
+    }),
+  }),
   rabbitmq: z.strictObject({ rabbitmq: z.strictObject({ queueName: z.string().min(1), value: positive, host: secretKeySchema }) }),
   kafka: z.strictObject({
     kafka: z.strictObject({
@@ -159,11 +165,20 @@ export const kedaTriggerSchema: z.ZodType<KedaTrigger, KedaTrigger> = keyedUnion
       consumerGroup: z.string().min(1),
       topic: z.string().min(1),
       lagThreshold: z.number().int().min(1),
-      sasl: z.strictObject({ mechanism: z.enum(['plaintext', 'scram_sha256', 'scram_sha512']), username: secretKeySchema, password: secretKeySchema }).optional(),
+      sasl: z
+        .strictObject({ mechanism: z.enum(['plaintext', 'scram_sha256', 'scram_sha512']), username: secretKeySchema, password: secretKeySchema })
+        .optional(),
     }),
   }),
   postgresql: z.strictObject({ postgresql: z.strictObject({ query: z.string().min(1), targetQueryValue: positive, connection: secretKeySchema }) }),
-  cron: z.strictObject({ cron: z.strictObject({ timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, 'must be an IANA time zone such as "Europe/Berlin"'), start: cronExpression, end: cronExpression, desiredReplicas: z.number().int().min(1) }) }),
+  cron: z.strictObject({
+    cron: z.strictObject({
+      timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, 'must be an IANA time zone such as "Europe/Berlin"'),
+      start: cronExpression,
+      end: cronExpression,
+      desiredReplicas: z.number().int().min(1),
+    }),
+  }),
 });
 
 /** A trigger's KEDA form and the Secret keys KEDA reads for it (parameter → key). */
@@ -172,19 +187,37 @@ export function toKedaTrigger(trigger: KedaTrigger): { type: string; metadata: R
     const { serverAddress, query, threshold } = trigger.prometheus;
     return { type: 'prometheus', metadata: { serverAddress, query, threshold: String(threshold) }, secrets: {} };
   }
-  if ('rabbitmq' in trigger) return { type: 'rabbitmq', metadata: { queueName: trigger.rabbitmq.queueName, mode: 'QueueLength', value: String(trigger.rabbitmq.value) }, secrets: { host: trigger.rabbitmq.host } };
+  if ('rabbitmq' in trigger)
+    return {
+      type: 'rabbitmq',
+      metadata: { queueName: trigger.rabbitmq.queueName, mode: 'QueueLength', value: String(trigger.rabbitmq.value) },
+      secrets: { host: trigger.rabbitmq.host },
+    };
   if ('kafka' in trigger) {
     const { sasl, lagThreshold, ...rest } = trigger.kafka;
-    return { type: 'kafka', metadata: { ...rest, lagThreshold: String(lagThreshold), ...(sasl ? { sasl: sasl.mechanism } : {}) }, secrets: sasl ? { username: sasl.username, password: sasl.password } : {} };
+    return {
+      type: 'kafka',
+      metadata: { ...rest, lagThreshold: String(lagThreshold), ...(sasl ? { sasl: sasl.mechanism } : {}) },
+      secrets: sasl ? { username: sasl.username, password: sasl.password } : {},
+    };
   }
-  if ('postgresql' in trigger) return { type: 'postgresql', metadata: { query: trigger.postgresql.query, targetQueryValue: String(trigger.postgresql.targetQueryValue) }, secrets: { connection: trigger.postgresql.connection } };
+  if ('postgresql' in trigger)
+    return {
+      type: 'postgresql',
+      metadata: { query: trigger.postgresql.query, targetQueryValue: String(trigger.postgresql.targetQueryValue) },
+      secrets: { connection: trigger.postgresql.connection },
+    };
   const { desiredReplicas, ...cron } = trigger.cron;
   return { type: 'cron', metadata: { ...cron, desiredReplicas: String(desiredReplicas) }, secrets: {} };
 }
 
 /** The ScaledObject trigger, referring to the TriggerAuthentication `authName` when KEDA reads Secrets for it. */
 export function scaledObjectTrigger(type: string, metadata: Record<string, string>, authName: string | undefined): ScaledObjectSpecTriggers {
-  return { type, metadata, authenticationRef: authName ? { name: authName, kind: ScaledObjectSpecTriggersAuthenticationRefKind.TRIGGER_AUTHENTICATION } : undefined };
+  return {
+    type,
+    metadata,
+    authenticationRef: authName ? { name: authName, kind: ScaledObjectSpecTriggersAuthenticationRefKind.TRIGGER_AUTHENTICATION } : undefined,
+  };
 }
 
 /** The `secretTargetRef` entries of a TriggerAuthentication giving KEDA those Secret keys. */

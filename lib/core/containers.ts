@@ -47,7 +47,12 @@ export interface MainContainerInput {
 export function mainContainer(input: MainContainerInput, environment: Environment): { container: k8s.Container; issues: Issue[] } {
   const issues: Issue[] = [...checkEnv(input.env, 'env', input.envFrom.length > 0)];
   issues.push(...checkCapacity(input.resources, environment, input.resourcesField));
-  issues.push(...checkProbePorts(input.probes, input.ports.map((p) => p.name as string)));
+  issues.push(
+    ...checkProbePorts(
+      input.probes,
+      input.ports.map((p) => p.name as string),
+    ),
+  );
   // Variables from a ConfigMap or Secret made elsewhere are unknown here: then $(VAR) is not checked.
   if (input.knownEnvFrom) issues.push(...checkCommandReferences(input, new Set([...Object.keys(input.env), ...input.knownEnvFrom]), ''));
   const probe = (kind: keyof ProbesSpec) => {
@@ -92,7 +97,11 @@ export interface ExtraContainerContext {
 }
 
 /** Init containers or sidecars (`field` is `initContainers` or `sidecars`). */
-export function extraContainers(specs: readonly ContainerSpec[], field: string, context: ExtraContainerContext): { containers: k8s.Container[]; issues: Issue[] } {
+export function extraContainers(
+  specs: readonly ContainerSpec[],
+  field: string,
+  context: ExtraContainerContext,
+): { containers: k8s.Container[]; issues: Issue[] } {
   const issues: Issue[] = [];
   const containers = specs.map((spec, i) => {
     const built = extraContainer(spec, `${field}[${i}]`, context);
@@ -109,7 +118,8 @@ function extraContainer(spec: ContainerSpec, field: string, context: ExtraContai
   issues.push(...checkCapacity(resources, context.environment, `${field}.resources`));
   const mounts = spec.mounts ? [context.mounts[0], ...Object.entries(spec.mounts).map(([name, mountPath]) => ({ name, mountPath }))] : [...context.mounts];
   for (const m of mounts) {
-    if (!context.volumes.some((v) => v.name === m.name)) issues.push({ field: `${field}.mounts.${m.name}`, message: 'is not a volume of this workload', fix: 'add it to volumes or fix the name' });
+    if (!context.volumes.some((v) => v.name === m.name))
+      issues.push({ field: `${field}.mounts.${m.name}`, message: 'is not a volume of this workload', fix: 'add it to volumes or fix the name' });
   }
   const container: k8s.Container = {
     name: spec.name,
@@ -127,7 +137,11 @@ function extraContainer(spec: ContainerSpec, field: string, context: ExtraContai
 }
 
 /** `$(VAR)` in a command or its arguments that names no variable of the container: Kubernetes passes the text on unchanged. */
-function checkCommandReferences(spec: { readonly command?: readonly string[]; readonly args?: readonly string[] }, defined: ReadonlySet<string>, prefix: string): Issue[] {
+function checkCommandReferences(
+  spec: { readonly command?: readonly string[]; readonly args?: readonly string[] },
+  defined: ReadonlySet<string>,
+  prefix: string,
+): Issue[] {
   const issues: Issue[] = [];
   for (const list of ['command', 'args'] as const) {
     (spec[list] ?? []).forEach((text, i) => {
@@ -156,7 +170,9 @@ function checkProbePorts(probes: ProbesSpec, declared: readonly string[]): Issue
     issues.push({
       field: `probes.${kind}.${field}`,
       message: `"${port}" names no port of the container (it declares ${declared.length ? declared.map((d) => `"${d}"`).join(', ') : 'none'})`,
-      fix: declared.length ? `use ${declared.map((d) => `"${d}"`).join(' or ')}, or the port number` : 'give the port number, or declare the port (a served port is named "http")',
+      fix: declared.length
+        ? `use ${declared.map((d) => `"${d}"`).join(' or ')}, or the port number`
+        : 'give the port number, or declare the port (a served port is named "http")',
     });
   }
   return issues;

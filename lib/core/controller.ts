@@ -15,7 +15,7 @@ export function runsToCompletion(kind: ControllerKind): boolean {
  * new pod counted against `backoffLimit` rather than a restart in place.
  */
 export function restartPolicyOf(kind: ControllerKind, asked: 'Never' | 'OnFailure' | undefined): RestartPolicy | undefined {
-  return runsToCompletion(kind) ? asked ?? 'Never' : undefined;
+  return runsToCompletion(kind) ? (asked ?? 'Never') : undefined;
 }
 
 /** Whether pods are spread across zones and nodes: two or more replicas of a long-running controller. */

@@ -60,7 +60,8 @@ export function cronProblem(schedule: string): string | undefined {
     return (CRON_MACROS as readonly string[]).includes(text) ? undefined : `"${text}" is not a macro the CronJob controller knows (${CRON_MACROS.join(', ')})`;
   }
   const fields = text.split(/\s+/);
-  if (fields.length !== 5) return `has ${fields.length} field${fields.length === 1 ? '' : 's'}; a schedule has five: minute hour day-of-month month day-of-week (e.g. "30 2 * * *")`;
+  if (fields.length !== 5)
+    return `has ${fields.length} field${fields.length === 1 ? '' : 's'}; a schedule has five: minute hour day-of-month month day-of-week (e.g. "30 2 * * *")`;
   for (const [i, value] of fields.entries()) {
     for (const part of value.split(',')) {
       const problem = partProblem(part, FIELDS[i]);

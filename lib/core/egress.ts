@@ -78,9 +78,14 @@ export class EgressPolicies {
   public isolate(workload: string, declared: readonly EgressDestination[]): void {
     if (!this.enforced || this.rules.has(workload)) return;
     const dns = this.environment.egress.dns;
-    const rules: EgressRule[] = [{ to: [{ namespaceSelector: inNamespace(dns.namespace), podSelector: { matchLabels: { ...dns.podSelector } } }], ports: [53], udp: true }];
+    const rules: EgressRule[] = [
+      { to: [{ namespaceSelector: inNamespace(dns.namespace), podSelector: { matchLabels: { ...dns.podSelector } } }], ports: [53], udp: true },
+    ];
     for (const d of declared) {
-      const to: k8s.NetworkPolicyPeer = 'cidr' in d ? { ipBlock: { cidr: d.cidr, except: d.except ? [...d.except] : undefined } } : { namespaceSelector: inNamespace(d.namespace), podSelector: d.podSelector ? { matchLabels: { ...d.podSelector } } : undefined };
+      const to: k8s.NetworkPolicyPeer =
+        'cidr' in d
+          ? { ipBlock: { cidr: d.cidr, except: d.except ? [...d.except] : undefined } }
+          : { namespaceSelector: inNamespace(d.namespace), podSelector: d.podSelector ? { matchLabels: { ...d.podSelector } } : undefined };
       rules.push({ to: [to], ports: d.ports });
     }
     this.rules.set(workload, rules);
@@ -106,7 +111,13 @@ export class EgressPolicies {
     }
     const peers: k8s.NetworkPolicyPeer[] = external?.externalName
       ? (external.cidrs ?? []).map((block) => ({ ipBlock: { cidr: block } }))
-      : [{ podSelector: { matchLabels: external?.podSelector ? { ...external.podSelector } : selectorLabels({ name: to, system: this.system, component: '' }) } }];
+      : [
+          {
+            podSelector: {
+              matchLabels: external?.podSelector ? { ...external.podSelector } : selectorLabels({ name: to, system: this.system, component: '' }),
+            },
+          },
+        ];
     this.wired.push({ from, rule: { to: peers, ports: [port] } });
   }
 

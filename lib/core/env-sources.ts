@@ -32,7 +32,11 @@ export function envSources(workload: string, props: WorkloadProps, configMapEnv:
   let configData: Record<string, string> | undefined;
   if (props.config && Object.keys(props.config).length > 0) {
     for (const key of secretLikeEntries(props.config)) {
-      issues.push({ field: `config.${key}`, message: 'looks like a secret value; a ConfigMap is readable by anyone who can read the namespace', fix: `move it to a Secret and reference it: env: { ${key}: { secret: '<name>', key: '${key}' } }` });
+      issues.push({
+        field: `config.${key}`,
+        message: 'looks like a secret value; a ConfigMap is readable by anyone who can read the namespace',
+        fix: `move it to a Secret and reference it: env: { ${key}: { secret: '<name>', key: '${key}' } }`,
+      });
     }
     configData = sortedRecord(props.config);
     checksums[configMapOf(workload)] = checksum(configData);

@@ -122,7 +122,9 @@ export function checkEnv(env: Readonly<Record<string, EnvValue>>, field: string,
     message: 'looks like a secret value written in clear; it would be committed to dist/ and readable by anyone who can read the namespace',
     fix: `reference it instead: ${name}: { secret: '<secret-name>', key: '${name}' }`,
     // The credentials check finds the same value in the ConfigMap or the container's env.
-    covers: [{ check: 'secrets', field: new RegExp(`(^data(\\.${escapeRegExp(name)}|\\[${escapeRegExp(name)}\\])|\\.env\\[${escapeRegExp(name)}\\]\\.value)$`) }],
+    covers: [
+      { check: 'secrets', field: new RegExp(`(^data(\\.${escapeRegExp(name)}|\\[${escapeRegExp(name)}\\])|\\.env\\[${escapeRegExp(name)}\\]\\.value)$`) },
+    ],
   }));
   const defined = new Set<string>();
   for (const [name, value] of Object.entries(env)) {

@@ -42,14 +42,24 @@ export interface GatewayRule {
  * force-ssl-redirect). Every rule sets the security headers (`ResponseHeaderModifier`, `set`: a
  * header the application also sends is replaced, never doubled) and its `timeouts.request`.
  */
-export function writeHttpRoutes(scope: Construct, name: string, labels: Record<string, string>, hosts: readonly string[], rules: readonly GatewayRule[], headers: Record<string, string>, listeners: EdgeListeners): HttpRoute[] {
+export function writeHttpRoutes(
+  scope: Construct,
+  name: string,
+  labels: Record<string, string>,
+  hosts: readonly string[],
+  rules: readonly GatewayRule[],
+  headers: Record<string, string>,
+  listeners: EdgeListeners,
+): HttpRoute[] {
   const headerFilter: HttpRouteSpecRulesFilters = {
     type: HttpRouteSpecRulesFiltersType.RESPONSE_HEADER_MODIFIER,
     responseHeaderModifier: { set: Object.entries(headers).map(([header, value]) => ({ name: header, value })) },
   };
   const specRules: HttpRouteSpecRules[] = rules.map((rule) => ({
     name: rule.name,
-    matches: [{ path: { type: rule.match === 'Exact' ? HttpRouteSpecRulesMatchesPathType.EXACT : HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: rule.path } }],
+    matches: [
+      { path: { type: rule.match === 'Exact' ? HttpRouteSpecRulesMatchesPathType.EXACT : HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: rule.path } },
+    ],
     filters: [headerFilter],
     backendRefs: [{ name: rule.backend.name, port: rule.backend.port }],
     // Written out even at the default: Envoy's own route timeout is 15 s, ingress-nginx's 60 s.
@@ -69,7 +79,10 @@ export function writeHttpRoutes(scope: Construct, name: string, labels: Record<s
           filters: [
             {
               type: HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
-              requestRedirect: { scheme: HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS, statusCode: HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_308 },
+              requestRedirect: {
+                scheme: HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS,
+                statusCode: HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_308,
+              },
             },
           ],
         },

@@ -32,15 +32,34 @@ export interface ScrapeSettings {
  * The metrics port of a workload: the served port when they are the same (no second name for it),
  * else a port named `metrics`. The workload's other port names may not be `metrics`.
  */
-export function metricsTarget(metrics: { readonly port?: number; readonly path?: string; readonly interval?: string }, served: readonly ServicePort[]): { target?: MetricsTarget; issues: Issue[] } {
+export function metricsTarget(
+  metrics: { readonly port?: number; readonly path?: string; readonly interval?: string },
+  served: readonly ServicePort[],
+): { target?: MetricsTarget; issues: Issue[] } {
   const port = metrics.port ?? served[0]?.port;
   if (port === undefined) {
-    return { issues: [{ field: 'metrics.port', message: 'this workload serves no port, so the metrics port cannot default to it', fix: 'give metrics.port, the port the process serves its metrics on' }] };
+    return {
+      issues: [
+        {
+          field: 'metrics.port',
+          message: 'this workload serves no port, so the metrics port cannot default to it',
+          fix: 'give metrics.port, the port the process serves its metrics on',
+        },
+      ],
+    };
   }
   const same = served.find((p) => p.port === port);
   const clash = served.find((p) => p.name === METRICS_PORT_NAME);
   if (!same && clash) {
-    return { issues: [{ field: 'service.extraPorts', message: `the port name "${METRICS_PORT_NAME}" is taken by port ${clash.port}, but metrics.port is ${port}`, fix: `serve the metrics on port ${clash.port} (metrics: { port: ${clash.port} }), or rename that port` }] };
+    return {
+      issues: [
+        {
+          field: 'service.extraPorts',
+          message: `the port name "${METRICS_PORT_NAME}" is taken by port ${clash.port}, but metrics.port is ${port}`,
+          fix: `serve the metrics on port ${clash.port} (metrics: { port: ${clash.port} }), or rename that port`,
+        },
+      ],
+    };
   }
   return { target: { port, portName: same?.name ?? METRICS_PORT_NAME, path: metrics.path ?? '/metrics', interval: metrics.interval }, issues: [] };
 }

@@ -21,7 +21,8 @@ export const labelValue = z
   .max(63, 'must be at most 63 characters (a label value)')
   .regex(LABEL_VALUE, 'must be a label value: letters, digits, "-", "_" and ".", starting and ending with a letter or digit');
 
-const LABEL_KEY_MESSAGE = 'must be a label key such as "app.kubernetes.io/name": an optional DNS prefix and "/", then at most 63 letters, digits, "-", "_" or "."';
+const LABEL_KEY_MESSAGE =
+  'must be a label key such as "app.kubernetes.io/name": an optional DNS prefix and "/", then at most 63 letters, digits, "-", "_" or "."';
 const LABEL_VALUE_MESSAGE = 'must be a label value: at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit';
 
 /** Whether `key` is a valid label key (an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters). */
@@ -45,7 +46,8 @@ export const labelMap = z.record(z.string(), labelValue).superRefine((labels, ct
  * string value.
  */
 export const annotationMap = z.record(z.string(), z.string()).superRefine((annotations, ctx) => {
-  for (const key of Object.keys(annotations)) if (!LABEL_KEY.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: LABEL_KEY_MESSAGE.replace('a label key', 'an annotation key') });
+  for (const key of Object.keys(annotations))
+    if (!LABEL_KEY.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: LABEL_KEY_MESSAGE.replace('a label key', 'an annotation key') });
 });
 
 type Path = (string | number)[];
@@ -90,7 +92,8 @@ export function checkAffinityLabels(value: unknown, path: Path, report: IssueSin
 
 /** Labels that select pods: at least one, each key a label key and each value a label value. */
 export const podSelector = labelMap.superRefine((labels, ctx) => {
-  if (Object.keys(labels).length === 0) ctx.addIssue({ code: 'custom', message: 'give at least one label; an empty selector would select every pod of the namespace' });
+  if (Object.keys(labels).length === 0)
+    ctx.addIssue({ code: 'custom', message: 'give at least one label; an empty selector would select every pod of the namespace' });
 });
 
 /** Whether `value` is a valid DNS label. */

@@ -90,7 +90,9 @@ export function peerSelectors(peer: Peer, environment: Environment, system: stri
       return edge;
     // Namespace and pod in one peer: the operator's pods (labelled so by KEDA's chart and manifests) in that namespace.
     case 'keda':
-      return [{ namespaceSelector: inNamespace(environment.kedaOperator.namespace), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } } }];
+      return [
+        { namespaceSelector: inNamespace(environment.kedaOperator.namespace), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } } },
+      ];
     case 'monitoring':
       return [
         {

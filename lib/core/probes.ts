@@ -82,13 +82,21 @@ const probeForms = {
     http: z.string().startsWith('/', 'must be an absolute path such as "/healthz"'),
     port: port.optional(),
     scheme: z.enum(['HTTP', 'HTTPS'], 'must be "HTTP" or "HTTPS"').optional(),
-    headers: z.record(z.string(), z.string()).superRefine((headers, ctx) => {
-      for (const name of Object.keys(headers)) if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'must be an HTTP header name such as "Host"' });
-    }).optional(),
+    headers: z
+      .record(z.string(), z.string())
+      .superRefine((headers, ctx) => {
+        for (const name of Object.keys(headers))
+          if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'must be an HTTP header name such as "Host"' });
+      })
+      .optional(),
     ...timing,
   }),
   tcp: z.strictObject({ tcp: port, ...timing }),
-  grpc: z.strictObject({ grpc: z.number('must be the port number (a gRPC probe takes no port name)').int().min(1).max(65535), service: z.string().optional(), ...timing }),
+  grpc: z.strictObject({
+    grpc: z.number('must be the port number (a gRPC probe takes no port name)').int().min(1).max(65535),
+    service: z.string().optional(),
+    ...timing,
+  }),
   exec: z.strictObject({ exec: z.array(z.string()).min(1, 'give the command to run'), ...timing }),
 };
 
@@ -132,7 +140,8 @@ export function toProbe(spec: ProbeSpec, defaultPort: number | string | undefine
 
 /** A short description (`http /healthz`, `tcp 8090`, `grpc 9090`, `exec`), used to compare probes. */
 export function describeProbe(spec: ProbeSpec): string {
-  if ('http' in spec) return `${spec.scheme === 'HTTPS' ? 'https' : 'http'} ${spec.port ?? ''}${spec.http}${spec.headers ? ` ${JSON.stringify(spec.headers)}` : ''}`;
+  if ('http' in spec)
+    return `${spec.scheme === 'HTTPS' ? 'https' : 'http'} ${spec.port ?? ''}${spec.http}${spec.headers ? ` ${JSON.stringify(spec.headers)}` : ''}`;
   if ('tcp' in spec) return `tcp ${spec.tcp}`;
   if ('grpc' in spec) return `grpc ${spec.grpc}${spec.service ? ` ${spec.service}` : ''}`;
   return `exec ${spec.exec.join(' ')}`;

@@ -43,7 +43,10 @@ const schema = z
     store: z.strictObject({ name: z.string().min(1), kind: z.enum(['SecretStore', 'ClusterSecretStore']).default('ClusterSecretStore') }),
     keys: z.record(z.string().min(1), z.union([z.string().min(1), z.strictObject({ key: z.string().min(1), property: z.string().optional() })])).optional(),
     extract: z.string().min(1).optional(),
-    refreshInterval: z.string().regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, 'must be a duration such as "1h" or "15m"').default('1h'),
+    refreshInterval: z
+      .string()
+      .regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, 'must be a duration such as "1h" or "15m"')
+      .default('1h'),
   })
   .refine((p) => p.keys !== undefined || p.extract !== undefined, { message: 'give keys, extract, or both', path: ['keys'] });
 

@@ -28,8 +28,8 @@ export function securityContexts(security: SecuritySpec = {}): SecurityContexts 
     },
     pod: {
       runAsNonRoot: !runAsRoot,
-      runAsUser: runAsRoot ? 0 : security.runAsUser ?? DEFAULT_USER,
-      runAsGroup: runAsRoot ? 0 : security.runAsGroup ?? DEFAULT_USER,
+      runAsUser: runAsRoot ? 0 : (security.runAsUser ?? DEFAULT_USER),
+      runAsGroup: runAsRoot ? 0 : (security.runAsGroup ?? DEFAULT_USER),
       fsGroup: security.fsGroup ?? security.runAsGroup ?? DEFAULT_USER,
       supplementalGroups: security.supplementalGroups?.length ? [...security.supplementalGroups] : undefined,
       seccompProfile: { type: 'RuntimeDefault' },

@@ -94,12 +94,23 @@ export interface ServiceOptions extends ObjectIdentity {
 /** A Service exposing the workload's ports by name: ClusterIP, NodePort or LoadBalancer. */
 export function createService(scope: Construct, options: ServiceOptions, id = 'Service'): k8s.KubeService {
   return new k8s.KubeService(scope, id, {
-    metadata: { name: options.serviceName ?? options.name, labels: options.labels, annotations: options.annotations && Object.keys(options.annotations).length ? { ...options.annotations } : undefined },
+    metadata: {
+      name: options.serviceName ?? options.name,
+      labels: options.labels,
+      annotations: options.annotations && Object.keys(options.annotations).length ? { ...options.annotations } : undefined,
+    },
     spec: {
       type: options.type ?? 'ClusterIP',
       clusterIp: options.headless ? 'None' : undefined,
       selector: { ...options.selector },
-      ports: options.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP', appProtocol: p.appProtocol, nodePort: p.nodePort })),
+      ports: options.ports.map((p) => ({
+        name: p.name,
+        port: p.port,
+        targetPort: k8s.IntOrString.fromString(p.name),
+        protocol: 'TCP',
+        appProtocol: p.appProtocol,
+        nodePort: p.nodePort,
+      })),
     },
   });
 }
@@ -115,7 +126,8 @@ export function servicePortsOf(port: number | undefined, service: ServiceSpec | 
   const ports: ServicePort[] = [{ name: service?.portName ?? HTTP_PORT_NAME, port, appProtocol: service?.appProtocol, nodePort: service?.nodePort }, ...extra];
   const issues: Issue[] = [];
   extra.forEach((p, i) => {
-    if (ports.findIndex((q) => q.port === p.port) !== i + 1) issues.push({ field: `service.extraPorts[${i}].port`, message: `port ${p.port} is served already`, fix: 'give each port its own number' });
+    if (ports.findIndex((q) => q.port === p.port) !== i + 1)
+      issues.push({ field: `service.extraPorts[${i}].port`, message: `port ${p.port} is served already`, fix: 'give each port its own number' });
   });
   return { ports, issues };
 }
@@ -227,17 +239,25 @@ export interface QueueScalerOptions extends ObjectIdentity {
  * Secrets KEDA reads: `<name>-redis` for the Redis password, `<name>-<type>` for the others
  * (`<name>-<type>-<n>` from the second of a type on).
  */
-export function createQueueScaler(scope: Construct, options: QueueScalerOptions): { scaledObject: ScaledObject; triggerAuthentication?: TriggerAuthentication; triggerAuthentications: TriggerAuthentication[] } {
+export function createQueueScaler(
+  scope: Construct,
+  options: QueueScalerOptions,
+): { scaledObject: ScaledObject; triggerAuthentication?: TriggerAuthentication; triggerAuthentications: TriggerAuthentication[] } {
   const authentications: TriggerAuthentication[] = [];
   const authenticate = (authName: string, secrets: Readonly<Record<string, SecretKeyReference>>): string | undefined => {
     if (Object.keys(secrets).length === 0) return undefined;
     const id = authentications.length === 0 ? 'TriggerAuthentication' : `TriggerAuthentication-${authName}`;
-    authentications.push(new TriggerAuthentication(scope, id, { metadata: { name: authName, labels: options.labels }, spec: { secretTargetRef: secretTargets(secrets) } }));
+    authentications.push(
+      new TriggerAuthentication(scope, id, { metadata: { name: authName, labels: options.labels }, spec: { secretTargetRef: secretTargets(secrets) } }),
+    );
     return authName;
   };
   const triggers: ScaledObjectSpecTriggers[] = [];
   const redis = options.redisList;
-  if (redis) triggers.push(scaledObjectTrigger('redis', redisMetadata(redis), authenticate(`${options.name}-redis`, redis.password ? { password: redis.password } : {})));
+  if (redis)
+    triggers.push(
+      scaledObjectTrigger('redis', redisMetadata(redis), authenticate(`${options.name}-redis`, redis.password ? { password: redis.password } : {})),
+    );
   const seen = new Map<string, number>();
   for (const trigger of options.triggers ?? []) {
     const { type, metadata, secrets } = toKedaTrigger(trigger);

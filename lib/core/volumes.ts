@@ -65,7 +65,12 @@ export function podVolumes(props: Pick<WorkloadProps, 'volumes' | 'files'>, cont
     checksums[filesConfigMapOf(context.workload)] = checksum(files.data);
   }
   issues.push(...duplicateNames([...volumes.map((v) => v.name), ...perReplicaClaims], 'volume'));
-  issues.push(...duplicateNames(mounts.filter((m) => !m.subPath || m.name !== 'files').map((m) => m.mountPath), 'mount path'));
+  issues.push(
+    ...duplicateNames(
+      mounts.filter((m) => !m.subPath || m.name !== 'files').map((m) => m.mountPath),
+      'mount path',
+    ),
+  );
   return { volumes, mounts, checksums, perReplicaClaims, filesData: files?.data, issues };
 }
 
@@ -90,7 +95,10 @@ function toVolume(volume: VolumeSpec, context: VolumeContext, field: string): { 
   const plain = (v: k8s.Volume) => ({ volume: v, checksums: {}, issues: [] });
   if ('emptyDir' in volume) {
     const { memory, sizeLimit } = volume.emptyDir;
-    return plain({ name: volume.name, emptyDir: { medium: memory ? 'Memory' : undefined, sizeLimit: sizeLimit ? k8s.Quantity.fromString(sizeLimit) : undefined } });
+    return plain({
+      name: volume.name,
+      emptyDir: { medium: memory ? 'Memory' : undefined, sizeLimit: sizeLimit ? k8s.Quantity.fromString(sizeLimit) : undefined },
+    });
   }
   if ('claim' in volume && context.perReplicaClaims && !(volume.claim instanceof PersistentClaim)) return { checksums: {}, issues: [] };
   if ('claim' in volume) {
@@ -119,7 +127,12 @@ export function duplicateNames(names: readonly string[], what: string): Issue[] 
   const seen = new Set<string>();
   const issues: Issue[] = [];
   for (const name of names) {
-    if (seen.has(name)) issues.push({ field: `${what}s`, message: `${what} "${name}" appears twice; Kubernetes merges list entries by ${what}`, fix: `give each ${what} a distinct value` });
+    if (seen.has(name))
+      issues.push({
+        field: `${what}s`,
+        message: `${what} "${name}" appears twice; Kubernetes merges list entries by ${what}`,
+        fix: `give each ${what} a distinct value`,
+      });
     seen.add(name);
   }
   return issues;

@@ -368,7 +368,10 @@ const metadataSchema = z.strictObject({
     .superRefine((labels, ctx) => {
       for (const key of Object.keys(labels)) {
         if (!RESERVED_LABELS.includes(key)) continue;
-        const fix = key === 'app.kubernetes.io/component' ? 'set it with the component prop' : 'remove it: the selector and the recommended labels come from the workload and system names';
+        const fix =
+          key === 'app.kubernetes.io/component'
+            ? 'set it with the component prop'
+            : 'remove it: the selector and the recommended labels come from the workload and system names';
         ctx.addIssue({ code: 'custom', path: [key], message: `is written by shipshape and cannot be overridden. Fix: ${fix}` });
       }
     })
@@ -376,7 +379,8 @@ const metadataSchema = z.strictObject({
   annotations: annotationMap
     .superRefine((annotations, ctx) => {
       for (const key of Object.keys(annotations)) {
-        if (key.startsWith('shipshape.io/')) ctx.addIssue({ code: 'custom', path: [key], message: 'shipshape.io/ annotations are written by shipshape. Fix: use a key of your own domain' });
+        if (key.startsWith('shipshape.io/'))
+          ctx.addIssue({ code: 'custom', path: [key], message: 'shipshape.io/ annotations are written by shipshape. Fix: use a key of your own domain' });
       }
     })
     .optional(),
@@ -436,14 +440,27 @@ export const workloadShape = {
   metrics: z
     .strictObject({
       port: z.number().int().min(1).max(65535).optional(),
-      path: z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, 'must be an absolute HTTP path such as "/metrics"').default('/metrics'),
-      interval: z.string().regex(/^[0-9]+(ms|s|m|h)$/, 'must be a duration such as "30s" or "1m"').optional(),
+      path: z
+        .string()
+        .regex(/^\/[A-Za-z0-9._~/-]*$/, 'must be an absolute HTTP path such as "/metrics"')
+        .default('/metrics'),
+      interval: z
+        .string()
+        .regex(/^[0-9]+(ms|s|m|h)$/, 'must be a duration such as "30s" or "1m"')
+        .optional(),
     })
     .optional(),
   metadata: metadataSchema.optional(),
   podMetadata: metadataSchema.optional(),
   serviceAccount: z.strictObject({ annotations: annotationMap.optional() }).optional(),
-  imagePullSecrets: z.array(secretRefSchema.refine((ref) => typeof ref !== 'string' || hostname.safeParse(ref).success, 'must be a Secret name (lower-case letters, digits, "-" and ".")')).optional(),
+  imagePullSecrets: z
+    .array(
+      secretRefSchema.refine(
+        (ref) => typeof ref !== 'string' || hostname.safeParse(ref).success,
+        'must be a Secret name (lower-case letters, digits, "-" and ".")',
+      ),
+    )
+    .optional(),
   egress: z.array(egressDestinationSchema).optional(),
 };
 
@@ -457,7 +474,9 @@ const nodePortNumber = z
   .max(32767, 'must be in the node port range 30000-32767 (the API server default)');
 
 /** An application protocol: Kubernetes checks it as a qualified name, like a label key. */
-const appProtocol = z.string().refine(isLabelKey, 'must be an application protocol such as "redis", "grpc" or "kubernetes.io/h2c" (a name with an optional DNS prefix and "/")');
+const appProtocol = z
+  .string()
+  .refine(isLabelKey, 'must be an application protocol such as "redis", "grpc" or "kubernetes.io/h2c" (a name with an optional DNS prefix and "/")');
 
 /** Schema of a {@link ServiceSpec} prop. */
 export const serviceSchema = z
@@ -466,17 +485,28 @@ export const serviceSchema = z
     nodePort: nodePortNumber.optional(),
     portName: portName.default('http'),
     appProtocol: appProtocol.optional(),
-    extraPorts: z.array(z.strictObject({ name: portName, port: portNumber, appProtocol: appProtocol.optional(), nodePort: nodePortNumber.optional() })).optional(),
+    extraPorts: z
+      .array(z.strictObject({ name: portName, port: portNumber, appProtocol: appProtocol.optional(), nodePort: nodePortNumber.optional() }))
+      .optional(),
     annotations: annotationMap.optional(),
   })
   .superRefine((s, ctx) => {
     const onNodes = s.type === 'NodePort' || s.type === 'LoadBalancer';
-    const nodePorts: [(string | number)[], number | undefined][] = [[['nodePort'], s.nodePort], ...(s.extraPorts ?? []).map((p, i): [(string | number)[], number | undefined] => [['extraPorts', i, 'nodePort'], p.nodePort])];
+    const nodePorts: [(string | number)[], number | undefined][] = [
+      [['nodePort'], s.nodePort],
+      ...(s.extraPorts ?? []).map((p, i): [(string | number)[], number | undefined] => [['extraPorts', i, 'nodePort'], p.nodePort]),
+    ];
     for (const [path, nodePort] of nodePorts) {
-      if (nodePort !== undefined && !onNodes) ctx.addIssue({ code: 'custom', path, message: "applies only to type 'NodePort' or 'LoadBalancer'. Fix: set the type, or remove nodePort" });
+      if (nodePort !== undefined && !onNodes)
+        ctx.addIssue({ code: 'custom', path, message: "applies only to type 'NodePort' or 'LoadBalancer'. Fix: set the type, or remove nodePort" });
     }
     const names = [s.portName, ...(s.extraPorts ?? []).map((p) => p.name)];
     (s.extraPorts ?? []).forEach((p, i) => {
-      if (names.indexOf(p.name) !== i + 1) ctx.addIssue({ code: 'custom', path: ['extraPorts', i, 'name'], message: `"${p.name}" names another port of the workload already. Fix: give each port its own name` });
+      if (names.indexOf(p.name) !== i + 1)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['extraPorts', i, 'name'],
+          message: `"${p.name}" names another port of the workload already. Fix: give each port its own name`,
+        });
     });
   });

@@ -8,7 +8,19 @@ import { peers } from './network-peers';
 import { checksum } from './config';
 import { mainContainer, extraContainers } from './containers';
 import { ControllerKind, claimsPerReplica, restartPolicyOf, runsToCompletion, spreadsPods, takesDisruptionBudget } from './controller';
-import { HTTP_PORT_NAME, ReplicaPlan, ServeOptions, ServedObjects, ServicePort, createAutoscaler, createDeployment, createPodDisruptionBudget, createQueueScaler, createService, servicePortsOf } from './serving';
+import {
+  HTTP_PORT_NAME,
+  ReplicaPlan,
+  ServeOptions,
+  ServedObjects,
+  ServicePort,
+  createAutoscaler,
+  createDeployment,
+  createPodDisruptionBudget,
+  createQueueScaler,
+  createService,
+  servicePortsOf,
+} from './serving';
 import { METRICS_PORT_NAME, METRICS_SERVICE_LABEL, MetricsTarget, createServiceMonitor, metricsTarget, scrapeAnnotations } from './monitoring';
 import { ServiceMonitor } from '../../imports/servicemonitors-monitoring.coreos.com';
 import { SINGLETON_ANNOTATION } from '../checks/policy';
@@ -120,7 +132,9 @@ export abstract class Workload extends Construct {
     this.environment = this.system.environment;
     this.system.registerWorkload(this);
     if (!isDnsLabel(id)) {
-      reportErrors(this, kind, [{ field: '(id)', message: `"${id}" names the workload's objects and must be a DNS label`, fix: 'use lower-case letters, digits and "-"' }]);
+      reportErrors(this, kind, [
+        { field: '(id)', message: `"${id}" names the workload's objects and must be a DNS label`, fix: 'use lower-case letters, digits and "-"' },
+      ]);
     }
   }
 
@@ -190,7 +204,13 @@ export abstract class Workload extends Construct {
     const identity = { name: this.name, labels: this.labels, selector: this.selector };
     const { plan, port } = options;
     const strategy = options.singleton ? 'Recreate' : 'RollingUpdate';
-    const deployment = createDeployment(this, { ...identity, template: options.template, replicas: plan.replicas, strategy, annotations: this.deploymentAnnotations });
+    const deployment = createDeployment(this, {
+      ...identity,
+      template: options.template,
+      replicas: plan.replicas,
+      strategy,
+      annotations: this.deploymentAnnotations,
+    });
     // Declares the single replica as intended, for reviewers and for the prod-tier two-replica rule.
     if (options.singleton) deployment.metadata.addAnnotation(SINGLETON_ANNOTATION, 'true');
     const type = options.service?.type ?? 'ClusterIP';
@@ -198,9 +218,21 @@ export abstract class Workload extends Construct {
     if (port && type !== 'ClusterIP') this.exposeOnNodes(type, this.servicePorts);
     const scraped = this.scrape(type === 'ClusterIP' ? service : undefined);
     const podDisruptionBudget = takesDisruptionBudget('Deployment', plan.fewest) ? createPodDisruptionBudget(this, identity) : undefined;
-    const autoscaler = plan.range && options.autoscaler ? createAutoscaler(this, { ...identity, minReplicas: plan.range.min, maxReplicas: plan.range.max, ...options.autoscaler }) : undefined;
+    const autoscaler =
+      plan.range && options.autoscaler
+        ? createAutoscaler(this, { ...identity, minReplicas: plan.range.min, maxReplicas: plan.range.max, ...options.autoscaler })
+        : undefined;
     const keda = options.redisList || options.triggers?.length;
-    const queue = plan.range && keda ? createQueueScaler(this, { ...identity, minReplicas: plan.fewest, maxReplicas: plan.range.max, redisList: options.redisList, triggers: options.triggers }) : undefined;
+    const queue =
+      plan.range && keda
+        ? createQueueScaler(this, {
+            ...identity,
+            minReplicas: plan.fewest,
+            maxReplicas: plan.range.max,
+            redisList: options.redisList,
+            triggers: options.triggers,
+          })
+        : undefined;
     if (service && !options.singleton && plan.fewest < 2) {
       const key = plan.range ? 'minReplicas' : 'replicas';
       this.reportTierRule('single-replica', {
@@ -219,7 +251,14 @@ export abstract class Workload extends Construct {
     const scraped = type === 'ClusterIP' && this.metrics && this.environment.monitoring.discovery === 'serviceMonitor';
     const metricsPort = scraped && this.metrics!.portName === METRICS_PORT_NAME ? [{ name: METRICS_PORT_NAME, port: this.metrics!.port }] : [];
     const labels = scraped ? { ...this.labels, [METRICS_SERVICE_LABEL]: 'true' } : this.labels;
-    return createService(this, { name: this.name, labels, selector: this.selector, ports: [...this.servicePorts, ...metricsPort], type, annotations: spec?.annotations });
+    return createService(this, {
+      name: this.name,
+      labels,
+      selector: this.selector,
+      ports: [...this.servicePorts, ...metricsPort],
+      type,
+      annotations: spec?.annotations,
+    });
   }
 
   /**
@@ -233,7 +272,17 @@ export abstract class Workload extends Construct {
     const identity = { name: this.name, labels: this.labels, selector: this.selector };
     const metricsService = service
       ? undefined
-      : createService(this, { ...identity, serviceName: `${this.name}-metrics`, labels: { ...this.labels, [METRICS_SERVICE_LABEL]: 'true' }, headless: true, ports: [{ name: this.metrics.portName, port: this.metrics.port }] }, 'MetricsService');
+      : createService(
+          this,
+          {
+            ...identity,
+            serviceName: `${this.name}-metrics`,
+            labels: { ...this.labels, [METRICS_SERVICE_LABEL]: 'true' },
+            headless: true,
+            ports: [{ name: this.metrics.portName, port: this.metrics.port }],
+          },
+          'MetricsService',
+        );
     const serviceMonitor = createServiceMonitor(this, identity, this.metrics, this.environment.monitoring);
     return { serviceMonitor, metricsService };
   }
@@ -268,13 +317,7 @@ export abstract class Workload extends Construct {
     const configMapEnv = options.configMapEnv ?? true;
     const sources = envSources(this.name, props, configMapEnv);
     this.createIdentityObjects(props, sources.configData);
-    const volumes = podVolumes(props, {
-      workload: this.name,
-      maxReplicas: options.maxReplicas,
-      claimFor: (volume) => this.claimFor(volume, options.maxReplicas),
-      perReplicaClaims: claimsPerReplica(options.controller),
-    });
-    if (volumes.filesData) this.filesConfigMap = new k8s.KubeConfigMap(this, 'Files', { metadata: { name: filesConfigMapOf(this.name), labels: this.labels }, data: volumes.filesData });
+    const volumes = this.buildVolumes(props, options);
     this.system.egress.isolate(this.name, props.egress ?? []);
     const shutdown = resolveShutdown(props, options);
     const served = servicePortsOf(options.port, options.service);
@@ -301,11 +344,7 @@ export abstract class Workload extends Construct {
       },
       this.environment,
     );
-    // Claims of each replica are mountable too: the controller adds their volumes to the pod.
-    const mountable = [...volumes.volumes, ...volumes.perReplicaClaims.map((name) => ({ name }))];
-    const extraContext = { image, resolveImage: (ref: string, field: string) => this.resolveImage(ref, field).reference, securityContext: security.container, mounts: volumes.mounts, volumes: mountable, environment: this.environment };
-    const init = extraContainers(props.initContainers ?? [], 'initContainers', extraContext);
-    const sidecars = extraContainers(props.sidecars ?? [], 'sidecars', extraContext);
+    const { init, sidecars } = this.buildExtraContainers(props, image, security.container, volumes);
     const containers = [main.container, ...init.containers, ...sidecars.containers];
 
     const spec: k8s.PodSpec = {
@@ -323,8 +362,22 @@ export abstract class Workload extends Construct {
       topologySpreadConstraints: spreadsPods(options.controller, options.maxReplicas) ? spreadConstraints(this.selector, options.controller) : undefined,
       ...schedulingOf(props.scheduling),
     };
-    const issues: Issue[] = [...sources.issues, ...volumes.issues, ...shutdown.issues, ...served.issues, ...metrics.issues, ...main.issues, ...init.issues, ...sidecars.issues];
-    issues.push(...duplicateNames(containers.map((c) => c.name), 'container'));
+    const issues: Issue[] = [
+      ...sources.issues,
+      ...volumes.issues,
+      ...shutdown.issues,
+      ...served.issues,
+      ...metrics.issues,
+      ...main.issues,
+      ...init.issues,
+      ...sidecars.issues,
+    ];
+    issues.push(
+      ...duplicateNames(
+        containers.map((c) => c.name),
+        'container',
+      ),
+    );
     const policy = this.applySecurityPolicy(spec);
     issues.push(...policy.issues);
     this.report(issues);
@@ -332,11 +385,54 @@ export abstract class Workload extends Construct {
     return { metadata: this.podMetadata(props, { ...sources.checksums, ...volumes.checksums }, policy.note), spec };
   }
 
+  /** The pod's volumes, and the `files` ConfigMap they mount. */
+  private buildVolumes(props: WorkloadProps, options: PodOptions): ReturnType<typeof podVolumes> {
+    const volumes = podVolumes(props, {
+      workload: this.name,
+      maxReplicas: options.maxReplicas,
+      claimFor: (volume) => this.claimFor(volume, options.maxReplicas),
+      perReplicaClaims: claimsPerReplica(options.controller),
+    });
+    if (volumes.filesData) {
+      this.filesConfigMap = new k8s.KubeConfigMap(this, 'Files', {
+        metadata: { name: filesConfigMapOf(this.name), labels: this.labels },
+        data: volumes.filesData,
+      });
+    }
+    return volumes;
+  }
+
+  /** Init containers and sidecars, hardened like the main container and mounting the same volumes. */
+  private buildExtraContainers(
+    props: WorkloadProps,
+    image: ReturnType<Workload['resolveImage']>,
+    securityContext: k8s.SecurityContext,
+    volumes: ReturnType<typeof podVolumes>,
+  ): { init: ReturnType<typeof extraContainers>; sidecars: ReturnType<typeof extraContainers> } {
+    // Claims of each replica are mountable too: the controller adds their volumes to the pod.
+    const mountable = [...volumes.volumes, ...volumes.perReplicaClaims.map((name) => ({ name }))];
+    const context = {
+      image,
+      resolveImage: (ref: string, field: string) => this.resolveImage(ref, field).reference,
+      securityContext,
+      mounts: volumes.mounts,
+      volumes: mountable,
+      environment: this.environment,
+    };
+    return {
+      init: extraContainers(props.initContainers ?? [], 'initContainers', context),
+      sidecars: extraContainers(props.sidecars ?? [], 'sidecars', context),
+    };
+  }
+
   /** The ServiceAccount (with the props' annotations, for cloud workload identity) and the `config` ConfigMap; records what the pods reference. */
   private createIdentityObjects(props: WorkloadProps, configData: Record<string, string> | undefined): void {
     const labels = this.labels;
     const annotations = props.serviceAccount?.annotations ? { ...props.serviceAccount.annotations } : undefined;
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: this.name, labels, annotations }, automountServiceAccountToken: false });
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: this.name, labels, annotations },
+      automountServiceAccountToken: false,
+    });
     if (configData) this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: configMapOf(this.name), labels }, data: configData });
     this.recordReferences(props);
     // Pull secrets are read by the kubelet, not the process: recorded as made outside, never as a reason to roll the pods.
@@ -400,7 +496,15 @@ export abstract class Workload extends Construct {
   private admitMonitoring(props: WorkloadProps, options: PodOptions): { issues: Issue[] } {
     if (!props.metrics) return { issues: [] };
     if (runsToCompletion(options.controller)) {
-      return { issues: [{ field: 'metrics', message: `a ${options.controller}'s pods run to completion and are gone before a scraper finds them`, fix: 'remove metrics; push the figures to a Prometheus Pushgateway instead' }] };
+      return {
+        issues: [
+          {
+            field: 'metrics',
+            message: `a ${options.controller}'s pods run to completion and are gone before a scraper finds them`,
+            fix: 'remove metrics; push the figures to a Prometheus Pushgateway instead',
+          },
+        ],
+      };
     }
     const resolved = metricsTarget(props.metrics, this.servicePorts);
     this.metrics = resolved.target;
@@ -483,10 +587,18 @@ export abstract class Workload extends Construct {
     for (const exception of declared) for (const name of exception.allow) allowed.set(name, exception.reason);
 
     const used = new Set<SecurityExceptionName>();
-    const needed: { control: SecurityExceptionName; field: string; message: string }[] = violations.map((v) => ({ control: v.control, field: v.field, message: v.message }));
+    const needed: { control: SecurityExceptionName; field: string; message: string }[] = violations.map((v) => ({
+      control: v.control,
+      field: v.field,
+      message: v.message,
+    }));
     for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
       if (container.securityContext?.readOnlyRootFilesystem === false) {
-        needed.push({ control: 'writableRootFilesystem', field: `spec.containers[${container.name}].securityContext.readOnlyRootFilesystem`, message: 'the root file system is writable, so an intruder can alter the image' });
+        needed.push({
+          control: 'writableRootFilesystem',
+          field: `spec.containers[${container.name}].securityContext.readOnlyRootFilesystem`,
+          message: 'the root file system is writable, so an intruder can alter the image',
+        });
       }
     }
     for (const need of needed) {
@@ -502,13 +614,23 @@ export abstract class Workload extends Construct {
     }
     for (const name of allowed.keys()) {
       if (!used.has(name)) {
-        reportWarning(this, this.kind, 'exception-not-needed', { field: `${this.environment.name}.exceptions`, message: `exception "${name}" is declared but not needed`, fix: 'remove it so the namespace keeps the strictest level its pods meet' });
+        reportWarning(this, this.kind, 'exception-not-needed', {
+          field: `${this.environment.name}.exceptions`,
+          message: `exception "${name}" is declared but not needed`,
+          fix: 'remove it so the namespace keeps the strictest level its pods meet',
+        });
       }
     }
     const exempted = violations.filter((v) => used.has(v.control));
     this.system.registerPodSecurity(this.name, strictestProfile(exempted));
     if (used.size === 0) return { issues };
-    return { issues, note: [...used].sort().map((name) => `${name}: ${allowed.get(name)}`).join('; ') };
+    return {
+      issues,
+      note: [...used]
+        .sort()
+        .map((name) => `${name}: ${allowed.get(name)}`)
+        .join('; '),
+    };
   }
 }
 

@@ -13,12 +13,17 @@ import { GENERATED_HEADER, compareCodePoints as compare } from './output';
 export function environmentDiagram(environment: string, objects: readonly KubeJson[]): string {
   const graph = new Graph();
   const namespaces = objects.filter((o) => o.kind === 'Namespace').sort((a, b) => compare(a.metadata.name, b.metadata.name));
-  for (const namespace of namespaces) describeNamespace(graph, namespace, objects.filter((o) => o.metadata?.namespace === namespace.metadata.name));
+  for (const namespace of namespaces)
+    describeNamespace(
+      graph,
+      namespace,
+      objects.filter((o) => o.metadata?.namespace === namespace.metadata.name),
+    );
   const title = `# ${environment}: what dist/${environment} deploys`;
   const legend = [
     'Solid arrows: traffic routed by the edge and Services, and the claims a workload mounts.',
     'Dotted arrows: connections a NetworkPolicy allows (every namespace denies all other ingress).',
-    'Shapes: hexagon = edge, stadium = Service, rectangle = served workload, double rectangle = workload no Service reaches (worker, scheduler), cylinder = datastore or claim, slanted = migration Job, rounded = pods made outside this output (another chart\'s service, cert-manager\'s solver).',
+    "Shapes: hexagon = edge, stadium = Service, rectangle = served workload, double rectangle = workload no Service reaches (worker, scheduler), cylinder = datastore or claim, slanted = migration Job, rounded = pods made outside this output (another chart's service, cert-manager's solver).",
   ];
   return [GENERATED_HEADER.replace(/^# /, '<!-- ').replace(/\n$/, ' -->'), title, '', ...legend, '', '```mermaid', ...graph.render(), '```', ''].join('\n');
 }
@@ -78,28 +83,47 @@ function describeNamespace(graph: Graph, namespaceObject: KubeJson, objects: rea
   for (const { object, template } of workloads) {
     const component = object.metadata?.labels?.['app.kubernetes.io/component'];
     const shape: readonly [string, string] =
-      object.kind === 'Job' || object.kind === 'CronJob' ? ['[/', '/]'] : component === 'datastore' ? ['[(', ')]'] : served.has(object) ? ['[', ']'] : ['[[', ']]'];
+      object.kind === 'Job' || object.kind === 'CronJob'
+        ? ['[/', '/]']
+        : component === 'datastore'
+          ? ['[(', ')]']
+          : served.has(object)
+            ? ['[', ']']
+            : ['[[', ']]'];
     graph.node(namespace, workloadId(object), shape, [object.metadata.name, `${object.kind}${scaleOf(object, objects)}`]);
     for (const volume of template.spec?.volumes ?? []) {
       const claim = volume.persistentVolumeClaim?.claimName;
       if (claim) graph.edge(workloadId(object), nodeId(namespace, 'PersistentVolumeClaim', claim), 'solid', 'mounts');
     }
     // A StatefulSet's claims of each replica: one node for them all.
-    for (const claim of object.kind === 'StatefulSet' ? object.spec?.volumeClaimTemplates ?? [] : []) {
+    for (const claim of object.kind === 'StatefulSet' ? (object.spec?.volumeClaimTemplates ?? []) : []) {
       const name = `${claim.metadata?.name}-${object.metadata.name}-N`;
       const size = claim.spec?.resources?.requests?.storage;
-      graph.node(namespace, nodeId(namespace, 'PersistentVolumeClaim', name), ['[(', ')]'], [name, [size, ...(claim.spec?.accessModes ?? []), 'per replica'].filter(Boolean).join(' ')]);
+      graph.node(
+        namespace,
+        nodeId(namespace, 'PersistentVolumeClaim', name),
+        ['[(', ')]'],
+        [name, [size, ...(claim.spec?.accessModes ?? []), 'per replica'].filter(Boolean).join(' ')],
+      );
       graph.edge(workloadId(object), nodeId(namespace, 'PersistentVolumeClaim', name), 'solid', 'mounts');
     }
   }
   for (const claim of ofKind('PersistentVolumeClaim')) {
     const size = claim.spec?.resources?.requests?.storage;
-    graph.node(namespace, nodeId(namespace, 'PersistentVolumeClaim', claim.metadata.name), ['[(', ')]'], [claim.metadata.name, [size, ...(claim.spec?.accessModes ?? [])].filter(Boolean).join(' ')]);
+    graph.node(
+      namespace,
+      nodeId(namespace, 'PersistentVolumeClaim', claim.metadata.name),
+      ['[(', ')]'],
+      [claim.metadata.name, [size, ...(claim.spec?.accessModes ?? [])].filter(Boolean).join(' ')],
+    );
   }
   for (const service of ofKind('Service')) {
     const id = nodeId(namespace, 'Service', service.metadata.name);
     const ports = (service.spec?.ports ?? []).map((p: KubeJson) => p.port).join(', ');
-    const nodePorts = (service.spec?.ports ?? []).map((p: KubeJson) => p.nodePort).filter(Boolean).join(', ');
+    const nodePorts = (service.spec?.ports ?? [])
+      .map((p: KubeJson) => p.nodePort)
+      .filter(Boolean)
+      .join(', ');
     const onNodes = service.spec?.type === 'NodePort' ? [nodePorts ? `NodePort :${nodePorts}` : 'NodePort'] : [];
     graph.node(namespace, id, ['([', '])'], [`svc ${service.metadata.name}`, `:${ports}`, ...onNodes]);
     for (const { object } of matching(service.spec?.selector)) graph.edge(id, workloadId(object), 'solid');
@@ -111,6 +135,17 @@ function describeNamespace(graph: Graph, namespaceObject: KubeJson, objects: rea
     .flatMap((p) => (p.spec?.ingress ?? []).flatMap((r: KubeJson) => r.from ?? []))
     .find((peer: KubeJson) => peer.namespaceSelector && (!peer.podSelector || peer.podSelector.matchLabels?.[OWNING_GATEWAY]));
   describeEdge(graph, namespace, objects, controller ? outsidePeer(graph, controller, undefined) : undefined);
+  describePolicies(graph, namespace, policies, matching, workloadId);
+}
+
+/** The NetworkPolicies' allowed flows, from each admitted source to the pods each policy selects. */
+function describePolicies(
+  graph: Graph,
+  namespace: string,
+  policies: readonly KubeJson[],
+  matching: (selector: Record<string, string> | undefined) => ReturnType<typeof podTemplates>,
+  workloadId: (o: KubeJson) => string,
+): void {
   for (const policy of policies) {
     const selector = policy.spec?.podSelector?.matchLabels;
     const targets = matching(selector).map((t) => workloadId(t.object));
@@ -144,7 +179,12 @@ function describeEdge(graph: Graph, namespace: string, objects: readonly KubeJso
     const edgeName = ingress.metadata?.labels?.['app.kubernetes.io/name'] ?? ingress.metadata.name;
     const hosts = (ingress.spec?.rules ?? []).map((r: KubeJson) => r.host).filter(Boolean);
     const id = graph.node(namespace, nodeId(namespace, 'edge', edgeName), ['{{', '}}'], [...new Set<string>(hosts), `Ingress ${edgeName}`]);
-    const entry = controller ?? graph.external(nodeId('controller', ingress.spec?.ingressClassName ?? 'default'), `ingress controller (class ${ingress.spec?.ingressClassName ?? 'default'})`);
+    const entry =
+      controller ??
+      graph.external(
+        nodeId('controller', ingress.spec?.ingressClassName ?? 'default'),
+        `ingress controller (class ${ingress.spec?.ingressClassName ?? 'default'})`,
+      );
     graph.edge(internet, entry, 'solid', 'HTTPS');
     graph.edge(entry, id, 'solid');
     const traits = routeTraits(ingress.metadata?.annotations ?? {});
@@ -160,25 +200,41 @@ function describeEdge(graph: Graph, namespace: string, objects: readonly KubeJso
   const gatewayEntry = controller ?? graph.external('gateway_data_plane', 'Gateway data plane');
   for (const parent of objects.filter((o) => o.kind === 'Gateway' || o.kind === 'ListenerSet')) {
     const listeners = (parent.spec?.listeners ?? []).map((l: KubeJson) => `${l.protocol} ${l.hostname ?? '*'}:${l.port}`);
-    const on = parent.kind === 'ListenerSet' ? [`on Gateway ${parent.spec?.parentRef?.namespace ?? namespace}/${parent.spec?.parentRef?.name}`] : [`class ${parent.spec?.gatewayClassName}`];
-    const id = graph.node(namespace, nodeId(namespace, parent.kind, parent.metadata.name), ['{{', '}}'], [`${parent.kind} ${parent.metadata.name}`, ...on, ...listeners]);
+    const on =
+      parent.kind === 'ListenerSet'
+        ? [`on Gateway ${parent.spec?.parentRef?.namespace ?? namespace}/${parent.spec?.parentRef?.name}`]
+        : [`class ${parent.spec?.gatewayClassName}`];
+    const id = graph.node(
+      namespace,
+      nodeId(namespace, parent.kind, parent.metadata.name),
+      ['{{', '}}'],
+      [`${parent.kind} ${parent.metadata.name}`, ...on, ...listeners],
+    );
     graph.edge(internet, gatewayEntry, 'solid', 'HTTP, HTTPS');
     graph.edge(gatewayEntry, id, 'solid');
   }
   for (const route of objects.filter((o) => o.kind === 'HTTPRoute')) {
     const redirect = (route.spec?.rules ?? []).flatMap((r: KubeJson) => r.filters ?? []).find((f: KubeJson) => f.type === 'RequestRedirect')?.requestRedirect;
     const does = redirect ? [`redirects ${redirect.statusCode ?? 302} to ${redirect.scheme ?? 'the same scheme'}`] : [];
-    const id = graph.node(namespace, nodeId(namespace, 'HTTPRoute', route.metadata.name), ['{{', '}}'], [...(route.spec?.hostnames ?? []), `HTTPRoute ${route.metadata.name}`, ...does]);
+    const id = graph.node(
+      namespace,
+      nodeId(namespace, 'HTTPRoute', route.metadata.name),
+      ['{{', '}}'],
+      [...(route.spec?.hostnames ?? []), `HTTPRoute ${route.metadata.name}`, ...does],
+    );
     for (const parent of route.spec?.parentRefs ?? []) {
       const kind = parent.kind ?? 'Gateway';
       const inOutput = (parent.namespace ?? namespace) === namespace && objects.some((o) => o.kind === kind && o.metadata.name === parent.name);
-      const parentId = inOutput ? nodeId(namespace, kind, parent.name) : graph.external(nodeId('gateway', parent.namespace ?? namespace, parent.name), `${kind} ${parent.namespace ?? namespace}/${parent.name}`);
+      const parentId = inOutput
+        ? nodeId(namespace, kind, parent.name)
+        : graph.external(nodeId('gateway', parent.namespace ?? namespace, parent.name), `${kind} ${parent.namespace ?? namespace}/${parent.name}`);
       graph.edge(parentId, id, 'solid', parent.sectionName);
     }
     for (const rule of route.spec?.rules ?? []) {
-      const matches = (rule.matches ?? []).map((m: KubeJson) => (m.path?.type === 'Exact' ? `= ${m.path.value}` : m.path?.value ?? '/'));
+      const matches = (rule.matches ?? []).map((m: KubeJson) => (m.path?.type === 'Exact' ? `= ${m.path.value}` : (m.path?.value ?? '/')));
       const traits = gatewayTraits(rule, route, objects);
-      for (const backend of rule.backendRefs ?? []) graph.edge(id, nodeId(namespace, 'Service', backend.name), 'solid', [matches.join(', '), ...traits].join(' · '));
+      for (const backend of rule.backendRefs ?? [])
+        graph.edge(id, nodeId(namespace, 'Service', backend.name), 'solid', [matches.join(', '), ...traits].join(' · '));
     }
   }
 }
@@ -186,7 +242,9 @@ function describeEdge(graph: Graph, namespace: string, objects: readonly KubeJso
 /** What an HTTPRoute rule does beyond routing: its rate limit, body limit and timeout, from the rule and the policies targeting it. */
 function gatewayTraits(rule: KubeJson, route: KubeJson, objects: readonly KubeJson[]): string[] {
   const policy = objects.find(
-    (o) => o.kind === 'BackendTrafficPolicy' && (o.spec?.targetRefs ?? []).some((t: KubeJson) => t.kind === 'HTTPRoute' && t.name === route.metadata.name && t.sectionName === rule.name),
+    (o) =>
+      o.kind === 'BackendTrafficPolicy' &&
+      (o.spec?.targetRefs ?? []).some((t: KubeJson) => t.kind === 'HTTPRoute' && t.name === route.metadata.name && t.sectionName === rule.name),
   );
   const traits: string[] = [];
   const limit = policy?.spec?.rateLimit?.local?.rules?.[0]?.limit;
@@ -212,9 +270,13 @@ function routeTraits(annotations: Record<string, string>): string[] {
 /** ` ×2`, ` · HPA 2–5`, ` · KEDA 1–12`, ` · singleton`: how many pods, and who decides. */
 function scaleOf(workload: KubeJson, objects: readonly KubeJson[]): string {
   const name = workload.metadata.name;
-  const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.spec?.scaleTargetRef?.kind === workload.kind && o.spec.scaleTargetRef.name === name);
+  const hpa = objects.find(
+    (o) => o.kind === 'HorizontalPodAutoscaler' && o.spec?.scaleTargetRef?.kind === workload.kind && o.spec.scaleTargetRef.name === name,
+  );
   if (hpa) return ` · HPA ${hpa.spec.minReplicas ?? 1}–${hpa.spec.maxReplicas}`;
-  const scaled = objects.find((o) => o.kind === 'ScaledObject' && (o.spec?.scaleTargetRef?.kind ?? 'Deployment') === workload.kind && o.spec?.scaleTargetRef?.name === name);
+  const scaled = objects.find(
+    (o) => o.kind === 'ScaledObject' && (o.spec?.scaleTargetRef?.kind ?? 'Deployment') === workload.kind && o.spec?.scaleTargetRef?.name === name,
+  );
   if (scaled) return ` · KEDA ${scaled.spec.minReplicaCount ?? 0}–${scaled.spec.maxReplicaCount ?? 100}`;
   if (workload.metadata?.annotations?.[SINGLETON_ANNOTATION] === 'true') return ' · singleton';
   return workload.spec?.replicas === undefined ? '' : ` ×${workload.spec.replicas}`;
@@ -233,7 +295,8 @@ function outsidePeer(graph: Graph, peer: KubeJson, admits: string | undefined): 
     const role = admits ?? 'ingress controller';
     return graph.external(nodeId('peers', namespace, ...(admits ? [admits] : [])), `${role} (namespace ${namespace})`);
   }
-  if (pods[OWNING_GATEWAY]) return graph.external(nodeId('peers', namespace, 'gateway', pods[OWNING_GATEWAY]), `Gateway ${pods[OWNING_GATEWAY]} data plane (namespace ${namespace})`);
+  if (pods[OWNING_GATEWAY])
+    return graph.external(nodeId('peers', namespace, 'gateway', pods[OWNING_GATEWAY]), `Gateway ${pods[OWNING_GATEWAY]} data plane (namespace ${namespace})`);
   const name = pods['app.kubernetes.io/name'] ?? JSON.stringify(pods);
   return graph.external(nodeId('peers', namespace, name), `${name} (namespace ${namespace})`);
 }
@@ -242,7 +305,8 @@ function outsidePeer(graph: Graph, peer: KubeJson, admits: string | undefined): 
 function madeElsewhere(graph: Graph, namespace: string, policy: KubeJson, selector: Record<string, string> | undefined): string | undefined {
   const service: string | undefined = policy.metadata?.annotations?.[EXTERNAL_SERVICE_ANNOTATION];
   if (service) return graph.node(namespace, nodeId(namespace, 'external', service), ['(', ')'], [service, 'external service']);
-  if (selects(ACME_HTTP01_SOLVER_SELECTOR, selector)) return graph.node(namespace, nodeId(namespace, 'acme-solver'), ['(', ')'], ['ACME HTTP-01 solver', 'cert-manager, on demand']);
+  if (selects(ACME_HTTP01_SOLVER_SELECTOR, selector))
+    return graph.node(namespace, nodeId(namespace, 'acme-solver'), ['(', ')'], ['ACME HTTP-01 solver', 'cert-manager, on demand']);
   return undefined;
 }
 

@@ -25,8 +25,16 @@ export const MAX_FLUX_NAME = 63;
  * (`https://github.com/org/Shop_Deploy.git` → `shop-deploy`), or `estate` when the URL has none.
  */
 export function defaultScope(repositoryUrl: string): string {
-  const name = repositoryUrl.replace(/\/+$/, '').replace(/\.git$/, '').split(/[/:]/).pop() ?? '';
-  const label = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const name =
+    repositoryUrl
+      .replace(/\/+$/, '')
+      .replace(/\.git$/, '')
+      .split(/[/:]/)
+      .pop() ?? '';
+  const label = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return label || 'estate';
 }
 

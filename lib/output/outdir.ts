@@ -53,10 +53,16 @@ export function lockOutdir(outdir: string, waitMs: number = DEFAULT_LOCK_WAIT_MS
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-        throw new OutputError([`${outdir}: ${path.dirname(outdir)} is read-only, so it cannot be replaced; make it writable (chmod u+w) or choose another outdir`], true);
+        throw new OutputError(
+          [`${outdir}: ${path.dirname(outdir)} is read-only, so it cannot be replaced; make it writable (chmod u+w) or choose another outdir`],
+          true,
+        );
       }
       if (code !== 'ELOCKED') {
-        throw new OutputError([`${lockfilePath}: cannot take the lock that keeps two synths from writing ${outdir} at once: ${(error as Error).message}`], true);
+        throw new OutputError(
+          [`${lockfilePath}: cannot take the lock that keeps two synths from writing ${outdir} at once: ${(error as Error).message}`],
+          true,
+        );
       }
       if (Date.now() >= deadline) {
         throw new OutputError(
@@ -115,20 +121,27 @@ export function resolveOutdir(outdir: string): string {
     try {
       target = fs.realpathSync(outdir);
     } catch {
-      throw new OutputError([`${outdir}: is a symbolic link to ${link}, which does not exist; create that directory, or remove the link to let synth create ${outdir}`], true);
+      throw new OutputError(
+        [`${outdir}: is a symbolic link to ${link}, which does not exist; create that directory, or remove the link to let synth create ${outdir}`],
+        true,
+      );
     }
     stat = fs.statSync(target);
   }
   if (!stat.isDirectory()) {
     throw new OutputError(
-      [`${outdir}: is a file${target !== outdir ? ` (through the link to ${target})` : ''}, not a directory; synth replaces the output directory as a whole, so move the file away or choose another outdir`],
+      [
+        `${outdir}: is a file${target !== outdir ? ` (through the link to ${target})` : ''}, not a directory; synth replaces the output directory as a whole, so move the file away or choose another outdir`,
+      ],
       true,
     );
   }
   const blocked = [path.dirname(target), ...directoriesOf(target)].filter((dir) => !writable(dir));
   if (blocked.length) {
     throw new OutputError(
-      [`${outdir}: ${blocked.join(', ')} ${blocked.length === 1 ? 'is' : 'are'} read-only, so it cannot be replaced; make ${blocked.length === 1 ? 'it' : 'them'} writable (chmod -R u+w) or choose another outdir`],
+      [
+        `${outdir}: ${blocked.join(', ')} ${blocked.length === 1 ? 'is' : 'are'} read-only, so it cannot be replaced; make ${blocked.length === 1 ? 'it' : 'them'} writable (chmod -R u+w) or choose another outdir`,
+      ],
       true,
     );
   }
@@ -152,7 +165,10 @@ export function checkStagingDir(staging: string, outdir: string, fromCdk8s: bool
       false,
     );
   }
-  throw new OutputError([`stagingDir: ${staging} ${a === b ? 'is' : 'overlaps'} the outdir ${outdir}, and it is emptied on every synth; choose a directory outside ${outdir}`], true);
+  throw new OutputError(
+    [`stagingDir: ${staging} ${a === b ? 'is' : 'overlaps'} the outdir ${outdir}, and it is emptied on every synth; choose a directory outside ${outdir}`],
+    true,
+  );
 }
 
 function isInside(child: string, parent: string): boolean {

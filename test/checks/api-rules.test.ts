@@ -13,8 +13,18 @@ describe('API-server rules', () => {
 
   it('refuse a Job or CronJob pod that would restart Always (set so, or unset)', () => {
     const pod = (restartPolicy?: string) => ({ metadata: { labels: { app: 'x' } }, spec: { restartPolicy, containers: [{ name: 'x', image: 'x:v1' }] } });
-    const job = (name: string, restartPolicy?: string) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'ns' }, spec: { template: pod(restartPolicy) } });
-    const cronJob = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'nightly', namespace: 'ns' }, spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: pod('Always') } } } };
+    const job = (name: string, restartPolicy?: string) => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name, namespace: 'ns' },
+      spec: { template: pod(restartPolicy) },
+    });
+    const cronJob = {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'nightly', namespace: 'ns' },
+      spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: pod('Always') } } },
+    };
     expect(messages([job('never', 'Never'), job('on-failure', 'OnFailure'), job('unset'), job('always', 'Always'), cronJob])).toEqual([
       'Job/ns/unset spec.template.spec.restartPolicy: is unset (so "Always"); the pods of a Job run to completion, and the API server accepts only "Never" or "OnFailure"',
       'Job/ns/always spec.template.spec.restartPolicy: is "Always"; the pods of a Job run to completion, and the API server accepts only "Never" or "OnFailure"',
@@ -78,6 +88,8 @@ describe('API-server rules', () => {
   it('refuse a Deployment whose selector does not match its template', () => {
     const objects = fixtureObjects();
     get(objects, 'Deployment', 'api').spec.selector.matchLabels['app.kubernetes.io/name'] = 'backend';
-    expect(messages(objects)).toEqual([expect.stringMatching(/Deployment\/shop-prod\/api spec.selector.matchLabels: does not match the labels of its own pod template/)]);
+    expect(messages(objects)).toEqual([
+      expect.stringMatching(/Deployment\/shop-prod\/api spec.selector.matchLabels: does not match the labels of its own pod template/),
+    ]);
   });
 });

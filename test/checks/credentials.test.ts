@@ -17,9 +17,15 @@ const at = {
   env: (objects: KubeJson[], name: string, value: string) => get(objects, 'Deployment', 'web').spec.template.spec.containers[0].env.push({ name, value }),
   args: (objects: KubeJson[], _: string, value: string) => (get(objects, 'Deployment', 'web').spec.template.spec.containers[0].args = ['serve', value]),
   annotation: (objects: KubeJson[], name: string, value: string) => (get(objects, 'Deployment', 'web').metadata.annotations = { [name]: value }),
-  file: (objects: KubeJson[], name: string, value: string) => objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'files', namespace: 'shop-prod' }, data: { [name]: value } }),
+  file: (objects: KubeJson[], name: string, value: string) =>
+    objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'files', namespace: 'shop-prod' }, data: { [name]: value } }),
   repository: (objects: KubeJson[], _: string, value: string) =>
-    objects.push({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'estate', namespace: 'flux-system' }, spec: { url: value } }),
+    objects.push({
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      metadata: { name: 'estate', namespace: 'flux-system' },
+      spec: { url: value },
+    }),
 };
 
 // [case, where, name, value, what the message must say (undefined: no finding), the fix it must give]
@@ -27,11 +33,25 @@ const cases: [string, keyof typeof at, string, string, RegExp | undefined, RegEx
   ['a GitHub token in env', 'env', 'GH', GITHUB_TOKEN, /GitHub Token.*secretlint rule github/, /env: \{ GH: \{ secret: '<secret-name>', key: 'GH' \} \}/],
   ['a Slack token in an annotation', 'annotation', 'example.com/notify', SLACK_TOKEN, /secretlint rule slack/, /from a Secret/],
   ['an AWS secret key named as such', 'env', 'AWS_SECRET_ACCESS_KEY', AWS_SECRET, /secretlint rule aws/],
-  ['a URL with user info in args', 'args', '', '--upstream=https://admin:hunter2@api.example.com/v1', /secretlint rule basicauth/, /write \$\(TOKEN\) in the command/],
+  [
+    'a URL with user info in args',
+    'args',
+    '',
+    '--upstream=https://admin:hunter2@api.example.com/v1',
+    /secretlint rule basicauth/,
+    /write \$\(TOKEN\) in the command/,
+  ],
   ['a Postgres URL with a password in env', 'env', 'DATABASE_URL', 'postgres://app:s3cr3t-pw@db:5432/app', /secretlint rule database-connection-string/],
   ['a private key in a mounted file', 'file', 'tls.key', PRIVATE_KEY, /secretlint rule privatekey/, /move them into a Secret/],
   ['an npm token in an .npmrc file', 'file', '.npmrc', `//registry.npmjs.org/:_authToken=npm_${'a1B2c3D4e5F6'.repeat(3)}`, /secretlint rule npm/],
-  ['the Flux repository URL with a token', 'repository', '', `https://git:${GITHUB_TOKEN}@github.com/example/estate`, /secretlint rule (github|basicauth)/, /delivery\.repository\.secretName/],
+  [
+    'the Flux repository URL with a token',
+    'repository',
+    '',
+    `https://git:${GITHUB_TOKEN}@github.com/example/estate`,
+    /secretlint rule (github|basicauth)/,
+    /delivery\.repository\.secretName/,
+  ],
   ['*_PWD with a literal value', 'env', 'DB_PWD', 'hunter2', /"DB_PWD" is written in clear/],
   ['*_PASS with a literal value', 'env', 'SMTP_PASS', 'hunter2', /"SMTP_PASS" is written in clear/],
   ['*_TOKEN with a literal value', 'env', 'SLACK_TOKEN', 'abc123def', /"SLACK_TOKEN" is written in clear/],
@@ -78,7 +98,10 @@ describe('credentials in the rendered objects', () => {
   });
 
   it('stops a synth, with the fix', () => {
-    const system = { name: 'shop', environments: [{ name: 'dev', tier: 'dev' as const, namespace: 'shop-dev', domain: 'dev.shop.example.com', tls: { issuer: 'staging' } }] };
+    const system = {
+      name: 'shop',
+      environments: [{ name: 'dev', tier: 'dev' as const, namespace: 'shop-dev', domain: 'dev.shop.example.com', tls: { issuer: 'staging' } }],
+    };
     expect(() =>
       renderEstate([
         {
@@ -89,6 +112,8 @@ describe('credentials in the rendered objects', () => {
           },
         },
       ]),
-    ).toThrow(/dev\/.*\[secrets\] Deployment\/shop-dev\/web: spec\.template\.spec\.containers\[web\]\.env\[UPSTREAM\]\.value: holds a credential.*Fix: reference it from a Secret/);
+    ).toThrow(
+      /dev\/.*\[secrets\] Deployment\/shop-dev\/web: spec\.template\.spec\.containers\[web\]\.env\[UPSTREAM\]\.value: holds a credential.*Fix: reference it from a Secret/,
+    );
   });
 });

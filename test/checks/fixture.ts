@@ -23,9 +23,21 @@ export const fixtureSystem: SystemDefinition = {
       image: 'ghcr.io/example/api',
       scaling: { maxReplicas: 4, redisList: { address: 'redis:6379', listName: 'q', password: { secret: 'redis', key: 'password' } } },
     });
-    new TlsIngress(system, 'edge', { routes: [{ path: '/api', backend: api }, { path: '/', backend: web }] });
+    new TlsIngress(system, 'edge', {
+      routes: [
+        { path: '/api', backend: api },
+        { path: '/', backend: web },
+      ],
+    });
     // The retired controller's flavour, still supported: its Ingresses are checked too.
-    new TlsIngress(system, 'legacy', { flavour: 'ingress-nginx', host: 'legacy', routes: [{ path: '/api', backend: api }, { path: '/', backend: web }] });
+    new TlsIngress(system, 'legacy', {
+      flavour: 'ingress-nginx',
+      host: 'legacy',
+      routes: [
+        { path: '/api', backend: api },
+        { path: '/', backend: web },
+      ],
+    });
   },
 };
 

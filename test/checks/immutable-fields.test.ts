@@ -29,10 +29,20 @@ const check = (before: KubeObject[], after: KubeObject[]) => immutableFieldChang
 describe('changes the API server refuses over the previous output', () => {
   // Each case was first seen on the real API server of the cluster suite (test/cluster/).
   it.each([
-    ['a Job whose template changed under the same name', [job('migrate-v1')], [job('migrate-v1', '/app')], /Job migrate-v1: spec.template differs .* Fix: set revision: 2 on the MigrationJob/],
+    [
+      'a Job whose template changed under the same name',
+      [job('migrate-v1')],
+      [job('migrate-v1', '/app')],
+      /Job migrate-v1: spec.template differs .* Fix: set revision: 2 on the MigrationJob/,
+    ],
     ['a Job already at revision 2', [job('migrate-v1-r2')], [job('migrate-v1-r2', '/app')], /set revision: 3/],
     ['a Deployment whose selector changed', [deployment('a')], [deployment('b')], /Deployment web: spec.selector differs/],
-    ['a claim whose access modes changed', [claim(['ReadWriteOnce'], '1Gi')], [claim(['ReadWriteMany'], '1Gi')], /PersistentVolumeClaim data: spec.accessModes differs/],
+    [
+      'a claim whose access modes changed',
+      [claim(['ReadWriteOnce'], '1Gi')],
+      [claim(['ReadWriteMany'], '1Gi')],
+      /PersistentVolumeClaim data: spec.accessModes differs/,
+    ],
     ['a claim whose class changed', [claim(['ReadWriteMany'], '1Gi', 'nfs')], [claim(['ReadWriteMany'], '1Gi', 'efs')], /spec.storageClassName differs/],
     ['a claim that shrinks', [claim(['ReadWriteOnce'], '10Gi')], [claim(['ReadWriteOnce'], '5Gi')], /shrinks from 10Gi to 5Gi/],
   ])('refuses %s', (_, before, after, message) => {
@@ -45,7 +55,11 @@ describe('changes the API server refuses over the previous output', () => {
   it.each([
     ['a Job under a new name', [job('migrate-v1')], [job('migrate-v2', '/app')]],
     ['an unchanged Job', [job('migrate-v1', '/app')], [job('migrate-v1', '/app')]],
-    ['a claim that gains a class it did not have (assigned retroactively since 1.28)', [claim(['ReadWriteMany'], '1Gi')], [claim(['ReadWriteMany'], '1Gi', 'nfs')]],
+    [
+      'a claim that gains a class it did not have (assigned retroactively since 1.28)',
+      [claim(['ReadWriteMany'], '1Gi')],
+      [claim(['ReadWriteMany'], '1Gi', 'nfs')],
+    ],
     ['a claim that grows', [claim(['ReadWriteOnce'], '5Gi')], [claim(['ReadWriteOnce'], '10Gi')]],
     ['a Deployment whose template changed', [deployment('a')], [{ ...deployment('a'), spec: { ...deployment('a').spec, replicas: 3 } }]],
   ])('accepts %s', (_, before, after) => {

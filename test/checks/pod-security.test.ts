@@ -44,7 +44,12 @@ describe('evaluatePodSecurity', () => {
   it('reports every control, each in one sentence saying what is wrong and then the fix', () => {
     const pod = hardenedPod();
     Object.assign(pod, { hostPID: true });
-    Object.assign(pod.securityContext, { runAsNonRoot: false, runAsUser: 0, seccompProfile: { type: 'Unconfined' }, sysctls: [{ name: 'kernel.sem', value: '1' }] });
+    Object.assign(pod.securityContext, {
+      runAsNonRoot: false,
+      runAsUser: 0,
+      seccompProfile: { type: 'Unconfined' },
+      sysctls: [{ name: 'kernel.sem', value: '1' }],
+    });
     Object.assign(app(pod).securityContext, {
       privileged: true,
       allowPrivilegeEscalation: true,
@@ -53,11 +58,29 @@ describe('evaluatePodSecurity', () => {
       procMount: 'Unmasked',
     });
     app(pod).ports[0].hostPort = 8080;
-    pod.volumes.push({ name: 'docker-sock', hostPath: { path: '/var/run/docker.sock' } }, { name: 'repo', gitRepo: { repository: 'https://example.com/repo.git' } });
+    pod.volumes.push(
+      { name: 'docker-sock', hostPath: { path: '/var/run/docker.sock' } },
+      { name: 'repo', gitRepo: { repository: 'https://example.com/repo.git' } },
+    );
     const violations = evaluatePodSecurity(pod, { 'container.apparmor.security.beta.kubernetes.io/app': 'unconfined' });
 
     expect(new Set(violations.map((v) => v.control))).toEqual(
-      new Set(['hostNamespaces', 'privileged', 'capabilities', 'hostPath', 'hostPorts', 'appArmor', 'seLinux', 'procMount', 'seccomp', 'sysctls', 'volumeTypes', 'privilegeEscalation', 'runAsNonRoot', 'runAsUser']),
+      new Set([
+        'hostNamespaces',
+        'privileged',
+        'capabilities',
+        'hostPath',
+        'hostPorts',
+        'appArmor',
+        'seLinux',
+        'procMount',
+        'seccomp',
+        'sysctls',
+        'volumeTypes',
+        'privilegeEscalation',
+        'runAsNonRoot',
+        'runAsUser',
+      ]),
     );
     for (const { message } of violations) {
       expect(message).toMatch(/^[^;]+; [^;]+$/);
@@ -89,9 +112,7 @@ describe('evaluatePodSecurity', () => {
       const pod = hardenedPod();
       pod.os = { name: 'windows' };
       app(pod).securityContext.windowsOptions = { hostProcess: true };
-      expect(evaluate(pod)).toEqual([
-        { control: 'privileged', level: 'baseline', field: 'spec.containers[app].securityContext.windowsOptions.hostProcess' },
-      ]);
+      expect(evaluate(pod)).toEqual([{ control: 'privileged', level: 'baseline', field: 'spec.containers[app].securityContext.windowsOptions.hostProcess' }]);
     });
   });
 

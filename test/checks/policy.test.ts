@@ -23,7 +23,9 @@ describe('admission policy', () => {
     template.spec.volumes.push({ name: 'sock', hostPath: { path: '/var/run/docker.sock' } });
     template.metadata.annotations['shipshape.io/security-exceptions'] = 'hostPath: Docker socket for sandboxed runs';
     expect(messages(objects)).toEqual([
-      expect.stringMatching(/Namespace\/shop-prod metadata.labels\[pod-security.kubernetes.io\/enforce\]: is "restricted", but the strictest level every pod in it meets is "privileged"/),
+      expect.stringMatching(
+        /Namespace\/shop-prod metadata.labels\[pod-security.kubernetes.io\/enforce\]: is "restricted", but the strictest level every pod in it meets is "privileged"/,
+      ),
     ]);
   });
 
@@ -66,7 +68,9 @@ describe('admission policy', () => {
     it('refuse a host served without TLS', () => {
       const objects = fixtureObjects();
       get(objects, 'Ingress', 'legacy').spec.tls = [];
-      expect(messages(objects)).toEqual([expect.stringMatching(/Ingress\/shop-prod\/legacy spec.rules\[0\].host: host "legacy.shop.example.com" is served without TLS/)]);
+      expect(messages(objects)).toEqual([
+        expect.stringMatching(/Ingress\/shop-prod\/legacy spec.rules\[0\].host: host "legacy.shop.example.com" is served without TLS/),
+      ]);
     });
 
     it('do not apply outside the prod tier', () => {

@@ -31,9 +31,13 @@ describe('references inside an environment', () => {
   });
 
   it("accept the policy for cert-manager's HTTP-01 solver only while the namespace has a Certificate to solve", () => {
-    expect(get(fixtureObjects(), 'NetworkPolicy', 'allow-acme-http01-solver').spec.podSelector).toEqual({ matchLabels: { 'acme.cert-manager.io/http01-solver': 'true' } });
+    expect(get(fixtureObjects(), 'NetworkPolicy', 'allow-acme-http01-solver').spec.podSelector).toEqual({
+      matchLabels: { 'acme.cert-manager.io/http01-solver': 'true' },
+    });
     expect(messages(fixtureObjects().filter((o) => o.kind !== 'Certificate'))).toContainEqual(
-      expect.stringMatching(/NetworkPolicy\/shop-prod\/allow-acme-http01-solver spec.podSelector: admits cert-manager's HTTP-01 solver, but the namespace has no Certificate/),
+      expect.stringMatching(
+        /NetworkPolicy\/shop-prod\/allow-acme-http01-solver spec.podSelector: admits cert-manager's HTTP-01 solver, but the namespace has no Certificate/,
+      ),
     );
   });
 
@@ -42,13 +46,17 @@ describe('references inside an environment', () => {
     const policy = get(objects, 'NetworkPolicy', 'allow-redis');
     policy.spec.podSelector.matchLabels = { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'redis-chart' };
     policy.metadata.annotations = { 'shipshape.io/external-service': 'redis' };
-    expect(messages(objects)).toContainEqual(expect.stringMatching(/allow-redis spec.podSelector: selects the pods of external service "redis", which the Namespace does not declare/));
+    expect(messages(objects)).toContainEqual(
+      expect.stringMatching(/allow-redis spec.podSelector: selects the pods of external service "redis", which the Namespace does not declare/),
+    );
     get(objects, 'Namespace', 'shop-prod').metadata.annotations['shipshape.io/external-services'] = 'postgres-db,redis';
     expect(messages(objects)).toEqual([]);
   });
 
   it('refuse an HPA whose target is missing or sets spec.replicas', () => {
-    expect(messages(without('Deployment', 'api'))).toContainEqual(expect.stringMatching(/HorizontalPodAutoscaler\/shop-prod\/api spec.scaleTargetRef: scales Deployment\/api, which does not exist/));
+    expect(messages(without('Deployment', 'api'))).toContainEqual(
+      expect.stringMatching(/HorizontalPodAutoscaler\/shop-prod\/api spec.scaleTargetRef: scales Deployment\/api, which does not exist/),
+    );
     const objects = fixtureObjects();
     get(objects, 'Deployment', 'api').spec.replicas = 2;
     expect(messages(objects)).toContainEqual(expect.stringMatching(/spec.scaleTargetRef: Deployment\/api sets spec.replicas/));
@@ -63,8 +71,12 @@ describe('references inside an environment', () => {
   });
 
   it('refuse an Ingress backend that is missing or lacks the port', () => {
-    expect(messages(without('Service', 'web'))).toContainEqual(expect.stringMatching(/Ingress\/shop-prod\/legacy spec.rules\[0\].http.paths\[1\].backend: Service "web" does not exist/));
-    expect(messages(without('Service', 'web'))).toContainEqual(expect.stringMatching(/HTTPRoute\/shop-prod\/edge spec.rules\[1\].backendRefs\[0\]: Service "web" does not exist/));
+    expect(messages(without('Service', 'web'))).toContainEqual(
+      expect.stringMatching(/Ingress\/shop-prod\/legacy spec.rules\[0\].http.paths\[1\].backend: Service "web" does not exist/),
+    );
+    expect(messages(without('Service', 'web'))).toContainEqual(
+      expect.stringMatching(/HTTPRoute\/shop-prod\/edge spec.rules\[1\].backendRefs\[0\]: Service "web" does not exist/),
+    );
     const objects = fixtureObjects();
     get(objects, 'Service', 'api').spec.ports[0].port = 8080;
     expect(messages(objects)).toContainEqual(expect.stringMatching(/Service "api" has no port 8000 \(it has http\)/));
@@ -78,14 +90,18 @@ describe('references inside an environment', () => {
       metadata: { name: 'edge', namespace: 'shop-prod' },
       spec: { rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] },
     });
-    expect(messages(objects)).toContainEqual(expect.stringMatching(/HTTPRoute\/shop-prod\/edge spec.rules\[0\].backendRefs\[0\]: Service "web" has no port 80/));
+    expect(messages(objects)).toContainEqual(
+      expect.stringMatching(/HTTPRoute\/shop-prod\/edge spec.rules\[0\].backendRefs\[0\]: Service "web" has no port 80/),
+    );
   });
 
   it('refuse a Secret, a ConfigMap or a claim that is neither defined nor declared external', () => {
     const objects = fixtureObjects();
     delete get(objects, 'Namespace', 'shop-prod').metadata.annotations['shipshape.io/external-secrets'];
     const text = messages(objects.filter((o) => !(o.kind === 'ConfigMap' && o.metadata.name === 'web-config'))).join('\n');
-    expect(text).toMatch(/Deployment\/shop-prod\/api spec.template.spec.containers\[api\].envFrom\[0\].secretRef: Secret "api-secrets" is neither in the output nor declared external/);
+    expect(text).toMatch(
+      /Deployment\/shop-prod\/api spec.template.spec.containers\[api\].envFrom\[0\].secretRef: Secret "api-secrets" is neither in the output nor declared external/,
+    );
     expect(text).toMatch(/TriggerAuthentication\/shop-prod\/queue-redis spec.secretTargetRef\[0\]: Secret "redis"/);
     expect(text).toMatch(/containers\[web\].envFrom\[0\].configMapRef: ConfigMap "web-config" is neither in the output nor declared external/);
     const claims = fixtureObjects();
@@ -103,13 +119,61 @@ describe('references inside an environment', () => {
   describe('Gateway API attachments', () => {
     const route = (objects: ReturnType<typeof fixtureObjects>) => get(objects, 'HTTPRoute', 'edge');
     it.each([
-      ['a parent that is not in the output', (o: ReturnType<typeof fixtureObjects>) => { route(o).spec.parentRefs[0].name = 'public'; }, /HTTPRoute\/shop-prod\/edge spec.parentRefs\[0\]: Gateway "public" is not in the output, so the route attaches to nothing/],
-      ['a listener the parent does not have', (o: ReturnType<typeof fixtureObjects>) => { route(o).spec.parentRefs[0].sectionName = 'https-www.shop.example.com'; }, /spec.parentRefs\[0\].sectionName: Gateway "shop" has no listener "https-www.shop.example.com"/],
-      ['a listener of another host', (o: ReturnType<typeof fixtureObjects>) => { route(o).spec.parentRefs[0].sectionName = 'https-legacy.shop.example.com'; get(o, 'Gateway', 'shop').spec.listeners.push({ name: 'https-legacy.shop.example.com', hostname: 'legacy.shop.example.com', port: 443, protocol: 'HTTPS' }); }, /spec.parentRefs\[0\]: listener "https-legacy.shop.example.com" of Gateway "shop" serves legacy.shop.example.com, none of the route's hostnames \(shop.example.com\)/],
-      ['a hostname no listener accepts', (o: ReturnType<typeof fixtureObjects>) => { route(o).spec.hostnames.push('www.shop.example.com'); }, /HTTPRoute\/shop-prod\/edge spec.hostnames: "www.shop.example.com" is accepted by none of the route's parent listeners/],
-      ['a policy on a missing route', (o: ReturnType<typeof fixtureObjects>) => { get(o, 'BackendTrafficPolicy', 'edge').spec.targetRefs[0].name = 'edges'; }, /BackendTrafficPolicy\/shop-prod\/edge spec.targetRefs\[0\]: HTTPRoute "edges" is not in the namespace, so the policy applies to nothing/],
-      ['a policy on a missing rule', (o: ReturnType<typeof fixtureObjects>) => { get(o, 'BackendTrafficPolicy', 'edge').spec.targetRefs[0].sectionName = 'apis'; }, /spec.targetRefs\[0\].sectionName: HTTPRoute "edge" has no rule named "apis", so the policy applies to nothing/],
-      ['a client policy on a missing Gateway', (o: ReturnType<typeof fixtureObjects>) => { get(o, 'ClientTrafficPolicy', 'shop').spec.targetRefs[0].name = 'other'; }, /ClientTrafficPolicy\/shop-prod\/shop spec.targetRefs\[0\]: Gateway "other" is not in the namespace/],
+      [
+        'a parent that is not in the output',
+        (o: ReturnType<typeof fixtureObjects>) => {
+          route(o).spec.parentRefs[0].name = 'public';
+        },
+        /HTTPRoute\/shop-prod\/edge spec.parentRefs\[0\]: Gateway "public" is not in the output, so the route attaches to nothing/,
+      ],
+      [
+        'a listener the parent does not have',
+        (o: ReturnType<typeof fixtureObjects>) => {
+          route(o).spec.parentRefs[0].sectionName = 'https-www.shop.example.com';
+        },
+        /spec.parentRefs\[0\].sectionName: Gateway "shop" has no listener "https-www.shop.example.com"/,
+      ],
+      [
+        'a listener of another host',
+        (o: ReturnType<typeof fixtureObjects>) => {
+          route(o).spec.parentRefs[0].sectionName = 'https-legacy.shop.example.com';
+          get(o, 'Gateway', 'shop').spec.listeners.push({
+            name: 'https-legacy.shop.example.com',
+            hostname: 'legacy.shop.example.com',
+            port: 443,
+            protocol: 'HTTPS',
+          });
+        },
+        /spec.parentRefs\[0\]: listener "https-legacy.shop.example.com" of Gateway "shop" serves legacy.shop.example.com, none of the route's hostnames \(shop.example.com\)/,
+      ],
+      [
+        'a hostname no listener accepts',
+        (o: ReturnType<typeof fixtureObjects>) => {
+          route(o).spec.hostnames.push('www.shop.example.com');
+        },
+        /HTTPRoute\/shop-prod\/edge spec.hostnames: "www.shop.example.com" is accepted by none of the route's parent listeners/,
+      ],
+      [
+        'a policy on a missing route',
+        (o: ReturnType<typeof fixtureObjects>) => {
+          get(o, 'BackendTrafficPolicy', 'edge').spec.targetRefs[0].name = 'edges';
+        },
+        /BackendTrafficPolicy\/shop-prod\/edge spec.targetRefs\[0\]: HTTPRoute "edges" is not in the namespace, so the policy applies to nothing/,
+      ],
+      [
+        'a policy on a missing rule',
+        (o: ReturnType<typeof fixtureObjects>) => {
+          get(o, 'BackendTrafficPolicy', 'edge').spec.targetRefs[0].sectionName = 'apis';
+        },
+        /spec.targetRefs\[0\].sectionName: HTTPRoute "edge" has no rule named "apis", so the policy applies to nothing/,
+      ],
+      [
+        'a client policy on a missing Gateway',
+        (o: ReturnType<typeof fixtureObjects>) => {
+          get(o, 'ClientTrafficPolicy', 'shop').spec.targetRefs[0].name = 'other';
+        },
+        /ClientTrafficPolicy\/shop-prod\/shop spec.targetRefs\[0\]: Gateway "other" is not in the namespace/,
+      ],
     ])('refuse %s', (_what, breakIt, message) => {
       const objects = fixtureObjects();
       breakIt(objects);

@@ -101,7 +101,9 @@ describe.runIf(schemasAvailable)('validateAgainstSchemas: built-in kinds (Kubern
         spec: {
           podSelector: { matchLabels: labels },
           policyTypes: ['Ingress', 'Egress'],
-          ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ port: 8080, protocol: 'TCP' }] }],
+          ingress: [
+            { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+          ],
           egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ port: 'dns', protocol: 'UDP' }] }],
         },
       },
@@ -120,7 +122,14 @@ describe.runIf(schemasAvailable)('validateAgainstSchemas: built-in kinds (Kubern
     app(d).securityContext.runAsNonRot = true;
     const issues = validate(d);
     expect(issues).toEqual([
-      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'backend', namespace: 'shop', path: `${CONTAINER}/securityContext/runAsNonRot`, message: 'unknown field "runAsNonRot"' },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: 'backend',
+        namespace: 'shop',
+        path: `${CONTAINER}/securityContext/runAsNonRot`,
+        message: 'unknown field "runAsNonRot"',
+      },
     ]);
   });
 
@@ -172,8 +181,12 @@ describe.runIf(schemasAvailable)('validateAgainstSchemas: built-in kinds (Kubern
       app(d).resources.limits = limits;
       return d;
     };
-    expect(problems(withLimits({ cpu: '500m', memory: '1Gi' }), withLimits({ cpu: 2, memory: '1e3' }), withLimits({ cpu: '0.5', memory: '+128974848' }))).toEqual([]);
-    expect(problems(withLimits({ cpu: '500m', memory: '1 GB' }))).toEqual([`${CONTAINER}/resources/limits/memory: must be a quantity such as "500m", "1Gi", "0.5" or "1e3"`]);
+    expect(
+      problems(withLimits({ cpu: '500m', memory: '1Gi' }), withLimits({ cpu: 2, memory: '1e3' }), withLimits({ cpu: '0.5', memory: '+128974848' })),
+    ).toEqual([]);
+    expect(problems(withLimits({ cpu: '500m', memory: '1 GB' }))).toEqual([
+      `${CONTAINER}/resources/limits/memory: must be a quantity such as "500m", "1Gi", "0.5" or "1e3"`,
+    ]);
     expect(problems(withLimits({ cpu: true }))).toEqual([`${CONTAINER}/resources/limits/cpu: must be string or number`]);
   });
 
@@ -238,7 +251,14 @@ describe.runIf(schemasAvailable)('validateAgainstSchemas: custom resources (../s
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
     metadata: { name: 'apps', namespace: 'flux-system' },
-    spec: { interval: '10m', path: './dist/prod/apps', prune: true, wait: true, sourceRef: { kind: 'GitRepository', name: 'estate' }, dependsOn: [{ name: 'infrastructure' }] },
+    spec: {
+      interval: '10m',
+      path: './dist/prod/apps',
+      prune: true,
+      wait: true,
+      sourceRef: { kind: 'GitRepository', name: 'estate' },
+      dependsOn: [{ name: 'infrastructure' }],
+    },
   });
   const externalSecret = (): Json => ({
     apiVersion: 'external-secrets.io/v1',
@@ -369,7 +389,10 @@ describe('validateAgainstSchemas: schema location', () => {
   const saved = { shared: process.env.SHIPSHAPE_SHARED_DIR, switch: process.env.SHIPSHAPE_SCHEMA_VALIDATION };
   const tempDir = tempDirs('shipshape-schemas');
   afterEach(() => {
-    for (const [name, value] of [['SHIPSHAPE_SHARED_DIR', saved.shared], ['SHIPSHAPE_SCHEMA_VALIDATION', saved.switch]] as const) {
+    for (const [name, value] of [
+      ['SHIPSHAPE_SHARED_DIR', saved.shared],
+      ['SHIPSHAPE_SCHEMA_VALIDATION', saved.switch],
+    ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
@@ -411,11 +434,14 @@ describe('validateAgainstSchemas: schema location', () => {
     ['the shipped swagger is not gzip', (l) => (fs.writeFileSync(l.swaggerFile, '{"definitions": {}}'), l.swaggerFile)],
     ['the shipped swagger is truncated', (l) => (fs.writeFileSync(l.swaggerFile, fs.readFileSync(l.swaggerFile).subarray(0, 100)), l.swaggerFile)],
     ['the shipped swagger is gzipped nonsense', (l) => (fs.writeFileSync(l.swaggerFile, zlib.gzipSync('{"definitions": ')), l.swaggerFile)],
-    ['a shipped CRD is corrupt', (l) => {
-      const file = path.join(l.crdDir, 'cert-manager.io_certificates.json.gz');
-      fs.writeFileSync(file, zlib.gzipSync('[{"kind": "CustomResourceDefinition", '));
-      return file;
-    }],
+    [
+      'a shipped CRD is corrupt',
+      (l) => {
+        const file = path.join(l.crdDir, 'cert-manager.io_certificates.json.gz');
+        fs.writeFileSync(file, zlib.gzipSync('[{"kind": "CustomResourceDefinition", '));
+        return file;
+      },
+    ],
     ['the CRD directory is missing', (l) => (fs.rmSync(l.crdDir, { recursive: true }), l.crdDir)],
   ];
   it.runIf(schemasAvailable).each(broken)('is an error naming the file when %s', (_, breakIt) => {

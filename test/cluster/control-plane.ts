@@ -133,10 +133,15 @@ export class ControlPlane {
       ].join('\n'),
     );
     this.kube = new Kube({ server: this.server, token: this.token });
-    await waitFor('the API server to be ready', 120_000, async () => {
-      const res = await this.kube.request('GET', '/readyz').catch(() => undefined);
-      return res?.status === 200 ? true : undefined;
-    }, async () => this.logTail('kube-apiserver'));
+    await waitFor(
+      'the API server to be ready',
+      120_000,
+      async () => {
+        const res = await this.kube.request('GET', '/readyz').catch(() => undefined);
+        return res?.status === 200 ? true : undefined;
+      },
+      async () => this.logTail('kube-apiserver'),
+    );
 
     this.launch('kube-controller-manager', binary(k8s, 'kube-controller-manager'), [
       `--kubeconfig=${this.kubeconfig}`,
@@ -160,28 +165,43 @@ export class ControlPlane {
       '--secure-port=0',
     ]);
     const kwokVersion = pinnedVersion('tools', 'sigs.k8s.io/kwok');
-    this.launch('kwok', binary(`kwok-${kwokVersion}`, 'kwok'), [
-      `--kubeconfig=${this.kubeconfig}`,
-      '--manage-all-nodes=true',
-      '--cidr=10.244.0.0/16',
-      '--node-lease-duration-seconds=40',
-      `--config=${this.file('kwok-stages.yaml', kwokStages(kwokVersion))}`,
-      '--server-address=',
-    ], { KUBE_FEATURE_WatchListClient: 'false' });
+    this.launch(
+      'kwok',
+      binary(`kwok-${kwokVersion}`, 'kwok'),
+      [
+        `--kubeconfig=${this.kubeconfig}`,
+        '--manage-all-nodes=true',
+        '--cidr=10.244.0.0/16',
+        '--node-lease-duration-seconds=40',
+        `--config=${this.file('kwok-stages.yaml', kwokStages(kwokVersion))}`,
+        '--server-address=',
+      ],
+      { KUBE_FEATURE_WatchListClient: 'false' },
+    );
 
     await this.kube.discover();
     for (const [i, zone] of ZONES.entries()) await this.createNode(`node-${i + 1}`, zone);
-    await waitFor('the fake nodes to be Ready', 60_000, async () => {
-      const nodes = await this.kube.list('v1', 'Node');
-      const ready = nodes.filter((n) => n.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
-      return ready.length === ZONES.length ? true : undefined;
-    }, async () => this.logTail('kwok'));
+    await waitFor(
+      'the fake nodes to be Ready',
+      60_000,
+      async () => {
+        const nodes = await this.kube.list('v1', 'Node');
+        const ready = nodes.filter((n) => n.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
+        return ready.length === ZONES.length ? true : undefined;
+      },
+      async () => this.logTail('kwok'),
+    );
   }
 
   /** Adds labels to every fake node. */
   async labelNodes(labels: Record<string, string>): Promise<void> {
     for (const node of await this.kube.list('v1', 'Node')) {
-      const res = await this.kube.request('PATCH', this.kube.path('v1', 'Node', undefined, node.metadata.name), { metadata: { labels } }, 'application/merge-patch+json');
+      const res = await this.kube.request(
+        'PATCH',
+        this.kube.path('v1', 'Node', undefined, node.metadata.name),
+        { metadata: { labels } },
+        'application/merge-patch+json',
+      );
       if (res.status >= 300) throw new Error(`labelling node ${node.metadata.name}: ${res.body?.message}`);
     }
   }
@@ -192,7 +212,13 @@ export class ControlPlane {
       kind: 'Node',
       metadata: {
         name,
-        labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'topology.kubernetes.io/zone': zone, type: 'kwok' },
+        labels: {
+          'kubernetes.io/hostname': name,
+          'kubernetes.io/os': 'linux',
+          'kubernetes.io/arch': 'amd64',
+          'topology.kubernetes.io/zone': zone,
+          type: 'kwok',
+        },
         annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' },
       },
       spec: {},
@@ -224,13 +250,20 @@ export class ControlPlane {
       for (const crd of crds) {
         const got = await this.kube.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, crd.metadata.name);
         if (!got?.status?.conditions?.some((c: any) => c.type === 'Established' && c.status === 'True')) {
-          const other = (got?.status?.conditions ?? []).filter((c: any) => c.status !== 'True' || c.type !== 'Established').map((c: any) => `${c.type}=${c.status} ${c.message ?? ''}`);
+          const other = (got?.status?.conditions ?? [])
+            .filter((c: any) => c.status !== 'True' || c.type !== 'Established')
+            .map((c: any) => `${c.type}=${c.status} ${c.message ?? ''}`);
           names.push(`${crd.metadata.name}${got ? '' : ' (not stored)'} ${other.join('; ')}`);
         }
       }
       return names;
     };
-    await waitFor('the CRDs to be established', 60_000, async () => ((await pending()).length ? undefined : true), async () => (await pending()).join('\n'));
+    await waitFor(
+      'the CRDs to be established',
+      60_000,
+      async () => ((await pending()).length ? undefined : true),
+      async () => (await pending()).join('\n'),
+    );
     await this.kube.discover();
     return { installed, refused };
   }
@@ -243,27 +276,37 @@ export class ControlPlane {
     const kc = pinnedVersion('tools', 'github.com/fluxcd/kustomize-controller');
     const storagePath = join(this.dir, 'flux-storage');
     mkdirSync(storagePath);
-    this.launch('source-controller', binary(`source-controller-${sc}`, 'source-controller'), [
-      `--storage-path=${storagePath}`,
-      `--storage-addr=127.0.0.1:${storage}`,
-      `--storage-adv-addr=127.0.0.1:${storage}`,
-      '--events-addr=',
-      `--metrics-addr=127.0.0.1:${scMetrics}`,
-      `--health-addr=127.0.0.1:${scHealth}`,
-      '--log-level=info',
-    ], env);
-    this.launch('kustomize-controller', binary(`kustomize-controller-${kc}`, 'kustomize-controller'), [
-      '--events-addr=',
-      // How soon a Kustomization whose dependency was not ready looks again (Flux's default is 30 s);
-      // shorter here so a three-step chain does not spend the suite's time waiting.
-      '--requeue-dependency=5s',
-      // A Kustomization with wait: true holds a worker until its objects are healthy; with Flux's
-      // default of 4 workers, three environments' 33 Kustomizations would queue behind each other.
-      '--concurrent=20',
-      `--metrics-addr=127.0.0.1:${kcMetrics}`,
-      `--health-addr=127.0.0.1:${kcHealth}`,
-      '--log-level=info',
-    ], { ...env, SOURCE_CONTROLLER_LOCALHOST: `127.0.0.1:${storage}` });
+    this.launch(
+      'source-controller',
+      binary(`source-controller-${sc}`, 'source-controller'),
+      [
+        `--storage-path=${storagePath}`,
+        `--storage-addr=127.0.0.1:${storage}`,
+        `--storage-adv-addr=127.0.0.1:${storage}`,
+        '--events-addr=',
+        `--metrics-addr=127.0.0.1:${scMetrics}`,
+        `--health-addr=127.0.0.1:${scHealth}`,
+        '--log-level=info',
+      ],
+      env,
+    );
+    this.launch(
+      'kustomize-controller',
+      binary(`kustomize-controller-${kc}`, 'kustomize-controller'),
+      [
+        '--events-addr=',
+        // How soon a Kustomization whose dependency was not ready looks again (Flux's default is 30 s);
+        // shorter here so a three-step chain does not spend the suite's time waiting.
+        '--requeue-dependency=5s',
+        // A Kustomization with wait: true holds a worker until its objects are healthy; with Flux's
+        // default of 4 workers, three environments' 33 Kustomizations would queue behind each other.
+        '--concurrent=20',
+        `--metrics-addr=127.0.0.1:${kcMetrics}`,
+        `--health-addr=127.0.0.1:${kcHealth}`,
+        '--log-level=info',
+      ],
+      { ...env, SOURCE_CONTROLLER_LOCALHOST: `127.0.0.1:${storage}` },
+    );
   }
 
   /** The components that have exited, with the end of their logs: none should have. */
@@ -324,7 +367,11 @@ function kwokStages(version: string): string {
     'pod/fast/pod-delete.yaml',
     'pod/chaos/pod-container-running-failed.yaml',
   ]
-    .map((f) => readFileSync(join(stages, f), 'utf8').replace(/^---\n/, '').trimEnd())
+    .map((f) =>
+      readFileSync(join(stages, f), 'utf8')
+        .replace(/^---\n/, '')
+        .trimEnd(),
+    )
     .join('\n---\n');
 }
 

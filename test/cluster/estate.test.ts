@@ -17,13 +17,30 @@ const versions = kubernetesVersions();
 const applyVersion = versions[0];
 const fluxVersion = versions[versions.length - 1];
 const envs = environments(join(ROOT, 'dist'));
-const summary: Summary = { applied: 0, rejected: 0, podSecurityWarnings: 0, deployments: 0, deploymentsAvailable: 0, jobs: 0, jobsComplete: 0, flux: 'not run' };
+const summary: Summary = {
+  applied: 0,
+  rejected: 0,
+  podSecurityWarnings: 0,
+  deployments: 0,
+  deploymentsAvailable: 0,
+  jobs: 0,
+  jobsComplete: 0,
+  flux: 'not run',
+};
 
 /** Every CRD the output may use (../shared/crds) and the rest of source-controller's, which it watches at start. */
 function crds(): KubeObject[] {
-  const objects = readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).sort().flatMap((f) => readObjects(join(CRD_DIR, f)));
+  const objects = readdirSync(CRD_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((f) => readObjects(join(CRD_DIR, f)));
   const have = new Set(objects.map((o) => o.metadata.name));
-  const source = join(moduleSource('github.com/fluxcd/source-controller', pinnedVersion('tools', 'github.com/fluxcd/source-controller')), 'config', 'crd', 'bases');
+  const source = join(
+    moduleSource('github.com/fluxcd/source-controller', pinnedVersion('tools', 'github.com/fluxcd/source-controller')),
+    'config',
+    'crd',
+    'bases',
+  );
   for (const file of readdirSync(source).sort()) {
     for (const crd of readObjects(join(source, file))) if (!have.has(crd.metadata.name)) objects.push(crd);
   }
@@ -79,7 +96,9 @@ describe.skipIf(!existsSync(CRD_DIR))(`Kubernetes ${applyVersion}: strict apply,
           metadata: { labels: { app } },
           spec: {
             securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [{ name: 'c', image: 'registry.example/c:1', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } }, ...extra }],
+            containers: [
+              { name: 'c', image: 'registry.example/c:1', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } }, ...extra },
+            ],
           },
         },
       },
@@ -88,7 +107,12 @@ describe.skipIf(!existsSync(CRD_DIR))(`Kubernetes ${applyVersion}: strict apply,
     expect(unknownField.body.message).toMatch(/unknown field|field not declared in schema/);
     expect(unknownField.status).toBeGreaterThanOrEqual(400);
 
-    const pod = await plane.kube.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'root', namespace: ns }, spec: { containers: [{ name: 'c', image: 'registry.example/c:1' }] } });
+    const pod = await plane.kube.apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'root', namespace: ns },
+      spec: { containers: [{ name: 'c', image: 'registry.example/c:1' }] },
+    });
     expect(pod.status).toBe(403);
     expect(pod.body.message).toMatch(/violates PodSecurity "restricted/);
 
@@ -116,7 +140,9 @@ describe.skipIf(!existsSync(CRD_DIR))(`Kubernetes ${applyVersion}: strict apply,
       summary.applied += result.applied.length;
       summary.rejected += result.rejected.length;
       summary.podSecurityWarnings += result.podSecurityWarnings.length;
-      const info = [...notes, report('declared exceptions (expected)', result.declaredExceptions), report('other warnings', result.otherWarnings)].filter(Boolean);
+      const info = [...notes, report('declared exceptions (expected)', result.declaredExceptions), report('other warnings', result.otherWarnings)].filter(
+        Boolean,
+      );
       if (info.length) console.log(`dist/${env}:\n${info.join('\n')}`);
       expect(report('rejected', result.rejected)).toBe('');
       expect(report('PodSecurity warnings', result.podSecurityWarnings)).toBe('');
@@ -146,12 +172,17 @@ describe.skipIf(!existsSync(CRD_DIR))(`Kubernetes ${applyVersion}: strict apply,
       });
     const ok = run(envs);
     expect(ok.status, ok.stdout + ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(new RegExp(`verify: ${envs.length} environments?, \\d+ objects, 0 rejected, 0 warnings, \\d+ declared exceptions, 0 not checked`));
+    expect(ok.stdout).toMatch(
+      new RegExp(`verify: ${envs.length} environments?, \\d+ objects, 0 rejected, 0 warnings, \\d+ declared exceptions, 0 not checked`),
+    );
 
     const broken = mkdtempSync(join(plane.dir, 'dist-'));
     mkdirSync(join(broken, 'broken'));
     writeFileSync(join(broken, 'broken', 'kustomization.yaml'), 'resources: [config.yaml]\n');
-    writeFileSync(join(broken, 'broken', 'config.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: default}\ndata: {A: "1"}\nbinaryDataa: {}\n');
+    writeFileSync(
+      join(broken, 'broken', 'config.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: default}\ndata: {A: "1"}\nbinaryDataa: {}\n',
+    );
     const refused = run(['--dist', broken]);
     expect(refused.status).toBe(1);
     expect(refused.stdout).toMatch(/^broken: ConfigMap\/default\/settings: .*(unknown field "binaryDataa"|\.binaryDataa: field not declared in schema)/m);
@@ -235,8 +266,12 @@ describe.skipIf(!existsSync(CRD_DIR))(`Kubernetes ${fluxVersion}: Flux reconcile
     expect(failingMigrations.length, 'the failing system has its own migrations Kustomization').toBe(1);
     expect(otherApps.length, 'the other systems have their own apps Kustomizations').toBeGreaterThan(0);
 
-    const live = await trackReadiness(plane, 'flux-system', inEnv, 300_000, (l) =>
-      otherApps.every((k) => isReady(l.get(k.name), revision)) && readyStatus(l.get(failingMigrations[0].name)) === 'False',
+    const live = await trackReadiness(
+      plane,
+      'flux-system',
+      inEnv,
+      300_000,
+      (l) => otherApps.every((k) => isReady(l.get(k.name), revision)) && readyStatus(l.get(failingMigrations[0].name)) === 'False',
     );
     const held = inEnv.filter((k) => ofFailing(k) && k.path.includes('apps'));
     expect(otherApps.filter((k) => !isReady(live.get(k.name), revision)).map((k) => `${k.name}: ${notReadyReason(live.get(k.name))}`)).toEqual([]);

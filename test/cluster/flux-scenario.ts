@@ -41,7 +41,7 @@ export class EstateRepository {
     git(this.work, 'checkout', '-q', '-B', 'main');
     rmSync(join(this.work, 'dist'), { recursive: true, force: true });
     cpSync(join(ROOT, 'dist'), join(this.work, 'dist'), { recursive: true });
-    this.commit('the working tree\'s dist/');
+    this.commit("the working tree's dist/");
     git(this.work, 'clone', '-q', '--bare', this.work, this.bare);
     this.url = `${await this.server.start()}/estate.git`;
   }
@@ -63,7 +63,8 @@ export class EstateRepository {
   /** Rewrites every YAML document of dist/<env> in the work clone for which `edit` returns true. */
   edit(env: string, edit: (o: KubeObject) => boolean): number {
     let changed = 0;
-    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(join(dir, d.name)) : [join(dir, d.name)]));
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(join(dir, d.name)) : [join(dir, d.name)]));
     for (const file of walk(join(this.work, 'dist', env)).filter((f) => f.endsWith('.yaml'))) {
       const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJSON() as KubeObject);
       let touched = false;
@@ -88,7 +89,9 @@ export class EstateRepository {
 export async function applyFluxEntryPoint(plane: ControlPlane, env: string, url: string): Promise<TrackedKustomization[]> {
   const tracked: TrackedKustomization[] = [];
   const dir = join(ROOT, 'dist', env, 'flux');
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+    .sort()) {
     for (const object of readObjects(join(dir, file))) {
       if (object.kind === 'GitRepository') object.spec.url = url;
       const res = await plane.kube.apply(object);

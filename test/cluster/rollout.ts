@@ -81,7 +81,11 @@ function replicaClaims(object: KubeObject): KubeObject[] {
   if (object.kind !== 'StatefulSet') return [];
   const ordinals = Array.from({ length: object.spec.replicas ?? 1 }, (_, i) => i);
   return (object.spec.volumeClaimTemplates ?? []).flatMap((template: KubeObject) =>
-    ordinals.map((i) => ({ ...template, kind: 'PersistentVolumeClaim', metadata: { namespace: object.metadata.namespace, name: `${template.metadata.name}-${object.metadata.name}-${i}` } })),
+    ordinals.map((i) => ({
+      ...template,
+      kind: 'PersistentVolumeClaim',
+      metadata: { namespace: object.metadata.namespace, name: `${template.metadata.name}-${object.metadata.name}-${i}` },
+    })),
   );
 }
 
@@ -100,11 +104,18 @@ const condition = (o: KubeObject | undefined, type: string) => o?.status?.condit
 function deploymentDone(d: KubeObject | undefined): boolean {
   if (!d?.status || d.status.observedGeneration !== d.metadata.generation) return false;
   const want = d.spec.replicas ?? 1;
-  return condition(d, 'Available')?.status === 'True' && d.status.updatedReplicas === want && d.status.availableReplicas === want && !d.status.unavailableReplicas;
+  return (
+    condition(d, 'Available')?.status === 'True' && d.status.updatedReplicas === want && d.status.availableReplicas === want && !d.status.unavailableReplicas
+  );
 }
 
 function statefulSetDone(s: KubeObject | undefined): boolean {
-  return Boolean(s?.status && s.status.observedGeneration === s.metadata.generation && s.status.readyReplicas === (s.spec.replicas ?? 1) && s.status.updatedReplicas === (s.spec.replicas ?? 1));
+  return Boolean(
+    s?.status &&
+    s.status.observedGeneration === s.metadata.generation &&
+    s.status.readyReplicas === (s.spec.replicas ?? 1) &&
+    s.status.updatedReplicas === (s.spec.replicas ?? 1),
+  );
 }
 
 function jobState(j: KubeObject | undefined): 'complete' | 'failed' | 'running' {
@@ -158,7 +169,10 @@ export async function waitForRollout(plane: ControlPlane, objects: KubeObject[],
   for (const j of jobs) {
     const state = jobState(await get(j));
     if (state === 'complete') complete++;
-    else problems.push(`${describeObject(j)} ${state}: ${condition(await get(j), 'Failed')?.message ?? (await podEvents(kube, j.metadata.namespace!, j.metadata.name))}`);
+    else
+      problems.push(
+        `${describeObject(j)} ${state}: ${condition(await get(j), 'Failed')?.message ?? (await podEvents(kube, j.metadata.namespace!, j.metadata.name))}`,
+      );
   }
   problems.push(...(await checkServices(kube, objects)));
   problems.push(...(await checkDisruptionBudgets(kube, objects)));

@@ -12,7 +12,9 @@ const REPOSITORY = { flavour: 'flux', repository: { url: 'https://github.com/exa
 function mastodon(acknowledge?: readonly Acknowledgement[], env: Partial<EnvironmentInput> = {}): SystemDefinition {
   return {
     name: 'mastodon',
-    environments: [environment('dev', { namespace: 'mastodon-dev', delivery: REPOSITORY, images: { web: 'v4.3.2', streaming: 'v4.3.2' }, acknowledge, ...env })],
+    environments: [
+      environment('dev', { namespace: 'mastodon-dev', delivery: REPOSITORY, images: { web: 'v4.3.2', streaming: 'v4.3.2' }, acknowledge, ...env }),
+    ],
     define: (s) => {
       new WebApp(s, 'web', { image: 'ghcr.io/mastodon/mastodon', probes: HEALTH });
       new WebApp(s, 'streaming', { image: 'ghcr.io/mastodon/streaming', probes: HEALTH });
@@ -27,18 +29,26 @@ describe('acknowledging warnings', () => {
   it('ends every warning with its stable code', () => {
     const system = testSystem();
     new WebApp(system, 'web', { image: 'ghcr.io/mastodon/mastodon:v4.3.2', probes: HEALTH });
-    expect(warnings(system)).toEqual([expect.stringMatching(/^shop\/web: WebApp "web": probes\.liveness: liveness and readiness are the same check.* \[probes-same-check\]$/)]);
+    expect(warnings(system)).toEqual([
+      expect.stringMatching(/^shop\/web: WebApp "web": probes\.liveness: liveness and readiness are the same check.* \[probes-same-check\]$/),
+    ]);
   });
 
   it('moves an acknowledged warning out of the warnings and into the summary, with its reason', () => {
     expect(own(renderEstate([mastodon()]).warnings)).toHaveLength(2);
     const reason = 'Mastodon serves a single /health endpoint; reviewed by the platform team';
     const rendered = renderEstate([mastodon([{ warning: 'probes-same-check', workload: 'web', reason }])]);
-    expect(own(rendered.warnings)).toEqual([expect.stringMatching(/^dev\/mastodon\/streaming: WebApp "streaming": probes\.liveness: .*\[probes-same-check\]$/)]);
-    expect(rendered.acknowledged).toEqual([{ warning: expect.stringMatching(/^dev\/mastodon\/web: WebApp "web": probes\.liveness: liveness and readiness/), reason }]);
+    expect(own(rendered.warnings)).toEqual([
+      expect.stringMatching(/^dev\/mastodon\/streaming: WebApp "streaming": probes\.liveness: .*\[probes-same-check\]$/),
+    ]);
+    expect(rendered.acknowledged).toEqual([
+      { warning: expect.stringMatching(/^dev\/mastodon\/web: WebApp "web": probes\.liveness: liveness and readiness/), reason },
+    ]);
     const summary = formatSummary(rendered, 'dist');
     expect(summary.split('\n')[0]).toMatch(new RegExp(`, ${rendered.warnings.length} warnings?, 1 acknowledged$`));
-    expect(summary).toMatch(/acknowledged:\n {2}✓ dev\/mastodon\/web: WebApp "web": .*\[probes-same-check\] \(acknowledged: Mastodon serves a single \/health endpoint; reviewed by the platform team\)/);
+    expect(summary).toMatch(
+      /acknowledged:\n {2}✓ dev\/mastodon\/web: WebApp "web": .*\[probes-same-check\] \(acknowledged: Mastodon serves a single \/health endpoint; reviewed by the platform team\)/,
+    );
     expect(summary).not.toMatch(/! dev\/mastodon\/web:/);
   });
 
@@ -72,7 +82,9 @@ describe('acknowledging warnings', () => {
         workloads: { web: { replicas: 1 }, streaming: { replicas: 1 } },
       }),
     ]);
-    expect(staging.acknowledged.map((a) => a.warning)).toEqual([expect.stringMatching(/^staging\/mastodon\/web: WebApp "web": replicas: runs 1 replica .*\[single-replica\]$/)]);
+    expect(staging.acknowledged.map((a) => a.warning)).toEqual([
+      expect.stringMatching(/^staging\/mastodon\/web: WebApp "web": replicas: runs 1 replica .*\[single-replica\]$/),
+    ]);
     expect(own(staging.warnings).join('\n')).toMatch(/streaming: WebApp "streaming": replicas: runs 1 replica .*\[single-replica\]/);
   });
 
@@ -87,10 +99,14 @@ describe('acknowledging warnings', () => {
       return '';
     };
     expect(problems([{ warning: 'probes-same-check' }])).toMatch(/mastodon: dev\.acknowledge\[0\]\.reason: is required: say why the warning is accepted/);
-    expect(problems([{ warning: 'probes-same-check', reason: 'ok' }])).toMatch(/dev\.acknowledge\[0\]\.reason: say why the warning is accepted, in at least a short sentence/);
+    expect(problems([{ warning: 'probes-same-check', reason: 'ok' }])).toMatch(
+      /dev\.acknowledge\[0\]\.reason: say why the warning is accepted, in at least a short sentence/,
+    );
     expect(problems([{ warning: 'same-probes', reason: 'a reason long enough' }])).toMatch(
       /dev\.acknowledge\[0\]\.warning: must be the code of a warning, printed in brackets at its end: one of probes-same-check, single-replica,/,
     );
-    expect(problems([{ warning: 'probes-same-check', reason: 'a reason long enough', until: '2027' }])).toMatch(/dev\.acknowledge\[0\]: Unrecognized key: "until"/);
+    expect(problems([{ warning: 'probes-same-check', reason: 'a reason long enough', until: '2027' }])).toMatch(
+      /dev\.acknowledge\[0\]: Unrecognized key: "until"/,
+    );
   });
 });

@@ -10,7 +10,16 @@ describe('controller kind', () => {
   });
 
   it('spreads and protects with a PDB only long-running pods of two or more replicas', () => {
-    expect([spreadsPods('Deployment', 2), spreadsPods('StatefulSet', 3), spreadsPods('Deployment', 1), spreadsPods('Job', 5)]).toEqual([true, true, false, false]);
-    expect([takesDisruptionBudget('Deployment', 2), takesDisruptionBudget('StatefulSet', 1), takesDisruptionBudget('CronJob', 4)]).toEqual([true, false, false]);
+    expect([spreadsPods('Deployment', 2), spreadsPods('StatefulSet', 3), spreadsPods('Deployment', 1), spreadsPods('Job', 5)]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect([takesDisruptionBudget('Deployment', 2), takesDisruptionBudget('StatefulSet', 1), takesDisruptionBudget('CronJob', 4)]).toEqual([
+      true,
+      false,
+      false,
+    ]);
   });
 });

@@ -18,7 +18,10 @@ function define(env: EnvironmentInput) {
     image: 'ghcr.io/example/api:v1',
     probes: PROBES,
     connectsTo: [system.externalService('postgres'), system.externalService('redis')],
-    egress: [{ cidr: '0.0.0.0/0', except: ['10.0.0.0/8'], ports: [443] }, { namespace: 'search', podSelector: { app: 'opensearch' }, ports: [9200] }],
+    egress: [
+      { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'], ports: [443] },
+      { namespace: 'search', podSelector: { app: 'opensearch' }, ports: [9200] },
+    ],
   });
   new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1', backends: { API_URL: api } });
   return system;
@@ -43,13 +46,19 @@ describe('egress NetworkPolicies', () => {
     expect(api.egress).toEqual([
       { to: [DNS], ports: dnsPorts },
       { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } }], ports: [{ port: 443, protocol: 'TCP' }] },
-      { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'search' } }, podSelector: { matchLabels: { app: 'opensearch' } } }], ports: [{ port: 9200, protocol: 'TCP' }] },
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'search' } }, podSelector: { matchLabels: { app: 'opensearch' } } }],
+        ports: [{ port: 9200, protocol: 'TCP' }],
+      },
       { to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ port: 5432, protocol: 'TCP' }] },
       { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'redis' } } }], ports: [{ port: 6379, protocol: 'TCP' }] },
     ]);
     expect(find(objects, 'NetworkPolicy', 'egress-web').spec.egress).toEqual([
       { to: [DNS], ports: dnsPorts },
-      { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'shop' } } }], ports: [{ port: 8000, protocol: 'TCP' }] },
+      {
+        to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'shop' } } }],
+        ports: [{ port: 8000, protocol: 'TCP' }],
+      },
     ]);
   });
 
@@ -59,15 +68,25 @@ describe('egress NetworkPolicies', () => {
     const api = new AutoscaledBackend(system, 'api', { image: 'ghcr.io/example/api:v1', probes: PROBES });
     new MigrationJob(system, 'migrate', { app: api, command: ['migrate'], connectsTo: [system.externalService('postgres')] });
     const rules = find(synth(system), 'NetworkPolicy', 'egress-migrate').spec.egress;
-    expect(rules[0].to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dns' } }, podSelector: { matchLabels: { app: 'coredns' } } }]);
+    expect(rules[0].to).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dns' } }, podSelector: { matchLabels: { app: 'coredns' } } },
+    ]);
     expect(rules[1]).toEqual({ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ port: 5432, protocol: 'TCP' }] });
   });
 
   it('asks for the address ranges of a host outside the cluster, and refuses malformed destinations', () => {
     const env = environment('dev', { externalServices: { ...services, postgres: { port: 5432, externalName: 'db.example.com' } }, egress: { enforce: true } });
-    expect(errors(define(env)).join('\n')).toMatch(/dev\.externalServices\.postgres\.cidrs: "api" connects to "postgres" outside the cluster \(db\.example\.com\).*Fix: give the address ranges of db\.example\.com as cidrs/);
+    expect(errors(define(env)).join('\n')).toMatch(
+      /dev\.externalServices\.postgres\.cidrs: "api" connects to "postgres" outside the cluster \(db\.example\.com\).*Fix: give the address ranges of db\.example\.com as cidrs/,
+    );
     const system = testSystem();
-    new WebApp(system, 'web', { image: 'ghcr.io/example/web:v1', egress: [{ cidr: '10.0.0.0', ports: [443] }, { namespace: 'search', ports: [] }] as any });
+    new WebApp(system, 'web', {
+      image: 'ghcr.io/example/web:v1',
+      egress: [
+        { cidr: '10.0.0.0', ports: [443] },
+        { namespace: 'search', ports: [] },
+      ] as any,
+    });
     const text = errors(system).join('\n');
     expect(text).toMatch(/WebApp "web": egress\[0\]\.cidr: must be a CIDR block such as "10\.0\.0\.0\/8"/);
     expect(text).toMatch(/WebApp "web": egress\[1\]\.ports: give the TCP ports the workload connects to/);

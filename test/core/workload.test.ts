@@ -65,7 +65,10 @@ describe('hardened pods (Pod Security Standards "restricted")', () => {
   });
 
   it('hardens init containers and sidecars the same way', () => {
-    const { pod } = build({ initContainers: [{ name: 'prepare', command: ['sh', '-c', 'true'] }], sidecars: [{ name: 'proxy', image: 'envoyproxy/envoy:v1.30.1' }] });
+    const { pod } = build({
+      initContainers: [{ name: 'prepare', command: ['sh', '-c', 'true'] }],
+      sidecars: [{ name: 'proxy', image: 'envoyproxy/envoy:v1.30.1' }],
+    });
     for (const name of ['prepare', 'proxy']) {
       expect(container(pod, name).securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     }
@@ -106,7 +109,9 @@ describe('hardened pods (Pod Security Standards "restricted")', () => {
 
   it('needs an exception for a writable root file system, which does not lower the namespace', () => {
     expect(buildErrors({ security: { readOnlyRootFilesystem: false } })).toMatch(/writableRootFilesystem/);
-    const env = environment('dev', { exceptions: [{ workload: 'app', allow: ['writableRootFilesystem'], reason: 'nginx writes its pid file under /var/run' }] });
+    const env = environment('dev', {
+      exceptions: [{ workload: 'app', allow: ['writableRootFilesystem'], reason: 'nginx writes its pid file under /var/run' }],
+    });
     const { objects } = build({ security: { readOnlyRootFilesystem: false } }, env);
     expect(find(objects, 'Namespace', 'shop-dev').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
@@ -150,7 +155,11 @@ describe('probes', () => {
     ).not.toThrow();
     const found = errors(system);
     expect(found).toContainEqual(expect.stringMatching(/Worker "jobs": env\.API_TOKEN: looks like a secret value written in clear/));
-    expect(found).toContainEqual(expect.stringMatching(/Worker "jobs": probes\.liveness\.port: an HTTP probe on a workload that serves no port needs its own port Fix: set probes\.liveness\.port$/));
+    expect(found).toContainEqual(
+      expect.stringMatching(
+        /Worker "jobs": probes\.liveness\.port: an HTTP probe on a workload that serves no port needs its own port Fix: set probes\.liveness\.port$/,
+      ),
+    );
   });
 
   it('refuses a relative probe path', () => {
@@ -190,7 +199,9 @@ describe('graceful shutdown', () => {
   });
 
   it('refuses a pause that uses the whole grace period', () => {
-    expect(buildErrors({ shutdown: { gracePeriodSeconds: 10, preStopSeconds: 10 } })).toMatch(/shutdown.preStopSeconds: .*Fix: raise shutdown.gracePeriodSeconds/);
+    expect(buildErrors({ shutdown: { gracePeriodSeconds: 10, preStopSeconds: 10 } })).toMatch(
+      /shutdown.preStopSeconds: .*Fix: raise shutdown.gracePeriodSeconds/,
+    );
   });
 });
 
@@ -241,18 +252,29 @@ describe('configuration and secrets', () => {
     expect(reload('app'), 'env, envFrom, volumes and sidecars, each once, sorted').toBe('app-secrets,app-tls,existing-secret,redis-auth');
     expect(reload('worker')).toBe('worker-secrets');
     expect(reload('plain'), 'no Secret, no annotation').toBeUndefined();
-    expect(find(objects, 'Deployment', 'app').spec.template.metadata.annotations?.[SECRET_RELOAD_ANNOTATION], 'on the Deployment, where Reloader reads it, not on the pods').toBeUndefined();
+    expect(
+      find(objects, 'Deployment', 'app').spec.template.metadata.annotations?.[SECRET_RELOAD_ANNOTATION],
+      'on the Deployment, where Reloader reads it, not on the pods',
+    ).toBeUndefined();
   });
 
   it('refuses a secret value written in clear in env or config', () => {
     expect(buildErrors({ env: { API_SECRET_KEY: 'change-me' } })).toMatch(/env.API_SECRET_KEY: looks like a secret value.*Fix: reference it instead/);
     expect(buildErrors({ config: { DATABASE_URL: 'postgres://app:hunter2@db:5432/app' } })).toMatch(/config.DATABASE_URL: looks like a secret value/);
-    expect(buildErrors({ env: { SECRETS_URL: 'http://admin:hunter2@secrets:7777' } }), 'a password in a URL, whatever the name').toMatch(/env.SECRETS_URL: looks like a secret value/);
+    expect(buildErrors({ env: { SECRETS_URL: 'http://admin:hunter2@secrets:7777' } }), 'a password in a URL, whatever the name').toMatch(
+      /env.SECRETS_URL: looks like a secret value/,
+    );
     expect(buildErrors({ env: { SECRET_KEY_BASE: 'abc123' } })).toMatch(/env.SECRET_KEY_BASE: looks like a secret value/);
   });
 
   it('accepts settings about secrets that are not secrets: where they are served, how a token cookie is scoped', () => {
-    const settings = { SECRETS_URL: 'http://kdcube-secrets:7777', SECRETS_PROVIDER: 'local', TOKEN_COOKIES_DOMAIN: 'example.com', TOKEN_COOKIES_SAMESITE: 'strict', ID_TOKEN_HEADER_NAME: 'X-ID-Token' };
+    const settings = {
+      SECRETS_URL: 'http://kdcube-secrets:7777',
+      SECRETS_PROVIDER: 'local',
+      TOKEN_COOKIES_DOMAIN: 'example.com',
+      TOKEN_COOKIES_SAMESITE: 'strict',
+      ID_TOKEN_HEADER_NAME: 'X-ID-Token',
+    };
     expect(buildErrors({ env: settings, config: settings })).toBe('');
   });
 
@@ -304,18 +326,28 @@ describe('storage', () => {
       const system = testSystem(env);
       new PersistentClaim(system, 'shared', { size: '1Gi', accessMode: 'ReadWriteMany' });
       new PersistentClaim(system, 'own-class', { size: '1Gi', accessMode: 'ReadWriteMany', storageClassName: 'efs-sc' });
-      new WebApp(system, 'app', { image: IMAGE, replicas: 1, volumes: [{ name: 'data', mountPath: '/data', claim: { size: '1Gi', accessMode: 'ReadWriteOnce' } }] });
+      new WebApp(system, 'app', {
+        image: IMAGE,
+        replicas: 1,
+        volumes: [{ name: 'data', mountPath: '/data', claim: { size: '1Gi', accessMode: 'ReadWriteOnce' } }],
+      });
       const objects = synth(system);
       const classOf = (name: string) => find(objects, 'PersistentVolumeClaim', name).spec.storageClassName;
       return { classes: [classOf('shared'), classOf('own-class'), classOf('app-data')], warnings: warnings(system) };
     };
     const withClass = claims(environment('dev', { storage: { readWriteManyClass: 'nfs-client' } }));
-    expect(withClass.classes, 'RWX takes the environment class, a class of its own wins, RWO keeps the cluster default').toEqual(['nfs-client', 'efs-sc', undefined]);
+    expect(withClass.classes, 'RWX takes the environment class, a class of its own wins, RWO keeps the cluster default').toEqual([
+      'nfs-client',
+      'efs-sc',
+      undefined,
+    ]);
     expect(withClass.warnings).toEqual([]);
     const without = claims(environment('dev'));
     expect(without.classes).toEqual([undefined, 'efs-sc', undefined]);
     expect(without.warnings).toEqual([
-      expect.stringMatching(/PersistentClaim "shared": storageClassName: ReadWriteMany, but neither the claim nor the dev environment names a storage class.*stay Pending Fix: set storage: \{ readWriteManyClass: /),
+      expect.stringMatching(
+        /PersistentClaim "shared": storageClassName: ReadWriteMany, but neither the claim nor the dev environment names a storage class.*stay Pending Fix: set storage: \{ readWriteManyClass: /,
+      ),
     ]);
   });
 
@@ -330,7 +362,9 @@ describe('storage', () => {
     const data = new PersistentClaim(system, 'data', { size: '1Gi', accessMode: 'ReadWriteOnce' });
     new WebApp(system, 'a', { image: IMAGE, replicas: 1, volumes: [{ name: 'data', mountPath: '/data', claim: data }] });
     new WebApp(system, 'b', { image: IMAGE, replicas: 1, volumes: [{ name: 'data', mountPath: '/data', claim: data }] });
-    expect(errors(system).join('\n')).toMatch(/PersistentClaim "data": accessMode: ReadWriteOnce attaches to one node, but a \(up to 1 replica\), b \(up to 1 replica\) mount it/);
+    expect(errors(system).join('\n')).toMatch(
+      /PersistentClaim "data": accessMode: ReadWriteOnce attaches to one node, but a \(up to 1 replica\), b \(up to 1 replica\) mount it/,
+    );
   });
 
   it('mounts files from a ConfigMap with subPath and rolls the pods when one changes', () => {
@@ -459,11 +493,16 @@ describe('Service type: NodePort, as charts offer it', () => {
     new WebApp(system, 'web', { image: IMAGE, port: 8000, service: { type: 'NodePort', nodePort: 30517 } });
     new Worker(system, 'cache', { image: 'redis:7.2', port: 6379, singleton: true, service: { type: 'NodePort' } });
     const objects = synth(system);
-    expect(find(objects, 'Service', 'api').spec).toMatchObject({ type: 'NodePort', ports: [{ name: 'http', port: 8000, targetPort: 'http', nodePort: 30081, protocol: 'TCP' }] });
+    expect(find(objects, 'Service', 'api').spec).toMatchObject({
+      type: 'NodePort',
+      ports: [{ name: 'http', port: 8000, targetPort: 'http', nodePort: 30081, protocol: 'TCP' }],
+    });
     expect(find(objects, 'Service', 'web').spec).toMatchObject({ type: 'NodePort', ports: [{ port: 8000, nodePort: 30517 }] });
     expect(find(objects, 'Service', 'cache').spec.type, 'the API server picks the port').toBe('NodePort');
     expect(find(objects, 'Service', 'cache').spec.ports[0]).not.toHaveProperty('nodePort');
-    expect(find(objects, 'NetworkPolicy', 'allow-api').spec.ingress, 'a rule without from: any source, on the port').toEqual([{ ports: [{ port: 8000, protocol: 'TCP' }] }]);
+    expect(find(objects, 'NetworkPolicy', 'allow-api').spec.ingress, 'a rule without from: any source, on the port').toEqual([
+      { ports: [{ port: 8000, protocol: 'TCP' }] },
+    ]);
     expect(find(objects, 'NetworkPolicy', 'allow-cache').spec.ingress).toEqual([{ ports: [{ port: 6379, protocol: 'TCP' }] }]);
   });
 
@@ -473,7 +512,9 @@ describe('Service type: NodePort, as charts offer it', () => {
       new WebApp(system, 'web', { image: IMAGE, service: { type: 'NodePort', nodePort: 30517 } });
       return system;
     };
-    expect(errors(define('prod')).join('\n')).toMatch(/WebApp "web": service\.type: a NodePort Service serves its ports on port 30517 of every node, around the TLS edge.*Fix: route the outside in through a TlsIngress/);
+    expect(errors(define('prod')).join('\n')).toMatch(
+      /WebApp "web": service\.type: a NodePort Service serves its ports on port 30517 of every node, around the TLS edge.*Fix: route the outside in through a TlsIngress/,
+    );
     expect(warnings(define('staging')).join('\n')).toMatch(/service\.type: a NodePort Service serves its ports/);
   });
 
@@ -492,7 +533,7 @@ describe('metrics', () => {
   const monitoringPeer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
   const annotationsOnly = environment('dev', { monitoring: { namespace: 'monitoring', discovery: 'annotations' } });
 
-  it('scrapes the served port through the workload\'s Service when the metrics are served there', () => {
+  it("scrapes the served port through the workload's Service when the metrics are served there", () => {
     const { objects, main, deployment } = build({ port: 8090, metrics: { interval: '30s' } });
     expect(main.ports, 'no second name for the same port').toEqual([{ name: 'http', containerPort: 8090, protocol: 'TCP' }]);
     const service = find(objects, 'Service', 'app');
@@ -504,7 +545,9 @@ describe('metrics', () => {
       selector: { matchLabels: { 'app.kubernetes.io/name': 'app', 'app.kubernetes.io/instance': 'shop', 'shipshape.io/metrics': 'true' } },
       endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }],
     });
-    expect(deployment.spec.template.metadata.annotations ?? {}, 'one discovery: no prometheus.io annotations beside the ServiceMonitor').not.toHaveProperty('prometheus.io/scrape');
+    expect(deployment.spec.template.metadata.annotations ?? {}, 'one discovery: no prometheus.io annotations beside the ServiceMonitor').not.toHaveProperty(
+      'prometheus.io/scrape',
+    );
     expect(find(objects, 'NetworkPolicy', 'allow-monitoring-app').spec.ingress).toEqual([{ from: [monitoringPeer], ports: [{ port: 8090, protocol: 'TCP' }] }]);
   });
 
@@ -514,7 +557,10 @@ describe('metrics', () => {
       { name: 'http', containerPort: 3000, protocol: 'TCP' },
       { name: 'metrics', containerPort: 9464, protocol: 'TCP' },
     ]);
-    expect(find(objects, 'Service', 'app').spec.ports.map((p: any) => [p.name, p.port])).toEqual([['http', 3000], ['metrics', 9464]]);
+    expect(find(objects, 'Service', 'app').spec.ports.map((p: any) => [p.name, p.port])).toEqual([
+      ['http', 3000],
+      ['metrics', 9464],
+    ]);
     expect(find(objects, 'ServiceMonitor', 'app').spec.endpoints).toEqual([{ port: 'metrics', path: '/internal/metrics' }]);
     expect(find(objects, 'NetworkPolicy', 'allow-monitoring-app').spec.ingress[0].ports).toEqual([{ port: 9464, protocol: 'TCP' }]);
   });
@@ -534,7 +580,11 @@ describe('metrics', () => {
 
   it('writes the prometheus.io annotations instead, and no ServiceMonitor, with annotations discovery', () => {
     const { objects, deployment } = build({ metrics: { port: 9464, path: '/internal/metrics' } }, annotationsOnly);
-    expect(deployment.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9464', 'prometheus.io/path': '/internal/metrics' });
+    expect(deployment.spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9464',
+      'prometheus.io/path': '/internal/metrics',
+    });
     expect(objects.filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
     expect(find(objects, 'Service', 'app').spec.ports.map((p: any) => p.name)).toEqual(['http']);
   });
@@ -554,11 +604,16 @@ describe('metrics', () => {
   });
 });
 
-
 describe('Service ports, types and annotations', () => {
   it('names a TCP service port after its protocol, with an appProtocol, on the container and the Service', () => {
     const system = testSystem();
-    new Worker(system, 'redis', { image: 'redis:7.2.4-alpine', port: 6379, singleton: true, service: { portName: 'redis', appProtocol: 'redis' }, probes: { liveness: { tcp: 'redis' } } });
+    new Worker(system, 'redis', {
+      image: 'redis:7.2.4-alpine',
+      port: 6379,
+      singleton: true,
+      service: { portName: 'redis', appProtocol: 'redis' },
+      probes: { liveness: { tcp: 'redis' } },
+    });
     const objects = synth(system);
     const pod = podSpec(find(objects, 'Deployment', 'redis'));
     expect(container(pod, 'redis').ports).toEqual([{ name: 'redis', containerPort: 6379, protocol: 'TCP' }]);
@@ -568,32 +623,60 @@ describe('Service ports, types and annotations', () => {
 
   it('declares extra named ports on the container and the Service', () => {
     const { objects, main } = build({ service: { extraPorts: [{ name: 'grpc', port: 9090, appProtocol: 'kubernetes.io/h2c' }] } });
-    expect(main.ports.map((p: any) => [p.name, p.containerPort])).toEqual([['http', 3000], ['grpc', 9090]]);
-    expect(find(objects, 'Service', 'app').spec.ports[1]).toEqual({ name: 'grpc', port: 9090, targetPort: 'grpc', protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' });
+    expect(main.ports.map((p: any) => [p.name, p.containerPort])).toEqual([
+      ['http', 3000],
+      ['grpc', 9090],
+    ]);
+    expect(find(objects, 'Service', 'app').spec.ports[1]).toEqual({
+      name: 'grpc',
+      port: 9090,
+      targetPort: 'grpc',
+      protocol: 'TCP',
+      appProtocol: 'kubernetes.io/h2c',
+    });
   });
 
   it('makes a LoadBalancer Service with its annotations, admits every source on its ports, and refuses it in prod', () => {
-    const service = { type: 'LoadBalancer', annotations: { 'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing' }, extraPorts: [{ name: 'smtp', port: 2525, nodePort: 30025 }] } as const;
+    const service = {
+      type: 'LoadBalancer',
+      annotations: { 'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing' },
+      extraPorts: [{ name: 'smtp', port: 2525, nodePort: 30025 }],
+    } as const;
     const { objects } = build({ service });
     const svc = find(objects, 'Service', 'app');
     expect(svc.spec.type).toBe('LoadBalancer');
     expect(svc.metadata.annotations).toEqual(service.annotations);
     expect(svc.spec.ports[1].nodePort).toBe(30025);
-    expect(find(objects, 'NetworkPolicy', 'allow-app').spec.ingress).toEqual([{ ports: [{ port: 2525, protocol: 'TCP' }, { port: 3000, protocol: 'TCP' }] }]);
-    expect(buildErrors({ service }, environment('prod'))).toMatch(/service\.type: a LoadBalancer Service serves its ports on a cloud load balancer, around the TLS edge/);
+    expect(find(objects, 'NetworkPolicy', 'allow-app').spec.ingress).toEqual([
+      {
+        ports: [
+          { port: 2525, protocol: 'TCP' },
+          { port: 3000, protocol: 'TCP' },
+        ],
+      },
+    ]);
+    expect(buildErrors({ service }, environment('prod'))).toMatch(
+      /service\.type: a LoadBalancer Service serves its ports on a cloud load balancer, around the TLS edge/,
+    );
   });
 
   it('refuses a port name that is not one, a duplicate name or number, and a bad appProtocol', () => {
     expect(buildErrors({ service: { portName: 'HTTP_1' } })).toMatch(/service\.portName: must be a port name/);
-    expect(buildErrors({ service: { extraPorts: [{ name: 'http', port: 9000 }] } })).toMatch(/service\.extraPorts\[0\]\.name: "http" names another port of the workload already/);
-    expect(buildErrors({ service: { extraPorts: [{ name: 'admin', port: 3000 }] } })).toMatch(/service\.extraPorts\[0\]\.port: port 3000 is served already.*Fix: give each port its own number/);
+    expect(buildErrors({ service: { extraPorts: [{ name: 'http', port: 9000 }] } })).toMatch(
+      /service\.extraPorts\[0\]\.name: "http" names another port of the workload already/,
+    );
+    expect(buildErrors({ service: { extraPorts: [{ name: 'admin', port: 3000 }] } })).toMatch(
+      /service\.extraPorts\[0\]\.port: port 3000 is served already.*Fix: give each port its own number/,
+    );
     expect(buildErrors({ service: { appProtocol: 'h2c over tls' } })).toMatch(/service\.appProtocol: must be an application protocol such as "redis"/);
-    expect(buildErrors({ service: { extraPorts: [{ name: 'grpc', port: 9090, nodePort: 30090 }] } })).toMatch(/service\.extraPorts\[0\]\.nodePort: applies only to type 'NodePort' or 'LoadBalancer'/);
+    expect(buildErrors({ service: { extraPorts: [{ name: 'grpc', port: 9090, nodePort: 30090 }] } })).toMatch(
+      /service\.extraPorts\[0\]\.nodePort: applies only to type 'NodePort' or 'LoadBalancer'/,
+    );
   });
 });
 
 describe('labels, annotations, workload identity and pull secrets', () => {
-  it('adds labels and annotations to every object and the pods, pod-only ones to the pods, under shipshape\'s', () => {
+  it("adds labels and annotations to every object and the pods, pod-only ones to the pods, under shipshape's", () => {
     const { objects, deployment } = build({
       config: { MODE: 'x' },
       metadata: { labels: { team: 'payments' }, annotations: { 'example.com/owner': 'payments@example.com' } },
@@ -604,7 +687,10 @@ describe('labels, annotations, workload identity and pull secrets', () => {
       expect(object.metadata.labels, kind).toMatchObject({ team: 'payments', 'app.kubernetes.io/name': 'app' });
       expect(object.metadata.annotations, kind).toMatchObject({ 'example.com/owner': 'payments@example.com' });
     }
-    expect(deployment.spec.selector.matchLabels, 'the selector stays stable').toEqual({ 'app.kubernetes.io/name': 'app', 'app.kubernetes.io/instance': 'shop' });
+    expect(deployment.spec.selector.matchLabels, 'the selector stays stable').toEqual({
+      'app.kubernetes.io/name': 'app',
+      'app.kubernetes.io/instance': 'shop',
+    });
     expect(deployment.spec.template.metadata.labels).toMatchObject({ team: 'payments', 'azure.workload.identity/use': 'true' });
     expect(deployment.spec.template.metadata.annotations).toMatchObject({ 'example.com/owner': 'payments@example.com', 'sidecar.istio.io/inject': 'false' });
     expect(find(objects, 'Service', 'app').metadata.labels).not.toHaveProperty('azure.workload.identity/use');
@@ -625,7 +711,10 @@ describe('labels, annotations, workload identity and pull secrets', () => {
 
   it('refuses the labels shipshape writes, its annotations, and malformed keys', () => {
     const text = buildErrors({
-      metadata: { labels: { 'app.kubernetes.io/name': 'other', 'app.kubernetes.io/component': 'api', 'bad key': 'x' }, annotations: { 'shipshape.io/config-checksum': 'x' } },
+      metadata: {
+        labels: { 'app.kubernetes.io/name': 'other', 'app.kubernetes.io/component': 'api', 'bad key': 'x' },
+        annotations: { 'shipshape.io/config-checksum': 'x' },
+      },
       podMetadata: { labels: { team: 'not a value' } },
       serviceAccount: { annotations: { '/role': 'x' } },
     });
@@ -655,12 +744,20 @@ describe('probes: HTTPS, headers and gRPC', () => {
   });
 
   it('refuses a scheme, header name or gRPC port that is none', () => {
-    const text = buildErrors({ probes: { readiness: { http: '/r', scheme: 'https' as any, headers: { 'Bad Header': 'x' } }, liveness: { grpc: 'grpc' as any } } });
+    const text = buildErrors({
+      probes: { readiness: { http: '/r', scheme: 'https' as any, headers: { 'Bad Header': 'x' } }, liveness: { grpc: 'grpc' as any } },
+    });
     expect(text).toMatch(/probes\.readiness/);
-    expect(buildErrors({ probes: { readiness: { http: '/r', headers: { 'Bad Header': 'x' } } } })).toMatch(/probes\.readiness\.headers\.Bad Header: must be an HTTP header name/);
+    expect(buildErrors({ probes: { readiness: { http: '/r', headers: { 'Bad Header': 'x' } } } })).toMatch(
+      /probes\.readiness\.headers\.Bad Header: must be an HTTP header name/,
+    );
     expect(buildErrors({ probes: { readiness: { http: '/r', scheme: 'https' as any } } })).toMatch(/probes\.readiness\.scheme: must be "HTTP" or "HTTPS"/);
-    expect(buildErrors({ probes: { liveness: { grpc: 'grpc' as any } } })).toMatch(/probes\.liveness\.grpc: must be the port number \(a gRPC probe takes no port name\)/);
-    expect(buildErrors({ probes: { liveness: { grpc: 9090, tcp: 9090 } as any } })).toMatch(/probes\.liveness: give exactly one of http, tcp, grpc or exec for a probe \(it has tcp and grpc\)/);
+    expect(buildErrors({ probes: { liveness: { grpc: 'grpc' as any } } })).toMatch(
+      /probes\.liveness\.grpc: must be the port number \(a gRPC probe takes no port name\)/,
+    );
+    expect(buildErrors({ probes: { liveness: { grpc: 9090, tcp: 9090 } as any } })).toMatch(
+      /probes\.liveness: give exactly one of http, tcp, grpc or exec for a probe \(it has tcp and grpc\)/,
+    );
     expect(buildErrors({ probes: { liveness: { http: '/l', service: 'x' } as any } })).toMatch(/probes\.liveness: Unrecognized key: "service"/);
   });
 });

@@ -12,7 +12,8 @@ function withDevBuild(system: SystemDefinition, build: string): SystemDefinition
 }
 
 const workloads = (objects: readonly KubeObject[]) => [...ofKind(objects, 'Deployment'), ...ofKind(objects, 'Job')];
-const images = (workload: KubeObject): string[] => [...(podSpec(workload).initContainers ?? []), ...podSpec(workload).containers].map((c: KubeObject) => c.image);
+const images = (workload: KubeObject): string[] =>
+  [...(podSpec(workload).initContainers ?? []), ...podSpec(workload).containers].map((c: KubeObject) => c.image);
 
 describe('dev follows its builds', () => {
   it('has a build for every system, and only for those', () => {
@@ -36,8 +37,11 @@ describe('dev follows its builds', () => {
     });
 
     it('rolls every Deployment of its images and migrates once more on the next build', () => {
-      const next = renderEstate([withDevBuild(system, 'sha-0000001')]).objects.get('dev')!.filter((o) => o.metadata?.namespace === ofKind(objects, 'Namespace')[0].metadata.name);
-      const template = (list: readonly KubeObject[], deployment: string) => JSON.stringify(ofKind(list, 'Deployment').find((d) => d.metadata.name === deployment)!.spec.template);
+      const next = renderEstate([withDevBuild(system, 'sha-0000001')])
+        .objects.get('dev')!
+        .filter((o) => o.metadata?.namespace === ofKind(objects, 'Namespace')[0].metadata.name);
+      const template = (list: readonly KubeObject[], deployment: string) =>
+        JSON.stringify(ofKind(list, 'Deployment').find((d) => d.metadata.name === deployment)!.spec.template);
       for (const deployment of ofKind(objects, 'Deployment').filter((d) => images(d).some((i) => i.endsWith(`:${build}`)))) {
         expect(template(next, deployment.metadata.name), `${deployment.metadata.name} rolls`).not.toBe(template(objects, deployment.metadata.name));
       }

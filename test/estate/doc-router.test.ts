@@ -77,7 +77,9 @@ describe.each(ENVS)('Doc Router in %s', (env) => {
 
   it('rolls both tiers when doc-router-secrets changes (Stakater Reloader reads the annotation)', () => {
     for (const deployment of [backend, frontend]) {
-      expect(deployment.metadata.annotations?.['secret.reloader.stakater.com/reload'], `${deployment.metadata.name} names its Secret`).toBe('doc-router-secrets');
+      expect(deployment.metadata.annotations?.['secret.reloader.stakater.com/reload'], `${deployment.metadata.name} names its Secret`).toBe(
+        'doc-router-secrets',
+      );
     }
   });
 
@@ -95,7 +97,11 @@ describe.each(ENVS)('Doc Router in %s', (env) => {
 
   it("allows the front end to reach the back end, and only the Gateway's data plane to reach the front end", () => {
     const sources = (name: string) =>
-      find(objects, 'NetworkPolicy', `allow-${name}`).spec.ingress.map((r: any) => r.from[0].podSelector?.matchLabels['app.kubernetes.io/name'] ?? `gateway ${r.from[0].podSelector?.matchLabels['gateway.envoyproxy.io/owning-gateway-name']}`);
+      find(objects, 'NetworkPolicy', `allow-${name}`).spec.ingress.map(
+        (r: any) =>
+          r.from[0].podSelector?.matchLabels['app.kubernetes.io/name'] ??
+          `gateway ${r.from[0].podSelector?.matchLabels['gateway.envoyproxy.io/owning-gateway-name']}`,
+      );
     expect(sources('backend')).toEqual(['frontend', 'gateway doc-router']);
     expect(sources('frontend')).toEqual(['gateway doc-router']);
   });
@@ -113,7 +119,11 @@ describe('Doc Router across environments', () => {
     expect(ofKind(prod, 'Namespace')[0].metadata.name).toBe('doc-router-prod');
     expect(podSpec(find(prod, 'Deployment', 'backend')).containers[0].image).toBe('ghcr.io/analytiq-hub/doc-router-backend:v27.0.1');
     // The same objects, but for what replica counts and image pins imply: PDBs from two replicas, Job names from the image.
-    const shape = (objects: typeof dev) => objects.filter((o) => !['PodDisruptionBudget', 'Job', 'Namespace'].includes(o.kind)).map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    const shape = (objects: typeof dev) =>
+      objects
+        .filter((o) => !['PodDisruptionBudget', 'Job', 'Namespace'].includes(o.kind))
+        .map((o) => `${o.kind}/${o.metadata.name}`)
+        .sort();
     expect(shape(dev)).toEqual(shape(prod));
   });
 });

@@ -23,7 +23,9 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
   const sources = (policy: string) =>
     find(objects, 'NetworkPolicy', policy).spec.ingress.map((rule: any) => {
       const peer = rule.from[0];
-      return peer.podSelector && !peer.namespaceSelector ? peer.podSelector.matchLabels['app.kubernetes.io/name'] : `${peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}/${peer.podSelector?.matchLabels['app.kubernetes.io/name'] ?? '*'}`;
+      return peer.podSelector && !peer.namespaceSelector
+        ? peer.podSelector.matchLabels['app.kubernetes.io/name']
+        : `${peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}/${peer.podSelector?.matchLabels['app.kubernetes.io/name'] ?? '*'}`;
     });
 
   it('matches its snapshot', () => {
@@ -36,17 +38,21 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
     expect(main('api').readinessProbe.httpGet.path, 'readiness checks the database and Redis').toBe('/api/diagnostic/healthz/ready');
     expect(deployment('api').spec, 'no replicas next to an HPA').not.toHaveProperty('replicas');
     const hpa = find(objects, 'HorizontalPodAutoscaler', 'api');
-    expect(hpa.spec.metrics, 'the api scales on CPU only, at 70 %').toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
+    expect(hpa.spec.metrics, 'the api scales on CPU only, at 70 %').toEqual([
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+    ]);
     // Dev halves replica counts (rounded up).
     expect([hpa.spec.minReplicas, hpa.spec.maxReplicas], 'api replicas').toEqual(env === 'dev' ? [1, 4] : [2, 8]);
   });
 
   it('runs three Celery workers, each on its own queues with a stated concurrency', () => {
-    const queues = Object.fromEntries(CELERY_WORKERS.map((name) => {
-      const command = main(name).command;
-      expect(command.slice(0, 4), `${name} is a Celery worker of the app`).toEqual(['celery', '-A', 'app.celery_worker', 'worker']);
-      return [name, `${command[command.indexOf('-Q') + 1]} ${command.find((a: string) => a.startsWith('--concurrency'))}`];
-    }));
+    const queues = Object.fromEntries(
+      CELERY_WORKERS.map((name) => {
+        const command = main(name).command;
+        expect(command.slice(0, 4), `${name} is a Celery worker of the app`).toEqual(['celery', '-A', 'app.celery_worker', 'worker']);
+        return [name, `${command[command.indexOf('-Q') + 1]} ${command.find((a: string) => a.startsWith('--concurrency'))}`];
+      }),
+    );
     expect(queues).toEqual({
       worker: 'document_processor,default,celery --concurrency=4',
       'search-index-worker': 'search_index --concurrency=1',
@@ -65,8 +71,16 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
     ]);
     expect([scaled.spec.minReplicaCount, scaled.spec.maxReplicaCount], 'worker replicas').toEqual(env === 'dev' ? [1, 5] : [2, 10]);
     expect(deployment('worker').spec, 'KEDA owns the worker replicas').not.toHaveProperty('replicas');
-    expect(ofKind(objects, 'ScaledObject').map((o) => o.metadata.name), 'only the main worker scales on queue depth').toEqual(['worker']);
-    expect(ofKind(objects, 'HorizontalPodAutoscaler').map((o) => o.metadata.name).sort(), 'no CPU autoscaler fights KEDA').toEqual(['api', 'gotenberg']);
+    expect(
+      ofKind(objects, 'ScaledObject').map((o) => o.metadata.name),
+      'only the main worker scales on queue depth',
+    ).toEqual(['worker']);
+    expect(
+      ofKind(objects, 'HorizontalPodAutoscaler')
+        .map((o) => o.metadata.name)
+        .sort(),
+      'no CPU autoscaler fights KEDA',
+    ).toEqual(['api', 'gotenberg']);
   });
 
   it('runs beat as a singleton (one pod, replaced with Recreate) and Meilisearch and Redis as one-replica StatefulSets, never scaled', () => {
@@ -75,10 +89,16 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
     for (const name of DATASTORES) {
       expect(statefulSet(name).spec.replicas, `${name} runs exactly one pod, ${name}-0`).toBe(1);
       expect(statefulSet(name).metadata.annotations['shipshape.io/singleton'], `${name} is an intended singleton`).toBe('true');
-      expect(ofKind(objects, 'Deployment').map((d) => d.metadata.name), `${name} is no Deployment any more`).not.toContain(name);
+      expect(
+        ofKind(objects, 'Deployment').map((d) => d.metadata.name),
+        `${name} is no Deployment any more`,
+      ).not.toContain(name);
     }
     for (const name of ['beat', ...DATASTORES]) {
-      expect(objects.filter((o) => o.metadata.name === name && ['HorizontalPodAutoscaler', 'ScaledObject', 'PodDisruptionBudget'].includes(o.kind)), `${name} has no autoscaler or PDB`).toEqual([]);
+      expect(
+        objects.filter((o) => o.metadata.name === name && ['HorizontalPodAutoscaler', 'ScaledObject', 'PodDisruptionBudget'].includes(o.kind)),
+        `${name} has no autoscaler or PDB`,
+      ).toEqual([]);
     }
   });
 
@@ -95,10 +115,17 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
   });
 
   it('gives Meilisearch and Redis claims of their replica, and Meilisearch its master key from a Secret key', () => {
-    const templates = (name: string) => statefulSet(name).spec.volumeClaimTemplates.map((t: any) => `${t.metadata.name} ${t.spec.accessModes} ${t.spec.resources.requests.storage}`);
-    expect(templates('meilisearch'), 'the index and its snapshots, on two claims of meilisearch-0').toEqual(['data ReadWriteOnce 10Gi', 'snapshots ReadWriteOnce 10Gi']);
+    const templates = (name: string) =>
+      statefulSet(name).spec.volumeClaimTemplates.map((t: any) => `${t.metadata.name} ${t.spec.accessModes} ${t.spec.resources.requests.storage}`);
+    expect(templates('meilisearch'), 'the index and its snapshots, on two claims of meilisearch-0').toEqual([
+      'data ReadWriteOnce 10Gi',
+      'snapshots ReadWriteOnce 10Gi',
+    ]);
     expect(templates('redis'), "Redis's append-only file").toEqual(['data ReadWriteOnce 4Gi']);
-    expect(ofKind(objects, 'PersistentVolumeClaim').map((c) => c.metadata.name), 'the only shared claim is the workdir').toEqual(['workdir']);
+    expect(
+      ofKind(objects, 'PersistentVolumeClaim').map((c) => c.metadata.name),
+      'the only shared claim is the workdir',
+    ).toEqual(['workdir']);
     const mounts = podSpec(statefulSet('meilisearch')).containers[0].volumeMounts.map((m: any) => `${m.name} ${m.mountPath}`);
     expect(mounts).toEqual(['tmp /tmp', 'data /meili_data', 'snapshots /snapshots']);
     const container = podSpec(statefulSet('meilisearch')).containers[0];
@@ -123,9 +150,13 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
     const pod = database.spec.jobTemplate.spec.template.spec;
     expect(pod.initContainers[0].image, 'pg_dump from a pinned Postgres image').toBe('postgres:16.4-alpine');
     expect(pod.initContainers[0].command[2]).toMatch(/^pg_dump --dbname="\$DATABASE_URL" --format=custom .*--file=\/backup\/docuelevate\.dump$/);
-    expect(pod.initContainers[0].env, 'only the database URL').toEqual([{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'docuelevate-secrets', key: 'DATABASE_URL' } } }]);
+    expect(pod.initContainers[0].env, 'only the database URL').toEqual([
+      { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'docuelevate-secrets', key: 'DATABASE_URL' } } },
+    ]);
     expect(pod.containers[0].image).toBe('amazon/aws-cli:2.17.50');
-    expect(pod.containers[0].command[2], 'uploads the dump under a dated name').toMatch(/^aws s3 cp \/backup\/docuelevate\.dump "\$BACKUP_BUCKET\/postgres\/docuelevate-\$\(date -u/);
+    expect(pod.containers[0].command[2], 'uploads the dump under a dated name').toMatch(
+      /^aws s3 cp \/backup\/docuelevate\.dump "\$BACKUP_BUCKET\/postgres\/docuelevate-\$\(date -u/,
+    );
     expect(pod.containers[0].envFrom, 'the bucket credentials, and nothing of the app').toEqual([{ secretRef: { name: 'docuelevate-backup' } }]);
     const snapshot = search.spec.jobTemplate.spec.template.spec.containers[0];
     expect(snapshot.image).toBe('curlimages/curl:8.10.1');
@@ -135,7 +166,10 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
   });
 
   it('shares one RWX workdir between the API, every worker and beat', () => {
-    expect(find(objects, 'PersistentVolumeClaim', 'workdir').spec).toMatchObject({ accessModes: ['ReadWriteMany'], resources: { requests: { storage: '20Gi' } } });
+    expect(find(objects, 'PersistentVolumeClaim', 'workdir').spec).toMatchObject({
+      accessModes: ['ReadWriteMany'],
+      resources: { requests: { storage: '20Gi' } },
+    });
     for (const name of ['api', ...CELERY_WORKERS, 'beat']) expect(claimOf(name, '/workdir'), `${name} mounts the workdir at /workdir`).toBe('workdir');
     expect(find(objects, 'ConfigMap', 'docuelevate-config').data.WORKDIR, 'the app is told where it is').toBe('/workdir');
   });
@@ -176,9 +210,14 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
     expect(sources('allow-keda-redis'), 'and the KEDA operator, which measures the queue').toEqual(['keda/keda-operator']);
     expect(sources('allow-meilisearch'), 'Meilisearch: the api, the workers and its nightly snapshot').toEqual(['api', ...CELERY_WORKERS, 'backup-search']);
     expect(sources('allow-api'), "only the api is exposed, to the Gateway's data plane").toEqual(['envoy-gateway-system/*']);
-    const selecting = (name: string) => ofKind(objects, 'NetworkPolicy').filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === name).map((p) => p.metadata.name);
+    const selecting = (name: string) =>
+      ofKind(objects, 'NetworkPolicy')
+        .filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === name)
+        .map((p) => p.metadata.name);
     expect(selecting('redis'), 'no other policy admits anything to Redis').toEqual(['allow-keda-redis', 'allow-redis']);
-    expect(find(objects, 'Service', 'redis').spec.ports, 'a RESP port, not one named http').toEqual([{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP', appProtocol: 'redis' }]);
+    expect(find(objects, 'Service', 'redis').spec.ports, 'a RESP port, not one named http').toEqual([
+      { name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP', appProtocol: 'redis' },
+    ]);
     expect(selecting('meilisearch'), 'no other policy admits anything to Meilisearch').toEqual(['allow-meilisearch']);
   });
 
@@ -186,8 +225,14 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
     expect(ofKind(objects, 'Ingress')).toEqual([]);
     const route = find(objects, 'HTTPRoute', 'edge');
     expect(find(objects, 'BackendTrafficPolicy', 'edge').spec.requestBuffer, 'the edge accepts 1g bodies').toEqual({ limit: '1Gi' });
-    expect(route.spec.rules[0].filters[0].responseHeaderModifier.set[0], 'the write-up\'s HSTS').toEqual({ name: 'Strict-Transport-Security', value: 'max-age=31536000; includeSubDomains' });
-    expect(find(objects, 'HTTPRoute', 'edge-redirect').spec.rules[0].filters[0].requestRedirect, 'HTTP redirects to HTTPS').toEqual({ scheme: 'https', statusCode: 308 });
+    expect(route.spec.rules[0].filters[0].responseHeaderModifier.set[0], "the write-up's HSTS").toEqual({
+      name: 'Strict-Transport-Security',
+      value: 'max-age=31536000; includeSubDomains',
+    });
+    expect(find(objects, 'HTTPRoute', 'edge-redirect').spec.rules[0].filters[0].requestRedirect, 'HTTP redirects to HTTPS').toEqual({
+      scheme: 'https',
+      statusCode: 308,
+    });
     expect(find(objects, 'ConfigMap', 'docuelevate-config').data, 'the app agrees on the limit and sends the security headers itself').toMatchObject({
       MAX_UPLOAD_SIZE: String(1024 ** 3),
       SECURITY_HEADERS_ENABLED: 'true',
@@ -199,7 +244,8 @@ describe.each(ENVS)('DocuElevate in %s', (env) => {
     expect(ofKind(objects, 'Secret')).toEqual([]);
     expect(find(objects, 'Namespace', namespace).metadata.annotations['shipshape.io/external-secrets']).toBe('docuelevate-backup,docuelevate-secrets');
     for (const sa of ofKind(objects, 'ServiceAccount')) expect(sa.automountServiceAccountToken, `ServiceAccount ${sa.metadata.name}`).toBe(false);
-    for (const d of [...ofKind(objects, 'Deployment'), ...ofKind(objects, 'StatefulSet')]) expect(podSpec(d).automountServiceAccountToken, `pods of ${d.metadata.name}`).toBe(false);
+    for (const d of [...ofKind(objects, 'Deployment'), ...ofKind(objects, 'StatefulSet')])
+      expect(podSpec(d).automountServiceAccountToken, `pods of ${d.metadata.name}`).toBe(false);
   });
 });
 
@@ -208,17 +254,29 @@ describe('DocuElevate across environments', () => {
 
   it('runs one tested release of the app image in staging and prod; dev runs the build CI pushed last', () => {
     for (const env of ENVS) {
-      const images = ofKind(objects[env], 'Deployment').map((d) => podSpec(d).containers[0].image).filter((i: string) => i.startsWith(APP_IMAGE));
+      const images = ofKind(objects[env], 'Deployment')
+        .map((d) => podSpec(d).containers[0].image)
+        .filter((i: string) => i.startsWith(APP_IMAGE));
       expect(new Set(images), `app images in ${env}`).toEqual(new Set([`${APP_IMAGE}:${env === 'dev' ? devBuilds.docuelevate : '0.188.7'}`]));
     }
   });
 
   it('differs only where the environment model says: namespaces, hosts, pins, replica counts and sizes', () => {
     // The same objects, but for what replica counts and pins imply: PDBs from two replicas, Job names from the image.
-    const shape = (env: (typeof ENVS)[number]) => objects[env].filter((o) => !['PodDisruptionBudget', 'Job', 'Namespace'].includes(o.kind)).map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    const shape = (env: (typeof ENVS)[number]) =>
+      objects[env]
+        .filter((o) => !['PodDisruptionBudget', 'Job', 'Namespace'].includes(o.kind))
+        .map((o) => `${o.kind}/${o.metadata.name}`)
+        .sort();
     expect(shape('dev')).toEqual(shape('prod'));
     expect(shape('staging')).toEqual(shape('prod'));
-    expect(podSpec(find(objects.dev, 'Deployment', 'worker')).containers[0].resources.requests, 'dev halves resources').toEqual({ cpu: '250m', memory: '512Mi' });
-    expect(podSpec(find(objects.prod, 'Deployment', 'worker')).containers[0].resources.requests, 'the chart worker requests in prod').toEqual({ cpu: '500m', memory: '1Gi' });
+    expect(podSpec(find(objects.dev, 'Deployment', 'worker')).containers[0].resources.requests, 'dev halves resources').toEqual({
+      cpu: '250m',
+      memory: '512Mi',
+    });
+    expect(podSpec(find(objects.prod, 'Deployment', 'worker')).containers[0].resources.requests, 'the chart worker requests in prod').toEqual({
+      cpu: '500m',
+      memory: '1Gi',
+    });
   });
 });

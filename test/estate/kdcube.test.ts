@@ -27,7 +27,12 @@ function routeSettings(objects: readonly KubeObject[], path: string): { timeout?
   const route = edgePaths(objects).find((p) => p.path === path);
   expect(route, `an HTTPRoute routes ${path}`).toBeDefined();
   const policy = route!.policy?.spec;
-  return { timeout: route!.rule.timeouts?.request, idle: policy?.timeout?.http?.streamIdleTimeout, body: policy?.requestBuffer?.limit, rps: policy?.rateLimit?.local?.rules[0].limit.requests };
+  return {
+    timeout: route!.rule.timeouts?.request,
+    idle: policy?.timeout?.http?.streamIdleTimeout,
+    body: policy?.requestBuffer?.limit,
+    rps: policy?.rateLimit?.local?.rules[0].limit.requests,
+  };
 }
 
 /** web-proxy's OpenResty configuration, as mounted, and its locations by path (`= /x` for exact ones). */
@@ -47,13 +52,17 @@ function openresty(objects: readonly KubeObject[]): { conf: string; locations: M
 
 /** A directive's value in a location body (`client_max_body_size` → `500m`). */
 function directive(body: readonly string[] | undefined, name: string): string | undefined {
-  return body?.find((l) => l.startsWith(`${name} `))?.slice(name.length + 1).replace(/;$/, '');
+  return body
+    ?.find((l) => l.startsWith(`${name} `))
+    ?.slice(name.length + 1)
+    .replace(/;$/, '');
 }
 
 /** Who may reach a workload according to its allow policy: workload names, or `ingress-controller`. */
 function sources(objects: readonly KubeObject[], name: string): string[] {
   return find(objects, 'NetworkPolicy', `allow-${name}`).spec.ingress.map(
-    (rule: any) => rule.from[0].podSelector?.matchLabels['app.kubernetes.io/name'] ?? `ns:${rule.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']}`,
+    (rule: any) =>
+      rule.from[0].podSelector?.matchLabels['app.kubernetes.io/name'] ?? `ns:${rule.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']}`,
   );
 }
 
@@ -100,15 +109,28 @@ describe.each(ENVS)('KDCube in %s', (env) => {
     expect(paths, 'the edge routes the Socket.IO path').toContain('/cb/socket.io/');
     expect(paths).not.toContain('/api/cb/socket.io/');
     const socketEdge = routeSettings(objects, '/cb/socket.io/');
-    expect(socketEdge, 'kept open past the 60 s default, with no request buffering to stall the upgrade').toEqual({ timeout: '600s', idle: '600s', body: undefined, rps: undefined });
+    expect(socketEdge, 'kept open past the 60 s default, with no request buffering to stall the upgrade').toEqual({
+      timeout: '600s',
+      idle: '600s',
+      body: undefined,
+      rps: undefined,
+    });
     const socket = openresty(objects).locations.get('/cb/socket.io/');
     expect(directive(socket, 'proxy_pass')).toBe('http://chat_api/socket.io/');
-    expect(socket, 'the upgrade headers').toEqual(expect.arrayContaining(['proxy_set_header Upgrade $http_upgrade;', 'proxy_set_header Connection $connection_upgrade;']));
+    expect(socket, 'the upgrade headers').toEqual(
+      expect.arrayContaining(['proxy_set_header Upgrade $http_upgrade;', 'proxy_set_header Connection $connection_upgrade;']),
+    );
   });
 
   it('limits request bodies as upstream does, the edge and OpenResty alike: 500m on /api/cb/, 50m on /admin/integrations/', () => {
     const { conf, locations } = openresty(objects);
-    const expected: Record<string, string> = { '/api/cb/': '500m', '/admin/integrations/': '50m', '/api/integrations/': '50m', '/sse/': '20m', '/api/chat/': '20m' };
+    const expected: Record<string, string> = {
+      '/api/cb/': '500m',
+      '/admin/integrations/': '50m',
+      '/api/integrations/': '50m',
+      '/sse/': '20m',
+      '/api/chat/': '20m',
+    };
     for (const [path, size] of Object.entries(expected)) {
       expect(routeSettings(objects, path).body, `edge body limit on ${path}`).toBe(size.replace('m', 'Mi'));
       expect(directive(locations.get(path), 'client_max_body_size'), `web-proxy body limit on ${path}`).toBe(size);
@@ -118,19 +140,30 @@ describe.each(ENVS)('KDCube in %s', (env) => {
     // Every location the edge does not list must fit in the edge default.
     for (const [path, body] of locations) {
       const size = directive(body, 'client_max_body_size');
-      if (size && !(path in expected)) expect(edgePaths(objects).map((p) => p.path), `${path} raises the body limit, so the edge routes it too`).toContain(path);
+      if (size && !(path in expected))
+        expect(
+          edgePaths(objects).map((p) => p.path),
+          `${path} raises the body limit, so the edge routes it too`,
+        ).toContain(path);
     }
   });
 
   it("ships web-proxy's OpenResty configuration, listening on the Service's unprivileged target port", () => {
     const proxy = main('web-proxy');
-    expect(proxy.volumeMounts, 'nginx.conf mounted with subPath').toContainEqual({ name: 'files', mountPath: '/usr/local/openresty/nginx/conf/nginx.conf', subPath: 'nginx.conf', readOnly: true });
+    expect(proxy.volumeMounts, 'nginx.conf mounted with subPath').toContainEqual({
+      name: 'files',
+      mountPath: '/usr/local/openresty/nginx/conf/nginx.conf',
+      subPath: 'nginx.conf',
+      readOnly: true,
+    });
     const listen = Number(/\n\s*listen (\d+);/.exec(openresty(objects).conf)?.[1]);
     expect(listen, 'OpenResty listens on the container port').toBe(proxy.ports[0].containerPort);
     expect(listen, 'uid 1000 cannot bind below 1024').toBeGreaterThanOrEqual(1024);
     expect(proxy.securityContext.capabilities.add, 'no NET_BIND_SERVICE needed').toBeUndefined();
     expect(find(objects, 'Service', 'web-proxy').spec.ports[0]).toMatchObject({ port: listen, targetPort: 'http' });
-    expect(deployment('web-proxy').spec.template.metadata.annotations['shipshape.io/config-checksum'], 'a config change rolls the proxies').toMatch(/^[0-9a-f]{64}$/);
+    expect(deployment('web-proxy').spec.template.metadata.annotations['shipshape.io/config-checksum'], 'a config change rolls the proxies').toMatch(
+      /^[0-9a-f]{64}$/,
+    );
   });
 
   it("points each OpenResty upstream at a Service's own port (web-ui:8080, not :80)", () => {
@@ -140,7 +173,10 @@ describe.each(ENVS)('KDCube in %s', (env) => {
       const [host, port] = server.split(':');
       const [service, namespace] = host.split('.');
       expect(namespace, `${upstream} in the system's namespace`).toBe(`kdcube-${env}`);
-      expect(find(objects, 'Service', service).spec.ports.map((p: any) => p.port), `${upstream} → Service ${service}`).toContain(Number(port));
+      expect(
+        find(objects, 'Service', service).spec.ports.map((p: any) => p.port),
+        `${upstream} → Service ${service}`,
+      ).toContain(Number(port));
     }
     expect(upstreams.get('web_ui')).toBe(`web-ui.kdcube-${env}.svc.cluster.local:8080`);
     expect(sources(objects, 'web-ui'), 'and the policy admits the proxy there').toEqual(['web-proxy']);
@@ -168,10 +204,15 @@ describe.each(ENVS)('KDCube in %s', (env) => {
     const volume = store.volumes.find((v: any) => v.emptyDir?.medium === 'Memory');
     expect(volume, 'a memory-backed emptyDir').toBeDefined();
     expect(store.containers[0].volumeMounts, 'holding the store file').toContainEqual({ name: volume.name, mountPath: '/run/kdcube-secrets' });
-    for (const [name, token] of [['chat-ingress', 'SECRETS_TOKEN_INGRESS'], ['chat-proc', 'SECRETS_TOKEN_PROC']]) {
+    for (const [name, token] of [
+      ['chat-ingress', 'SECRETS_TOKEN_INGRESS'],
+      ['chat-proc', 'SECRETS_TOKEN_PROC'],
+    ]) {
       const env_: any[] = main(name).env;
       expect(env_.find((e) => e.name === 'SECRETS_URL')?.value, `${name} SECRETS_URL`).toBe(`http://kdcube-secrets.kdcube-${env}.svc.cluster.local:7777`);
-      expect(env_.find((e) => e.name === 'SECRETS_TOKEN')?.valueFrom, `${name} reads with its own token`).toEqual({ secretKeyRef: { name: 'kdcube-platform-secrets', key: token } });
+      expect(env_.find((e) => e.name === 'SECRETS_TOKEN')?.valueFrom, `${name} reads with its own token`).toEqual({
+        secretKeyRef: { name: 'kdcube-platform-secrets', key: token },
+      });
     }
     expect(sources(objects, 'kdcube-secrets'), 'only the services that read it').toEqual(['chat-ingress', 'chat-proc']);
   });
@@ -181,21 +222,36 @@ describe.each(ENVS)('KDCube in %s', (env) => {
   });
 
   it('rate-limits routes as the proxy zones do: 10 r/s chat, KB and monitoring, 2 r/s uploads', () => {
-    const limits = Object.fromEntries(edgePaths(objects).flatMap((p) => {
-      const rps = p.policy?.spec.rateLimit?.local?.rules[0].limit.requests;
-      return rps ? [[p.path, rps]] : [];
-    }));
-    expect(limits, 'requests per second and client per path').toEqual({ '/api/chat/': 10, '/sse/': 10, '/api/kb/': 10, '/monitoring': 10, '/api/kb/upload': 2 });
+    const limits = Object.fromEntries(
+      edgePaths(objects).flatMap((p) => {
+        const rps = p.policy?.spec.rateLimit?.local?.rules[0].limit.requests;
+        return rps ? [[p.path, rps]] : [];
+      }),
+    );
+    expect(limits, 'requests per second and client per path').toEqual({
+      '/api/chat/': 10,
+      '/sse/': 10,
+      '/api/kb/': 10,
+      '/monitoring': 10,
+      '/api/kb/upload': 2,
+    });
   });
 
   it('mounts config.json and nginx.conf into web-ui with subPath, with a checksum that rolls the pods', () => {
     const ui = main('web-ui');
-    for (const [file, mountPath] of [['nginx.conf', '/etc/nginx/nginx.conf'], ['config.json', '/usr/share/nginx/html/config.json']]) {
+    for (const [file, mountPath] of [
+      ['nginx.conf', '/etc/nginx/nginx.conf'],
+      ['config.json', '/usr/share/nginx/html/config.json'],
+    ]) {
       expect(ui.volumeMounts, `${file} mounted at ${mountPath} with subPath`).toContainEqual({ name: 'files', mountPath, subPath: file, readOnly: true });
     }
     expect(Object.keys(find(objects, 'ConfigMap', 'web-ui-files').data).sort()).toEqual(['config.json', 'nginx.conf']);
-    expect(deployment('web-ui').spec.template.metadata.annotations?.['shipshape.io/config-checksum'], 'config checksum on the web-ui pods').toMatch(/^[0-9a-f]{64}$/);
-    const emptyDirs = podSpec(deployment('web-ui')).volumes.filter((v: any) => v.emptyDir).map((v: any) => v.name);
+    expect(deployment('web-ui').spec.template.metadata.annotations?.['shipshape.io/config-checksum'], 'config checksum on the web-ui pods').toMatch(
+      /^[0-9a-f]{64}$/,
+    );
+    const emptyDirs = podSpec(deployment('web-ui'))
+      .volumes.filter((v: any) => v.emptyDir)
+      .map((v: any) => v.name);
     expect(emptyDirs, 'writable nginx cache and run dirs').toEqual(expect.arrayContaining(['cache', 'run']));
   });
 
@@ -209,7 +265,10 @@ describe.each(ENVS)('KDCube in %s', (env) => {
 
   it('starts chat-proc after preparing its volumes, drains turns for up to 120 s and scales on the Redis queue', () => {
     const pod = podSpec(deployment('chat-proc'));
-    expect(pod.initContainers?.map((c: any) => c.name), 'init containers of chat-proc').toEqual(['prepare-volumes']);
+    expect(
+      pod.initContainers?.map((c: any) => c.name),
+      'init containers of chat-proc',
+    ).toEqual(['prepare-volumes']);
     expect(pod.terminationGracePeriodSeconds, 'grace period covers the ~110 s drain').toBeGreaterThanOrEqual(120);
     const proc = pod.containers[0];
     expect(proc.startupProbe?.httpGet.path, 'startup probe').toBe('/health/live');
@@ -222,7 +281,9 @@ describe.each(ENVS)('KDCube in %s', (env) => {
       metadata: { address: `redis.kdcube-${env}.svc.cluster.local:6379`, listName: `kdcube:${env}:kdcube:chat:prompt:queue` },
       authenticationRef: { name: 'chat-proc-redis' },
     });
-    expect(find(objects, 'TriggerAuthentication', 'chat-proc-redis').spec.secretTargetRef).toEqual([{ parameter: 'password', name: 'redis-auth', key: 'redis-password' }]);
+    expect(find(objects, 'TriggerAuthentication', 'chat-proc-redis').spec.secretTargetRef).toEqual([
+      { parameter: 'password', name: 'redis-auth', key: 'redis-password' },
+    ]);
     expect(deployment('chat-proc').spec, 'KEDA owns the replica count').not.toHaveProperty('replicas');
   });
 
@@ -237,7 +298,10 @@ describe.each(ENVS)('KDCube in %s', (env) => {
     const others = ofKind(objects, 'Deployment').filter((d) => d.metadata.name !== 'chat-proc');
     for (const d of others) {
       expect(d.spec.template.metadata.annotations?.['shipshape.io/security-exceptions'], `${d.metadata.name} has no exception`).toBeUndefined();
-      expect(podSpec(d).volumes.some((v: any) => v.hostPath), `${d.metadata.name} mounts no hostPath`).toBe(false);
+      expect(
+        podSpec(d).volumes.some((v: any) => v.hostPath),
+        `${d.metadata.name} mounts no hostPath`,
+      ).toBe(false);
     }
   });
 
@@ -250,17 +314,26 @@ describe.each(ENVS)('KDCube in %s', (env) => {
       expect(password, `${name}: REDIS_PASSWORD is defined before REDIS_URL`).toBeLessThan(url);
       expect(env_[password].valueFrom, `${name}: REDIS_PASSWORD from the Secret`).toEqual({ secretKeyRef: { name: 'redis-auth', key: 'redis-password' } });
       expect(env_[url].value, `${name}: REDIS_URL`).toBe('redis://:$(REDIS_PASSWORD)@redis:6379/0');
-      expect(env_.find((e) => e.name === 'POSTGRES_PASSWORD')?.valueFrom, `${name}: POSTGRES_PASSWORD from the Secret`).toEqual({ secretKeyRef: { name: 'postgres-db-credentials', key: 'POSTGRES_PASSWORD' } });
-      expect(main(name).envFrom, `${name}: env from the shared ConfigMap and the platform Secret`).toEqual([{ configMapRef: { name: 'kdcube-config' } }, { secretRef: { name: 'kdcube-platform-secrets' } }]);
+      expect(env_.find((e) => e.name === 'POSTGRES_PASSWORD')?.valueFrom, `${name}: POSTGRES_PASSWORD from the Secret`).toEqual({
+        secretKeyRef: { name: 'postgres-db-credentials', key: 'POSTGRES_PASSWORD' },
+      });
+      expect(main(name).envFrom, `${name}: env from the shared ConfigMap and the platform Secret`).toEqual([
+        { configMapRef: { name: 'kdcube-config' } },
+        { secretRef: { name: 'kdcube-platform-secrets' } },
+      ]);
     }
     expect(ofKind(objects, 'Secret'), 'Secrets are referenced, never written').toEqual([]);
   });
 
   it("lets only the Gateway's data plane reach web-proxy, and only web-proxy reach the internal services", () => {
     expect(sources(objects, 'web-proxy'), 'sources of web-proxy').toEqual(['ns:envoy-gateway-system']);
-    expect(find(objects, 'NetworkPolicy', 'allow-web-proxy').spec.ingress[0].from[0].podSelector.matchLabels['gateway.envoyproxy.io/owning-gateway-name']).toBe('kdcube');
+    expect(find(objects, 'NetworkPolicy', 'allow-web-proxy').spec.ingress[0].from[0].podSelector.matchLabels['gateway.envoyproxy.io/owning-gateway-name']).toBe(
+      'kdcube',
+    );
     for (const name of INTERNAL) expect(sources(objects, name), `sources of ${name}`).toEqual(['web-proxy']);
-    const policies = ofKind(objects, 'NetworkPolicy').map((p) => p.metadata.name).sort();
+    const policies = ofKind(objects, 'NetworkPolicy')
+      .map((p) => p.metadata.name)
+      .sort();
     const controllers = ['allow-acme-http01-solver', 'allow-monitoring-metrics', 'allow-redis', 'allow-postgres-db', 'allow-keda-redis'];
     expect(policies, 'beyond the wiring, only what the controllers and the datastores need').toEqual(
       ['default-deny-ingress', 'allow-web-proxy', 'allow-kdcube-secrets', ...INTERNAL.map((n) => `allow-${n}`), ...controllers].sort(),
@@ -272,7 +345,9 @@ describe.each(ENVS)('KDCube in %s', (env) => {
     expect(monitor.spec.endpoints, 'scraped on the served port, at /metrics').toEqual([{ port: 'http', path: '/metrics' }]);
     expect(find(objects, 'Service', 'metrics').metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
     const policy = find(objects, 'NetworkPolicy', 'allow-monitoring-metrics');
-    expect(policy.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 8090, protocol: 'TCP' }] }]);
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 8090, protocol: 'TCP' }] },
+    ]);
   });
 
   it('declares the Redis and Postgres other charts install, and admits their clients, the setup Job and KEDA to them', () => {
@@ -280,9 +355,14 @@ describe.each(ENVS)('KDCube in %s', (env) => {
     const backends = ['chat-ingress', 'chat-proc', 'metrics', 'kb'];
     expect(sources(objects, 'redis'), 'Redis clients, and proxylogin for its sessions').toEqual([...backends, 'proxylogin']);
     expect(sources(objects, 'postgres-db'), 'Postgres clients and the setup Job').toEqual([...backends, 'postgres-setup']);
-    expect(find(objects, 'NetworkPolicy', 'allow-redis').spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'redis' });
+    expect(find(objects, 'NetworkPolicy', 'allow-redis').spec.podSelector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'redis',
+      'app.kubernetes.io/instance': 'redis',
+    });
     const keda = find(objects, 'NetworkPolicy', 'allow-keda-redis').spec;
-    expect(keda.podSelector, 'the KEDA operator reads the prompt queue in the Redis pods').toEqual(find(objects, 'NetworkPolicy', 'allow-redis').spec.podSelector);
+    expect(keda.podSelector, 'the KEDA operator reads the prompt queue in the Redis pods').toEqual(
+      find(objects, 'NetworkPolicy', 'allow-redis').spec.podSelector,
+    );
     expect(keda.ingress[0].from[0].podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'keda-operator' });
   });
 
@@ -291,7 +371,9 @@ describe.each(ENVS)('KDCube in %s', (env) => {
       from: [
         {
           namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
-          podSelector: { matchLabels: { 'gateway.envoyproxy.io/owning-gateway-name': 'kdcube', 'gateway.envoyproxy.io/owning-gateway-namespace': `kdcube-${env}` } },
+          podSelector: {
+            matchLabels: { 'gateway.envoyproxy.io/owning-gateway-name': 'kdcube', 'gateway.envoyproxy.io/owning-gateway-namespace': `kdcube-${env}` },
+          },
         },
       ],
       ports: [{ port: 8089, protocol: 'TCP' }],
@@ -339,7 +421,11 @@ describe('KDCube across environments', () => {
         volumes: podSpec(d).volumes,
         probes: podSpec(d).containers.map((c: any) => [c.readinessProbe, c.livenessProbe, c.startupProbe]),
       }));
-    const names = (objects: KubeObject[]) => objects.filter((o) => o.kind !== 'Namespace').map((o) => `${o.kind}/${o.metadata.name.replace(/-v\d.*$/, '')}`).sort();
+    const names = (objects: KubeObject[]) =>
+      objects
+        .filter((o) => o.kind !== 'Namespace')
+        .map((o) => `${o.kind}/${o.metadata.name.replace(/-v\d.*$/, '')}`)
+        .sort();
     expect(shape(envs.dev), 'dev and prod run the same pods').toEqual(shape(envs.prod));
     expect(names(envs.staging), 'staging and prod have the same objects').toEqual(names(envs.prod));
   });

@@ -29,14 +29,26 @@ describe.each(ENVS)('ra-hcp in %s', (env) => {
   });
 
   it('is hardened: user 1000, seccomp RuntimeDefault, read-only root with /tmp, no privilege escalation, no capabilities', () => {
-    expect(podSpec(backend).securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(main.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(podSpec(backend).securityContext).toMatchObject({
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(main.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(main.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
     expect(find(objects, 'Namespace', NAMESPACES[env]).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
   it('routes /docs (Prefix) and /openapi.json (Exact) and /api to the back end, / to the front end', () => {
-    const paths = find(objects, 'HTTPRoute', 'edge').spec.rules.map((r: any) => `${r.matches[0].path.type} ${r.matches[0].path.value} → ${r.backendRefs[0].name}`);
+    const paths = find(objects, 'HTTPRoute', 'edge').spec.rules.map(
+      (r: any) => `${r.matches[0].path.type} ${r.matches[0].path.value} → ${r.backendRefs[0].name}`,
+    );
     expect(paths).toEqual(['PathPrefix /api → backend', 'PathPrefix /docs → backend', 'Exact /openapi.json → backend', 'PathPrefix / → frontend']);
     expect(find(objects, 'HTTPRoute', 'edge-redirect').spec.rules[0].filters[0].requestRedirect).toEqual({ scheme: 'https', statusCode: 308 });
     expect(ofKind(objects, 'Ingress')).toEqual([]);
@@ -65,7 +77,9 @@ describe.each(ENVS)('ra-hcp in %s', (env) => {
     expect(redis.spec.volumeClaimTemplates, 'a cache: no claim').toBeUndefined();
     expect(podSpec(redis).volumes).toContainEqual({ name: 'data', emptyDir: {} });
     expect(podSpec(redis).containers[0].command, 'no persistence').toEqual(['redis-server', '--save', '', '--appendonly', 'no']);
-    expect(find(objects, 'Service', 'redis').spec.ports, 'a RESP port, not one named http').toEqual([{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP', appProtocol: 'redis' }]);
+    expect(find(objects, 'Service', 'redis').spec.ports, 'a RESP port, not one named http').toEqual([
+      { name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP', appProtocol: 'redis' },
+    ]);
   });
 
   it('points the front end at the in-cluster back end and its public origin', () => {
@@ -78,7 +92,10 @@ describe.each(ENVS)('ra-hcp in %s', (env) => {
 describe('ra-hcp sizes per environment', () => {
   const sizes = (env: string) => {
     const { objects } = systemObjects(raHcp, env);
-    return { backendMin: find(objects, 'HorizontalPodAutoscaler', 'backend').spec.minReplicas, frontend: find(objects, 'Deployment', 'frontend').spec.replicas };
+    return {
+      backendMin: find(objects, 'HorizontalPodAutoscaler', 'backend').spec.minReplicas,
+      frontend: find(objects, 'Deployment', 'frontend').spec.replicas,
+    };
   };
 
   it('runs 5 back-end and 2 front-end pods in prod, 2 and 1 in acceptance, 1 and 1 in dev', () => {

@@ -29,10 +29,17 @@ function parseMermaid(sources: readonly string[]): (string | null)[] {
 function shop(flavour: 'ingress-nginx' | 'gateway', gateway?: { name: string; namespace: string }): SystemDefinition {
   return {
     name: 'shop',
-    environments: [environment('staging', { gateway, externalServices: { postgres: { port: 5432, podSelector: { 'app.kubernetes.io/name': 'postgresql' } } } })],
+    environments: [
+      environment('staging', { gateway, externalServices: { postgres: { port: 5432, podSelector: { 'app.kubernetes.io/name': 'postgresql' } } } }),
+    ],
     define: (system) => {
       const files = new PersistentClaim(system, 'files', { size: '5Gi', accessMode: 'ReadWriteMany' });
-      const redis = new Worker(system, 'redis', { image: 'redis:7.2', port: 6379, singleton: true, probes: { liveness: { tcp: 6379 }, readiness: { tcp: 6379 } } });
+      const redis = new Worker(system, 'redis', {
+        image: 'redis:7.2',
+        port: 6379,
+        singleton: true,
+        probes: { liveness: { tcp: 6379 }, readiness: { tcp: 6379 } },
+      });
       const api = new WebApp(system, 'api', {
         image: 'ghcr.io/example/api:v1',
         port: 8000,
@@ -97,7 +104,9 @@ describe('the picture of an environment (dist/<env>/README.md)', () => {
     expect(gateway).toContain('internet -->|"HTTP, HTTPS"| peers__envoy_gateway_system__gateway__shop');
     expect(gateway).toContain('peers__envoy_gateway_system__gateway__shop(("Gateway shop data plane (namespace envoy-gateway-system)"))');
     expect(gateway).toContain('peers__envoy_gateway_system__gateway__shop --> shop_staging__Gateway__shop');
-    expect(gateway).toContain('shop_staging__Gateway__shop{{"Gateway shop<br/>class eg<br/>HTTP staging.shop.example.com:80<br/>HTTPS staging.shop.example.com:443"}}');
+    expect(gateway).toContain(
+      'shop_staging__Gateway__shop{{"Gateway shop<br/>class eg<br/>HTTP staging.shop.example.com:80<br/>HTTPS staging.shop.example.com:443"}}',
+    );
     expect(gateway).toContain('shop_staging__Gateway__shop -->|"https-staging.shop.example.com"| shop_staging__HTTPRoute__edge');
     expect(gateway).toContain('shop_staging__Gateway__shop -->|"http-staging.shop.example.com"| shop_staging__HTTPRoute__edge_redirect');
     expect(gateway).toContain('shop_staging__HTTPRoute__edge_redirect{{"staging.shop.example.com<br/>HTTPRoute edge-redirect<br/>redirects 308 to https"}}');
@@ -107,7 +116,9 @@ describe('the picture of an environment (dist/<env>/README.md)', () => {
   });
 
   it("draws a ListenerSet on the environment's shared Gateway", () => {
-    expect(shared).toContain('shop_staging__ListenerSet__shop{{"ListenerSet shop<br/>on Gateway gateway-system/public<br/>HTTP staging.shop.example.com:80<br/>HTTPS staging.shop.example.com:443"}}');
+    expect(shared).toContain(
+      'shop_staging__ListenerSet__shop{{"ListenerSet shop<br/>on Gateway gateway-system/public<br/>HTTP staging.shop.example.com:80<br/>HTTPS staging.shop.example.com:443"}}',
+    );
     expect(shared).toContain('peers__envoy_gateway_system__gateway__public --> shop_staging__ListenerSet__shop');
     expect(shared).toContain('shop_staging__ListenerSet__shop -->|"https-staging.shop.example.com"| shop_staging__HTTPRoute__edge');
   });
@@ -117,7 +128,10 @@ describe('the picture of an environment (dist/<env>/README.md)', () => {
     expect(ingress).toContain('peers__monitoring__monitoring(("monitoring (namespace monitoring)"))');
     expect(ingress).toContain('shop_staging__external__postgres("postgres<br/>external service")');
     expect(ingress).toContain('shop_staging__acme_solver("ACME HTTP-01 solver<br/>cert-manager, on demand")');
-    const allowed = ingress.split('\n').filter((line) => line.includes('-.->')).map((line) => line.trim());
+    const allowed = ingress
+      .split('\n')
+      .filter((line) => line.includes('-.->'))
+      .map((line) => line.trim());
     expect(allowed).toEqual([
       'peers__ingress_nginx -.->|"allow :3000"| shop_staging__Deployment__web',
       'peers__ingress_nginx -.->|"allow :8000"| shop_staging__Deployment__api',

@@ -59,7 +59,7 @@ describe('Flux delivery', () => {
     expect(parse(files.get('prod/flux/kustomization.yaml'))[0].resources).toEqual(['flux.yaml']);
   });
 
-  it("chains each system on its own: infrastructure → migrations → apps, each waiting only for the one before in that system", () => {
+  it('chains each system on its own: infrastructure → migrations → apps, each waiting only for the one before in that system', () => {
     expect(byName('estate-prod-shop-infrastructure').spec.dependsOn).toBeUndefined();
     expect(byName('estate-prod-shop-migrations').spec.dependsOn).toEqual([{ name: 'estate-prod-shop-infrastructure' }]);
     expect(byName('estate-prod-shop-apps').spec.dependsOn).toEqual([{ name: 'estate-prod-shop-migrations' }]);
@@ -80,7 +80,9 @@ describe('Flux delivery', () => {
         expect(byName(dependency.name).spec.path.startsWith(`./dist/prod/${system}/`)).toBe(true);
       }
     }
-    expect(kustomizations.filter((k) => k.spec.dependsOn?.some((d: { name: string }) => d.name === 'estate-prod-shop-migrations')).map((k) => k.metadata.name)).toEqual(['estate-prod-shop-apps']);
+    expect(
+      kustomizations.filter((k) => k.spec.dependsOn?.some((d: { name: string }) => d.name === 'estate-prod-shop-migrations')).map((k) => k.metadata.name),
+    ).toEqual(['estate-prod-shop-apps']);
   });
 
   it('replaces the immutable migration Job (force) and waits longer than its deadline', () => {
@@ -114,7 +116,9 @@ describe('Flux delivery', () => {
   });
 
   it('runs each image migration once: a new image gives a new Job name, the same image the same name', () => {
-    const jobName = (pin: string) => parse(renderEstate([system({ flavour: 'flux', repository: REPOSITORY }, pin)]).files.get('prod/shop/migrations/shop.yaml')).find((o) => o.kind === 'Job')!.metadata.name;
+    const jobName = (pin: string) =>
+      parse(renderEstate([system({ flavour: 'flux', repository: REPOSITORY }, pin)]).files.get('prod/shop/migrations/shop.yaml')).find((o) => o.kind === 'Job')!
+        .metadata.name;
     expect(jobName('v1.0.0')).toBe('migrate-v1-0-0');
     expect(jobName('v1.0.0')).toBe(jobName('v1.0.0'));
     expect(jobName('v1.1.0')).toBe('migrate-v1-1-0');
@@ -132,8 +136,7 @@ describe('Flux delivery', () => {
 });
 
 describe('Flux object names', () => {
-  const namesOf = (...systems: SystemDefinition[]) =>
-    parse(renderEstate(systems).files.get('prod/flux/flux.yaml')).map((o) => `${o.kind}/${o.metadata.name}`);
+  const namesOf = (...systems: SystemDefinition[]) => parse(renderEstate(systems).files.get('prod/flux/flux.yaml')).map((o) => `${o.kind}/${o.metadata.name}`);
   const withDelivery = (delivery: Delivery): SystemDefinition => system(delivery);
 
   it("are scoped by the repository's name by default: <scope>-<env> and <scope>-<env>-<system>-<layer>", () => {
@@ -156,14 +159,21 @@ describe('Flux object names', () => {
 
   it('take a configured scope, in the chain and the source reference too', () => {
     const flux = parse(renderEstate([withDelivery({ flavour: 'flux', repository: REPOSITORY, scope: 'team-a' })]).files.get('prod/flux/flux.yaml'));
-    expect(flux.map((o) => o.metadata.name)).toEqual(['team-a-prod', 'team-a-prod-shop-apps', 'team-a-prod-shop-infrastructure', 'team-a-prod-shop-migrations']);
+    expect(flux.map((o) => o.metadata.name)).toEqual([
+      'team-a-prod',
+      'team-a-prod-shop-apps',
+      'team-a-prod-shop-infrastructure',
+      'team-a-prod-shop-migrations',
+    ]);
     const apps = flux.find((o) => o.metadata.name === 'team-a-prod-shop-apps')!;
     expect(apps.spec.dependsOn).toEqual([{ name: 'team-a-prod-shop-migrations' }]);
     expect(apps.spec.sourceRef).toEqual({ kind: 'GitRepository', name: 'team-a-prod' });
   });
 
   it('refuses a scope that is not a DNS label, naming the field', () => {
-    expect(() => renderEstate([withDelivery({ flavour: 'flux', repository: REPOSITORY, scope: 'Team_A' })])).toThrow(/shop: prod\.delivery\.scope: must be a DNS label/);
+    expect(() => renderEstate([withDelivery({ flavour: 'flux', repository: REPOSITORY, scope: 'Team_A' })])).toThrow(
+      /shop: prod\.delivery\.scope: must be a DNS label/,
+    );
   });
 
   it('refuses a scope that makes a Kustomization name longer than a label value holds, saying how long it may be', () => {
@@ -187,7 +197,11 @@ describe('Flux paths follow the output directory in the repository', () => {
     synthesize(outdir);
     const flux = fluxOf(outdir);
     const kustomizations = flux.filter((o) => o.kind === 'Kustomization');
-    expect(kustomizations.map((k) => k.spec.path).sort()).toEqual(['./deploy/dist/prod/shop/apps', './deploy/dist/prod/shop/infrastructure', './deploy/dist/prod/shop/migrations']);
+    expect(kustomizations.map((k) => k.spec.path).sort()).toEqual([
+      './deploy/dist/prod/shop/apps',
+      './deploy/dist/prod/shop/infrastructure',
+      './deploy/dist/prod/shop/migrations',
+    ]);
     for (const k of kustomizations) expect(fs.existsSync(path.join(repo, k.spec.path, 'kustomization.yaml')), k.spec.path).toBe(true);
     expect(flux.find((o) => o.kind === 'GitRepository')!.spec.ignore).toBe('/*\n!/deploy/\n/deploy/*\n!/deploy/dist/\n/deploy/dist/*\n!/deploy/dist/prod/\n');
   });
@@ -202,16 +216,26 @@ describe('Flux paths follow the output directory in the repository', () => {
     expect(flux.find((o) => o.kind === 'GitRepository')!.spec.ignore).toContain('!/ops/manifests/prod/\n');
   });
 
-  it('fetches exactly the environment\'s output: git itself reads the ignore rules so', () => {
+  it("fetches exactly the environment's output: git itself reads the ignore rules so", () => {
     const repo = tempDir();
     execFileSync('git', ['init', '-q', repo]);
-    const files = ['README.md', 'main.ts', 'deploy/README.md', 'deploy/dist/dev/kustomization.yaml', 'deploy/dist/prod/kustomization.yaml', 'deploy/dist/prod/shop/apps/shop.yaml', 'deploy/distant/x.yaml'];
+    const files = [
+      'README.md',
+      'main.ts',
+      'deploy/README.md',
+      'deploy/dist/dev/kustomization.yaml',
+      'deploy/dist/prod/kustomization.yaml',
+      'deploy/dist/prod/shop/apps/shop.yaml',
+      'deploy/distant/x.yaml',
+    ];
     for (const file of files) {
       fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
       fs.writeFileSync(path.join(repo, file), '');
     }
     fs.writeFileSync(path.join(repo, '.gitignore'), environmentOnly('deploy/dist', 'prod'));
-    const ignored = spawnSync('git', ['check-ignore', ...files], { cwd: repo, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    const ignored = spawnSync('git', ['check-ignore', ...files], { cwd: repo, encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean);
     expect(files.filter((f) => !ignored.includes(f))).toEqual(['deploy/dist/prod/kustomization.yaml', 'deploy/dist/prod/shop/apps/shop.yaml']);
     expect(environmentOnly('.', 'prod')).toBe('/*\n!/prod/\n');
   });
@@ -235,7 +259,9 @@ describe('Flux paths follow the output directory in the repository', () => {
     }
     const repo = tempDir();
     fs.mkdirSync(path.join(repo, '.git'));
-    expect(() => synthesize(path.join(repo, 'my deploy', 'dist'))).toThrow(/prod\.delivery\.repository\.path: "my deploy\/dist", where .* sits in its repository, must be a directory .*; set delivery\.repository\.path/);
+    expect(() => synthesize(path.join(repo, 'my deploy', 'dist'))).toThrow(
+      /prod\.delivery\.repository\.path: "my deploy\/dist", where .* sits in its repository, must be a directory .*; set delivery\.repository\.path/,
+    );
   });
 });
 
@@ -268,7 +294,13 @@ describe('other delivery flavours', () => {
   });
 
   it('refuses systems of one environment that deliver differently', () => {
-    const other = { ...system({ flavour: 'helm' }), name: 'other', environments: [environment('prod', { namespace: 'other-prod', delivery: { flavour: 'argocd' }, images: { api: 'v1' } })] };
-    expect(() => renderEstate([system({ flavour: 'helm' }), other])).toThrow(/prod: the systems of one environment share its output directory, so they must share its delivery/);
+    const other = {
+      ...system({ flavour: 'helm' }),
+      name: 'other',
+      environments: [environment('prod', { namespace: 'other-prod', delivery: { flavour: 'argocd' }, images: { api: 'v1' } })],
+    };
+    expect(() => renderEstate([system({ flavour: 'helm' }), other])).toThrow(
+      /prod: the systems of one environment share its output directory, so they must share its delivery/,
+    );
   });
 });

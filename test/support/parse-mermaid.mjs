@@ -17,7 +17,12 @@ for (const source of JSON.parse(input)) {
     await mermaid.parse(source);
     results.push(null);
   } catch (error) {
-    results.push(String(error.message ?? error).split('\n').slice(0, 3).join(' | '));
+    results.push(
+      String(error.message ?? error)
+        .split('\n')
+        .slice(0, 3)
+        .join(' | '),
+    );
   }
 }
 process.stdout.write(JSON.stringify(results));

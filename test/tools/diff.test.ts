@@ -47,11 +47,15 @@ describe('npm run diff: the object-level review of a change to dist/', () => {
 
   it('lists added and removed objects, sorted by id', () => {
     const withoutFrontend = objects(shop({ withFrontend: false, tag: 'v1' }));
-    const removed = diffObjects(before, withoutFrontend).filter((c) => c.kind === 'removed').map((c) => c.id);
+    const removed = diffObjects(before, withoutFrontend)
+      .filter((c) => c.kind === 'removed')
+      .map((c) => c.id);
     expect(removed).toContain('Deployment/shop-staging/web');
     expect(removed).toContain('Service/shop-staging/web');
     expect(removed).toEqual([...removed].sort());
-    const added = diffObjects(withoutFrontend, before).filter((c) => c.kind === 'added').map((c) => c.id);
+    const added = diffObjects(withoutFrontend, before)
+      .filter((c) => c.kind === 'added')
+      .map((c) => c.id);
     expect(added).toEqual(removed);
   });
 
@@ -63,7 +67,15 @@ describe('npm run diff: the object-level review of a change to dist/', () => {
 
   it('compares named list items by name, so an inserted container does not shift the others', () => {
     const pod = (containers: object[]) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' }, spec: { containers } });
-    const changes = diffObjects([pod([{ name: 'app', image: 'a:1' }])], [pod([{ name: 'sidecar', image: 's:1' }, { name: 'app', image: 'a:1' }])]);
+    const changes = diffObjects(
+      [pod([{ name: 'app', image: 'a:1' }])],
+      [
+        pod([
+          { name: 'sidecar', image: 's:1' },
+          { name: 'app', image: 'a:1' },
+        ]),
+      ],
+    );
     expect(changes).toEqual([{ kind: 'changed', id: 'Pod/ns/p', fields: [{ path: 'spec.containers[sidecar]', after: { name: 'sidecar', image: 's:1' } }] }]);
   });
 

@@ -38,6 +38,11 @@ export const notes: SystemDefinition = {
     });
     const web = new WebApp(system, 'web', { image: 'ghcr.io/example/notes-web', backends: { API_URL: api } });
     new MigrationJob(system, 'migrate', { app: api, command: ['alembic', 'upgrade', 'head'] });
-    new TlsIngress(system, 'edge', { routes: [{ path: '/api', backend: api }, { path: '/', backend: web }] });
+    new TlsIngress(system, 'edge', {
+      routes: [
+        { path: '/api', backend: api },
+        { path: '/', backend: web },
+      ],
+    });
   },
 };
