@@ -86,9 +86,9 @@ export {
 export { EgressDestination, CidrDestination, NamespaceDestination } from './core/egress';
 export { ResourcesSpec, ResourceAmounts } from './core/resources';
 export { EnvValue, SecretKeyEnv, ConfigMapKeyEnv, FieldEnv, SecretReference, ConfigMapReference, NamedSecret, NamedConfigMap } from './core/env';
-export { SharedConfig, SharedConfigProps } from './core/config';
+export { SharedConfig, SharedConfigProps } from './shared-config';
 export { ExternalSecretSource, ExternalSecretSourceProps, RemoteKey, SecretStoreReference } from './core/secrets';
-export { PersistentClaim, PersistentClaimProps, AccessMode } from './core/storage';
+export { PersistentClaim, PersistentClaimProps, AccessMode } from './persistent-claim';
 export { ShipshapeError, WARNING_CODES, WarningCode } from './core/issues';
 export { AcknowledgedWarning } from './core/acknowledgements';
 export { OutputError } from './output/outdir';

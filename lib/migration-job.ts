@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { z } from 'zod';
-import { SharedConfig } from './core/config';
+import { SharedConfig } from './shared-config';
 import { SecretKeyEnv, SecretReference, envMapSchema, secretKeyEnvSchema, secretRefSchema } from './core/env';
 import { parseProps, reportWarning } from './core/issues';
 import { ResourcesSpec } from './core/resources';

@@ -8,7 +8,7 @@ import { peers } from './core/network-peers';
 import { serviceHost } from './core/names';
 import { ResourcesSpec } from './core/resources';
 import { HTTP_PORT_NAME, createPodDisruptionBudget, createService, httpUrl, servedPort } from './core/serving';
-import { PersistentClaim, PersistentClaimProps } from './core/storage';
+import { PersistentClaim, PersistentClaimProps } from './persistent-claim';
 import { ServedWorkload, Workload } from './core/workload';
 import { ServiceSpec, VolumeSpec, WorkloadProps, portNumber, serviceSchema, workloadShape } from './core/workload-props';
 import { SINGLETON_ANNOTATION } from './checks/policy';

@@ -7,7 +7,7 @@ import { HttpRoute } from '../imports/httproutes-gateway.networking.k8s.io';
 import { Environment } from './environment';
 import { SystemChart } from './system-chart';
 import { peers } from './core/network-peers';
-import { checksum, sortedRecord } from './core/config';
+import { checksum, sortedRecord } from './core/checksum';
 import { EdgeKind, EdgeListeners, LISTENER_IDLE_SECONDS, RoutedPath, claimPaths, edgeListeners, registerEdge } from './core/gateway';
 import { GatewayRule, writeHttpRoutes, writeTrafficPolicies } from './core/gateway-routes';
 import { Issue, parseProps, reportErrors, reportWarning } from './core/issues';

@@ -2,7 +2,7 @@ import { Yaml } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { AutoscaledBackend } from '../lib/autoscaled-backend';
 import { MigrationJob, MigrationJobProps } from '../lib/migration-job';
-import { SharedConfig } from '../lib/core/config';
+import { SharedConfig } from '../lib/shared-config';
 import { renderEstate } from '../lib/estate';
 import { environment, errors, find, ofKind, podSpec, synth, testSystem, warnings } from './helpers';
 

@@ -1,6 +1,6 @@
 import { Yaml } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { PersistentClaim } from '../lib/core/storage';
+import { PersistentClaim } from '../lib/persistent-claim';
 import { ScheduledTask, ScheduledTaskProps } from '../lib/scheduled-task';
 import { StatefulService } from '../lib/stateful-service';
 import { WebApp } from '../lib/web-app';

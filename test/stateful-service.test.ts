@@ -1,7 +1,7 @@
 import { Yaml } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { immutableFieldChanges } from '../lib/checks/immutable-fields';
-import { PersistentClaim } from '../lib/core/storage';
+import { PersistentClaim } from '../lib/persistent-claim';
 import { StatefulService, StatefulServiceProps } from '../lib/stateful-service';
 import { WebApp } from '../lib/web-app';
 import { Worker } from '../lib/worker';

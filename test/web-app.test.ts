@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Yaml } from 'cdk8s';
 import { WebApp } from '../lib/web-app';
-import { SharedConfig } from '../lib/core/config';
+import { SharedConfig } from '../lib/shared-config';
 import { CONFIG_CHECKSUM_ANNOTATION } from '../lib/core/workload';
 import { container, environment, errors, find, ofKind, podSpec, synth, testSystem, warnings } from './helpers';
 

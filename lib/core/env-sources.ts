@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import { checksum, sortedRecord } from './config';
+import { checksum, sortedRecord } from './checksum';
 import { configMapName, secretLikeEntries, secretName } from './env';
 import { Issue } from './issues';
 import { WorkloadProps } from './workload-props';

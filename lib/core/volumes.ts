@@ -1,8 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
-import { checksum, sortedRecord } from './config';
+import { checksum, sortedRecord } from './checksum';
 import { configMapName, secretName } from './env';
 import { Issue } from './issues';
-import { PersistentClaim } from './storage';
+import { PersistentClaim } from '../persistent-claim';
 import { ClaimVolume, VolumeSpec, WorkloadProps } from './workload-props';
 
 /** The volumes of a pod and where its main container mounts them. */

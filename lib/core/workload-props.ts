@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConfigMapReference, EnvValue, SecretReference, configMapRefSchema, envSchema, secretRefSchema } from './env';
 import { ProbesSpec, probesSchema } from './probes';
 import { ResourcesSpec, resourcesSchema } from './resources';
-import { PersistentClaim, PersistentClaimProps, claimPropsSchema } from './storage';
+import { PersistentClaim, PersistentClaimProps, claimPropsSchema } from '../persistent-claim';
 import { annotationMap, checkAffinityLabels, dnsLabel, hostname, isLabelKey, labelKey, labelMap, labelValue } from './names';
 import { portName } from './probes';
 import { EgressDestination, egressDestinationSchema } from './egress';

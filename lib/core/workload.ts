@@ -5,7 +5,7 @@ import { evaluatePodSecurity, strictestProfile } from '../checks/pod-security';
 import { Environment, SecurityExceptionName, isDigest, resolveReplicaRange, resolveReplicas } from '../environment';
 import { SystemChart } from '../system-chart';
 import { peers } from './network-peers';
-import { checksum } from './config';
+import { checksum } from './checksum';
 import { mainContainer, extraContainers } from './containers';
 import { ControllerKind, claimsPerReplica, restartPolicyOf, runsToCompletion, spreadsPods, takesDisruptionBudget } from './controller';
 import {
@@ -32,7 +32,7 @@ import { isDnsLabel, isLabelValue, serviceHost } from './names';
 import { ProbesSpec, describeProbe } from './probes';
 import { ResourcesSpec, scaleResources } from './resources';
 import { securityContexts } from './security-context';
-import { PersistentClaim } from './storage';
+import { PersistentClaim } from '../persistent-claim';
 import { duplicateNames, filesConfigMapOf, podVolumes } from './volumes';
 import { ClaimVolume, MetadataSpec, SchedulingSpec, ServedWorkload, ServiceSpec, WorkloadProps } from './workload-props';
 

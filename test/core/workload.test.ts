@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WebApp, WebAppProps } from '../../lib/web-app';
-import { PersistentClaim } from '../../lib/core/storage';
+import { PersistentClaim } from '../../lib/persistent-claim';
 import { ExternalSecretSource } from '../../lib/core/secrets';
 import { Worker } from '../../lib/worker';
 import { AutoscaledBackend } from '../../lib/autoscaled-backend';

@@ -1,11 +1,11 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { z } from 'zod';
-import { Issue, addDeferredCheck, fromZodIssues, reportErrors, reportWarning } from './issues';
-import { SystemChart } from '../system-chart';
-import { MANAGED_BY } from './labels';
-import { hostname } from './names';
-import { memoryQuantity } from './quantity';
+import { Issue, addDeferredCheck, fromZodIssues, reportErrors, reportWarning } from './core/issues';
+import { SystemChart } from './system-chart';
+import { MANAGED_BY } from './core/labels';
+import { hostname } from './core/names';
+import { memoryQuantity } from './core/quantity';
 
 /** How a volume may be attached: to one node (RWO) or to many (RWX, e.g. NFS or EFS). */
 export type AccessMode = 'ReadWriteOnce' | 'ReadWriteMany';
