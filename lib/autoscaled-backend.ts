@@ -25,6 +25,7 @@ export interface BackendAutoscaling {
    * Memory one idle pod uses (`190Mi`). Memory does not fall when pods are added, so the HPA can only
    * step down from n+1 to n pods while baseline/request ≤ target × n/(n+1); given the baseline, a
    * configuration that could never return to its minimum is refused.
+   * @default none: the scale-down bound is not checked
    */
   readonly baselineMemory?: string;
   /** Seconds of lower load before removing a pod. @default 300 */

@@ -67,13 +67,13 @@ export interface Acknowledgement {
 
 /** Per-environment sizing of one workload, overriding what the construct and the scaling factors give. */
 export interface WorkloadOverride {
-  /** Fixed replica count (workloads without an autoscaler). */
+  /** Fixed replica count (workloads without an autoscaler). @default the construct's */
   readonly replicas?: number;
-  /** Autoscaler minimum. */
+  /** Autoscaler minimum. @default the construct's */
   readonly minReplicas?: number;
-  /** Autoscaler maximum. */
+  /** Autoscaler maximum. @default the construct's */
   readonly maxReplicas?: number;
-  /** Requests and limits of the main container. */
+  /** Requests and limits of the main container. @default the construct's */
   readonly resources?: ResourcesSpec;
   /**
    * Suspend a ScheduledTask here: its CronJob starts no run until this is removed (a dev cluster
@@ -255,7 +255,7 @@ export interface Environment {
   readonly workloads: Readonly<Record<string, WorkloadOverride>>;
   /** Image tag or digest per workload name or image repository. */
   readonly images: Readonly<Record<string, string>>;
-  /** The tag of untagged, unpinned workload images. */
+  /** The tag of untagged, unpinned workload images. @default none: untagged images stay as the definition names them */
   readonly build?: string;
   /** Declared exemptions from the restricted profile. */
   readonly exceptions: readonly SecurityException[];
@@ -327,11 +327,11 @@ export interface GatewayDataPlane {
 
 /** A parsed {@link GatewayEdge}: the class and data-plane namespace filled in. */
 export interface ParsedGatewayEdge {
-  /** The shared Gateway's name, when there is one. */
+  /** The shared Gateway's name, when there is one. @default absent: a Gateway per system */
   readonly name?: string;
-  /** The shared Gateway's namespace, when there is one. */
+  /** The shared Gateway's namespace, when there is one. @default absent: a Gateway per system */
   readonly namespace?: string;
-  /** GatewayClass of the per-system Gateway; absent with a shared Gateway. */
+  /** GatewayClass of the per-system Gateway; absent with a shared Gateway. @default absent with a shared Gateway */
   readonly className?: string;
   /** Where the data-plane pods run. */
   readonly dataPlane: GatewayDataPlane;
@@ -428,7 +428,7 @@ export interface DeliveryRepository {
   readonly url: string;
   /** @default 'main' */
   readonly branch?: string;
-  /** A Secret in flux-system with the credentials, for a private repository. */
+  /** A Secret in flux-system with the credentials, for a private repository. @default none: a public repository */
   readonly secretName?: string;
   /**
    * Where the output directory (`dist/`, holding `<env>/`) sits inside the repository, as a relative
@@ -445,7 +445,7 @@ export interface DeliveryRepository {
 export interface Delivery {
   /** `flux`, `helm` or `argocd`. */
   readonly flavour: 'flux' | 'helm' | 'argocd';
-  /** The repository holding dist/; without it, Flux objects are not written (synth warns). */
+  /** The repository holding dist/; without it, Flux objects are not written (synth warns). @default none: no Flux objects (synth warns) */
   readonly repository?: DeliveryRepository;
   /**
    * The prefix of every Flux object name (a DNS label), so that several estates reconciled into

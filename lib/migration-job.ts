@@ -15,13 +15,13 @@ export interface MigrationJobProps {
   readonly app: Workload;
   /** The migration command, e.g. `['alembic', 'upgrade', 'head']`. */
   readonly command: readonly string[];
-  /** Arguments. */
+  /** Arguments. @default the image's `CMD` */
   readonly args?: readonly string[];
   /** Absolute directory the command starts in. @default the application's `workingDir` (else the image's `WORKDIR`) */
   readonly workingDir?: string;
   /** Secrets loaded whole as env. @default the application's secrets */
   readonly secrets?: readonly SecretReference[];
-  /** Further variables: by value or from a Secret key only. */
+  /** Further variables: by value or from a Secret key only. @default none */
   readonly env?: Readonly<Record<string, string | SecretKeyEnv>>;
   /**
    * SharedConfigs whose values the migration reads (the database settings its application shares
@@ -39,13 +39,13 @@ export interface MigrationJobProps {
   readonly activeDeadlineSeconds?: number;
   /** @default 100m/256Mi requested, 1/1Gi limited */
   readonly resources?: ResourcesSpec;
-  /** Containers run first, e.g. one that waits for the database. */
+  /** Containers run first, e.g. one that waits for the database. @default none */
   readonly initContainers?: readonly ContainerSpec[];
-  /** Volumes (`/tmp` is always there). */
+  /** Volumes (`/tmp` is always there). @default none (a writable `/tmp` is always mounted) */
   readonly volumes?: readonly VolumeSpec[];
-  /** Departures from the hardened security context. */
+  /** Departures from the hardened security context. @default the hardened `restricted` context, no exceptions */
   readonly security?: SecuritySpec;
-  /** Node selection, tolerations, affinity, priority. */
+  /** Node selection, tolerations, affinity, priority. @default none: any node */
   readonly scheduling?: SchedulingSpec;
   /**
    * Served workloads and external services the migration connects to (the database it migrates):

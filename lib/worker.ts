@@ -15,7 +15,7 @@ export type { SecretKeyReference };
 
 /** Where a Redis list lives and how long it may get per replica. */
 export interface RedisListScaling {
-  /** `host:port` of a Redis server this system does not run, e.g. a managed one. Give this or `server`. */
+  /** `host:port` of a Redis server this system does not run, e.g. a managed one. Give this or `server`. @default none (give `address` or `server`) */
   readonly address?: string;
   /**
    * The system's own Redis: a Worker with a port (`redis.served`), or a Redis another chart runs in
@@ -23,6 +23,7 @@ export interface RedisListScaling {
    * allowed to reach it, and so is the KEDA operator, which reads the list from the environment's
    * `kedaOperator` namespace (the namespace's default-deny policy would otherwise hide the backlog
    * from it). Give this or `address`.
+   * @default none (give `address` or `server`)
    */
   readonly server?: ServedWorkload;
   /** The list holding the backlog (a Celery queue name such as `celery`). */
@@ -33,7 +34,7 @@ export interface RedisListScaling {
   readonly databaseIndex?: number;
   /** Connect with TLS. @default false */
   readonly tls?: boolean;
-  /** The Redis password, from a Secret key (read by KEDA through a TriggerAuthentication). */
+  /** The Redis password, from a Secret key (read by KEDA through a TriggerAuthentication). @default none: a Redis without a password */
   readonly password?: SecretKeyReference;
 }
 
@@ -43,9 +44,9 @@ export interface WorkerScaling {
   readonly minReplicas?: number;
   /** Most replicas. */
   readonly maxReplicas: number;
-  /** Scale on the length of a Redis list (a KEDA ScaledObject). */
+  /** Scale on the length of a Redis list (a KEDA ScaledObject). @default none */
   readonly redisList?: RedisListScaling;
-  /** Scale on average CPU utilization, percent of the request (an HPA). */
+  /** Scale on average CPU utilization, percent of the request (an HPA). @default none */
   readonly cpuUtilization?: number;
   /** Scale an HPA on per-pod or external metrics (with or without `cpuUtilization`). @default none */
   readonly customMetrics?: readonly CustomMetric[];

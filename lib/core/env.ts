@@ -12,7 +12,7 @@ export interface NamedSecret {
 export interface NamedConfigMap {
   /** The ConfigMap's name. */
   readonly name: string;
-  /** Checksum of its content; pods that use it roll when it changes. */
+  /** Checksum of its content; pods that use it roll when it changes. @default none: made outside, its changes do not roll the pods */
   readonly checksum?: string;
 }
 

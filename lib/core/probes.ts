@@ -5,13 +5,13 @@ import { keyedUnion } from './zod-messages';
 
 /** Timing shared by every probe form; Kubernetes defaults apply where unset. */
 export interface ProbeTiming {
-  /** Seconds before the first check. */
+  /** Seconds before the first check. @default 0 (Kubernetes') */
   readonly initialDelaySeconds?: number;
-  /** Seconds between checks. */
+  /** Seconds between checks. @default 10 (Kubernetes') */
   readonly periodSeconds?: number;
-  /** Seconds before a check counts as failed. */
+  /** Seconds before a check counts as failed. @default 1 (Kubernetes') */
   readonly timeoutSeconds?: number;
-  /** Consecutive failures before acting. */
+  /** Consecutive failures before acting. @default 3 (Kubernetes') */
   readonly failureThreshold?: number;
 }
 
@@ -52,11 +52,11 @@ export type ProbeSpec = HttpProbe | TcpProbe | GrpcProbe | ExecProbe;
 
 /** The probes of a container. Liveness and readiness should be different checks (see the README). */
 export interface ProbesSpec {
-  /** Restarts the container when it fails: check only that the process is alive, never its dependencies. */
+  /** Restarts the container when it fails: check only that the process is alive, never its dependencies. @default none: the container is restarted only when it exits */
   readonly liveness?: ProbeSpec;
-  /** Takes the pod out of its Service while failing: fail while draining or while a dependency is down. */
+  /** Takes the pod out of its Service while failing: fail while draining or while a dependency is down. @default none: ready as soon as it starts (each construct sets its own probes when `probes` is left out) */
   readonly readiness?: ProbeSpec;
-  /** Holds the other probes back until a slow starter is up. */
+  /** Holds the other probes back until a slow starter is up. @default none */
   readonly startup?: ProbeSpec;
 }
 

@@ -14,7 +14,7 @@ import { SystemChart } from '../system-chart';
 export interface RemoteKey {
   /** The key (path) in the store. */
   readonly key: string;
-  /** A property inside a structured value (a JSON field, a Vault secret field). */
+  /** A property inside a structured value (a JSON field, a Vault secret field). @default none: the whole value */
   readonly property?: string;
 }
 
@@ -30,9 +30,9 @@ export interface SecretStoreReference {
 export interface ExternalSecretSourceProps {
   /** The (Cluster)SecretStore that holds the values. */
   readonly store: SecretStoreReference;
-  /** Keys of the resulting Secret mapped to where each value lives in the store. */
+  /** Keys of the resulting Secret mapped to where each value lives in the store. @default none (give `keys` or `extract`) */
   readonly keys?: Readonly<Record<string, string | RemoteKey>>;
-  /** Copy every property of one structured store entry into the Secret. */
+  /** Copy every property of one structured store entry into the Secret. @default none (give `keys` or `extract`) */
   readonly extract?: string;
   /** How often to re-read the store. @default '1h' */
   readonly refreshInterval?: string;

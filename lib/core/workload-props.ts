@@ -76,13 +76,13 @@ export interface ContainerSpec {
   readonly name: string;
   /** @default the workload's image */
   readonly image?: string;
-  /** Entrypoint. */
+  /** Entrypoint. @default the image's `ENTRYPOINT` */
   readonly command?: readonly string[];
-  /** Arguments. */
+  /** Arguments. @default the image's `CMD` */
   readonly args?: readonly string[];
   /** Absolute directory the command starts in. @default the image's `WORKDIR` */
   readonly workingDir?: string;
-  /** Environment variables, as for the main container. */
+  /** Environment variables, as for the main container. @default none */
   readonly env?: Readonly<Record<string, EnvValue>>;
   /** @default 50m/64Mi requested, 250m/128Mi limit */
   readonly resources?: ResourcesSpec;
@@ -92,13 +92,13 @@ export interface ContainerSpec {
 
 /** Where pods may run. Passed through to the pod spec unchanged. */
 export interface SchedulingSpec {
-  /** Node labels a node must have. */
+  /** Node labels a node must have. @default none: any node */
   readonly nodeSelector?: Readonly<Record<string, string>>;
-  /** Taints the pods tolerate. */
+  /** Taints the pods tolerate. @default none */
   readonly tolerations?: readonly k8s.Toleration[];
-  /** Node and pod (anti-)affinity. */
+  /** Node and pod (anti-)affinity. @default none */
   readonly affinity?: k8s.Affinity;
-  /** Priority class. */
+  /** Priority class. @default none: the cluster's default priority */
   readonly priorityClassName?: string;
 }
 
@@ -127,11 +127,12 @@ export interface SecuritySpec {
 
 /** How a pod stops. */
 export interface ShutdownSpec {
-  /** Seconds between SIGTERM and SIGKILL: size it to the longest in-flight request or job. */
+  /** Seconds between SIGTERM and SIGKILL: size it to the longest in-flight request or job. @default the construct's: 30 for most, 60 for a StatefulService, a Worker's longest job plus 15 */
   readonly gracePeriodSeconds?: number;
   /**
    * Seconds the container sleeps in `preStop` before SIGTERM, so endpoints and load balancers stop
    * sending traffic first. Needs a `sleep` binary in the image; 0 disables it.
+   * @default 5 for a served workload, 0 otherwise
    */
   readonly preStopSeconds?: number;
 }
@@ -179,9 +180,9 @@ export interface ServiceAccountSpec {
 export interface WorkloadProps {
   /** Image as `repository[:tag][@digest]`; the environment's `images.<name>` overrides tag or digest. */
   readonly image: string;
-  /** Entrypoint override. */
+  /** Entrypoint override. @default the image's `ENTRYPOINT` */
   readonly command?: readonly string[];
-  /** Arguments. */
+  /** Arguments. @default the image's `CMD` */
   readonly args?: readonly string[];
   /**
    * Absolute directory the command starts in (the container's `workingDir`), for an image whose
@@ -189,41 +190,43 @@ export interface WorkloadProps {
    * @default the image's `WORKDIR`
    */
   readonly workingDir?: string;
-  /** Requests and limits of the main container (scaled by the environment). */
+  /** Requests and limits of the main container (scaled by the environment). @default the construct's (see its props) */
   readonly resources?: ResourcesSpec;
-  /** Liveness, readiness and startup probes. */
+  /** Liveness, readiness and startup probes. @default the construct's (see its props) */
   readonly probes?: ProbesSpec;
-  /** Environment variables, in order (`$(VAR)` refers to an earlier one). */
+  /** Environment variables, in order (`$(VAR)` refers to an earlier one). @default none */
   readonly env?: Readonly<Record<string, EnvValue>>;
-  /** Non-secret settings: written to a ConfigMap `<name>-config`, loaded as env; changing them rolls the pods. */
+  /** Non-secret settings: written to a ConfigMap `<name>-config`, loaded as env; changing them rolls the pods. @default none */
   readonly config?: Readonly<Record<string, string>>;
-  /** Further ConfigMaps loaded whole as env (a SharedConfig rolls the pods when it changes). */
+  /** Further ConfigMaps loaded whole as env (a SharedConfig rolls the pods when it changes). @default none */
   readonly configMaps?: readonly ConfigMapReference[];
-  /** Secrets loaded whole as env, by reference only: an existing Secret's name or an ExternalSecretSource. */
+  /** Secrets loaded whole as env, by reference only: an existing Secret's name or an ExternalSecretSource. @default none */
   readonly secrets?: readonly SecretReference[];
-  /** Files by absolute path → content: stored in a ConfigMap `<name>-files`, each mounted with `subPath`; changing one rolls the pods. */
+  /** Files by absolute path → content: stored in a ConfigMap `<name>-files`, each mounted with `subPath`; changing one rolls the pods. @default none */
   readonly files?: Readonly<Record<string, string>>;
-  /** Volumes of the main container (`/tmp` is always there). */
+  /** Volumes of the main container (`/tmp` is always there). @default none (a writable `/tmp` is always mounted) */
   readonly volumes?: readonly VolumeSpec[];
-  /** Grace period and preStop pause. */
+  /** Grace period and preStop pause. @default the construct's (see ShutdownSpec) */
   readonly shutdown?: ShutdownSpec;
-  /** Containers run to completion before the main one starts. */
+  /** Containers run to completion before the main one starts. @default none */
   readonly initContainers?: readonly ContainerSpec[];
-  /** Containers running beside the main one. */
+  /** Containers running beside the main one. @default none */
   readonly sidecars?: readonly ContainerSpec[];
-  /** Node selection, tolerations, affinity, priority. */
+  /** Node selection, tolerations, affinity, priority. @default none: any node */
   readonly scheduling?: SchedulingSpec;
-  /** Departures from the hardened security context. */
+  /** Departures from the hardened security context. @default the hardened `restricted` context, no exceptions */
   readonly security?: SecuritySpec;
   /**
    * Served workloads this one calls over HTTP, by environment variable: `{ API_URL: backend }` sets
    * the variable to the back end's in-cluster URL (server-side, never in a browser bundle) and
    * allows the traffic in the network policies.
+   * @default none
    */
   readonly backends?: Readonly<Record<string, ServedWorkload>>;
   /**
    * Further served workloads this one connects to (a datastore whose URL the application builds
    * itself, e.g. `redis://:$(REDIS_PASSWORD)@redis:6379`): allowed in the network policies.
+   * @default none
    */
   readonly connectsTo?: readonly ServedWorkload[];
   /** `app.kubernetes.io/component` label. @default depends on the construct */
