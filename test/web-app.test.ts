@@ -192,3 +192,82 @@ describe('WebApp autoscaling on custom metrics', () => {
     expect(metrics[1].pods).toEqual({ metric: { name: 'http_requests_per_second' }, target: { type: 'AverageValue', averageValue: '50' } });
   });
 });
+
+describe('WebApp with every prop', () => {
+  it('takes all the props', () => {
+    const system = testSystem(environment('dev', { egress: { enforce: true } }));
+    const api = new WebApp(system, 'api', { image: 'ghcr.io/example/api:v1', port: 8080 });
+    const web = new WebApp(system, 'web', {
+      image: IMAGE,
+      port: 3001,
+      autoscaling: {
+        minReplicas: 2,
+        maxReplicas: 6,
+        cpuUtilization: 70,
+        memoryUtilization: 80,
+        customMetrics: [{ pods: { metric: 'http_requests_per_second', averageValue: '50' } }],
+      },
+      service: { portName: 'web', appProtocol: 'http', extraPorts: [{ name: 'admin', port: 3002 }], annotations: { 'example.com/team': 'web' } },
+      command: ['node'],
+      args: ['server.js'],
+      workingDir: '/app',
+      env: { NODE_ENV: 'production', SESSION_KEY: { secret: 'web-session', key: 'key' } },
+      config: { LOG_LEVEL: 'info' },
+      configMaps: ['web-extra'],
+      secrets: ['web-secrets'],
+      files: { '/etc/web/robots.txt': 'User-agent: *' },
+      volumes: [{ name: 'cache', mountPath: '/app/.next/cache', emptyDir: { sizeLimit: '1Gi' } }],
+      probes: { readiness: { http: '/ready' }, liveness: { http: '/live' }, startup: { http: '/live', failureThreshold: 30 } },
+      resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      shutdown: { gracePeriodSeconds: 45, preStopSeconds: 10 },
+      initContainers: [{ name: 'warm', command: ['true'] }],
+      sidecars: [{ name: 'exporter', image: 'ghcr.io/example/exporter:v1' }],
+      scheduling: { priorityClassName: 'web', nodeSelector: { pool: 'web' } },
+      security: { runAsUser: 2000, runAsGroup: 2000 },
+      backends: { API_URL: api },
+      component: 'storefront',
+      metrics: { port: 9100, path: '/metrics' },
+      metadata: { labels: { team: 'web' }, annotations: { 'example.com/owner': 'web-team' } },
+      podMetadata: { labels: { tier: 'front' } },
+      serviceAccount: { annotations: { 'iam.gke.io/gcp-service-account': 'web@example.iam.gserviceaccount.com' } },
+      imagePullSecrets: ['registry-credentials'],
+      egress: [{ cidr: '10.20.0.0/16', ports: [443] }],
+    });
+    expect(errors(system)).toEqual([]);
+    const objects = synth(system);
+    const deployment = find(objects, 'Deployment', 'web');
+    expect(deployment.spec.replicas, 'the HPA owns the count').toBeUndefined();
+    expect(deployment.metadata.labels).toMatchObject({ team: 'web', 'app.kubernetes.io/component': 'storefront' });
+    const pod = podSpec(deployment);
+    expect(pod).toMatchObject({
+      terminationGracePeriodSeconds: 45,
+      priorityClassName: 'web',
+      nodeSelector: { pool: 'web' },
+      imagePullSecrets: [{ name: 'registry-credentials' }],
+    });
+    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['warm']);
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['web', 'exporter']);
+    const main = container(pod, 'web');
+    expect(main).toMatchObject({ command: ['node'], args: ['server.js'], workingDir: '/app', readinessProbe: { httpGet: { path: '/ready' } } });
+    expect(main.ports).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'web', containerPort: 3001 }),
+        expect.objectContaining({ name: 'metrics', containerPort: 9100 }),
+      ]),
+    );
+    expect(main.env).toContainEqual({ name: 'API_URL', value: api.url });
+    expect(deployment.spec.template.metadata.labels).toMatchObject({ tier: 'front' });
+    const hpa = find(objects, 'HorizontalPodAutoscaler', 'web');
+    expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
+    expect(hpa.spec.metrics.map((m: any) => m.type)).toEqual(['Resource', 'Resource', 'Pods']);
+    expect(find(objects, 'Service', 'web').spec.ports.map((p: any) => p.name)).toEqual(expect.arrayContaining(['web', 'admin']));
+    // metadata.annotations reach every object of the workload; the ServiceAccount's own add to them.
+    expect(find(objects, 'ServiceAccount', 'web').metadata.annotations).toEqual({
+      'example.com/owner': 'web-team',
+      'iam.gke.io/gcp-service-account': 'web@example.iam.gserviceaccount.com',
+    });
+    expect(find(objects, 'ServiceMonitor', 'web')).toBeDefined();
+    expect(find(objects, 'NetworkPolicy', 'egress-web').spec.egress).toContainEqual(expect.objectContaining({ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }] }));
+    expect(web.url).toBe('http://web.shop-dev.svc.cluster.local:3001');
+  });
+});
