@@ -120,3 +120,67 @@ describe('AutoscaledBackend', () => {
     });
   });
 });
+
+describe('AutoscaledBackend with every prop', () => {
+  it('takes all the props', () => {
+    const system = testSystem();
+    const cache = new AutoscaledBackend(system, 'cache-api', { image: 'ghcr.io/example/cache:v1', probes: PROBES });
+    const api = new AutoscaledBackend(system, 'api', {
+      image: 'ghcr.io/example/api:v2.0.0',
+      port: 8080,
+      processes: 2,
+      autoscaling: {
+        minReplicas: 3,
+        maxReplicas: 9,
+        cpuUtilization: 70,
+        memoryUtilization: 85,
+        baselineMemory: '100Mi',
+        scaleDownStabilizationSeconds: 120,
+        customMetrics: [{ pods: { metric: 'http_requests_per_second', averageValue: '20' } }],
+      },
+      service: { portName: 'api', appProtocol: 'http' },
+      command: ['gunicorn'],
+      args: ['app:main'],
+      workingDir: '/srv',
+      env: { DATABASE_URL: { secret: 'api-db', key: 'url' } },
+      config: { LOG_LEVEL: 'info' },
+      secrets: ['api-secrets'],
+      probes: PROBES,
+      resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } },
+      shutdown: { gracePeriodSeconds: 60, preStopSeconds: 10 },
+      scheduling: { priorityClassName: 'api' },
+      backends: { CACHE_URL: cache },
+      component: 'api-server',
+      metrics: { port: 9090, path: '/metrics' },
+      metadata: { labels: { team: 'api' } },
+      imagePullSecrets: ['registry-credentials'],
+    });
+    expect(errors(system)).toEqual([]);
+    const objects = synth(system);
+    const deployment = find(objects, 'Deployment', 'api');
+    expect(deployment.spec.replicas, 'the HPA owns the count').toBeUndefined();
+    const pod = podSpec(deployment);
+    expect(pod).toMatchObject({ terminationGracePeriodSeconds: 60, priorityClassName: 'api', imagePullSecrets: [{ name: 'registry-credentials' }] });
+    const main = container(pod, 'api');
+    expect(main).toMatchObject({ command: ['gunicorn'], args: ['app:main'], workingDir: '/srv' });
+    expect(main.env).toEqual(
+      expect.arrayContaining([
+        { name: 'WEB_CONCURRENCY', value: '2' },
+        { name: 'CACHE_URL', value: cache.url },
+      ]),
+    );
+    expect(main.ports).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'api', containerPort: 8080 }),
+        expect.objectContaining({ name: 'metrics', containerPort: 9090 }),
+      ]),
+    );
+    const hpa = find(objects, 'HorizontalPodAutoscaler', 'api');
+    expect(hpa.spec).toMatchObject({ minReplicas: 3, maxReplicas: 9, behavior: { scaleDown: { stabilizationWindowSeconds: 120 } } });
+    expect(hpa.spec.metrics.map((m: any) => m.type)).toEqual(['Resource', 'Resource', 'Pods']);
+    expect(find(objects, 'PodDisruptionBudget', 'api')).toBeDefined();
+    expect(find(objects, 'Service', 'api').spec.ports[0]).toMatchObject({ name: 'api', port: 8080, appProtocol: 'http' });
+    expect(deployment.metadata.labels).toMatchObject({ team: 'api', 'app.kubernetes.io/component': 'api-server' });
+    expect(api.url).toBe('http://api.shop-dev.svc.cluster.local:8080');
+  });
+});
