@@ -284,3 +284,48 @@ describe('Worker: KEDA triggers beyond Redis lists, and HPA custom metrics', () 
     ).toMatch(/scaling\.minReplicas: an HPA cannot scale to zero/);
   });
 });
+
+describe('Worker with every prop', () => {
+  it('takes all the props', () => {
+    const system = testSystem();
+    const redis = new Worker(system, 'redis', {
+      image: 'redis:7.2.4-alpine',
+      port: 6379,
+      singleton: true,
+      service: { portName: 'redis', appProtocol: 'redis' },
+    });
+    const worker = new Worker(system, 'jobs', {
+      image: IMAGE,
+      scaling: {
+        minReplicas: 1,
+        maxReplicas: 8,
+        redisList: { server: redis.served, listName: 'celery', listLength: 10, databaseIndex: 1, password: { secret: 'redis-auth', key: 'password' } },
+        triggers: [{ cron: { timezone: 'Europe/Berlin', start: '0 8 * * 1-5', end: '0 18 * * 1-5', desiredReplicas: 2 } }],
+      },
+      longestJobSeconds: 300,
+      command: ['celery'],
+      args: ['-A', 'app', 'worker'],
+      env: { BROKER_URL: 'redis://redis:6379/1' },
+      secrets: ['jobs-secrets'],
+      resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '4Gi' } },
+      connectsTo: [redis.served],
+      component: 'queue-worker',
+      metadata: { labels: { team: 'jobs' } },
+    });
+    expect(errors(system)).toEqual([]);
+    const objects = synth(system);
+    const deployment = find(objects, 'Deployment', 'jobs');
+    expect(deployment.spec.replicas, 'KEDA owns the count').toBeUndefined();
+    const pod = podSpec(deployment);
+    expect(pod.terminationGracePeriodSeconds, 'the longest job and 15 s').toBe(315);
+    expect(pod.containers[0]).toMatchObject({ command: ['celery'], args: ['-A', 'app', 'worker'] });
+    const scaler = find(objects, 'ScaledObject', 'jobs');
+    expect(scaler.spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 8 });
+    expect(scaler.spec.triggers.map((t: any) => t.type)).toEqual(['redis', 'cron']);
+    expect(scaler.spec.triggers[0].metadata).toMatchObject({ listName: 'celery', listLength: '10', databaseIndex: '1' });
+    expect(ofKind(objects, 'TriggerAuthentication').map((t) => t.metadata.name)).toContain('jobs-redis');
+    expect(find(objects, 'NetworkPolicy', 'allow-redis').spec.ingress.length).toBeGreaterThan(0);
+    expect(deployment.metadata.labels).toMatchObject({ team: 'jobs', 'app.kubernetes.io/component': 'queue-worker' });
+    expect(worker.name).toBe('jobs');
+  });
+});
