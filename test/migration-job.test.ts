@@ -216,3 +216,49 @@ describe('MigrationJob', () => {
     });
   });
 });
+
+describe('MigrationJob with every prop', () => {
+  it('takes all the props', () => {
+    const system = testSystem();
+    const shared = new SharedConfig(system, 'db-config', { data: { DB_HOST: 'postgres', DB_NAME: 'app' } });
+    const api = new AutoscaledBackend(system, 'backend', { image: 'ghcr.io/example/api:v27.0.1', probes: PROBES });
+    const db = new AutoscaledBackend(system, 'db-proxy', { image: 'ghcr.io/example/proxy:v1', probes: PROBES, port: 5432 });
+    const job = new MigrationJob(system, 'migrate', {
+      app: api,
+      command: ['alembic'],
+      args: ['upgrade', 'head'],
+      workingDir: '/srv',
+      secrets: ['api-secrets'],
+      env: { MODE: 'migrate', DB_PASSWORD: { secret: 'db', key: 'password' } },
+      sharedConfig: [shared],
+      backoffLimit: 1,
+      activeDeadlineSeconds: 900,
+      resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+      initContainers: [{ name: 'wait', command: ['true'] }],
+      volumes: [{ name: 'scratch', mountPath: '/scratch', emptyDir: {} }],
+      security: { runAsUser: 2000, runAsGroup: 2000 },
+      scheduling: { priorityClassName: 'batch' },
+      connectsTo: [db],
+      revision: 3,
+    });
+    expect(errors(system)).toEqual([]);
+    const objects = synth(system);
+    const batch = find(objects, 'Job', job.jobName);
+    expect(job.jobName).toBe('migrate-v27-0-1-r3');
+    expect(batch.spec).toMatchObject({ backoffLimit: 1, activeDeadlineSeconds: 900 });
+    const pod = podSpec(batch);
+    expect(pod).toMatchObject({ restartPolicy: 'Never', priorityClassName: 'batch', securityContext: { runAsUser: 2000 } });
+    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['wait']);
+    const main = pod.containers[0];
+    expect(main).toMatchObject({ image: 'ghcr.io/example/api:v27.0.1', command: ['alembic'], args: ['upgrade', 'head'], workingDir: '/srv' });
+    expect(main.env).toEqual(
+      expect.arrayContaining([
+        { name: 'DB_HOST', value: 'postgres' },
+        { name: 'MODE', value: 'migrate' },
+        { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
+      ]),
+    );
+    expect(main.volumeMounts).toContainEqual(expect.objectContaining({ name: 'scratch', mountPath: '/scratch' }));
+    expect(find(objects, 'NetworkPolicy', 'allow-db-proxy').spec.ingress.length).toBeGreaterThan(0);
+  });
+});
