@@ -816,3 +816,54 @@ describe('TlsIngress', () => {
     });
   });
 });
+
+describe('TlsIngress with every prop', () => {
+  it('takes all the props (Gateway API)', () => {
+    const { system, api, web } = shop();
+    const events = new WebApp(system, 'events', { image: IMAGE, port: 8010 });
+    new TlsIngress(system, 'edge', {
+      hosts: ['www', 'app'],
+      routes: [
+        { path: '/api', match: 'Prefix', backend: api, rateLimit: { requestsPerSecond: 5, burst: 5 }, timeoutSeconds: 120, maxBodySize: '50m' },
+        { path: '/events', backend: events, streaming: 'sse' },
+        { path: '/healthz', match: 'Exact', backend: api, rateLimit: false },
+        { path: '/', backend: web },
+      ],
+      flavour: 'gateway',
+      maxBodySize: '5m',
+      hsts: { maxAgeSeconds: 63072000, includeSubDomains: true, preload: true },
+      frameOptions: 'SAMEORIGIN',
+      contentSecurityPolicy: "default-src 'self'",
+      rateLimit: { requestsPerSecond: 20, burst: 20 },
+    });
+    expect(errors(system)).toEqual([]);
+    const objects = synth(system);
+    const gateway = find(objects, 'Gateway', 'shop');
+    expect(gateway.spec.listeners.map((l: KubeObject) => l.name)).toEqual([
+      'http-www.dev.shop.example.com',
+      'https-www.dev.shop.example.com',
+      'http-app.dev.shop.example.com',
+      'https-app.dev.shop.example.com',
+    ]);
+    const route = find(objects, 'HTTPRoute', 'edge');
+    expect(route.spec.hostnames).toEqual(['www.dev.shop.example.com', 'app.dev.shop.example.com']);
+    const rules = Object.fromEntries(route.spec.rules.map((r: KubeObject) => [r.matches[0].path.value, r]));
+    expect(rules['/healthz'].matches[0].path.type).toBe('Exact');
+    expect(rules['/api'].timeouts.request).toBe('120s');
+    expect(rules['/events'].timeouts.request).toBe('600s');
+    const headers = rules['/'].filters[0].responseHeaderModifier.set;
+    expect(headers).toEqual(
+      expect.arrayContaining([
+        { name: 'Strict-Transport-Security', value: 'max-age=63072000; includeSubDomains; preload' },
+        { name: 'X-Frame-Options', value: 'SAMEORIGIN' },
+        { name: 'Content-Security-Policy', value: "default-src 'self'" },
+      ]),
+    );
+    const policies = ofKind(objects, 'BackendTrafficPolicy');
+    const limitOf = (rule: string) => policies.find((p) => p.spec.targetRefs.some((t: KubeObject) => t.sectionName === rules[rule].name));
+    expect(limitOf('/api')?.spec.requestBuffer.limit).toBe('50Mi');
+    expect(limitOf('/')?.spec.requestBuffer.limit).toBe('5Mi');
+    expect(limitOf('/healthz')?.spec.rateLimit, 'rateLimit: false lifts the default').toBeUndefined();
+    expect(find(objects, 'HTTPRoute', 'edge-redirect').spec.rules[0].filters[0].requestRedirect).toEqual({ scheme: 'https', statusCode: 308 });
+  });
+});
