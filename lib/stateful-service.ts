@@ -156,7 +156,12 @@ export class StatefulService extends Workload implements ServedWorkload {
       },
     );
     const identity = { name: this.name, labels: this.labels, selector: this.selector };
-    this.headlessService = this.createHeadlessService(p.publishNotReadyAddresses);
+    // The headless Service gives each pod a DNS record; it is the StatefulSet's serviceName.
+    this.headlessService = createService(
+      this,
+      { ...identity, serviceName: this.headlessServiceName, ports: this.servicePorts, headless: true, publishNotReadyAddresses: p.publishNotReadyAddresses },
+      'HeadlessService',
+    );
     this.service = createService(this, { ...identity, ports: this.servicePorts, annotations: p.service?.annotations });
     this.statefulSet = this.createStatefulSet(p, template, replicas);
     if (takesDisruptionBudget('StatefulSet', replicas)) this.podDisruptionBudget = createPodDisruptionBudget(this, identity);
@@ -200,26 +205,6 @@ export class StatefulService extends Workload implements ServedWorkload {
       },
     }));
     return templates.length ? templates : undefined;
-  }
-
-  /** The headless Service: no cluster IP, a DNS record per pod, the StatefulSet's `serviceName`. */
-  private createHeadlessService(publishNotReadyAddresses: boolean): k8s.KubeService {
-    return new k8s.KubeService(this, 'HeadlessService', {
-      metadata: { name: this.headlessServiceName, labels: this.labels },
-      spec: {
-        type: 'ClusterIP',
-        clusterIp: 'None',
-        publishNotReadyAddresses,
-        selector: { ...this.selector },
-        ports: this.servicePorts.map((port) => ({
-          name: port.name,
-          port: port.port,
-          targetPort: k8s.IntOrString.fromString(port.name),
-          protocol: 'TCP',
-          appProtocol: port.appProtocol,
-        })),
-      },
-    });
   }
 
   /** `<name>-headless`: the StatefulSet's governing Service. */

@@ -87,6 +87,8 @@ export interface ServiceOptions extends ObjectIdentity {
   readonly type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
   /** No cluster IP: DNS answers with the pods' addresses (a scrape-only Service). @default false */
   readonly headless?: boolean;
+  /** List pods before they are ready (members of a cluster finding each other while starting); headless only. @default false */
+  readonly publishNotReadyAddresses?: boolean;
   /** Annotations of the Service (a cloud load balancer's settings). @default none */
   readonly annotations?: Readonly<Record<string, string>>;
 }
@@ -102,6 +104,7 @@ export function createService(scope: Construct, options: ServiceOptions, id = 'S
     spec: {
       type: options.type ?? 'ClusterIP',
       clusterIp: options.headless ? 'None' : undefined,
+      publishNotReadyAddresses: options.publishNotReadyAddresses,
       selector: { ...options.selector },
       ports: options.ports.map((p) => ({
         name: p.name,
