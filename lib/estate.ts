@@ -6,17 +6,7 @@ import { chartObjects, checkedByEstate, clusterFindings, formatFinding } from '.
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 import { DeliveryRepository, Environment, EnvironmentInput, parseEnvironment, repositoryPathSchema } from './environment';
 import { immutableFieldChanges, readPreviousOutput } from './checks/immutable-fields';
-import {
-  FileSet,
-  KubeObject,
-  compareCodePoints,
-  kustomization,
-  replaceDirectory,
-  repositoryPathOf,
-  sortObjects,
-  toYamlFile,
-  writeFileSet,
-} from './output/output';
+import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, repositoryPathOf, sortObjects, toYamlFile } from './output/output';
 import { OutputError, checkStagingDir, lockOutdir, recoverInterruptedSwap, resolveOutdir } from './output/outdir';
 import { ShipshapeError, collectErrors, collectRaisedWarnings } from './core/issues';
 import { AcknowledgedWarning, sortWarnings } from './core/acknowledgements';
@@ -433,11 +423,7 @@ export function synthesizeEstate(systems: readonly SystemDefinition[], options: 
     const target = resolveOutdir(outdir);
     const refused = immutableFieldChanges(readPreviousOutput(target), rendered.objects, outdir);
     if (refused.length) throw new ShipshapeError(refused);
-    if (staging !== undefined) {
-      fs.rmSync(staging, { recursive: true, force: true });
-      writeFileSet(staging, rendered.files);
-    }
-    notes.push(...replaceDirectory(target, rendered.files));
+    notes.push(...replaceDirectory(target, rendered.files, staging));
     return notes.length ? { ...rendered, warnings: [...rendered.warnings, ...notes] } : rendered;
   } finally {
     release();

@@ -80,6 +80,19 @@ describe('estate output', () => {
     }
   });
 
+  it("gives cdk8s's staging directory the same files as the outdir, and empties it first", () => {
+    const dir = tempDir();
+    const outdir = path.join(dir, 'dist');
+    const staging = path.join(dir, 'staging');
+    fs.mkdirSync(staging);
+    fs.writeFileSync(path.join(staging, 'stale.yaml'), 'kind: Leftover\n');
+    synthesizeEstate([shop], { outdir, stagingDir: staging });
+    const files = listFiles(outdir);
+    expect(files).toContain('prod/shop/apps/shop.yaml');
+    expect(listFiles(staging)).toEqual(files);
+    for (const file of files) expect(fs.readFileSync(path.join(staging, file), 'utf8')).toBe(fs.readFileSync(path.join(outdir, file), 'utf8'));
+  });
+
   it('reports every problem of every environment at once and leaves the output directory as it was', () => {
     const dir = tempDir();
     const outdir = path.join(dir, 'dist');

@@ -79,13 +79,32 @@ export function repositoryPathOf(outdir: string, cwd: string = process.cwd()): s
   return relative && !outside ? posix(relative) : 'dist';
 }
 
-/** Writes every file of `files` under `dir`, creating directories as needed. */
+/** Writes every file of `files` under `dir`, creating directories as needed (each once). */
 export function writeFileSet(dir: string, files: FileSet): void {
+  for (const parent of parentDirectories(dir, files)) fs.mkdirSync(parent, { recursive: true });
+  for (const [relative, content] of files) fs.writeFileSync(path.join(dir, relative), content);
+}
+
+/**
+ * Gives `copy` the files of `files` that were written under `dir`, as hard links where the file
+ * system allows (the output is written once, not twice), else as written copies. `copy` is
+ * emptied first.
+ */
+function mirrorFileSet(dir: string, copy: string, files: FileSet): void {
+  fs.rmSync(copy, { recursive: true, force: true });
+  for (const parent of parentDirectories(copy, files)) fs.mkdirSync(parent, { recursive: true });
   for (const [relative, content] of files) {
-    const target = path.join(dir, relative);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, content);
+    try {
+      fs.linkSync(path.join(dir, relative), path.join(copy, relative));
+    } catch {
+      fs.writeFileSync(path.join(copy, relative), content);
+    }
   }
+}
+
+/** The directories the files of `files` go in under `dir`, each once. */
+function parentDirectories(dir: string, files: FileSet): Set<string> {
+  return new Set([...files.keys()].map((relative) => path.dirname(path.join(dir, relative))));
 }
 
 /**
@@ -93,15 +112,18 @@ export function writeFileSet(dir: string, files: FileSet): void {
  * swapped in with two renames. If the second rename fails, the first is undone, so a failure
  * part-way leaves the previous output in place. Returns the notes of what could not be tidied
  * after the swap (the previous output's copy, when it cannot be removed), which leave `target`
- * complete. Run it under `lockOutdir` (`./outdir`), after `recoverInterruptedSwap`.
+ * complete. `mirror`, when given, gets the same files before the swap (cdk8s's output directory,
+ * which cdk8s reads after the app). Run it under `lockOutdir` (`./outdir`), after
+ * `recoverInterruptedSwap`.
  */
-export function replaceDirectory(target: string, files: FileSet): string[] {
+export function replaceDirectory(target: string, files: FileSet, mirror?: string): string[] {
   const next = `${target}.next`;
   const previous = `${target}.previous`;
   fs.rmSync(next, { recursive: true, force: true });
   fs.rmSync(previous, { recursive: true, force: true });
   try {
     writeFileSet(next, files);
+    if (mirror !== undefined) mirrorFileSet(next, mirror, files);
   } catch (error) {
     fs.rmSync(next, { recursive: true, force: true });
     throw error;
