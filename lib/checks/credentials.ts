@@ -95,21 +95,42 @@ function scan(content: string, filePath: string): (Finding & { index: number })[
  */
 export function scanForCredentials(values: readonly { name: string; value: string }[]): Finding[][] {
   const found: Finding[][] = values.map(() => []);
-  const lines: { index: number; start: number }[] = [];
+  // Most lines repeat (labels, selectors, shared env): each distinct line is scanned once.
+  const lineOf = new Map<string, { indices: number[]; start: number }>();
+  const lines: { indices: number[]; start: number }[] = [];
   let content = '';
   values.forEach(({ name, value }, index) => {
     if (value.includes('\n')) {
       found[index].push(...scan(value, name));
       return;
     }
-    lines.push({ index, start: content.length });
-    content += `${name}=${value}\n`;
+    const text = `${name}=${value}\n`;
+    let line = lineOf.get(text);
+    if (!line) {
+      line = { indices: [], start: content.length };
+      lineOf.set(text, line);
+      lines.push(line);
+      content += text;
+    }
+    line.indices.push(index);
   });
   for (const finding of content ? scan(content, 'rendered-object.txt') : []) {
-    const line = lines.filter((l) => l.start <= finding.index).pop();
-    if (line) found[line.index].push({ rule: finding.rule, message: finding.message });
+    const line = lines[lastAtOrBefore(lines, finding.index)];
+    for (const index of line?.indices ?? []) found[index].push({ rule: finding.rule, message: finding.message });
   }
   return found;
+}
+
+/** The index of the last line starting at or before `offset` (lines are in order of `start`), -1 when none does. */
+function lastAtOrBefore(lines: readonly { start: number }[], offset: number): number {
+  let low = 0;
+  let high = lines.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if (lines[middle].start <= offset) low = middle + 1;
+    else high = middle - 1;
+  }
+  return high;
 }
 
 /** The fix for a credential found at `field` of `object`. */
@@ -128,31 +149,50 @@ function fixFor(object: KubeJson, field: string, name: string): string {
   return 'reference the value from a Secret (an ExternalSecretSource) instead of writing it into the output';
 }
 
-/** Each string of `value` with its field path (`spec.template.spec.containers[web].env[TOKEN].value`) and the name it goes by. */
-function* strings(value: unknown, field: string, name: string): Generator<{ field: string; name: string; value: string }> {
-  if (typeof value === 'string') yield { field, name, value };
+/** A string of a rendered object, with its field path (`spec.template.spec.containers[web].env[TOKEN].value`) and the name it goes by. */
+interface RenderedString {
+  readonly object: KubeJson;
+  readonly field: string;
+  readonly name: string;
+  readonly value: string;
+}
+
+/** Whether a key can follow a dot in a field path (else it is written in brackets); memoized, as keys repeat across objects. */
+const plainKeys = new Map<string, boolean>();
+function isPlainKey(key: string): boolean {
+  let plain = plainKeys.get(key);
+  if (plain === undefined) plainKeys.set(key, (plain = /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)));
+  return plain;
+}
+
+/** Pushes every string of `value` onto `into`, each with its field path and the name it goes by. */
+function collectStrings(object: KubeJson, value: unknown, field: string, name: string, into: RenderedString[]): void {
+  if (typeof value === 'string') into.push({ object, field, name, value });
   else if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
+    value.forEach((item, i) => {
       const itemName = typeof item?.name === 'string' ? item.name : undefined;
-      yield* strings(item, `${field}[${itemName ?? i}]`, itemName ?? name);
-    }
+      collectStrings(object, item, `${field}[${itemName ?? i}]`, itemName ?? name, into);
+    });
   } else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const at = /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${field ? `${field}.` : ''}${key}` : `${field}[${key}]`;
+    for (const key in value) {
+      const at = isPlainKey(key) ? `${field ? `${field}.` : ''}${key}` : `${field}[${key}]`;
       // An env entry's value goes by the variable's name.
-      yield* strings(item, at, key === 'value' || key === 'url' ? name : key);
+      collectStrings(object, (value as KubeJson)[key], at, key === 'value' || key === 'url' ? name : key, into);
     }
   }
 }
 
 /** Whether `field` is an env entry's value or a one-line ConfigMap value: where a name says what the value is. */
 function isNamedValue(object: KubeJson, field: string, value: string): boolean {
-  return /\.env\[[^\]]+\]\.value$/.test(field) || (object.kind === 'ConfigMap' && /^data(\.|\[)/.test(field) && !value.includes('\n'));
+  return (
+    (field.endsWith('].value') && /\.env\[[^\]]+\]\.value$/.test(field)) || (object.kind === 'ConfigMap' && /^data(\.|\[)/.test(field) && !value.includes('\n'))
+  );
 }
 
 /** Credentials written into the rendered objects: one issue per string, naming what found it and how to reference the value instead. */
 export function checkCredentials(objects: readonly KubeJson[]): CheckIssue[] {
-  const values = objects.flatMap((object) => [...strings(object, '', object.kind)].map((entry) => ({ object, ...entry })));
+  const values: RenderedString[] = [];
+  for (const object of objects) collectStrings(object, object, '', object.kind, values);
   const scanned = scanForCredentials(values);
   const issues: CheckIssue[] = [];
   values.forEach(({ object, field, name, value }, i) => {

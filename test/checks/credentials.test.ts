@@ -93,6 +93,18 @@ describe('credentials in the rendered objects', () => {
     expect(checkCredentials(objects)[0]).toMatchObject({ object: 'Deployment/shop-prod/web', field: 'spec.template.spec.containers[web].env[GH].value' });
   });
 
+  it('reports the same credential in every place it is written, though each distinct line is scanned once', () => {
+    const objects = fixtureObjects();
+    at.env(objects, 'GH', GITHUB_TOKEN);
+    at.annotation(objects, 'GH', GITHUB_TOKEN);
+    at.file(objects, 'GH', GITHUB_TOKEN);
+    expect(checkCredentials(objects).map((i) => `${i.object} ${i.field}`)).toEqual([
+      'Deployment/shop-prod/web metadata.annotations.GH',
+      'Deployment/shop-prod/web spec.template.spec.containers[web].env[GH].value',
+      'ConfigMap/shop-prod/files data.GH',
+    ]);
+  });
+
   it('finds nothing in the reference estate (checksums, digests, URLs and settings included)', () => {
     for (const objects of renderEstate(systems).objects.values()) expect(checkCredentials(objects)).toEqual([]);
   });
