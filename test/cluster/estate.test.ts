@@ -23,8 +23,12 @@ const summary: Summary = {
   podSecurityWarnings: 0,
   deployments: 0,
   deploymentsAvailable: 0,
+  statefulSets: 0,
+  statefulSetsReady: 0,
   jobs: 0,
   jobsComplete: 0,
+  cronJobs: 0,
+  cronJobRunsComplete: 0,
   flux: 'not run',
 };
 
@@ -153,8 +157,12 @@ describe.skipIf(!existsSync(CRD_DIR))(`Kubernetes ${applyVersion}: strict apply,
       const result = await waitForRollout(plane, objects, 180_000);
       summary.deployments += result.deployments;
       summary.deploymentsAvailable += result.deploymentsAvailable;
+      summary.statefulSets += result.statefulSets;
+      summary.statefulSetsReady += result.statefulSetsReady;
       summary.jobs += result.jobs;
       summary.jobsComplete += result.jobsComplete;
+      summary.cronJobs += result.cronJobs;
+      summary.cronJobRunsComplete += result.cronJobRunsComplete;
       expect(report('not rolled out', result.problems)).toBe('');
     }, 240_000);
 

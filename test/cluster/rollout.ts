@@ -93,8 +93,13 @@ function replicaClaims(object: KubeObject): KubeObject[] {
 export interface RolloutResult {
   readonly deployments: number;
   readonly deploymentsAvailable: number;
+  readonly statefulSets: number;
+  readonly statefulSetsReady: number;
   readonly jobs: number;
   readonly jobsComplete: number;
+  /** CronJobs, each run once by a Job made from its template (see {@link runCronJobsOnce}). */
+  readonly cronJobs: number;
+  readonly cronJobRunsComplete: number;
   /** One line per workload, Service, PDB or autoscaler that is not as it should be. */
   readonly problems: string[];
 }
@@ -134,6 +139,10 @@ export async function waitForRollout(plane: ControlPlane, objects: KubeObject[],
   const get = (o: KubeObject) => kube.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
   const deployments = objects.filter((o) => o.kind === 'Deployment');
   const statefulSets = objects.filter((o) => o.kind === 'StatefulSet');
+  const cronRuns = await runCronJobsOnce(
+    kube,
+    objects.filter((o) => o.kind === 'CronJob'),
+  );
   const jobs = objects.filter((o) => o.kind === 'Job');
   const hpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler');
   const problems: string[] = [];
@@ -147,7 +156,7 @@ export async function waitForRollout(plane: ControlPlane, objects: KubeObject[],
       if (min !== undefined && (live!.spec.replicas ?? 1) < min) return false;
     }
     for (const s of statefulSets) if (!statefulSetDone(await get(s))) return false;
-    for (const j of jobs) if (jobState(await get(j)) === 'running') return false;
+    for (const j of [...jobs, ...cronRuns.runs]) if (jobState(await get(j)) === 'running') return false;
     return true;
   };
   try {
@@ -162,24 +171,66 @@ export async function waitForRollout(plane: ControlPlane, objects: KubeObject[],
     if (deploymentDone(live)) available++;
     else problems.push(`${describeObject(d)} not available: ${await whyNotReady(kube, live)}`);
   }
+  let ready = 0;
   for (const s of statefulSets) {
-    if (!statefulSetDone(await get(s))) problems.push(`${describeObject(s)} not ready: ${await whyNotReady(kube, await get(s))}`);
+    if (statefulSetDone(await get(s))) ready++;
+    else problems.push(`${describeObject(s)} not ready: ${await whyNotReady(kube, await get(s))}`);
   }
-  let complete = 0;
-  for (const j of jobs) {
-    const state = jobState(await get(j));
-    if (state === 'complete') complete++;
-    else
-      problems.push(
-        `${describeObject(j)} ${state}: ${condition(await get(j), 'Failed')?.message ?? (await podEvents(kube, j.metadata.namespace!, j.metadata.name))}`,
-      );
-  }
+  const complete = await countCompleteJobs(kube, jobs, problems);
+  problems.push(...cronRuns.problems);
+  const cronComplete = await countCompleteJobs(kube, cronRuns.runs, problems);
   problems.push(...(await checkServices(kube, objects)));
   problems.push(...(await checkDisruptionBudgets(kube, objects)));
   for (const a of objects.filter((o) => o.kind === 'HorizontalPodAutoscaler' || o.kind === 'ScaledObject')) {
     if (!(await get(a))) problems.push(`${describeObject(a)} was not stored`);
   }
-  return { deployments: deployments.length, deploymentsAvailable: available, jobs: jobs.length, jobsComplete: complete, problems };
+  return {
+    deployments: deployments.length,
+    deploymentsAvailable: available,
+    statefulSets: statefulSets.length,
+    statefulSetsReady: ready,
+    jobs: jobs.length,
+    jobsComplete: complete,
+    cronJobs: cronRuns.runs.length + cronRuns.problems.length,
+    cronJobRunsComplete: cronComplete,
+    problems,
+  };
+}
+
+/** How many of the Jobs completed; a line in `problems` for each that did not, with the controller's reason. */
+async function countCompleteJobs(kube: Kube, jobs: KubeObject[], problems: string[]): Promise<number> {
+  let complete = 0;
+  for (const j of jobs) {
+    const live = await kube.get(j.apiVersion, j.kind, j.metadata.namespace, j.metadata.name);
+    const state = jobState(live);
+    if (state === 'complete') complete++;
+    else
+      problems.push(`${describeObject(j)} ${state}: ${condition(live, 'Failed')?.message ?? (await podEvents(kube, j.metadata.namespace!, j.metadata.name))}`);
+  }
+  return complete;
+}
+
+/**
+ * Runs each CronJob once, as \`kubectl create job --from=cronjob/<name>\` does: a Job
+ * \`<name>-run\` from its \`jobTemplate\`. A schedule may not fire for hours, and PodSecurity only
+ * warns about a CronJob's template: its pods meet enforcement only when they are made.
+ */
+async function runCronJobsOnce(kube: Kube, cronJobs: KubeObject[]): Promise<{ runs: KubeObject[]; problems: string[] }> {
+  const runs: KubeObject[] = [];
+  const problems: string[] = [];
+  for (const cronJob of cronJobs) {
+    const template = cronJob.spec.jobTemplate;
+    const run: KubeObject = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { ...template.metadata, name: `${cronJob.metadata.name}-run`, namespace: cronJob.metadata.namespace },
+      spec: template.spec,
+    };
+    const res = await kube.apply(run);
+    if (res.status >= 300) problems.push(`${describeObject(cronJob)}: a Job from its template was refused: ${shorten(String(res.body?.message))}`);
+    else runs.push(run);
+  }
+  return { runs, problems };
 }
 
 /** The controllers' own account of why a workload is not ready: ReplicaSet and pod events. */

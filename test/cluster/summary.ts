@@ -10,8 +10,12 @@ export interface Summary {
   podSecurityWarnings: number;
   deployments: number;
   deploymentsAvailable: number;
+  statefulSets: number;
+  statefulSetsReady: number;
   jobs: number;
   jobsComplete: number;
+  cronJobs: number;
+  cronJobRunsComplete: number;
   /** `flux ok`, or `flux failed: <reason>`, or `not run`. */
   flux: string;
 }
@@ -19,5 +23,5 @@ export interface Summary {
 /** The suite's last line. */
 export function summaryLine(s: Summary): string {
   const flux = s.flux === 'flux ok' ? 'flux ok' : 'flux failed';
-  return `cluster: ${s.applied} applied, ${s.rejected} rejected, ${s.podSecurityWarnings} pod-security warnings, ${s.deploymentsAvailable}/${s.deployments} deployments available, ${s.jobsComplete}/${s.jobs} jobs complete, ${flux}`;
+  return `cluster: ${s.applied} applied, ${s.rejected} rejected, ${s.podSecurityWarnings} pod-security warnings, ${s.deploymentsAvailable}/${s.deployments} deployments available, ${s.statefulSetsReady}/${s.statefulSets} statefulsets ready, ${s.jobsComplete}/${s.jobs} jobs complete, ${s.cronJobRunsComplete}/${s.cronJobs} cronjob runs complete, ${flux}`;
 }
