@@ -43,8 +43,10 @@ interface ClaimUse {
  * without a class of its own takes the environment's `storage.readWriteManyClass`; with neither,
  * synth warns, since the cluster's default class is usually RWO only and the claim would stay
  * `Pending`. The claim is annotated so that its delivery tool never deletes it when it leaves the
- * output (Flux `kustomize.toolkit.fluxcd.io/prune: disabled`; see {@link PRUNE_PROTECTION}): a
- * claim removed from the definitions stays in the cluster, with its data, until deleted by hand.
+ * output (Flux `kustomize.toolkit.fluxcd.io/prune: disabled`, Helm `helm.sh/resource-policy:
+ * keep`, Argo CD `argocd.argoproj.io/sync-options: Prune=false,Delete=false`): a claim removed
+ * from the definitions stays in the cluster, with its data, until deleted by hand; synth reports
+ * the removal.
  */
 export class PersistentClaim extends Construct {
   /** The claim's name (the construct id). */

@@ -28,6 +28,8 @@ interface Removal {
   /** The system whose environment acknowledges it: its own, or the first of the environment when it is gone. */
   readonly acknowledgedBy: string;
   readonly flavour: DeliveryFlavour;
+  /** Whether the previous copy carried its flavour's prune protection: then it is orphaned, not deleted. */
+  readonly isProtected: boolean;
 }
 
 const isClaim = (object: KubeObject) => object.kind === 'PersistentVolumeClaim';
@@ -65,15 +67,15 @@ export function removedClaims(
       .map((claim): Removal => {
         const system = previous.systemOf.get(claim) ?? names[0];
         const acknowledgedBy = names.includes(system) ? system : names[0];
-        return { claim, env, system, acknowledgedBy, flavour: systems.get(acknowledgedBy)!.delivery.flavour };
+        const flavour = systems.get(acknowledgedBy)!.delivery.flavour;
+        return { claim, env, system, acknowledgedBy, flavour, isProtected: isPruneProtected(claim, flavour) };
       });
     for (const name of names) {
       const own = removals.filter((removal) => removal.acknowledgedBy === name);
       const raised = new Map(own.map((removal) => [raise(removal, outdir), removal]));
       const matched = matchAcknowledgements([...raised.keys()], systems.get(name)!.acknowledge, `${env}/`, env, name, (code) => code === CODE);
       for (const warning of matched.unmatched) {
-        const removal = raised.get(warning)!;
-        (isPruneProtected(removal.claim, removal.flavour) ? found.warnings : found.errors).push(`${env}/${formatWarning(warning)}`);
+        (raised.get(warning)!.isProtected ? found.warnings : found.errors).push(`${env}/${formatWarning(warning)}`);
       }
       found.warnings.push(...matched.unused);
       found.acknowledged.push(...matched.acknowledged);
@@ -84,11 +86,11 @@ export function removedClaims(
 
 /** The finding for one removed claim, as a warning the environment can acknowledge. */
 function raise(removal: Removal, outdir: string): RaisedWarning {
-  const { claim, env, system, acknowledgedBy, flavour } = removal;
+  const { claim, env, system, acknowledgedBy, flavour, isProtected } = removal;
   const { name, namespace } = claim.metadata;
   const where = acknowledgedBy === system ? `system ${system}` : `system ${acknowledgedBy} (system ${system} is no longer in ${env})`;
   const acknowledge = `acknowledge: [{ warning: '${CODE}', workload: '${name}', reason: '…' }] in the ${env} environment of ${where}`;
-  const text = isPruneProtected(claim, flavour)
+  const text = isProtected
     ? `PersistentVolumeClaim ${namespace}/${name} is no longer in the output; it carries ${protectionText(flavour)}, so ${TOOL[flavour]} leaves it in the cluster with its data, orphaned. Fix: delete it by hand once its data is no longer needed (kubectl delete pvc ${name} -n ${namespace}), and ${acknowledge}`
     : `PersistentVolumeClaim ${namespace}/${name} is in the previous output (${outdir}/${env}) but not in this one, and is not protected from pruning: ${PRUNED_BY[flavour]} would delete the claim, and with a Delete reclaim policy (the default of dynamically provisioned volumes) its data. Fix: keep the claim (a PersistentClaim "${name}" in system ${system}), deliver it once so that it carries ${protectionText(flavour)} and remove it after that (it then stays in the cluster, orphaned); or move its data first, then ${acknowledge}`;
   return { code: CODE, construct: name, path: system, text };
