@@ -57,7 +57,8 @@ export interface Acknowledgement {
   readonly warning: WarningCode;
   /**
    * The name of the construct that raises it, as quoted in the warning (`WebApp "web"` → `web`):
-   * a workload, a claim or an edge.
+   * a workload, a claim or an edge. Required for `claim-removed`, whose acknowledgement names the
+   * one claim whose removal is deliberate.
    * @default every construct of the system that raises this warning
    */
   readonly workload?: string;
@@ -471,6 +472,14 @@ const tagOrDigest = z.string().refine((v) => TAG.test(v) || DIGEST.test(v), 'mus
 
 const positiveInt = z.number().int().min(1);
 
+/** The name of a construct as a warning quotes it: a workload's or edge's (a DNS label) or a claim's (a DNS subdomain). */
+const constructName = z
+  .string()
+  .refine(
+    (v) => v.length <= 253 && hostname.safeParse(v).success,
+    'must be the name the warning quotes: a workload or edge (a DNS label such as "web") or a claim (a DNS subdomain such as "data")',
+  );
+
 /** A key of `images`: a workload name (a DNS label) or an image repository, `[registry[:port]/]path`. */
 const IMAGE_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?\/)?[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*$/;
 const imageKey = z
@@ -536,13 +545,19 @@ export const EnvironmentSchema: z.ZodType<Environment, EnvironmentInput> = z.str
     .default([]),
   acknowledge: z
     .array(
-      z.strictObject({
-        warning: z.enum(WARNING_CODES, { message: `must be the code of a warning, printed in brackets at its end: one of ${WARNING_CODES.join(', ')}` }),
-        workload: dnsLabel.optional(),
-        reason: z
-          .string({ error: 'is required: say why the warning is accepted, so a reviewer sees it' })
-          .min(10, 'say why the warning is accepted, in at least a short sentence; it is printed next to it for reviewers'),
-      }),
+      z
+        .strictObject({
+          warning: z.enum(WARNING_CODES, { message: `must be the code of a warning, printed in brackets at its end: one of ${WARNING_CODES.join(', ')}` }),
+          workload: constructName.optional(),
+          reason: z
+            .string({ error: 'is required: say why the warning is accepted, so a reviewer sees it' })
+            .min(10, 'say why the warning is accepted, in at least a short sentence; it is printed next to it for reviewers'),
+        })
+        // A removal deletes data (or orphans it): one acknowledgement covers one claim, never every claim of the system.
+        .refine((ack) => ack.warning !== 'claim-removed' || ack.workload !== undefined, {
+          message:
+            'acknowledges "claim-removed" without workload: name the claim whose removal is acknowledged (workload: \'<claim name>\'), one entry per claim',
+        }),
     )
     .default([]),
   ingressController: z

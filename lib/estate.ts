@@ -6,6 +6,7 @@ import { chartObjects, checkedByEstate, clusterFindings, formatFinding } from '.
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 import { DeliveryRepository, Environment, EnvironmentInput, parseEnvironment, repositoryPathSchema } from './environment';
 import { immutableFieldChanges, readPreviousOutput } from './checks/immutable-fields';
+import { removedClaims } from './checks/removed-claims';
 import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, repositoryPathOf, sortObjects, toYamlFile } from './output/output';
 import { OutputError, checkStagingDir, lockOutdir, recoverInterruptedSwap, resolveOutdir } from './output/outdir';
 import { ShipshapeError, collectErrors, collectRaisedWarnings } from './core/issues';
@@ -403,7 +404,9 @@ export interface SynthesizeOptions extends RenderOptions {
  * Renders the estate, writes it to the staging directory, and only then replaces `outdir` with it.
  * On any problem nothing in `outdir` changes and a {@link ShipshapeError} lists every problem,
  * including a change the API server would refuse over the output being replaced (a Job's template,
- * a selector, a claim's class: see `lib/checks/immutable-fields.ts`).
+ * a selector, a claim's class: see `lib/checks/immutable-fields.ts`) and a claim of that output
+ * the new one lacks, which the delivery tool would delete with its data unless the removal is
+ * acknowledged (see `lib/checks/removed-claims.ts`).
  *
  * The write phase holds the lock `<outdir>.lock`, so concurrent synths into one outdir take turns
  * and the result is always one complete tree. Under it, what an interrupted synth left is repaired
@@ -421,13 +424,28 @@ export function synthesizeEstate(systems: readonly SystemDefinition[], options: 
   try {
     const notes = recoverInterruptedSwap(linkTarget(outdir) ?? outdir);
     const target = resolveOutdir(outdir);
-    const refused = immutableFieldChanges(readPreviousOutput(target), rendered.objects, outdir);
+    const previous = readPreviousOutput(target);
+    const removed = removedClaims(previous, rendered.objects, parsedEnvironments(systems), outdir);
+    const refused = [...immutableFieldChanges(previous.objects, rendered.objects, outdir), ...removed.errors];
     if (refused.length) throw new ShipshapeError(refused);
     notes.push(...replaceDirectory(target, rendered.files, staging));
-    return notes.length ? { ...rendered, warnings: [...rendered.warnings, ...notes] } : rendered;
+    const warnings = [...rendered.warnings, ...removed.warnings, ...notes];
+    return { ...rendered, warnings, acknowledged: [...rendered.acknowledged, ...removed.acknowledged] };
   } finally {
     release();
   }
+}
+
+/** The parsed environment of every system, by environment name, then system name (the systems rendered, so every one parses). */
+function parsedEnvironments(systems: readonly SystemDefinition[]): Map<string, Map<string, Environment>> {
+  const byName = new Map<string, Map<string, Environment>>();
+  for (const system of systems) {
+    for (const input of system.environments) {
+      const { environment } = parseEnvironment(input);
+      if (environment) byName.set(environment.name, (byName.get(environment.name) ?? new Map()).set(system.name, environment));
+    }
+  }
+  return byName;
 }
 
 /** Where a symbolic link points, resolved against its directory (whether or not that exists); `undefined` for anything else. */

@@ -6,6 +6,7 @@ import { SystemChart } from './system-chart';
 import { MANAGED_BY } from './core/labels';
 import { hostname } from './core/names';
 import { memoryQuantity } from './core/quantity';
+import { PRUNE_PROTECTION } from './core/prune-protection';
 
 /** How a volume may be attached: to one node (RWO) or to many (RWX, e.g. NFS or EFS). */
 export type AccessMode = 'ReadWriteOnce' | 'ReadWriteMany';
@@ -41,7 +42,11 @@ interface ClaimUse {
  * `ContainerCreating` waiting for the volume to detach from another node. A `ReadWriteMany` claim
  * without a class of its own takes the environment's `storage.readWriteManyClass`; with neither,
  * synth warns, since the cluster's default class is usually RWO only and the claim would stay
- * `Pending`.
+ * `Pending`. The claim is annotated so that its delivery tool never deletes it when it leaves the
+ * output (Flux `kustomize.toolkit.fluxcd.io/prune: disabled`, Helm `helm.sh/resource-policy:
+ * keep`, Argo CD `argocd.argoproj.io/sync-options: Prune=false,Delete=false`): a claim removed
+ * from the definitions stays in the cluster, with its data, until deleted by hand; synth reports
+ * the removal.
  */
 export class PersistentClaim extends Construct {
   /** The claim's name (the construct id). */
@@ -65,8 +70,11 @@ export class PersistentClaim extends Construct {
     this.accessMode = parsed.success ? parsed.data.accessMode : 'ReadWriteOnce';
     if (!parsed.success || issues.length) return;
     const storageClassName = parsed.data.storageClassName ?? this.defaultClass(parsed.data.accessMode);
+    // Removing the claim from git must never delete its data: the delivery tool leaves it in the
+    // cluster (see PRUNE_PROTECTION), and synth reports it (lib/checks/removed-claims.ts).
+    const annotations = { ...PRUNE_PROTECTION[SystemChart.of(this).environment.delivery.flavour] };
     this.claim = new k8s.KubePersistentVolumeClaim(this, 'Resource', {
-      metadata: { name: id, labels: { 'app.kubernetes.io/managed-by': MANAGED_BY } },
+      metadata: { name: id, labels: { 'app.kubernetes.io/managed-by': MANAGED_BY }, annotations },
       spec: {
         accessModes: [parsed.data.accessMode],
         storageClassName,

@@ -12,6 +12,7 @@ import { PersistentClaim, PersistentClaimProps } from './persistent-claim';
 import { ServedWorkload, Workload } from './core/workload';
 import { ServiceSpec, VolumeSpec, WorkloadProps, portNumber, serviceSchema, workloadShape } from './core/workload-props';
 import { SINGLETON_ANNOTATION } from './checks/policy';
+import { PRUNE_PROTECTION } from './core/prune-protection';
 
 /** How a {@link StatefulService} replaces its pods when the template changes. */
 export interface StatefulUpdateStrategy {
@@ -194,10 +195,20 @@ export class StatefulService extends Workload implements ServedWorkload {
    * One claim per replica for every claim volume given as props. Labelled only with what never
    * changes (no version): the templates are immutable, so a label that moved with each release
    * would make every release unappliable.
+   *
+   * These claims are made by the StatefulSet controller, not applied by the delivery tool: Flux
+   * keeps in a Kustomization's inventory only what it applied, so its garbage collection never
+   * deletes them, and Helm deletes only what its release manifest holds. The retention policy
+   * `Retain` keeps them when the StatefulSet itself is pruned. So no prune protection for Flux or
+   * Helm, which would also be a change to an immutable field of every existing StatefulSet. Argo CD
+   * is the exception: with label tracking it takes every object labelled
+   * `app.kubernetes.io/instance: <application>` as its own, these claims included (the labels are
+   * copied from the template), and prunes them as missing from git (argoproj/argo-cd#1729, #4242).
    */
   private claimTemplates(volumes: readonly VolumeSpec[]): k8s.KubePersistentVolumeClaimProps[] | undefined {
+    const annotations = this.environment.delivery.flavour === 'argocd' ? { ...PRUNE_PROTECTION.argocd } : undefined;
     const templates = volumes.filter(isPerReplica).map((volume) => ({
-      metadata: { name: volume.name, labels: { ...this.selector, ...systemLabels(this.system.system) } },
+      metadata: { name: volume.name, labels: { ...this.selector, ...systemLabels(this.system.system) }, annotations },
       spec: {
         accessModes: [volume.claim.accessMode],
         storageClassName: volume.claim.storageClassName,

@@ -59,6 +59,18 @@ const cases: Case[] = [
     expected: /prod\.tls\.kind: Invalid option/,
     define: valid,
   },
+  {
+    name: 'environment: a claim removal acknowledged without naming the claim',
+    environment: { acknowledge: [{ warning: 'claim-removed', reason: 'the data moved to the new claims' }] },
+    expected: /prod\.acknowledge\[0\]: acknowledges "claim-removed" without workload: name the claim whose removal is acknowledged/,
+    define: valid,
+  },
+  {
+    name: 'environment: acknowledgement naming no construct',
+    environment: { acknowledge: [{ warning: 'claim-removed', workload: 'Redis Data', reason: 'the data moved to the new claims' }] },
+    expected: /prod\.acknowledge\[0\]\.workload: must be the name the warning quotes: a workload or edge \(a DNS label such as "web"\) or a claim/,
+    define: valid,
+  },
   { name: 'environment: negative replica factor', environment: { scaling: { replicas: -1 } }, expected: /prod\.scaling\.replicas: Too small/, define: valid },
   {
     name: 'environment: image pin with a space',

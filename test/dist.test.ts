@@ -31,6 +31,12 @@ describe('committed dist/', () => {
       expect(checked.issues.map(formatCheckIssue)).toEqual([]);
     });
 
+    it('protects every claim from Flux prune, so that removing one from git never deletes its data', () => {
+      const claims = objectsOf(env).filter((o) => o.kind === 'PersistentVolumeClaim');
+      expect(claims.length).toBeGreaterThan(0);
+      for (const claim of claims) expect(claim.metadata.annotations, claim.metadata.name).toEqual({ 'kustomize.toolkit.fluxcd.io/prune': 'disabled' });
+    });
+
     it('builds with kubectl kustomize', () => {
       const built = execFileSync('kubectl', ['kustomize', path.join(DIST, env)], { encoding: 'utf8' });
       const kinds = new Set(parseAllDocuments(built).map((d) => (d.toJSON() as KubeJson).kind));

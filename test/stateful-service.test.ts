@@ -86,6 +86,15 @@ describe('StatefulService', () => {
     expect(errors(store({ replicas: 3, volumes: [DATA] }).system)).toEqual([]);
   });
 
+  it('protects its per-replica claims from pruning only where the delivery tool would adopt them (Argo CD)', () => {
+    const templates = (flavour: 'flux' | 'helm' | 'argocd') =>
+      find(synth(store({ volumes: [DATA] }, environment('dev', { delivery: { flavour } })).system), 'StatefulSet', 'redis').spec.volumeClaimTemplates;
+    // Flux and Helm delete only what they applied; the StatefulSet controller makes these claims.
+    expect(templates('flux')[0].metadata.annotations).toBeUndefined();
+    expect(templates('helm')[0].metadata.annotations).toBeUndefined();
+    expect(templates('argocd')[0].metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
+  });
+
   it('keeps its claim templates when the image changes, so a release stays appliable', () => {
     const templates = (tag: string) => find(synth(store({ image: `redis:${tag}`, volumes: [DATA] }).system), 'StatefulSet', 'redis').spec.volumeClaimTemplates;
     expect(templates('7.2.4')).toEqual(templates('7.2.5'));

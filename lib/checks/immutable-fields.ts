@@ -27,22 +27,32 @@ const FIX: Record<string, string> = {
   default: 'keep the construct id and system name (selectors follow them), or delete the old object before the new release',
 };
 
-/** Every object of the previous output under `outdir`, by environment (the first path segment). */
-export function readPreviousOutput(outdir: string): Map<string, KubeObject[]> {
+/** The objects of the previous output that the checks against it read. */
+export interface PreviousOutput {
+  /** The objects, by environment (the first path segment under the output directory). */
+  readonly objects: Map<string, KubeObject[]>;
+  /** The system whose directory (the second path segment) held each object. */
+  readonly systemOf: ReadonlyMap<KubeObject, string>;
+}
+
+/** Every object of the previous output under `outdir` of a kind the checks against it compare. */
+export function readPreviousOutput(outdir: string): PreviousOutput {
   const byEnv = new Map<string, KubeObject[]>();
-  if (!fs.existsSync(outdir) || !fs.statSync(outdir).isDirectory()) return byEnv;
+  const systemOf = new Map<KubeObject, string>();
+  if (!fs.existsSync(outdir) || !fs.statSync(outdir).isDirectory()) return { objects: byEnv, systemOf };
   const walk = (dir: string): string[] =>
     fs
       .readdirSync(dir, { withFileTypes: true })
       .flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : d.name.endsWith('.yaml') ? [path.join(dir, d.name)] : []));
   for (const file of walk(outdir)) {
-    const env = path.relative(outdir, file).split(path.sep)[0];
+    const [env, system] = path.relative(outdir, file).split(path.sep);
     const objects = parseAllDocuments(fs.readFileSync(file, 'utf8'))
       .map((d) => d.toJSON() as KubeObject | null)
       .filter((o): o is KubeObject => Boolean(o && typeof o === 'object' && o.kind in IMMUTABLE && o.metadata?.name));
+    for (const object of objects) systemOf.set(object, system);
     byEnv.set(env, [...(byEnv.get(env) ?? []), ...objects]);
   }
-  return byEnv;
+  return { objects: byEnv, systemOf };
 }
 
 function at(object: unknown, dotted: string): unknown {

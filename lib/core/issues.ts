@@ -91,6 +91,10 @@ export function addDeferredCheck(scope: IConstruct, kind: string, check: () => I
  * - `ingress-nginx-retired`: an edge of flavour `ingress-nginx`, a controller retired in March 2026.
  * - `gateway-http01-solver`: a Gateway API edge whose certificate is proved by HTTP-01: the issuer needs a solver that attaches to this edge's listeners.
  * - `migration-image-untagged`: a migration whose Job name never changes between builds.
+ * - `claim-removed`: a PersistentVolumeClaim of the previous output is not in the new one (an
+ *   error when its delivery tool would delete it, a warning that it is orphaned when it is
+ *   protected from pruning); acknowledging it, with the claim named, is how a deliberate removal
+ *   is made.
  */
 export const WARNING_CODES = [
   'probes-same-check',
@@ -103,6 +107,7 @@ export const WARNING_CODES = [
   'migration-image-untagged',
   'ingress-nginx-retired',
   'gateway-http01-solver',
+  'claim-removed',
 ] as const;
 
 /** The code of a warning (see {@link WARNING_CODES}). */

@@ -67,13 +67,14 @@ describe('changes the API server refuses over the previous output', () => {
   });
 
   const tempDir = tempDirs('shipshape-immutable');
-  it('reads the previous output per environment from the output directory, and nothing when there is none', () => {
+  it('reads the previous output per environment from the output directory, with the system of each object, and nothing when there is none', () => {
     const dir = tempDir();
     fs.mkdirSync(path.join(dir, 'prod', 'shop', 'migrations'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'prod', 'shop', 'migrations', 'shop.yaml'), toYamlFile([job('migrate-v1')]));
     const previous = readPreviousOutput(dir);
-    expect([...previous.keys()]).toEqual(['prod']);
-    expect(previous.get('prod')!.map((o) => o.metadata.name)).toEqual(['migrate-v1']);
-    expect(readPreviousOutput(path.join(dir, 'absent')).size).toBe(0);
+    expect([...previous.objects.keys()]).toEqual(['prod']);
+    expect(previous.objects.get('prod')!.map((o) => o.metadata.name)).toEqual(['migrate-v1']);
+    expect(previous.systemOf.get(previous.objects.get('prod')![0])).toBe('shop');
+    expect(readPreviousOutput(path.join(dir, 'absent')).objects.size).toBe(0);
   });
 });

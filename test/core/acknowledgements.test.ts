@@ -88,6 +88,11 @@ describe('acknowledging warnings', () => {
     expect(own(staging.warnings).join('\n')).toMatch(/streaming: WebApp "streaming": replicas: runs 1 replica .*\[single-replica\]/);
   });
 
+  it('leaves the acknowledgement of a claim removal to the check against the previous output, which renderEstate does not read', () => {
+    const rendered = renderEstate([mastodon([{ warning: 'claim-removed', workload: 'media.v1', reason: 'media moved to object storage' }])]);
+    expect(own(rendered.warnings).join('\n')).not.toMatch(/acknowledgement-unused/);
+  });
+
   it('refuses an acknowledgement without a reason or with an unknown code, naming the field', () => {
     const problems = (acknowledge: unknown[]) => {
       try {
@@ -107,6 +112,13 @@ describe('acknowledging warnings', () => {
     );
     expect(problems([{ warning: 'probes-same-check', reason: 'a reason long enough', until: '2027' }])).toMatch(
       /dev\.acknowledge\[0\]: Unrecognized key: "until"/,
+    );
+    // A removal deletes or orphans data: it is acknowledged one named claim at a time.
+    expect(problems([{ warning: 'claim-removed', reason: 'every claim moved to the new cluster' }])).toMatch(
+      /mastodon: dev\.acknowledge\[0\]: acknowledges "claim-removed" without workload: name the claim whose removal is acknowledged \(workload: '<claim name>'\), one entry per claim/,
+    );
+    expect(problems([{ warning: 'claim-removed', workload: '-media', reason: 'media moved to object storage' }])).toMatch(
+      /dev\.acknowledge\[0\]\.workload: must be the name the warning quotes/,
     );
   });
 });
