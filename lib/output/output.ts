@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Yaml } from 'cdk8s';
+import { toYamlDocument } from './yaml';
 
 /** A synthesized Kubernetes object as plain JSON. */
 // Objects of every kind, read by field name (see KubeJson in checks/objects.ts).
@@ -54,7 +54,7 @@ export function sortObjects(objects: readonly KubeObject[]): KubeObject[] {
 
 /** A multi-document YAML file of the objects, with the generated-file header. */
 export function toYamlFile(objects: readonly KubeObject[]): string {
-  return GENERATED_HEADER + Yaml.stringify(...objects);
+  return GENERATED_HEADER + objects.map(toYamlDocument).join('---\n');
 }
 
 /** A `kustomization.yaml` listing `resources` in the given order. */
