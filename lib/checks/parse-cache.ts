@@ -82,18 +82,21 @@ export function readCacheFile(dir: string, name: string): string | undefined {
 /**
  * Writes the entry `name` of the cache directory `dir` (made when missing, private to this user),
  * atomically: a concurrent reader sees the old entry or the new one, never half of one. A cache
- * that cannot be written (read-only, full, another user's) is silently left alone.
+ * that cannot be written (read-only, full, another user's) is silently left alone: the result says
+ * whether the entry was written.
  */
-export function writeCacheFile(dir: string, name: string, text: string): void {
+export function writeCacheFile(dir: string, name: string, text: string): boolean {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (!isOwnDirectory(dir)) return;
+    if (!isOwnDirectory(dir)) return false;
     const file = path.join(dir, name);
     const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     fs.writeFileSync(temporary, text, { mode: 0o600 });
     fs.renameSync(temporary, file);
+    return true;
   } catch {
     // A read-only or full disk costs the next run a parse or a compile, nothing more.
+    return false;
   }
 }
 
