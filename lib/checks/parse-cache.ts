@@ -40,7 +40,7 @@ export function cachedParse<T>(kind: string, text: string, parse: (text: string)
   const hit = cacheDir ? readCacheFile(cacheDir, name) : undefined;
   if (hit !== undefined) {
     try {
-      return JSON.parse(hit) as T;
+      return JSON.parse(hit.toString('utf8')) as T;
     } catch {
       // A corrupt entry is a miss; the parse below writes it again.
     }
@@ -67,13 +67,13 @@ export function resolveCacheDir(cacheDirectory?: string | false): string | undef
 }
 
 /**
- * The text of the entry `name` in the cache directory `dir`; undefined when it is missing or
+ * The content of the entry `name` in the cache directory `dir`; undefined when it is missing or
  * unreadable, or when `dir` is not this user's own.
  */
-export function readCacheFile(dir: string, name: string): string | undefined {
+export function readCacheFile(dir: string, name: string): Buffer | undefined {
   if (!isOwnDirectory(dir)) return undefined;
   try {
-    return fs.readFileSync(path.join(dir, name), 'utf8');
+    return fs.readFileSync(path.join(dir, name));
   } catch {
     return undefined;
   }
@@ -85,13 +85,13 @@ export function readCacheFile(dir: string, name: string): string | undefined {
  * that cannot be written (read-only, full, another user's) is silently left alone: the result says
  * whether the entry was written.
  */
-export function writeCacheFile(dir: string, name: string, text: string): boolean {
+export function writeCacheFile(dir: string, name: string, content: string | Uint8Array): boolean {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!isOwnDirectory(dir)) return false;
     const file = path.join(dir, name);
     const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    fs.writeFileSync(temporary, text, { mode: 0o600 });
+    fs.writeFileSync(temporary, content, { mode: 0o600 });
     fs.renameSync(temporary, file);
     return true;
   } catch {

@@ -11,8 +11,13 @@
  * the code is made from (see {@link validatorCacheKey}), so a changed schema is a miss, never a stale
  * hit; an entry that is unreadable, corrupt or fails to load is a miss and is written again, and a
  * cache that cannot be written is simply not used.
+ *
+ * Beside each entry goes V8's code cache of it (see {@link saveCodeCaches}): without it, every
+ * process parses the cached code again and compiles each validator function it calls, which costs
+ * about as much as loading the code.
  */
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import type { default as Ajv, Format, Options, ValidateFunction } from 'ajv';
@@ -61,11 +66,18 @@ export interface ValidatorCacheCounts {
   misses: number;
   /** Entries written. */
   writes: number;
+  /** Hits whose V8 code cache V8 accepted. */
+  codeCacheHits: number;
+  /** V8 code caches written. */
+  codeCacheWrites: number;
 }
 
-const counts: ValidatorCacheCounts = { hits: 0, misses: 0, writes: 0 };
+const counts: ValidatorCacheCounts = { hits: 0, misses: 0, writes: 0, codeCacheHits: 0, codeCacheWrites: 0 };
 
-/** A copy of the counts of hits, misses and writes so far in this process. */
+/** Validators loaded from an entry without a usable V8 code cache: {@link saveCodeCaches} writes theirs. */
+const unsavedCodeCaches: { dir: string; name: string; script: vm.Script }[] = [];
+
+/** A copy of what the cache did so far in this process. */
 export function validatorCacheCounts(): ValidatorCacheCounts {
   return { ...counts };
 }
@@ -124,19 +136,51 @@ function loadAjv(): typeof import('ajv') {
 
 /** The validator in the entry `name`, or undefined when it is missing, corrupt or does not load. */
 function loadEntry(dir: string, name: string, formats: Readonly<Record<string, Format>>): ValidateFunction | undefined {
-  const entry = readCacheFile(dir, name);
+  const entry = readCacheFile(dir, name)?.toString('utf8');
   const newline = entry?.indexOf('\n') ?? -1;
   if (!entry || newline < 0) return undefined;
   const code = entry.slice(newline + 1);
+  const codeHash = sha256(code).toString('hex');
   // The entry starts with the hash of its code: a damaged entry is a miss, not a wrong validator.
-  if (entry.slice(0, newline) !== checksumLine(code)) return undefined;
+  if (entry.slice(0, newline) !== checksumLine(codeHash)) return undefined;
+  // Named after the exact code (and V8's version), so a code cache never meets other code.
+  const codeCacheName = `v8-code-cache-${codeHash}-${process.versions.v8}`;
+  const cachedData = readCodeCache(dir, codeCacheName);
   try {
-    const run = vm.compileFunction(code, ['require', 'module', 'exports'], { filename: path.join(dir, name) });
+    const script = new vm.Script(`(function (require, module, exports) {${code}\n})`, { filename: path.join(dir, name), cachedData });
     const module = { exports: {} as unknown };
-    run(requireFor(formats), module, module.exports);
-    return typeof module.exports === 'function' ? (module.exports as ValidateFunction) : undefined;
+    script.runInThisContext()(requireFor(formats), module, module.exports);
+    if (typeof module.exports !== 'function') return undefined;
+    if (cachedData && !script.cachedDataRejected) counts.codeCacheHits++;
+    else unsavedCodeCaches.push({ dir, name: codeCacheName, script });
+    return module.exports as ValidateFunction;
   } catch {
     return undefined;
+  }
+}
+
+/** The V8 code cache `name`, or undefined when it is missing or damaged (it starts with the SHA-256 of the rest). */
+function readCodeCache(dir: string, name: string): Buffer | undefined {
+  const file = readCacheFile(dir, name);
+  const data = file?.subarray(32);
+  return file && data && sha256(data).equals(file.subarray(0, 32)) ? data : undefined;
+}
+
+/**
+ * Writes V8's code cache of each validator loaded from an entry without a usable one. Call it once
+ * the validators have run: the cache then also holds the bytecode V8 compiled for the functions
+ * that ran, so the next process neither parses their code nor compiles those functions again.
+ */
+export function saveCodeCaches(): void {
+  for (const { dir, name, script } of unsavedCodeCaches.splice(0)) {
+    // Nothing to put beside an entry whose directory has gone since it was loaded.
+    if (!fs.existsSync(dir)) continue;
+    try {
+      const data = script.createCachedData();
+      if (writeCacheFile(dir, name, Buffer.concat([sha256(data), data]))) counts.codeCacheWrites++;
+    } catch {
+      // No code cache costs the next process some compiling, nothing more.
+    }
   }
 }
 
@@ -158,7 +202,7 @@ function storeEntry(dir: string, name: string, { ajv, validate }: FreshValidator
   } catch {
     return;
   }
-  if (writeCacheFile(dir, name, `${checksumLine(code)}\n${code}`)) counts.writes++;
+  if (writeCacheFile(dir, name, `${checksumLine(sha256(code).toString('hex'))}\n${code}`)) counts.writes++;
 }
 
 /** ajv's standalone code generator, loaded with ajv on a miss. */
@@ -167,7 +211,12 @@ function loadStandalone(): typeof import('ajv/dist/standalone') {
   return require('ajv/dist/standalone');
 }
 
-/** The first line of an entry: a comment holding the SHA-256 of its code. */
-function checksumLine(code: string): string {
-  return `// sha256 ${createHash('sha256').update(code).digest('hex')}`;
+/** The first line of an entry: a comment holding the SHA-256 of its code (`codeHash`, in hex). */
+function checksumLine(codeHash: string): string {
+  return `// sha256 ${codeHash}`;
+}
+
+/** The SHA-256 digest of `data`. */
+function sha256(data: string | Uint8Array): Buffer {
+  return createHash('sha256').update(data).digest();
 }

@@ -3,7 +3,15 @@ import * as path from 'node:path';
 import type { ErrorObject, Format } from 'ajv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SchemaLocation, sharedSchemaLocation, defaultSharedDir, validateAgainstSchemas } from '../../lib/checks/schema-validation';
-import { cachedValidator, CompileSettings, createAjv, validatorCacheCounts, validatorCacheKey } from '../../lib/checks/validator-cache';
+import {
+  cachedValidator,
+  CompileSettings,
+  createAjv,
+  saveCodeCaches,
+  validatorCacheCounts,
+  ValidatorCacheCounts,
+  validatorCacheKey,
+} from '../../lib/checks/validator-cache';
 import { parseAllDocuments } from 'yaml';
 import type { KubeJson } from '../../lib/checks/objects';
 import { tempDirs } from '../temp-dirs';
@@ -12,11 +20,13 @@ import { schemasAvailable } from '../support/schemas';
 const tempDir = tempDirs('shipshape-validator-cache');
 
 /** What the cache did during `run`. */
-function countsOf(run: () => void): { hits: number; misses: number; writes: number } {
+function countsOf(run: () => void): ValidatorCacheCounts {
   const before = validatorCacheCounts();
   run();
   const after = validatorCacheCounts();
-  return { hits: after.hits - before.hits, misses: after.misses - before.misses, writes: after.writes - before.writes };
+  return Object.fromEntries(
+    Object.entries(after).map(([name, count]) => [name, count - before[name as keyof ValidatorCacheCounts]]),
+  ) as unknown as ValidatorCacheCounts;
 }
 
 describe('cachedValidator: compiled validators cached on disk as code', () => {
@@ -68,8 +78,8 @@ describe('cachedValidator: compiled validators cached on disk as code', () => {
     const cold = countsOf(() => void cachedValidator(settings, ['widget'], () => (fresh = compile()), dir));
     let loaded: ReturnType<typeof cachedValidator>;
     const warm = countsOf(() => void (loaded = cachedValidator(settings, ['widget'], compile, dir)));
-    expect(cold).toEqual({ hits: 0, misses: 1, writes: 1 });
-    expect(warm).toEqual({ hits: 1, misses: 0, writes: 0 });
+    expect(cold).toMatchObject({ hits: 0, misses: 1, writes: 1 });
+    expect(warm).toMatchObject({ hits: 1, misses: 0, writes: 0, codeCacheHits: 0 });
     expect(loaded).toBeDefined();
     expect(loaded).not.toBe(fresh!.validate);
 
@@ -85,6 +95,36 @@ describe('cachedValidator: compiled validators cached on disk as code', () => {
     expect(not.schemaPath).toBe('#/properties/address/oneOf/1/properties/type/not');
   });
 
+  it("writes V8's code cache of a loaded validator once it has run, and loads the validator with it next time, with the same results", () => {
+    const dir = tempDir();
+    let fresh: ReturnType<typeof compile> | undefined;
+    cachedValidator(settings, ['widget'], () => (fresh = compile()), dir);
+    const expected = verdicts(fresh!.validate, () => fresh!.validate.errors);
+    const load = () => {
+      let loaded: ReturnType<typeof cachedValidator>;
+      const counts = countsOf(() => void (loaded = cachedValidator(settings, ['widget'], compile, dir)));
+      expect(verdicts(loaded!, () => loaded!.errors)).toEqual(expected);
+      return counts;
+    };
+    const codeCaches = () => fs.readdirSync(dir).filter((name) => name.startsWith('v8-code-cache-'));
+
+    expect(load()).toMatchObject({ hits: 1, codeCacheHits: 0 });
+    expect(codeCaches()).toEqual([]);
+    expect(countsOf(saveCodeCaches)).toMatchObject({ codeCacheWrites: 1 });
+    expect(load()).toMatchObject({ hits: 1, codeCacheHits: 1 });
+    expect(countsOf(saveCodeCaches)).toMatchObject({ codeCacheWrites: 0 });
+
+    // A damaged code cache is left unused, and written again.
+    const [codeCache] = codeCaches();
+    const good = fs.readFileSync(path.join(dir, codeCache));
+    const damaged = Buffer.from(good);
+    damaged[damaged.length - 10] ^= 0xff;
+    fs.writeFileSync(path.join(dir, codeCache), damaged);
+    expect(load()).toMatchObject({ hits: 1, codeCacheHits: 0 });
+    expect(countsOf(saveCodeCaches)).toMatchObject({ codeCacheWrites: 1 });
+    expect(load()).toMatchObject({ hits: 1, codeCacheHits: 1 });
+  });
+
   it('compiles again over a corrupt entry, and writes it again', () => {
     const dir = tempDir();
     cachedValidator(settings, ['widget'], compile, dir);
@@ -93,7 +133,7 @@ describe('cachedValidator: compiled validators cached on disk as code', () => {
     for (const damaged of [good.slice(0, good.length / 2), good.replace('"IP"', '"XP"'), 'module.exports = () => true;', '']) {
       fs.writeFileSync(path.join(dir, entry), damaged);
       let validate: ReturnType<typeof cachedValidator>;
-      expect(countsOf(() => void (validate = cachedValidator(settings, ['widget'], compile, dir)))).toEqual({ hits: 0, misses: 1, writes: 1 });
+      expect(countsOf(() => void (validate = cachedValidator(settings, ['widget'], compile, dir)))).toMatchObject({ hits: 0, misses: 1, writes: 1 });
       expect(validate!(samples[1])).toBe(false);
       expect(fs.readFileSync(path.join(dir, entry), 'utf8')).toBe(good);
     }
@@ -186,8 +226,8 @@ spec:
   it('finds the same issues compiling every kind and loading it from the cache', () => {
     let cold: string[] = [];
     let warm: string[] = [];
-    expect(countsOf(() => (cold = lines(shared())))).toEqual({ hits: 0, misses: 2, writes: 2 });
-    expect(countsOf(() => (warm = lines(shared())))).toEqual({ hits: 2, misses: 0, writes: 0 });
+    expect(countsOf(() => (cold = lines(shared())))).toMatchObject({ hits: 0, misses: 2, writes: 2 });
+    expect(countsOf(() => (warm = lines(shared())))).toMatchObject({ hits: 2, misses: 0, writes: 0 });
     expect(cold).toEqual(expected);
     expect(warm).toEqual(cold);
   });
@@ -195,9 +235,9 @@ spec:
   it('compiles a changed swagger definition or CRD again, never answering from the old entry', () => {
     lines(shared());
     let changed: string[] = [];
-    expect(countsOf(() => (changed = lines(shared({ immutable: true, maximum: 20 }))))).toEqual({ hits: 0, misses: 2, writes: 2 });
+    expect(countsOf(() => (changed = lines(shared({ immutable: true, maximum: 20 }))))).toMatchObject({ hits: 0, misses: 2, writes: 2 });
     expect(changed).toEqual(expected.filter((line) => !/immutable|<= 10/.test(line)));
-    expect(countsOf(() => lines(shared({ maximum: 20 })))).toEqual({ hits: 1, misses: 1, writes: 1 });
+    expect(countsOf(() => lines(shared({ maximum: 20 })))).toMatchObject({ hits: 1, misses: 1, writes: 1 });
   });
 
   it('compiles again over corrupt entries, and writes them again', () => {
@@ -208,7 +248,7 @@ spec:
     const good = entries.map((name) => fs.readFileSync(path.join(dir, name), 'utf8'));
     for (const name of entries) fs.writeFileSync(path.join(dir, name), 'garbage');
     let found: string[] = [];
-    expect(countsOf(() => (found = lines(shared())))).toEqual({ hits: 0, misses: 2, writes: 2 });
+    expect(countsOf(() => (found = lines(shared())))).toMatchObject({ hits: 0, misses: 2, writes: 2 });
     expect(found).toEqual(expected);
     expect(entries.map((name) => fs.readFileSync(path.join(dir, name), 'utf8'))).toEqual(good);
   });
@@ -216,7 +256,7 @@ spec:
   it('still validates with the cache off, writing nothing', () => {
     process.env.SHIPSHAPE_CACHE_DIR = 'off';
     let found: string[] = [];
-    expect(countsOf(() => (found = lines(shared())))).toEqual({ hits: 0, misses: 2, writes: 0 });
+    expect(countsOf(() => (found = lines(shared())))).toMatchObject({ hits: 0, misses: 2, writes: 0 });
     expect(found).toEqual(expected);
   });
 
@@ -225,7 +265,7 @@ spec:
     fs.writeFileSync(file, '');
     process.env.SHIPSHAPE_CACHE_DIR = path.join(file, 'cache');
     let found: string[] = [];
-    expect(countsOf(() => (found = lines(shared())))).toEqual({ hits: 0, misses: 2, writes: 0 });
+    expect(countsOf(() => (found = lines(shared())))).toMatchObject({ hits: 0, misses: 2, writes: 0 });
     expect(found).toEqual(expected);
   });
 
@@ -236,7 +276,7 @@ spec:
     fs.chownSync(dir, 65534, 65534);
     const before = fs.readdirSync(dir);
     let found: string[] = [];
-    expect(countsOf(() => (found = lines(shared())))).toEqual({ hits: 0, misses: 2, writes: 0 });
+    expect(countsOf(() => (found = lines(shared())))).toMatchObject({ hits: 0, misses: 2, writes: 0 });
     expect(found).toEqual(expected);
     expect(fs.readdirSync(dir)).toEqual(before);
   });
@@ -261,12 +301,12 @@ spec:
     const broken = estate.map((o) => ({ ...o, metadata: { ...o.metadata, creationTimestamp: 'now' }, unknownField: 1 }));
     let cold: unknown;
     let warm: unknown;
-    expect(countsOf(() => (cold = validateAgainstSchemas([...estate, ...broken], { location: linked() })))).toEqual({
+    expect(countsOf(() => (cold = validateAgainstSchemas([...estate, ...broken], { location: linked() })))).toMatchObject({
       hits: 0,
       misses: kinds.size,
       writes: kinds.size,
     });
-    expect(countsOf(() => (warm = validateAgainstSchemas([...estate, ...broken], { location: linked() })))).toEqual({
+    expect(countsOf(() => (warm = validateAgainstSchemas([...estate, ...broken], { location: linked() })))).toMatchObject({
       hits: kinds.size,
       misses: 0,
       writes: 0,
