@@ -35,15 +35,69 @@ export function defaultCacheDir(): string | undefined {
  * {@link defaultCacheDir}; `false` parses without a cache.
  */
 export function cachedParse<T>(kind: string, text: string, parse: (text: string) => T, cacheDirectory?: string | false): T {
-  const cacheDir = cacheDirectory === false ? undefined : (cacheDirectory ?? defaultCacheDir());
-  const file = cacheDir ? path.join(cacheDir, `${kind}-${createHash('sha256').update(`${FORMAT}\0${kind}\0`).update(text).digest('hex')}.json`) : undefined;
-  if (file && cacheDir && isOwnDirectory(cacheDir)) {
-    const hit = readEntry(file);
-    if (hit !== undefined) return hit as T;
+  const cacheDir = resolveCacheDir(cacheDirectory);
+  const name = `${kind}-${createHash('sha256').update(`${FORMAT}\0${kind}\0`).update(text).digest('hex')}.json`;
+  const hit = cacheDir ? readCacheFile(cacheDir, name) : undefined;
+  if (hit !== undefined) {
+    try {
+      return JSON.parse(hit.toString('utf8')) as T;
+    } catch {
+      // A corrupt entry is a miss; the parse below writes it again.
+    }
   }
   const value = parse(text);
-  if (file && cacheDir) writeEntry(cacheDir, file, value);
+  const json = cacheDir ? exactJson(value) : undefined;
+  if (cacheDir && json !== undefined) writeCacheFile(cacheDir, name, json);
   return value;
+}
+
+/** `value` as JSON, or undefined when JSON cannot hold it exactly (`Infinity`, a cycle, a BigInt). */
+function exactJson(value: unknown): string | undefined {
+  try {
+    const json = JSON.stringify(value);
+    return json !== undefined && isDeepStrictEqual(JSON.parse(json), value) ? json : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cache directory to use: `cacheDirectory` itself, none for `false`, else {@link defaultCacheDir}. */
+export function resolveCacheDir(cacheDirectory?: string | false): string | undefined {
+  return cacheDirectory === false ? undefined : (cacheDirectory ?? defaultCacheDir());
+}
+
+/**
+ * The content of the entry `name` in the cache directory `dir`; undefined when it is missing or
+ * unreadable, or when `dir` is not this user's own.
+ */
+export function readCacheFile(dir: string, name: string): Buffer | undefined {
+  if (!isOwnDirectory(dir)) return undefined;
+  try {
+    return fs.readFileSync(path.join(dir, name));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes the entry `name` of the cache directory `dir` (made when missing, private to this user),
+ * atomically: a concurrent reader sees the old entry or the new one, never half of one. A cache
+ * that cannot be written (read-only, full, another user's) is silently left alone: the result says
+ * whether the entry was written.
+ */
+export function writeCacheFile(dir: string, name: string, content: string | Uint8Array): boolean {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!isOwnDirectory(dir)) return false;
+    const file = path.join(dir, name);
+    const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    fs.writeFileSync(temporary, content, { mode: 0o600 });
+    fs.renameSync(temporary, file);
+    return true;
+  } catch {
+    // A read-only or full disk costs the next run a parse or a compile, nothing more.
+    return false;
+  }
 }
 
 /** Whether `dir` exists and, where the system has users, belongs to this one: never trust a directory another user made under a shared temporary directory. */
@@ -53,28 +107,5 @@ function isOwnDirectory(dir: string): boolean {
     return stat.isDirectory() && (typeof process.getuid !== 'function' || stat.uid === process.getuid());
   } catch {
     return false;
-  }
-}
-
-function readEntry(file: string): unknown {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-function writeEntry(dir: string, file: string, value: unknown): void {
-  try {
-    const json = JSON.stringify(value);
-    if (json === undefined || !isDeepStrictEqual(JSON.parse(json), value)) return;
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (!isOwnDirectory(dir)) return;
-    // Written aside and renamed into place, so a concurrent reader never sees half a file.
-    const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    fs.writeFileSync(temporary, json, { mode: 0o600 });
-    fs.renameSync(temporary, file);
-  } catch {
-    // A read-only or full disk costs the next run a parse, nothing more.
   }
 }

@@ -11,16 +11,24 @@
  * skips the check. Loading and compiling happens once per process and directory: a kind is
  * compiled the first time an object of that kind is seen, and a CRD file is parsed only when a
  * custom resource of its group is.
+ *
+ * Both are also cached on disk across processes, keyed by content: parsed CRDs (see
+ * {@link cachedParse}) and compiled validators (see {@link cachedValidator}), which saves about
+ * half a second of ajv compiling per synth, with V8's code cache of them. A synth that finds every
+ * validator it needs cached neither loads ajv nor parses the 3 MB swagger: it reads and hashes it,
+ * and takes the kinds it defines from the parse cache.
  */
 import type { KubeJson } from './objects';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import Ajv, { ErrorObject, Format, ValidateFunction } from 'ajv';
+import type { default as Ajv, ErrorObject, Format, ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { ShipshapeError } from '../core/issues';
-import { cachedParse } from './parse-cache';
+import { cachedParse, defaultCacheDir } from './parse-cache';
+import { cachedValidator, CompileSettings, createAjv, saveCodeCaches } from './validator-cache';
 
 /** One way an object breaks its schema. */
 export interface SchemaIssue {
@@ -89,9 +97,39 @@ const FORMATS: Record<string, { format: Format; message: string }> = {
   ipv6: { format: { type: 'string', validate: (s: string) => net.isIPv6(s) }, message: 'must be an IPv6 address' },
 };
 
+/** How every validator is compiled. */
+const COMPILE_SETTINGS: CompileSettings = {
+  options: {
+    allErrors: true,
+    // The schemas carry keywords ajv does not know (x-kubernetes-*, example, ...): ignore them.
+    strict: false,
+    // Upstream files, checked where they come from; a meta-schema pass over 3 MB of swagger is wasted time.
+    validateSchema: false,
+    // The failing subschema is needed to word some messages (`not`).
+    verbose: true,
+    // Go regular expressions (RE2) in CRD patterns are not all valid in JavaScript's unicode mode.
+    unicodeRegExp: false,
+    // Compile each referenced definition once and share it between kinds (PodSpec, ObjectMeta, ...):
+    // inlining would recompile them into every kind and doubles the compile time.
+    inlineRefs: false,
+    // ajv's optimisation pass costs more compile time than it saves in validation here.
+    code: { optimize: false },
+  },
+  formats: Object.fromEntries(Object.entries(FORMATS).map(([name, { format }]) => [name, format])),
+};
+
+/**
+ * The code that shapes what is compiled from a schema, as text: part of every validator's cache
+ * key, so changing how schemas are made strict is a miss too, without a version to remember to bump.
+ */
+const SCHEMA_SHAPING = [strictSchema, isIntOrStringAnyOf, customResourceSchema, JSON.stringify(SWAGGER_OVERRIDES), SWAGGER_ID].map(String).join('\n');
+
 /** The schemas under one `shared` directory, loaded once and compiled kind by kind. */
 interface Catalog {
-  readonly ajv: Ajv;
+  /** An ajv instance holding every swagger definition, made on the first validator not found in the cache. */
+  readonly compiler: () => Ajv;
+  /** What every validator of this catalog is compiled from, beyond its own kind: the swagger's SHA-256 and {@link SCHEMA_SHAPING}. */
+  readonly schemaInputs: readonly string[];
   /** `apiVersion/kind` of each built-in kind to its swagger definition name. */
   readonly builtIn: ReadonlyMap<string, string>;
   readonly crdFiles: readonly string[];
@@ -209,6 +247,8 @@ export function validateAgainstSchemas(objects: readonly KubeJson[], options?: {
       for (const { path: at, message } of describeErrors(compiled.validate.errors ?? [])) issues.push({ ...base, path: at, message });
     }
   }
+  // Now that the validators have run, V8's code cache of them holds what it compiled for them too.
+  saveCodeCaches();
   return { issues };
 }
 
@@ -231,70 +271,107 @@ function readSchemaFile(file: string): string {
   }
 }
 
-/** Reads the swagger and lists the CRD files; throws an error naming the file that is missing or corrupt. */
+/**
+ * Reads the swagger and lists the CRD files; throws an error naming the file that is missing or
+ * corrupt. The swagger is parsed only when its kinds are not in the parse cache or a validator has
+ * to be compiled.
+ */
 function loadCatalog(location: SchemaLocation): Catalog {
   const { swaggerFile, crdDir } = location;
+  const text = readSchemaFile(swaggerFile);
+  const swaggerHash = createHash('sha256').update(text).digest('hex');
   let definitions: Record<string, Schema> | undefined;
-  try {
-    definitions = JSON.parse(readSchemaFile(swaggerFile)).definitions;
-  } catch (error) {
-    if (error instanceof ShipshapeError) throw error;
-    throw schemaFileError(swaggerFile, `is corrupt (${(error as Error).message})`);
-  }
-  if (!isPlainObject(definitions)) throw schemaFileError(swaggerFile, 'is corrupt (it has no "definitions")');
+  const parsed = () => (definitions ??= swaggerDefinitions(swaggerFile, text));
+  // Cached under the swagger's hash rather than its text, to hash the 3 MB only once, and under the
+  // code that finds the kinds, so changing it is a miss.
+  const builtIn = new Map(cachedParse('swagger-kinds', `${swaggerHash}\0${builtInKinds}`, () => builtInKinds(parsed())));
   if (!fs.existsSync(crdDir)) throw schemaFileError(crdDir, 'not found, so custom resources cannot be checked');
-  const builtIn = new Map<string, string>();
-  const strictDefinitions: Record<string, Schema> = {};
-  for (const [name, definition] of Object.entries(definitions)) {
-    strictDefinitions[name] = SWAGGER_OVERRIDES[name] ?? strictSchema(definition);
-    for (const gvk of definition['x-kubernetes-group-version-kind'] ?? []) {
-      builtIn.set(`${gvk.group ? `${gvk.group}/` : ''}${gvk.version}/${gvk.kind}`, name);
-    }
-  }
-
-  const ajv = new Ajv({
-    allErrors: true,
-    // The schemas carry keywords ajv does not know (x-kubernetes-*, example, ...): ignore them.
-    strict: false,
-    // Upstream files, checked where they come from; a meta-schema pass over 3 MB of swagger is wasted time.
-    validateSchema: false,
-    // The failing subschema is needed to word some messages (`not`).
-    verbose: true,
-    // Go regular expressions (RE2) in CRD patterns are not all valid in JavaScript's unicode mode.
-    unicodeRegExp: false,
-    // Compile each referenced definition once and share it between kinds (PodSpec, ObjectMeta, ...):
-    // inlining would recompile them into every kind and doubles the compile time.
-    inlineRefs: false,
-    // ajv's optimisation pass costs more compile time than it saves in validation here.
-    code: { optimize: false },
-    formats: Object.fromEntries(Object.entries(FORMATS).map(([name, { format }]) => [name, format])),
-  });
-  ajv.addSchema({ $id: SWAGGER_ID, definitions: strictDefinitions });
+  let ajv: Ajv | undefined;
+  const compiler = () => (ajv ??= swaggerCompiler(parsed()));
 
   const crdFiles = fs
     .readdirSync(crdDir)
     .filter((file) => /\.(ya?ml|json\.gz)$/.test(file))
     .sort()
     .map((file) => path.join(crdDir, file));
-  return { ajv, builtIn, crdFiles, parsedCrdFiles: new Set(), crdSchemas: new Map(), unservedCrdVersions: new Set(), validators: new Map() };
+  return {
+    compiler,
+    schemaInputs: [swaggerHash, SCHEMA_SHAPING],
+    builtIn,
+    crdFiles,
+    parsedCrdFiles: new Set(),
+    crdSchemas: new Map(),
+    unservedCrdVersions: new Set(),
+    validators: new Map(),
+  };
 }
 
-/** The compiled validator for `apiVersion/kind`, compiled on first use; undefined when no schema describes it. */
+/** The `definitions` of the swagger document `text`; an error naming `file` when it has none. */
+function swaggerDefinitions(file: string, text: string): Record<string, Schema> {
+  let definitions: unknown;
+  try {
+    definitions = JSON.parse(text).definitions;
+  } catch (error) {
+    throw schemaFileError(file, `is corrupt (${(error as Error).message})`);
+  }
+  if (!isPlainObject(definitions)) throw schemaFileError(file, 'is corrupt (it has no "definitions")');
+  return definitions;
+}
+
+/** `[apiVersion/kind, definition name]` of each built-in kind the swagger defines. */
+function builtInKinds(definitions: Record<string, Schema>): [string, string][] {
+  return Object.entries(definitions).flatMap(([name, definition]) =>
+    ((definition['x-kubernetes-group-version-kind'] ?? []) as Schema[]).map((gvk): [string, string] => [
+      `${gvk.group ? `${gvk.group}/` : ''}${gvk.version}/${gvk.kind}`,
+      name,
+    ]),
+  );
+}
+
+/** An ajv instance holding every swagger definition made strict, for validators to refer to and be compiled from. */
+function swaggerCompiler(definitions: Record<string, Schema>): Ajv {
+  const strictDefinitions = Object.fromEntries(
+    Object.entries(definitions).map(([name, definition]) => [name, SWAGGER_OVERRIDES[name] ?? strictSchema(definition)]),
+  );
+  // Code is kept for the validator cache only when there is one: keeping it slows compiling down.
+  const ajv = createAjv(COMPILE_SETTINGS, defaultCacheDir() !== undefined);
+  ajv.addSchema({ $id: SWAGGER_ID, definitions: strictDefinitions });
+  return ajv;
+}
+
+/**
+ * The validator for `apiVersion/kind`, loaded from the validator cache or compiled on first use;
+ * undefined when no schema describes it.
+ */
 function validatorFor(catalog: Catalog, apiVersion: string, kind: string): Compiled | undefined {
   const key = `${apiVersion}/${kind}`;
   let compiled = catalog.validators.get(key);
   if (compiled === undefined) {
     const definition = catalog.builtIn.get(key);
     if (definition) {
-      const validate = catalog.ajv.getSchema(`${SWAGGER_ID}#/definitions/${definition}`);
+      const validate = cachedValidator(COMPILE_SETTINGS, [...catalog.schemaInputs, key, definition], () => {
+        const ajv = catalog.compiler();
+        const fresh = ajv.getSchema(`${SWAGGER_ID}#/definitions/${definition}`);
+        return fresh && { ajv, validate: fresh };
+      });
       compiled = validate ? { validate } : null;
     } else {
       const schema = crdSchema(catalog, apiVersion, kind, key);
-      compiled = schema ? { validate: catalog.ajv.compile(customResourceSchema(schema)), crdSchema: schema } : null;
+      compiled = schema ? customResourceValidator(catalog, key, schema) : null;
     }
     catalog.validators.set(key, compiled);
   }
   return compiled ?? undefined;
+}
+
+/** The validator of a custom resource, from its CRD's `openAPIV3Schema`: loaded from the validator cache, or compiled. */
+function customResourceValidator(catalog: Catalog, key: string, openAPIV3Schema: Schema): Compiled | null {
+  const schema = customResourceSchema(openAPIV3Schema);
+  const validate = cachedValidator(COMPILE_SETTINGS, [...catalog.schemaInputs, key, JSON.stringify(schema)], () => {
+    const ajv = catalog.compiler();
+    return { ajv, validate: ajv.compile(schema) };
+  });
+  return validate ? { validate, crdSchema: openAPIV3Schema } : null;
 }
 
 /**

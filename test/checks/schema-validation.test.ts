@@ -1,16 +1,19 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   defaultSchemaLocation,
   defaultSharedDir,
   SchemaIssue,
   SchemaLocation,
   SHIPPED_SWAGGER_FILE,
+  sharedSchemaLocation,
   shippedSchemaLocation,
   validateAgainstSchemas,
 } from '../../lib/checks/schema-validation';
+import { validatorCacheCounts, ValidatorCacheCounts } from '../../lib/checks/validator-cache';
 import { ShipshapeError } from '../../lib/core/issues';
 import { renderEstate } from '../../lib/estate';
 import { systems } from '../../estate';
@@ -20,9 +23,11 @@ import { schemasAvailable } from '../support/schemas';
 
 type Json = Record<string, any>;
 
-/** The issues for `objects`, validated against the real `../shared` schemas (an error names a missing file). */
+/** The issues for `objects`, validated against the real `../shared` schemas (an error names a missing file), recorded for the comparison of the cold and the warm pass. */
 function validate(...objects: Json[]): SchemaIssue[] {
-  return validateAgainstSchemas(objects).issues;
+  const { issues } = validateAgainstSchemas(objects, pass && { location: pass.location });
+  if (pass) found[pass.mode].push(issues);
+  return issues;
 }
 
 /** `path: message` of each issue, the part a test pins down. */
@@ -66,324 +71,386 @@ function deployment(): Json {
 const app = (d: Json): Json => d.spec.template.spec.containers[0];
 const CONTAINER = '/spec/template/spec/containers/0';
 
-describe.runIf(schemasAvailable)('validateAgainstSchemas: built-in kinds (Kubernetes 1.28 swagger)', () => {
-  it('accepts valid Deployment, Service, PodDisruptionBudget, HorizontalPodAutoscaler, NetworkPolicy and Namespace objects', () => {
-    const objects: Json[] = [
-      deployment(),
-      {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: 'backend', namespace: 'shop' },
-        spec: { type: 'ClusterIP', selector: labels, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
-      },
-      {
-        apiVersion: 'policy/v1',
-        kind: 'PodDisruptionBudget',
-        metadata: { name: 'backend', namespace: 'shop' },
-        spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
-      },
-      {
-        apiVersion: 'autoscaling/v2',
-        kind: 'HorizontalPodAutoscaler',
-        metadata: { name: 'backend', namespace: 'shop' },
-        spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'backend' },
-          minReplicas: 2,
-          maxReplicas: 10,
-          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
-          behavior: { scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }] } },
-        },
-      },
-      {
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'NetworkPolicy',
-        metadata: { name: 'backend', namespace: 'shop' },
-        spec: {
-          podSelector: { matchLabels: labels },
-          policyTypes: ['Ingress', 'Egress'],
-          ingress: [
-            { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
-          ],
-          egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ port: 'dns', protocol: 'UDP' }] }],
-        },
-      },
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } },
-    ];
-    expect(problems(...objects)).toEqual([]);
-  });
+/**
+ * The cases below run three times against the same fresh validator cache: cold (every kind compiled
+ * and written), warm (every kind loaded from the cache, ajv not used, V8's code cache of each
+ * written), and warm with those code caches. Each pass reads the schemas through its own links to
+ * ../shared, so it cannot reuse an earlier pass's validators in memory. The warm passes must find
+ * exactly what the cold one found.
+ */
+let scratch: string | undefined;
+afterAll(() => scratch && fs.rmSync(scratch, { recursive: true, force: true }));
+/** The directory of both passes: their validator cache and their links to ../shared. */
+const scratchDir = () => (scratch ??= fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-validator-cache-')));
+const found: Record<CacheMode, SchemaIssue[][]> = { cold: [], warm: [], 'code-cached': [] };
+let pass: { mode: CacheMode; location: SchemaLocation } | undefined;
+type CacheMode = 'cold' | 'warm' | 'code-cached';
 
-  it('rejects an unknown top-level field, naming it', () => {
-    const d = { ...deployment(), specs: {} };
-    expect(problems(d)).toEqual(['/specs: unknown field "specs"']);
-  });
+/** A fresh directory whose schemas/ and crds/ link to those of ../shared. */
+function linkedSharedDir(): SchemaLocation {
+  const dir = fs.mkdtempSync(path.join(scratchDir(), 'shared-'));
+  const shared = sharedSchemaLocation(defaultSharedDir());
+  fs.mkdirSync(path.join(dir, 'schemas'));
+  fs.symlinkSync(shared.swaggerFile, path.join(dir, 'schemas', path.basename(shared.swaggerFile)));
+  fs.symlinkSync(shared.crdDir, path.join(dir, 'crds'));
+  return sharedSchemaLocation(dir);
+}
 
-  it('rejects an unknown field deep in the pod spec, naming it', () => {
-    const d = deployment();
-    app(d).securityContext.runAsNonRot = true;
-    const issues = validate(d);
-    expect(issues).toEqual([
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        name: 'backend',
-        namespace: 'shop',
-        path: `${CONTAINER}/securityContext/runAsNonRot`,
-        message: 'unknown field "runAsNonRot"',
-      },
-    ]);
-  });
-
-  it('rejects unknown fields in metadata too', () => {
-    const d = deployment();
-    d.metadata.lables = labels;
-    expect(problems(d)).toEqual(['/metadata/lables: unknown field "lables"']);
-  });
-
-  it('rejects a wrong type with the path of the value', () => {
-    const d = deployment();
-    app(d).ports[0].containerPort = '8080';
-    d.spec.template.spec.securityContext.runAsNonRoot = 'yes';
-    expect(problems(d)).toEqual([`${CONTAINER}/ports/0/containerPort: must be integer`, '/spec/template/spec/securityContext/runAsNonRoot: must be boolean']);
-  });
-
-  it('checks the int32 range of an integer field', () => {
-    const d = deployment();
-    d.spec.replicas = 2 ** 31;
-    expect(problems(d)).toEqual(['/spec/replicas: must be a 32-bit integer']);
-  });
-
-  it('rejects a container without a name and a Deployment without spec.selector', () => {
-    const d = deployment();
-    delete app(d).name;
-    delete d.spec.selector;
-    expect(problems(d)).toEqual(['/spec/selector: missing required field "selector"', `${CONTAINER}/name: missing required field "name"`]);
-  });
-
-  it('requires apiVersion and kind', () => {
-    const { apiVersion: _apiVersion, ...noApiVersion } = deployment();
-    const { kind: _kind, ...noKind } = deployment();
-    expect(problems(noApiVersion, noKind)).toEqual(['/apiVersion: missing required field "apiVersion"', '/kind: missing required field "kind"']);
-  });
-
-  it('accepts IntOrString as an integer or a string, and nothing else, in one line', () => {
-    const withSurge = (maxSurge: unknown) => {
-      const d = deployment();
-      d.spec.strategy.rollingUpdate.maxSurge = maxSurge;
-      return d;
-    };
-    expect(problems(withSurge(1), withSurge('25%'))).toEqual([]);
-    expect(problems(withSurge(true))).toEqual(['/spec/strategy/rollingUpdate/maxSurge: must be integer or string']);
-  });
-
-  it('accepts a Quantity as a number or a string in the quantity grammar', () => {
-    const withLimits = (limits: Json) => {
-      const d = deployment();
-      app(d).resources.limits = limits;
-      return d;
-    };
-    expect(
-      problems(withLimits({ cpu: '500m', memory: '1Gi' }), withLimits({ cpu: 2, memory: '1e3' }), withLimits({ cpu: '0.5', memory: '+128974848' })),
-    ).toEqual([]);
-    expect(problems(withLimits({ cpu: '500m', memory: '1 GB' }))).toEqual([
-      `${CONTAINER}/resources/limits/memory: must be a quantity such as "500m", "1Gi", "0.5" or "1e3"`,
-    ]);
-    expect(problems(withLimits({ cpu: true }))).toEqual([`${CONTAINER}/resources/limits/cpu: must be string or number`]);
-  });
-
-  it('treats a null field of a built-in object as not set, as the API server does', () => {
-    const d = deployment();
-    d.metadata.creationTimestamp = null;
-    d.spec.template.metadata.creationTimestamp = null;
-    expect(problems(d)).toEqual([]);
-    d.metadata.creationTimestamp = 'yesterday';
-    expect(problems(d)).toEqual(['/metadata/creationTimestamp: must be an RFC 3339 date-time such as "2024-01-31T12:00:00Z"']);
-  });
-
-  it('checks base64 data of a Secret', () => {
-    const secret = (data: Json) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, type: 'Opaque', data });
-    expect(problems(secret({ password: Buffer.from('hunter2').toString('base64') }))).toEqual([]);
-    expect(problems(secret({ password: 'hunter2' }))).toEqual(['/data/password: must be base64-encoded']);
-  });
-
-  it('reports every problem of an object, one line per location', () => {
-    const d = deployment();
-    d.spec.paused = 'no';
-    d.spec.strategy.rollingUpdate.maxSurge = [];
-    app(d).imagePullPolicy = 42;
-    app(d).command = 'run';
-    const found = problems(d);
-    expect(found).toEqual([
-      '/spec/paused: must be boolean',
-      '/spec/strategy/rollingUpdate/maxSurge: must be integer or string',
-      `${CONTAINER}/command: must be array`,
-      `${CONTAINER}/imagePullPolicy: must be string`,
-    ]);
-    expect(new Set(found.map((line) => line.split(': ')[0])).size).toBe(found.length);
-  });
-});
-
-describe.runIf(schemasAvailable)('validateAgainstSchemas: custom resources (../shared/crds)', () => {
-  const scaledObject = (): Json => ({
-    apiVersion: 'keda.sh/v1alpha1',
-    kind: 'ScaledObject',
-    metadata: { name: 'worker', namespace: 'shop' },
-    spec: {
-      scaleTargetRef: { name: 'worker' },
-      minReplicaCount: 1,
-      maxReplicaCount: 20,
-      triggers: [{ type: 'rabbitmq', metadata: { queueName: 'jobs', mode: 'QueueLength', value: '20' }, authenticationRef: { name: 'rabbitmq' } }],
-    },
-  });
-  const certificate = (): Json => ({
-    apiVersion: 'cert-manager.io/v1',
-    kind: 'Certificate',
-    metadata: { name: 'shop-tls', namespace: 'shop' },
-    spec: {
-      secretName: 'shop-tls',
-      dnsNames: ['shop.example.com'],
-      issuerRef: { name: 'letsencrypt-prod', kind: 'ClusterIssuer', group: 'cert-manager.io' },
-      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
-      duration: '2160h',
-      renewBefore: '360h',
-    },
-  });
-  const kustomization = (): Json => ({
-    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-    kind: 'Kustomization',
-    metadata: { name: 'apps', namespace: 'flux-system' },
-    spec: {
-      interval: '10m',
-      path: './dist/prod/apps',
-      prune: true,
-      wait: true,
-      sourceRef: { kind: 'GitRepository', name: 'estate' },
-      dependsOn: [{ name: 'infrastructure' }],
-    },
-  });
-  const externalSecret = (): Json => ({
-    apiVersion: 'external-secrets.io/v1',
-    kind: 'ExternalSecret',
-    metadata: { name: 'db', namespace: 'shop' },
-    spec: {
-      refreshInterval: '1h',
-      secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault' },
-      target: { name: 'db', creationPolicy: 'Owner' },
-      data: [{ secretKey: 'password', remoteRef: { key: 'shop/db', property: 'password' } }],
-    },
-  });
-  const httpRoute = (): Json => ({
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'HTTPRoute',
-    metadata: { name: 'web', namespace: 'shop' },
-    spec: {
-      parentRefs: [{ name: 'public', namespace: 'gateway', sectionName: 'https' }],
-      hostnames: ['shop.example.com'],
-      rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'web', port: 80 }] }],
-    },
-  });
-  const serviceMonitor = (): Json => ({
-    apiVersion: 'monitoring.coreos.com/v1',
-    kind: 'ServiceMonitor',
-    metadata: { name: 'backend', namespace: 'shop', labels: { release: 'prometheus' } },
-    spec: { selector: { matchLabels: labels }, endpoints: [{ port: 'http', path: '/metrics', interval: '30s', targetPort: 8080 }] },
-  });
-
-  it('accepts a valid ScaledObject, Certificate, Kustomization, ExternalSecret, HTTPRoute and ServiceMonitor', () => {
-    expect(problems(scaledObject(), certificate(), kustomization(), externalSecret(), httpRoute(), serviceMonitor())).toEqual([]);
-  });
-
-  it('rejects an unknown field in a custom resource, naming it', () => {
-    const cert = certificate();
-    cert.spec.dnsName = 'shop.example.com';
-    const route = httpRoute();
-    route.spec.rules[0].backendRefs[0].weigth = 1;
-    expect(problems(cert)).toEqual(['/spec/dnsName: unknown field "dnsName"']);
-    expect(problems(route)).toEqual(['/spec/rules/0/backendRefs/0/weigth: unknown field "weigth"']);
-  });
-
-  it('checks custom resource metadata against ObjectMeta', () => {
-    const so = scaledObject();
-    so.metadata.annotation = {};
-    expect(problems(so)).toEqual(['/metadata/annotation: unknown field "annotation"']);
-  });
-
-  it('rejects wrong types, enum values and missing required fields in a custom resource', () => {
-    const flux = kustomization();
-    flux.spec.prune = 'true';
-    flux.spec.sourceRef.kind = 'HelmRepository';
-    delete flux.spec.interval;
-    expect(problems(flux)).toEqual([
-      '/spec/interval: missing required field "interval"',
-      '/spec/prune: must be boolean',
-      '/spec/sourceRef/kind: must be one of "OCIRepository", "GitRepository", "Bucket", "ExternalArtifact"',
-    ]);
-  });
-
-  it('honours x-kubernetes-int-or-string', () => {
-    const monitor = serviceMonitor();
-    monitor.spec.endpoints.push({ port: 'metrics', targetPort: 'metrics' });
-    expect(problems(monitor)).toEqual([]);
-    monitor.spec.endpoints[0].targetPort = { port: 8080 };
-    expect(problems(monitor)).toEqual(['/spec/endpoints/0/targetPort: must be integer or string']);
-  });
-
-  it('honours nullable: null only where the CRD allows it', () => {
-    const secret = externalSecret();
-    secret.status = { refreshTime: null };
-    expect(problems(secret)).toEqual([]);
-    secret.spec.refreshInterval = null;
-    expect(problems(secret)).toEqual(['/spec/refreshInterval: must be string']);
-  });
-
-  it('allows anything under x-kubernetes-preserve-unknown-fields', () => {
-    const issuer = {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'ClusterIssuer',
-      metadata: { name: 'letsencrypt-prod' },
-      spec: {
-        acme: {
-          server: 'https://acme-v02.api.letsencrypt.org/directory',
-          privateKeySecretRef: { name: 'letsencrypt-prod' },
-          solvers: [{ dns01: { webhook: { groupName: 'acme.example.com', solverName: 'example', config: { anything: { goes: [1, 'two'] } } } } }],
-        },
-      },
-    };
-    expect(problems(issuer)).toEqual([]);
-  });
-
-  it('applies CRD defaults before validating, as the API server does, and explains a failed oneOf in one line', () => {
-    const gateway = (value: string): Json => ({
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'Gateway',
-      metadata: { name: 'public', namespace: 'gateway' },
-      spec: { gatewayClassName: 'nginx', listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', hostname: '*.example.com' }], addresses: [{ value }] },
+for (const mode of ['cold', 'warm', 'code-cached'] as const) {
+  describe.runIf(schemasAvailable)(`validateAgainstSchemas with a ${mode} validator cache`, () => {
+    const savedCacheDir = process.env.SHIPSHAPE_CACHE_DIR;
+    let before: ValidatorCacheCounts;
+    beforeAll(() => {
+      process.env.SHIPSHAPE_CACHE_DIR = path.join(scratchDir(), 'cache');
+      pass = { mode, location: linkedSharedDir() };
+      before = validatorCacheCounts();
     });
-    const input = gateway('203.0.113.10');
-    expect(problems(input)).toEqual([]);
-    // The caller's object is not touched by the defaulting.
-    expect(input.spec.addresses[0]).toEqual({ value: '203.0.113.10' });
-    const [issue, ...more] = problems(gateway('not-an-ip'));
-    expect(more).toEqual([]);
-    expect(issue).toMatch(/^\/spec\/addresses\/0: must match one of the allowed forms: .*IPv4 address.*IPv6 address.*/);
-  });
-});
+    afterAll(() => {
+      const counts = validatorCacheCounts();
+      pass = undefined;
+      if (savedCacheDir === undefined) delete process.env.SHIPSHAPE_CACHE_DIR;
+      else process.env.SHIPSHAPE_CACHE_DIR = savedCacheDir;
+      if (mode === 'cold') {
+        expect(counts.hits - before.hits).toBe(0);
+        expect(counts.misses - before.misses).toBeGreaterThan(10);
+        expect(counts.writes - before.writes).toBe(counts.misses - before.misses);
+      } else {
+        const hits = counts.hits - before.hits;
+        expect(counts.misses - before.misses).toBe(0);
+        expect(hits).toBeGreaterThan(10);
+        // The warm pass writes a code cache for each validator it loads; the next pass loads each with it.
+        expect(mode === 'warm' ? counts.codeCacheWrites - before.codeCacheWrites : counts.codeCacheHits - before.codeCacheHits).toBe(hits);
+        expect(found[mode]).toEqual(found.cold);
+        expect(found[mode].length).toBeGreaterThan(30);
+      }
+    });
 
-describe.runIf(schemasAvailable)('validateAgainstSchemas: objects without a schema', () => {
-  it('reports an unknown apiVersion/kind', () => {
-    expect(
-      problems(
-        { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } },
-        { ...deployment(), apiVersion: 'apps/v1beta1' },
-        { apiVersion: 'v1', kind: 'Deployment', metadata: { name: 'd' } },
-      ),
-    ).toEqual([': no schema for example.com/v1/Widget', ': no schema for apps/v1beta1/Deployment', ': no schema for v1/Deployment']);
-  });
+    describe('built-in kinds (Kubernetes 1.28 swagger)', () => {
+      it('accepts valid Deployment, Service, PodDisruptionBudget, HorizontalPodAutoscaler, NetworkPolicy and Namespace objects', () => {
+        const objects: Json[] = [
+          deployment(),
+          {
+            apiVersion: 'v1',
+            kind: 'Service',
+            metadata: { name: 'backend', namespace: 'shop' },
+            spec: { type: 'ClusterIP', selector: labels, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
+          },
+          {
+            apiVersion: 'policy/v1',
+            kind: 'PodDisruptionBudget',
+            metadata: { name: 'backend', namespace: 'shop' },
+            spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+          },
+          {
+            apiVersion: 'autoscaling/v2',
+            kind: 'HorizontalPodAutoscaler',
+            metadata: { name: 'backend', namespace: 'shop' },
+            spec: {
+              scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'backend' },
+              minReplicas: 2,
+              maxReplicas: 10,
+              metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+              behavior: { scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }] } },
+            },
+          },
+          {
+            apiVersion: 'networking.k8s.io/v1',
+            kind: 'NetworkPolicy',
+            metadata: { name: 'backend', namespace: 'shop' },
+            spec: {
+              podSelector: { matchLabels: labels },
+              policyTypes: ['Ingress', 'Egress'],
+              ingress: [
+                {
+                  from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+                  ports: [{ port: 8080, protocol: 'TCP' }],
+                },
+              ],
+              egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ port: 'dns', protocol: 'UDP' }] }],
+            },
+          },
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } },
+        ];
+        expect(problems(...objects)).toEqual([]);
+      });
 
-  it('says when a CRD knows the version but does not serve it', () => {
-    const [issue] = validate({ apiVersion: 'external-secrets.io/v1beta1', kind: 'ExternalSecret', metadata: { name: 'db' }, spec: {} });
-    expect(issue.message).toBe('no schema for external-secrets.io/v1beta1/ExternalSecret (its CRD has this version but does not serve it)');
+      it('rejects an unknown top-level field, naming it', () => {
+        const d = { ...deployment(), specs: {} };
+        expect(problems(d)).toEqual(['/specs: unknown field "specs"']);
+      });
+
+      it('rejects an unknown field deep in the pod spec, naming it', () => {
+        const d = deployment();
+        app(d).securityContext.runAsNonRot = true;
+        const issues = validate(d);
+        expect(issues).toEqual([
+          {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            name: 'backend',
+            namespace: 'shop',
+            path: `${CONTAINER}/securityContext/runAsNonRot`,
+            message: 'unknown field "runAsNonRot"',
+          },
+        ]);
+      });
+
+      it('rejects unknown fields in metadata too', () => {
+        const d = deployment();
+        d.metadata.lables = labels;
+        expect(problems(d)).toEqual(['/metadata/lables: unknown field "lables"']);
+      });
+
+      it('rejects a wrong type with the path of the value', () => {
+        const d = deployment();
+        app(d).ports[0].containerPort = '8080';
+        d.spec.template.spec.securityContext.runAsNonRoot = 'yes';
+        expect(problems(d)).toEqual([
+          `${CONTAINER}/ports/0/containerPort: must be integer`,
+          '/spec/template/spec/securityContext/runAsNonRoot: must be boolean',
+        ]);
+      });
+
+      it('checks the int32 range of an integer field', () => {
+        const d = deployment();
+        d.spec.replicas = 2 ** 31;
+        expect(problems(d)).toEqual(['/spec/replicas: must be a 32-bit integer']);
+      });
+
+      it('rejects a container without a name and a Deployment without spec.selector', () => {
+        const d = deployment();
+        delete app(d).name;
+        delete d.spec.selector;
+        expect(problems(d)).toEqual(['/spec/selector: missing required field "selector"', `${CONTAINER}/name: missing required field "name"`]);
+      });
+
+      it('requires apiVersion and kind', () => {
+        const { apiVersion: _apiVersion, ...noApiVersion } = deployment();
+        const { kind: _kind, ...noKind } = deployment();
+        expect(problems(noApiVersion, noKind)).toEqual(['/apiVersion: missing required field "apiVersion"', '/kind: missing required field "kind"']);
+      });
+
+      it('accepts IntOrString as an integer or a string, and nothing else, in one line', () => {
+        const withSurge = (maxSurge: unknown) => {
+          const d = deployment();
+          d.spec.strategy.rollingUpdate.maxSurge = maxSurge;
+          return d;
+        };
+        expect(problems(withSurge(1), withSurge('25%'))).toEqual([]);
+        expect(problems(withSurge(true))).toEqual(['/spec/strategy/rollingUpdate/maxSurge: must be integer or string']);
+      });
+
+      it('accepts a Quantity as a number or a string in the quantity grammar', () => {
+        const withLimits = (limits: Json) => {
+          const d = deployment();
+          app(d).resources.limits = limits;
+          return d;
+        };
+        expect(
+          problems(withLimits({ cpu: '500m', memory: '1Gi' }), withLimits({ cpu: 2, memory: '1e3' }), withLimits({ cpu: '0.5', memory: '+128974848' })),
+        ).toEqual([]);
+        expect(problems(withLimits({ cpu: '500m', memory: '1 GB' }))).toEqual([
+          `${CONTAINER}/resources/limits/memory: must be a quantity such as "500m", "1Gi", "0.5" or "1e3"`,
+        ]);
+        expect(problems(withLimits({ cpu: true }))).toEqual([`${CONTAINER}/resources/limits/cpu: must be string or number`]);
+      });
+
+      it('treats a null field of a built-in object as not set, as the API server does', () => {
+        const d = deployment();
+        d.metadata.creationTimestamp = null;
+        d.spec.template.metadata.creationTimestamp = null;
+        expect(problems(d)).toEqual([]);
+        d.metadata.creationTimestamp = 'yesterday';
+        expect(problems(d)).toEqual(['/metadata/creationTimestamp: must be an RFC 3339 date-time such as "2024-01-31T12:00:00Z"']);
+      });
+
+      it('checks base64 data of a Secret', () => {
+        const secret = (data: Json) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, type: 'Opaque', data });
+        expect(problems(secret({ password: Buffer.from('hunter2').toString('base64') }))).toEqual([]);
+        expect(problems(secret({ password: 'hunter2' }))).toEqual(['/data/password: must be base64-encoded']);
+      });
+
+      it('reports every problem of an object, one line per location', () => {
+        const d = deployment();
+        d.spec.paused = 'no';
+        d.spec.strategy.rollingUpdate.maxSurge = [];
+        app(d).imagePullPolicy = 42;
+        app(d).command = 'run';
+        const found = problems(d);
+        expect(found).toEqual([
+          '/spec/paused: must be boolean',
+          '/spec/strategy/rollingUpdate/maxSurge: must be integer or string',
+          `${CONTAINER}/command: must be array`,
+          `${CONTAINER}/imagePullPolicy: must be string`,
+        ]);
+        expect(new Set(found.map((line) => line.split(': ')[0])).size).toBe(found.length);
+      });
+    });
+
+    describe('custom resources (../shared/crds)', () => {
+      const scaledObject = (): Json => ({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: 'worker', namespace: 'shop' },
+        spec: {
+          scaleTargetRef: { name: 'worker' },
+          minReplicaCount: 1,
+          maxReplicaCount: 20,
+          triggers: [{ type: 'rabbitmq', metadata: { queueName: 'jobs', mode: 'QueueLength', value: '20' }, authenticationRef: { name: 'rabbitmq' } }],
+        },
+      });
+      const certificate = (): Json => ({
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: 'shop-tls', namespace: 'shop' },
+        spec: {
+          secretName: 'shop-tls',
+          dnsNames: ['shop.example.com'],
+          issuerRef: { name: 'letsencrypt-prod', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+          privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+          duration: '2160h',
+          renewBefore: '360h',
+        },
+      });
+      const kustomization = (): Json => ({
+        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+        kind: 'Kustomization',
+        metadata: { name: 'apps', namespace: 'flux-system' },
+        spec: {
+          interval: '10m',
+          path: './dist/prod/apps',
+          prune: true,
+          wait: true,
+          sourceRef: { kind: 'GitRepository', name: 'estate' },
+          dependsOn: [{ name: 'infrastructure' }],
+        },
+      });
+      const externalSecret = (): Json => ({
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: 'db', namespace: 'shop' },
+        spec: {
+          refreshInterval: '1h',
+          secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault' },
+          target: { name: 'db', creationPolicy: 'Owner' },
+          data: [{ secretKey: 'password', remoteRef: { key: 'shop/db', property: 'password' } }],
+        },
+      });
+      const httpRoute = (): Json => ({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'web', namespace: 'shop' },
+        spec: {
+          parentRefs: [{ name: 'public', namespace: 'gateway', sectionName: 'https' }],
+          hostnames: ['shop.example.com'],
+          rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'web', port: 80 }] }],
+        },
+      });
+      const serviceMonitor = (): Json => ({
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: { name: 'backend', namespace: 'shop', labels: { release: 'prometheus' } },
+        spec: { selector: { matchLabels: labels }, endpoints: [{ port: 'http', path: '/metrics', interval: '30s', targetPort: 8080 }] },
+      });
+
+      it('accepts a valid ScaledObject, Certificate, Kustomization, ExternalSecret, HTTPRoute and ServiceMonitor', () => {
+        expect(problems(scaledObject(), certificate(), kustomization(), externalSecret(), httpRoute(), serviceMonitor())).toEqual([]);
+      });
+
+      it('rejects an unknown field in a custom resource, naming it', () => {
+        const cert = certificate();
+        cert.spec.dnsName = 'shop.example.com';
+        const route = httpRoute();
+        route.spec.rules[0].backendRefs[0].weigth = 1;
+        expect(problems(cert)).toEqual(['/spec/dnsName: unknown field "dnsName"']);
+        expect(problems(route)).toEqual(['/spec/rules/0/backendRefs/0/weigth: unknown field "weigth"']);
+      });
+
+      it('checks custom resource metadata against ObjectMeta', () => {
+        const so = scaledObject();
+        so.metadata.annotation = {};
+        expect(problems(so)).toEqual(['/metadata/annotation: unknown field "annotation"']);
+      });
+
+      it('rejects wrong types, enum values and missing required fields in a custom resource', () => {
+        const flux = kustomization();
+        flux.spec.prune = 'true';
+        flux.spec.sourceRef.kind = 'HelmRepository';
+        delete flux.spec.interval;
+        expect(problems(flux)).toEqual([
+          '/spec/interval: missing required field "interval"',
+          '/spec/prune: must be boolean',
+          '/spec/sourceRef/kind: must be one of "OCIRepository", "GitRepository", "Bucket", "ExternalArtifact"',
+        ]);
+      });
+
+      it('honours x-kubernetes-int-or-string', () => {
+        const monitor = serviceMonitor();
+        monitor.spec.endpoints.push({ port: 'metrics', targetPort: 'metrics' });
+        expect(problems(monitor)).toEqual([]);
+        monitor.spec.endpoints[0].targetPort = { port: 8080 };
+        expect(problems(monitor)).toEqual(['/spec/endpoints/0/targetPort: must be integer or string']);
+      });
+
+      it('honours nullable: null only where the CRD allows it', () => {
+        const secret = externalSecret();
+        secret.status = { refreshTime: null };
+        expect(problems(secret)).toEqual([]);
+        secret.spec.refreshInterval = null;
+        expect(problems(secret)).toEqual(['/spec/refreshInterval: must be string']);
+      });
+
+      it('allows anything under x-kubernetes-preserve-unknown-fields', () => {
+        const issuer = {
+          apiVersion: 'cert-manager.io/v1',
+          kind: 'ClusterIssuer',
+          metadata: { name: 'letsencrypt-prod' },
+          spec: {
+            acme: {
+              server: 'https://acme-v02.api.letsencrypt.org/directory',
+              privateKeySecretRef: { name: 'letsencrypt-prod' },
+              solvers: [{ dns01: { webhook: { groupName: 'acme.example.com', solverName: 'example', config: { anything: { goes: [1, 'two'] } } } } }],
+            },
+          },
+        };
+        expect(problems(issuer)).toEqual([]);
+      });
+
+      it('applies CRD defaults before validating, as the API server does, and explains a failed oneOf in one line', () => {
+        const gateway = (value: string): Json => ({
+          apiVersion: 'gateway.networking.k8s.io/v1',
+          kind: 'Gateway',
+          metadata: { name: 'public', namespace: 'gateway' },
+          spec: { gatewayClassName: 'nginx', listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', hostname: '*.example.com' }], addresses: [{ value }] },
+        });
+        const input = gateway('203.0.113.10');
+        expect(problems(input)).toEqual([]);
+        // The caller's object is not touched by the defaulting.
+        expect(input.spec.addresses[0]).toEqual({ value: '203.0.113.10' });
+        const [issue, ...more] = problems(gateway('not-an-ip'));
+        expect(more).toEqual([]);
+        expect(issue).toMatch(/^\/spec\/addresses\/0: must match one of the allowed forms: .*IPv4 address.*IPv6 address.*/);
+      });
+    });
+
+    describe('objects without a schema', () => {
+      it('reports an unknown apiVersion/kind', () => {
+        expect(
+          problems(
+            { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } },
+            { ...deployment(), apiVersion: 'apps/v1beta1' },
+            { apiVersion: 'v1', kind: 'Deployment', metadata: { name: 'd' } },
+          ),
+        ).toEqual([': no schema for example.com/v1/Widget', ': no schema for apps/v1beta1/Deployment', ': no schema for v1/Deployment']);
+      });
+
+      it('says when a CRD knows the version but does not serve it', () => {
+        const [issue] = validate({ apiVersion: 'external-secrets.io/v1beta1', kind: 'ExternalSecret', metadata: { name: 'db' }, spec: {} });
+        expect(issue.message).toBe('no schema for external-secrets.io/v1beta1/ExternalSecret (its CRD has this version but does not serve it)');
+      });
+    });
   });
-});
+}
 
 describe('validateAgainstSchemas: schema location', () => {
   const saved = { shared: process.env.SHIPSHAPE_SHARED_DIR, switch: process.env.SHIPSHAPE_SCHEMA_VALIDATION };
