@@ -20,7 +20,7 @@ import { isDnsLabel, serviceHost } from './core/names';
 import type { ServedWorkload } from './core/workload-props';
 import { Peer, TrafficRule, peerLabel, peerSelectors, peers } from './core/network-peers';
 import { Issue, ShipshapeError, addDeferredCheck, reportErrors } from './core/issues';
-import { edgePeers } from './core/gateway';
+import { edgeLabel, edgePeers } from './core/gateway';
 import { clusterCheckLines } from './checks/app-validation';
 
 /** Which delivery stage an object belongs to; each is its own directory under `dist/<env>/<system>/`. */
@@ -34,8 +34,8 @@ export interface SystemChartProps {
 
 /**
  * A recorded permission, for reading: `from` is the calling workload's name, or what an outside
- * peer stands for (`ingress-controller` for the edge, `keda-operator`, `monitoring`, `*` for every
- * source); `to` is the workload or declared service reached.
+ * peer stands for (`gateway` for the edge, or `ingress-controller` for an ingress-nginx edge,
+ * `keda-operator`, `monitoring`, `*` for every source); `to` is the workload or declared service reached.
  */
 export interface WiringEdge {
   /** The caller: a workload's name, or the label of an outside peer. */
@@ -77,7 +77,7 @@ export class SystemChart extends Chart {
   public readonly migrations: Chart;
 
   private readonly podLevels = new Map<string, PodSecurityLevel>();
-  private readonly wiring: WiringEdge[] = [];
+  private readonly wiring: { from: Peer; to: string; port: number }[] = [];
   private readonly workloads = new Set<string>();
   private readonly imageRepositories = new Set<string>();
   private readonly settingsRead = new Set<string>();
@@ -261,7 +261,7 @@ export class SystemChart extends Chart {
       this.writePolicy('allow-acme-http01-solver', { ...ACME_HTTP01_SOLVER_SELECTOR }, {}, rule.from, rule.port);
       return;
     }
-    this.wiring.push({ from, to, port: rule.port });
+    this.wiring.push({ from: rule.from, to, port: rule.port });
     if (rule.from.kind === 'workload') this.egress.allow(rule.from.name, to, rule.port);
     const external = this.environment.externalServices[to];
     // A service outside the cluster needs no ingress rule.
@@ -388,7 +388,7 @@ export class SystemChart extends Chart {
     for (const rule of this.rules) {
       if (rule.to.kind !== 'workload') continue;
       const to = rule.to.name;
-      const from = peerLabel(rule.from);
+      const from = this.peerName(rule.from);
       if (rule.from.kind === 'keda' || rule.from.kind === 'monitoring') {
         if (!known(to))
           issues.push({
@@ -412,7 +412,12 @@ export class SystemChart extends Chart {
 
   /** Every permission to reach a workload or declared service, in definition order. */
   public get edges(): readonly WiringEdge[] {
-    return this.wiring;
+    return this.wiring.map(({ from, to, port }) => ({ from: this.peerName(from), to, port }));
+  }
+
+  /** A peer's name in the wiring list and messages; the edge's is known once every edge of the system is defined. */
+  private peerName(peer: Peer): string {
+    return peer.kind === 'edge' ? edgeLabel(this) : peerLabel(peer);
   }
 }
 

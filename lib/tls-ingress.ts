@@ -243,7 +243,7 @@ type ParsedRateLimit = z.output<typeof rateLimitSchema>;
  * The HTTPS edge of a system: host names derived from the environment's domain, path routing to
  * served workloads, a cert-manager Certificate from the environment's issuer, HTTP → HTTPS
  * redirect, HSTS and security headers, body-size and rate limits, and long-lived SSE/WebSocket
- * routes. Records `ingress-controller → backend` wiring so network policies let the edge in (from
+ * routes. Records `gateway → backend` (or `ingress-controller → backend`) wiring so network policies let the edge in (from
  * the Gateway's data-plane pods, or from the ingress controller's namespace). The same host and
  * path routed by two edges of one environment is an error.
  *

@@ -231,7 +231,7 @@ describe('cluster peers admitted by policies of their own', () => {
     expect(find(objects, 'NetworkPolicy', 'allow-monitoring-web').spec.ingress).toEqual([
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }], ports: [{ port: 9090, protocol: 'TCP' }] },
     ]);
-    expect(system.edges.map((e) => `${e.from} → ${e.to}`)).toEqual(['ingress-controller → web', 'jobs → web', 'keda-operator → web', 'monitoring → web']);
+    expect(system.edges.map((e) => `${e.from} → ${e.to}`)).toEqual(['gateway → web', 'jobs → web', 'keda-operator → web', 'monitoring → web']);
   });
 
   it('refuses admitting a cluster peer to a workload the system does not have', () => {

@@ -400,6 +400,17 @@ describe('TlsIngress', () => {
     const policyOf = (objects: KubeObject[], rule: string) =>
       ofKind(objects, 'BackendTrafficPolicy').filter((p) => p.spec.targetRefs.some((t: KubeObject) => t.sectionName === rule));
 
+    it('calls the edge "gateway" in the wiring list, and "gateway+ingress-controller" once an ingress-nginx edge is beside it', () => {
+      let s!: ReturnType<typeof shop>;
+      const { system } = edge((shopped) => {
+        s = shopped;
+        return {};
+      });
+      expect(system.edges.filter((e) => e.to === 'api' || e.to === 'web').map((e) => `${e.from} → ${e.to}`)).toEqual(['gateway → api', 'gateway → web']);
+      new TlsIngress(system, 'legacy', { flavour: 'ingress-nginx', host: 'legacy', routes: [{ path: '/', backend: s.web }] });
+      expect(system.edges.filter((e) => e.to === 'web').map((e) => e.from)).toEqual(['gateway+ingress-controller']);
+    });
+
     // An issuer without a gatewayHTTPRoute solver for this edge never gets the certificate issued.
     const solverWarnings = (system: SystemChart) => allWarnings(system).filter((w) => w.includes('[gateway-http01-solver]'));
     it.each([

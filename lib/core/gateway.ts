@@ -128,6 +128,16 @@ export function registerEdge(system: SystemChart, kind: EdgeKind): void {
 }
 
 /**
+ * What the edge peer is called in the wiring list and in messages: `gateway` for a Gateway's data
+ * plane (the default edge), `ingress-controller` for an ingress-nginx edge, both joined by `+` when
+ * a system has both.
+ */
+export function edgeLabel(system: SystemChart): string {
+  const kinds = edgeKinds.get(system) ?? new Set<EdgeKind>(['gateway']);
+  return [...(kinds.has('gateway') ? ['gateway'] : []), ...(kinds.has('ingress-nginx') ? ['ingress-controller'] : [])].join('+');
+}
+
+/**
  * The pods the edge's traffic comes from, as NetworkPolicy peers: the Gateway's data plane
  * (namespace and labels from the environment's `gateway.dataPlane`) and, for an ingress-nginx edge,
  * the ingress controller's namespace. A system without an edge admits the default, the Gateway's.

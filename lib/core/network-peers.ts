@@ -59,13 +59,13 @@ export const peers = {
   any: { kind: 'any' } as Peer,
 } as const;
 
-/** A short name of a peer for messages and the wiring list: the workload's name, else what it stands for. */
+/** A short name of a peer for keys and messages: the workload's name, else what it stands for (the edge's name in the wiring list depends on its system: see `edgeLabel` in core/gateway.ts). */
 export function peerLabel(peer: Peer): string {
   switch (peer.kind) {
     case 'workload':
       return peer.name;
     case 'edge':
-      return 'ingress-controller';
+      return 'edge';
     case 'keda':
       return 'keda-operator';
     case 'monitoring':

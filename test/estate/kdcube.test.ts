@@ -58,7 +58,7 @@ function directive(body: readonly string[] | undefined, name: string): string | 
     .replace(/;$/, '');
 }
 
-/** Who may reach a workload according to its allow policy: workload names, or `ingress-controller`. */
+/** Who may reach a workload according to its allow policy: workload names, or `ns:<namespace>` for a peer located by namespace. */
 function sources(objects: readonly KubeObject[], name: string): string[] {
   return find(objects, 'NetworkPolicy', `allow-${name}`).spec.ingress.map(
     (rule: any) =>
