@@ -310,7 +310,8 @@ function checkedSummary(direct: Measure, scratch: string, env: NodeJS.ProcessEnv
 /** Categories of a CPU profile, first match from the sampled frame outwards. */
 const CATEGORIES: { name: string; matches: (url: string, fn: string) => boolean }[] = [
   { name: 'validation (lib/checks)', matches: (url) => /\/lib\/checks\//.test(url) },
-  { name: 'YAML and files (lib/output/output)', matches: (url) => /\/lib\/output\/output\./.test(url) },
+  { name: 'YAML (lib/output/yaml, js-yaml)', matches: (url) => /\/lib\/output\/yaml\./.test(url) },
+  { name: 'writing files (lib/output/output)', matches: (url) => /\/lib\/output\/output\./.test(url) },
   { name: 'construct tree (definitions, constructs, toJson)', matches: (url) => /\/(lib|estate|tools)\/|\/main\.js$/.test(url) && !/node_modules/.test(url) },
   { name: 'module loading (require, compile)', matches: (url) => url.startsWith('node:internal/modules') || /node_modules\/tsx\//.test(url) },
   { name: 'garbage collection', matches: (_url, fn) => fn === '(garbage collector)' },
