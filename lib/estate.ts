@@ -8,6 +8,7 @@ import { DeliveryRepository, Environment, EnvironmentInput, parseEnvironment, re
 import { immutableFieldChanges, readPreviousOutput } from './checks/immutable-fields';
 import { removedClaims } from './checks/removed-claims';
 import { FileSet, KubeObject, compareCodePoints, kustomization, replaceDirectory, repositoryPathOf, sortObjects, toYamlFile } from './output/output';
+import { BackgroundWriter, StreamedFileSet } from './output/background-writer';
 import { OutputError, checkStagingDir, lockOutdir, recoverInterruptedSwap, resolveOutdir } from './output/outdir';
 import { ShipshapeError, collectErrors, collectRaisedWarnings } from './core/issues';
 import { AcknowledgedWarning, sortWarnings } from './core/acknowledgements';
@@ -74,13 +75,18 @@ export interface RenderOptions {
  * output in memory. Throws a {@link ShipshapeError} listing every problem in every environment.
  */
 export function renderEstate(systems: readonly SystemDefinition[], options: RenderOptions = {}): RenderedEstate {
+  return renderEstateInto(systems, options, new Map());
+}
+
+/** {@link renderEstate}, with the files put into `files` as they are rendered. */
+function renderEstateInto(systems: readonly SystemDefinition[], options: RenderOptions, files: FileSet): RenderedEstate {
   const problems: string[] = systemListProblems(systems);
   if (problems.length) throw new ShipshapeError(problems);
   const byEnvironment = groupByEnvironment(systems, problems);
   problems.push(...sharedNamespaces(byEnvironment));
   // What is valid is built, rendered and checked even beside a problem, so that no error hides another.
   const apps = defineApps(byEnvironment, problems);
-  const rendered: RenderingEstate = { files: new Map(), objects: new Map(), environments: [], warnings: [], acknowledged: [] };
+  const rendered: RenderingEstate = { files, objects: new Map(), environments: [], warnings: [], acknowledged: [] };
   for (const [envName, { app, charts }] of apps) renderEnvironment(envName, app, charts, options, rendered, problems);
   if (problems.length) throw new ShipshapeError(mergeEnvironments(problems, [...apps.keys()]));
   for (const system of systems) {
@@ -419,20 +425,39 @@ export function synthesizeEstate(systems: readonly SystemDefinition[], options: 
   const outdir = options.outdir ?? 'dist';
   const staging = options.stagingDir ?? process.env.CDK8S_OUTDIR;
   if (staging !== undefined) checkStagingDir(staging, outdir, options.stagingDir === undefined);
-  const rendered = renderEstate(systems, { outdir });
-  const release = lockOutdir(outdir, options.lockWaitMs);
+  // The files are written as they are rendered, by a worker, into a directory of this process's own;
+  // the locked phase below renames it into place. An outdir that cannot be resolved yet gets no
+  // writer: the locked phase reports why.
+  const writer = backgroundWriterFor(outdir);
   try {
-    const notes = recoverInterruptedSwap(linkTarget(outdir) ?? outdir);
-    const target = resolveOutdir(outdir);
-    const previous = readPreviousOutput(target);
-    const removed = removedClaims(previous, rendered.objects, parsedEnvironments(systems), outdir);
-    const refused = [...immutableFieldChanges(previous.objects, rendered.objects, outdir), ...removed.errors];
-    if (refused.length) throw new ShipshapeError(refused);
-    notes.push(...replaceDirectory(target, rendered.files, staging));
-    const warnings = [...rendered.warnings, ...removed.warnings, ...notes];
-    return { ...rendered, warnings, acknowledged: [...rendered.acknowledged, ...removed.acknowledged] };
+    const rendered = renderEstateInto(systems, { outdir }, writer ? new StreamedFileSet(writer) : new Map());
+    const release = lockOutdir(outdir, options.lockWaitMs);
+    try {
+      const notes = recoverInterruptedSwap(linkTarget(outdir) ?? outdir);
+      const target = resolveOutdir(outdir);
+      const previous = readPreviousOutput(target);
+      const removed = removedClaims(previous, rendered.objects, parsedEnvironments(systems), outdir);
+      const refused = [...immutableFieldChanges(previous.objects, rendered.objects, outdir), ...removed.errors];
+      if (refused.length) throw new ShipshapeError(refused);
+      // Written for this target and complete, else written again here.
+      const written = writer && writer.dir === `${target}.rendering-${process.pid}` && writer.finish() === undefined ? writer.dir : undefined;
+      notes.push(...replaceDirectory(target, rendered.files, staging, written));
+      const warnings = [...rendered.warnings, ...removed.warnings, ...notes];
+      return { ...rendered, warnings, acknowledged: [...rendered.acknowledged, ...removed.acknowledged] };
+    } finally {
+      release();
+    }
   } finally {
-    release();
+    writer?.discard();
+  }
+}
+
+/** A background writer for `outdir`'s target, when it can be resolved now and a worker can start. */
+function backgroundWriterFor(outdir: string): BackgroundWriter | undefined {
+  try {
+    return BackgroundWriter.start(resolveOutdir(outdir));
+  } catch {
+    return undefined;
   }
 }
 

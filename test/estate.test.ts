@@ -93,6 +93,15 @@ describe('estate output', () => {
     for (const file of files) expect(fs.readFileSync(path.join(staging, file), 'utf8')).toBe(fs.readFileSync(path.join(outdir, file), 'utf8'));
   });
 
+  it('writes the files while rendering, and leaves nothing of that beside the outdir, whether the synth succeeds or fails', () => {
+    const dir = tempDir();
+    const outdir = path.join(dir, 'dist');
+    const rendered = synthesizeEstate([shop], { outdir, stagingDir: path.join(dir, 'staging') });
+    for (const [file, content] of rendered.files) expect(fs.readFileSync(path.join(outdir, file), 'utf8')).toBe(content);
+    expect(() => synthesizeEstate([shop, broken], { outdir, stagingDir: path.join(dir, 'staging') })).toThrow(ShipshapeError);
+    expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'staging']);
+  });
+
   it('reports every problem of every environment at once and leaves the output directory as it was', () => {
     const dir = tempDir();
     const outdir = path.join(dir, 'dist');

@@ -112,17 +112,19 @@ function parentDirectories(dir: string, files: FileSet): Set<string> {
  * swapped in with two renames. If the second rename fails, the first is undone, so a failure
  * part-way leaves the previous output in place. Returns the notes of what could not be tidied
  * after the swap (the previous output's copy, when it cannot be removed), which leave `target`
- * complete. `mirror`, when given, gets the same files before the swap (cdk8s's output directory,
+ * complete. `written`, when given, is a directory that already holds exactly these files (see
+ * `./background-writer`), moved into place instead of writing them. `mirror`, when given, gets the same files before the swap (cdk8s's output directory,
  * which cdk8s reads after the app). Run it under `lockOutdir` (`./outdir`), after
  * `recoverInterruptedSwap`.
  */
-export function replaceDirectory(target: string, files: FileSet, mirror?: string): string[] {
+export function replaceDirectory(target: string, files: FileSet, mirror?: string, written?: string): string[] {
   const next = `${target}.next`;
   const previous = `${target}.previous`;
   fs.rmSync(next, { recursive: true, force: true });
   fs.rmSync(previous, { recursive: true, force: true });
   try {
-    writeFileSet(next, files);
+    if (written === undefined) writeFileSet(next, files);
+    else fs.renameSync(written, next);
     if (mirror !== undefined) mirrorFileSet(next, mirror, files);
   } catch (error) {
     fs.rmSync(next, { recursive: true, force: true });
