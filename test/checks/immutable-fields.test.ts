@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { immutableFieldChanges, readPreviousOutput } from '../../lib/checks/immutable-fields';
 import type { KubeObject } from '../../lib/output/output';
@@ -76,5 +77,42 @@ describe('changes the API server refuses over the previous output', () => {
     expect(previous.objects.get('prod')!.map((o) => o.metadata.name)).toEqual(['migrate-v1']);
     expect(previous.systemOf.get(previous.objects.get('prod')![0])).toBe('shop');
     expect(readPreviousOutput(path.join(dir, 'absent')).objects.size).toBe(0);
+  });
+
+  it('reads only the kinds it compares, whatever the kind line looks like, and leaves out a document it cannot parse', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'prod', 'shop', 'apps', 'shop.yaml');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const documents = [
+      toYamlFile([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' } }, deployment('a')]),
+      // Quoted, commented, indented as a whole: each is parsed to learn its kind.
+      `apiVersion: batch/v1\nkind: "Job"\nmetadata:\n  name: quoted\n`,
+      `apiVersion: batch/v1\nkind: Job # a comment\nmetadata:\n  name: commented\n`,
+      `  apiVersion: batch/v1\n  kind: Job\n  metadata:\n    name: indented\n`,
+      `apiVersion: batch/v1\nkind: Job\nmetadata: [unclosed\n`,
+      // A block scalar whose content holds a kind line is not a kind line.
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  x: |\n    kind: Job\n`,
+    ];
+    fs.writeFileSync(file, documents.join('---\n'));
+    const read = readPreviousOutput(dir).objects.get('prod')!;
+    expect(read.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Deployment/web', 'Job/quoted', 'Job/commented', 'Job/indented']);
+  });
+
+  it("reads the same objects from the reference estate's output as parsing every document with the yaml package", () => {
+    const dist = path.join(__dirname, '..', '..', 'dist');
+    const compared = new Set(['Job', 'Deployment', 'DaemonSet', 'StatefulSet', 'PersistentVolumeClaim']);
+    const expected: KubeObject[] = [];
+    for (const file of (fs.readdirSync(dist, { recursive: true }) as string[]).filter((f) => f.endsWith('.yaml')).sort()) {
+      for (const document of parseAllDocuments(fs.readFileSync(path.join(dist, file), 'utf8'))) {
+        const object = document.toJSON() as KubeObject | null;
+        if (object && compared.has(object.kind)) expected.push(object);
+      }
+    }
+    const read = [...readPreviousOutput(dist).objects.values()].flat();
+    const key = (o: KubeObject) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`;
+    expect(expected.length).toBeGreaterThan(50);
+    expect(read.map(key).sort()).toEqual(expected.map(key).sort());
+    const byKey = new Map(read.map((o) => [key(o), o]));
+    for (const object of expected) expect(byKey.get(key(object))).toEqual(object);
   });
 });
