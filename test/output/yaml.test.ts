@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { renderEstate } from '../../lib/estate';
 import { GENERATED_HEADER, KubeObject, kustomization, toYamlFile } from '../../lib/output/output';
+import { fastDocument, jsYamlDocument } from '../../lib/output/yaml';
 import { systems as referenceEstate } from '../../estate';
 import { generatedEstate } from '../../tools/generated-estate';
 
@@ -189,5 +190,83 @@ describe('YAML output (js-yaml)', () => {
     const yamlFiles = [...rendered.files].filter(([file]) => file.endsWith('.yaml'));
     expect(yamlFiles.length).toBeGreaterThan(10);
     for (const [file, text] of yamlFiles) expect(read(text, '1.1'), file).toStrictEqual(read(text, '1.2'));
+  });
+});
+
+describe('the fast path of the YAML output', () => {
+  /** What the fast path writes for `value`: js-yaml's bytes, or nothing (js-yaml then writes it). */
+  function expectJsYamlBytes(value: unknown): boolean {
+    const fast = fastDocument(value);
+    if (fast !== undefined) expect(fast, JSON.stringify(value)).toBe(jsYamlDocument(value));
+    return fast !== undefined;
+  }
+
+  it.each([...NOT_STRINGS_IF_PLAIN, ...AWKWARD_STRINGS].map((text) => [JSON.stringify(text), text]))(
+    'writes %s as a value, a list item and a key exactly as js-yaml does, or leaves it to js-yaml',
+    (_label, text) => {
+      expectJsYamlBytes(everywhere(text));
+      expectJsYamlBytes(text);
+      expectJsYamlBytes([text, [text], { [text]: { [text]: [[text]] } }]);
+    },
+  );
+
+  it('leaves to js-yaml what it does not write itself, and writes printable ASCII, line feeds and plain numbers', () => {
+    for (const value of [
+      { a: 'Grüße' },
+      { a: 'a\tb' },
+      { a: -0 },
+      { a: 1e21 },
+      { a: 1e-7 },
+      { a: Number.NaN },
+      { a: new Date(0) },
+      { ['k'.repeat(1025)]: 1 },
+      { a: ' a\n ' },
+    ])
+      expect(fastDocument(value), JSON.stringify(value)).toBeUndefined();
+    for (const value of [
+      { a: 'x: y #z' },
+      { a: 'line\nline\n' },
+      { a: 1.5 },
+      { a: -3 },
+      { a: 2 ** 53 - 1 },
+      { a: null, b: undefined, c: [undefined] },
+      {},
+      [],
+      'x',
+      7,
+    ])
+      expect(expectJsYamlBytes(value), JSON.stringify(value)).toBe(true);
+  });
+
+  it('writes any JSON value with ASCII strings exactly as js-yaml does', () => {
+    const unit = fc.oneof(
+      fc.constantFrom('\n', ' ', ':', '#', '-', '"', "'", '\\', '?', '|', '>', '{', '}', '[', ']', ',', '&', '*', '!', '%', '@', '`', '~', '.', '_', '<'),
+      fc.constantFrom(...'0123456789eExXoObBnNyYtTfF'),
+      fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }),
+    );
+    const text = fc.oneof(fc.string({ unit, maxLength: 16 }), fc.constantFrom(...NOT_STRINGS_IF_PLAIN));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.double({ noNaN: true }), fc.boolean(), fc.constant(null), tie('list'), tie('map')),
+      list: fc.array(tie('node'), { maxLength: 4 }),
+      map: fc.dictionary(text, tie('node'), { maxKeys: 4 }),
+    })).node;
+    let written = 0;
+    fc.assert(
+      fc.property(value, (v) => {
+        if (expectJsYamlBytes(v)) written++;
+      }),
+      { numRuns: 2000 },
+    );
+    // Most of these values are the fast path's own, so the comparison above is not vacuous.
+    expect(written).toBeGreaterThan(1000);
+  });
+
+  it.each([
+    ['the reference estate', () => renderEstate(referenceEstate)],
+    ['a generated estate of 25 services', () => renderEstate(generatedEstate(25))],
+  ])('writes every object of %s, nearly all by itself, exactly as js-yaml does', (_name, render) => {
+    const objects = [...render().objects.values()].flat();
+    const written = objects.filter((object) => expectJsYamlBytes(object)).length;
+    expect(written / objects.length).toBeGreaterThan(0.9);
   });
 });
