@@ -25,7 +25,6 @@ import * as net from 'net';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import type { default as Ajv, ErrorObject, Format, ValidateFunction } from 'ajv';
-import { parseAllDocuments } from 'yaml';
 import { ShipshapeError } from '../core/issues';
 import { cachedParse, defaultCacheDir } from './parse-cache';
 import { cachedValidator, CompileSettings, createAjv, saveCodeCaches } from './validator-cache';
@@ -425,11 +424,17 @@ function parseJsonDocuments(text: string): { documents: Json[]; error?: string }
 /** The documents of a YAML stream as plain values, up to the first one with an error, and that error. */
 function parseYamlDocuments(text: string): { documents: Json[]; error?: string } {
   const documents: Json[] = [];
-  for (const document of parseAllDocuments(text)) {
+  for (const document of loadYaml().parseAllDocuments(text)) {
     if (document.errors.length > 0) return { documents, error: document.errors[0].message };
     documents.push(document.toJS());
   }
   return { documents };
+}
+
+/** The `yaml` package, loaded on a parse-cache miss only: a synth whose CRDs are all cached never pays the ~35 ms of loading it. */
+function loadYaml(): typeof import('yaml') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily on purpose, see above
+  return require('yaml');
 }
 
 /**

@@ -1,18 +1,41 @@
 import * as jsYaml from 'js-yaml';
 import { DEFAULT_SCHEMA, Type, dump } from 'js-yaml';
-import { Schema } from 'yaml';
 
 // js-yaml quotes a string when its YAML 1.2 schema (plus the YAML 1.1 booleans and base-60 numbers it
 // knows) would read it back as something else. The output is also read as YAML 1.1 (go-yaml in kubectl,
 // kustomize and Flux; the `yaml` package, with which cdk8s wrote it), which takes more plain scalars for
 // numbers and dates: `1_000`, `.e3`, `2024-1-1`; and `+.5` is a float in both versions. So a string is
 // also quoted when the `yaml` package's 1.1 or 1.2 schema, or go-yaml, would read it as something else.
-const YAML_PACKAGE_NON_STRING = new RegExp(
-  (['yaml-1.1', 'core'] as const)
-    .flatMap((schema) => new Schema({ schema }).tags)
-    .flatMap((tag) => ('test' in tag && tag.test && tag.default ? [`(?:${tag.test.source})`] : []))
-    .join('|'),
-);
+/**
+ * The plain scalars that the `yaml` package's YAML 1.1 and 1.2 (core) schemas read as something
+ * other than a string, one pattern per tag. Written out so that a synth does not load the package;
+ * test/output/yaml.test.ts derives them from the package and keeps them equal.
+ */
+export const YAML_PACKAGE_NON_STRING_PATTERNS: readonly string[] = [
+  String.raw`^(?:~|[Nn]ull|NULL)?$`,
+  String.raw`^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$`,
+  String.raw`^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$`,
+  String.raw`^[-+]?0b[0-1_]+$`,
+  String.raw`^[-+]?0[0-7_]+$`,
+  String.raw`^[-+]?[0-9][0-9_]*$`,
+  String.raw`^[-+]?0x[0-9a-fA-F_]+$`,
+  String.raw`^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$`,
+  String.raw`^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$`,
+  String.raw`^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$`,
+  String.raw`^<<$`,
+  String.raw`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$`,
+  String.raw`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$`,
+  String.raw`^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\.[0-9]+)?)(?:[ \t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$`,
+  String.raw`^(?:~|[Nn]ull|NULL)?$`,
+  String.raw`^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$`,
+  String.raw`^0o[0-7]+$`,
+  String.raw`^[-+]?[0-9]+$`,
+  String.raw`^0x[0-9a-fA-F]+$`,
+  String.raw`^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$`,
+  String.raw`^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$`,
+  String.raw`^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$`,
+];
+const YAML_PACKAGE_NON_STRING = new RegExp(YAML_PACKAGE_NON_STRING_PATTERNS.map((pattern) => `(?:${pattern})`).join('|'));
 // go-yaml drops every `_` from a scalar that starts like a number, then reads it with Go's number
 // syntax, which also takes upper-case base prefixes (`0X1F`) and `_` in the exponent (`1e1_0`).
 const GO_YAML_NUMBER = /^[-+]?(?:0[bBoOxX][0-9a-fA-F]+|(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)$/;

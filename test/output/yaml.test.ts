@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { Yaml } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { Schema, parseAllDocuments } from 'yaml';
 import { renderEstate } from '../../lib/estate';
 import { GENERATED_HEADER, KubeObject, kustomization, toYamlFile } from '../../lib/output/output';
-import { fastDocument, jsYamlDocument } from '../../lib/output/yaml';
+import { YAML_PACKAGE_NON_STRING_PATTERNS, fastDocument, jsYamlDocument } from '../../lib/output/yaml';
 import { systems as referenceEstate } from '../../estate';
 import { generatedEstate } from '../../tools/generated-estate';
 
@@ -194,6 +194,14 @@ describe('YAML output (js-yaml)', () => {
 });
 
 describe('the fast path of the YAML output', () => {
+  it("holds the yaml package's patterns of non-string plain scalars, as its YAML 1.1 and core schemas give them", () => {
+    const derived = (['yaml-1.1', 'core'] as const)
+      .flatMap((schema) => new Schema({ schema }).tags)
+      .flatMap((tag) => ('test' in tag && tag.test && tag.default ? [tag.test.source] : []));
+    expect(derived.length).toBeGreaterThan(10);
+    expect(YAML_PACKAGE_NON_STRING_PATTERNS).toEqual(derived);
+  });
+
   /** What the fast path writes for `value`: js-yaml's bytes, or nothing (js-yaml then writes it). */
   function expectJsYamlBytes(value: unknown): boolean {
     const fast = fastDocument(value);
