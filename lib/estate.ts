@@ -428,7 +428,7 @@ export function synthesizeEstate(systems: readonly SystemDefinition[], options: 
   // The files are written as they are rendered, by a worker, into a directory of this process's own;
   // the locked phase below renames it into place. An outdir that cannot be resolved yet gets no
   // writer: the locked phase reports why.
-  const writer = backgroundWriterFor(outdir);
+  const writer = backgroundWriterFor(outdir, staging);
   try {
     const rendered = renderEstateInto(systems, { outdir }, writer ? new StreamedFileSet(writer) : new Map());
     const release = lockOutdir(outdir, options.lockWaitMs);
@@ -441,7 +441,7 @@ export function synthesizeEstate(systems: readonly SystemDefinition[], options: 
       if (refused.length) throw new ShipshapeError(refused);
       // Written for this target and complete, else written again here.
       const written = writer && writer.dir === `${target}.rendering-${process.pid}` && writer.finish() === undefined ? writer.dir : undefined;
-      notes.push(...replaceDirectory(target, rendered.files, staging, written));
+      notes.push(...replaceDirectory(target, rendered.files, { written, mirror: staging, writtenMirror: writer?.mirrorDir }));
       const warnings = [...rendered.warnings, ...removed.warnings, ...notes];
       return { ...rendered, warnings, acknowledged: [...rendered.acknowledged, ...removed.acknowledged] };
     } finally {
@@ -452,10 +452,10 @@ export function synthesizeEstate(systems: readonly SystemDefinition[], options: 
   }
 }
 
-/** A background writer for `outdir`'s target, when it can be resolved now and a worker can start. */
-function backgroundWriterFor(outdir: string): BackgroundWriter | undefined {
+/** A background writer for `outdir`'s target (and the staging directory), when it can be resolved now and a worker can start. */
+function backgroundWriterFor(outdir: string, staging: string | undefined): BackgroundWriter | undefined {
   try {
-    return BackgroundWriter.start(resolveOutdir(outdir));
+    return BackgroundWriter.start(resolveOutdir(outdir), staging === undefined ? undefined : path.resolve(staging));
   } catch {
     return undefined;
   }

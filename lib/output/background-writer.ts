@@ -3,23 +3,35 @@
  * disk works while the CPU does: making about 400 directories and 700 files took about 0.6 s of a
  * 500-service synth on a journaling file system, time the main thread now spends on the next
  * environment. The files go to a directory of this process's own (`<outdir>.rendering-<pid>`),
- * which the write phase renames into place, or removes when the synth fails. The synth stays
- * synchronous: `finish` blocks on an `Atomics` flag that the worker raises when it is done.
+ * which the write phase renames into place, or removes when the synth fails. When there is a
+ * mirror (cdk8s's output directory), each file is also linked into `<mirror>.rendering-<pid>` as it
+ * is written, which the write phase renames into place too. The synth stays synchronous: `finish`
+ * blocks on an `Atomics` flag that the worker raises when it is done.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import type { FileSet } from './output';
 
-/** The worker: writes each `[relative, content]` it is sent under `dir`; `null` ends it. Plain JavaScript, evaluated as is. */
+/**
+ * The worker: writes each `[relative, content]` it is sent under `dir`, and links it under `mirror`
+ * when there is one (a copy where the file system refuses the link); `null` ends it. Plain
+ * JavaScript, evaluated as is.
+ */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
-const { dir, flag, port } = workerData;
+const { dir, mirror, flag, port } = workerData;
 const state = new Int32Array(flag);
 const made = new Set();
 let failure;
+function makeParent(file) {
+  const parent = path.dirname(file);
+  if (made.has(parent)) return;
+  fs.mkdirSync(parent, { recursive: true });
+  made.add(parent);
+}
 port.on('message', (message) => {
   if (message === null) {
     if (failure) port.postMessage(failure);
@@ -32,12 +44,16 @@ port.on('message', (message) => {
   if (failure) return;
   try {
     const target = path.join(dir, message[0]);
-    const parent = path.dirname(target);
-    if (!made.has(parent)) {
-      fs.mkdirSync(parent, { recursive: true });
-      made.add(parent);
-    }
+    makeParent(target);
     fs.writeFileSync(target, message[1]);
+    if (mirror === undefined) return;
+    const copy = path.join(mirror, message[0]);
+    makeParent(copy);
+    try {
+      fs.linkSync(target, copy);
+    } catch {
+      fs.writeFileSync(copy, message[1]);
+    }
   } catch (error) {
     failure = String((error && error.message) || error);
   }
@@ -57,11 +73,15 @@ export class BackgroundWriter {
   private readonly worker: Worker;
   private outcome: string | undefined | null = null;
 
-  private constructor(public readonly dir: string) {
+  private constructor(
+    public readonly dir: string,
+    /** Where the files are also linked, when there is a mirror. */
+    public readonly mirrorDir: string | undefined,
+  ) {
     const { port1, port2 } = new MessageChannel();
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { dir, flag: this.state.buffer, port: port2 },
+      workerData: { dir, mirror: mirrorDir, flag: this.state.buffer, port: port2 },
       transferList: [port2],
     });
     // The synth never waits on the event loop for it: finish() blocks until it is done.
@@ -70,16 +90,20 @@ export class BackgroundWriter {
   }
 
   /**
-   * A writer into `<target>.rendering-<pid>` (emptied first), after removing what crashed synths
-   * of processes that are gone left beside `target`; undefined when no worker can be started, and
-   * the synth then writes the files itself.
+   * A writer into `<target>.rendering-<pid>`, and `<mirror>.rendering-<pid>` when a mirror is given
+   * (each emptied first), after removing what crashed synths of processes that are gone left
+   * beside them; undefined when no worker can be started, and the synth then writes the files itself.
    */
-  static start(target: string): BackgroundWriter | undefined {
+  static start(target: string, mirror?: string): BackgroundWriter | undefined {
     try {
-      removeAbandonedRenderings(target);
-      const dir = `${target}.rendering-${process.pid}`;
-      fs.rmSync(dir, { recursive: true, force: true });
-      return new BackgroundWriter(dir);
+      const [dir, mirrorDir] = [target, mirror].map((base) => {
+        if (base === undefined) return undefined;
+        removeAbandonedRenderings(base);
+        const rendering = `${base}.rendering-${process.pid}`;
+        fs.rmSync(rendering, { recursive: true, force: true });
+        return rendering;
+      });
+      return new BackgroundWriter(dir!, mirrorDir);
     } catch {
       return undefined;
     }
@@ -106,7 +130,7 @@ export class BackgroundWriter {
   /** Waits for the worker and removes what it wrote, unless it was moved away. */
   discard(): void {
     this.finish();
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    for (const dir of [this.dir, this.mirrorDir]) if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

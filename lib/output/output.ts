@@ -102,9 +102,33 @@ function mirrorFileSet(dir: string, copy: string, files: FileSet): void {
   }
 }
 
+/** Gives `mirror` the files: `written` moved there when it holds them already, else links to (or copies of) those under `dir`. */
+function placeMirror(dir: string, mirror: string, files: FileSet, written: string | undefined): void {
+  if (written !== undefined) {
+    try {
+      fs.rmSync(mirror, { recursive: true, force: true });
+      fs.renameSync(written, mirror);
+      return;
+    } catch {
+      // Made below instead.
+    }
+  }
+  mirrorFileSet(dir, mirror, files);
+}
+
 /** The directories the files of `files` go in under `dir`, each once. */
 function parentDirectories(dir: string, files: FileSet): Set<string> {
   return new Set([...files.keys()].map((relative) => path.dirname(path.join(dir, relative))));
+}
+
+/** Where {@link replaceDirectory} finds files already written, and where it copies them. */
+export interface Replacement {
+  /** A directory that already holds exactly the files (see `./background-writer`), moved into place instead of writing them. */
+  readonly written?: string;
+  /** A directory that gets the same files before the swap: cdk8s's output directory, which cdk8s reads after the app. */
+  readonly mirror?: string;
+  /** A directory that already holds the mirror's files (linked as they were written), moved to `mirror`; used with `written` only. */
+  readonly writtenMirror?: string;
 }
 
 /**
@@ -112,12 +136,11 @@ function parentDirectories(dir: string, files: FileSet): Set<string> {
  * swapped in with two renames. If the second rename fails, the first is undone, so a failure
  * part-way leaves the previous output in place. Returns the notes of what could not be tidied
  * after the swap (the previous output's copy, when it cannot be removed), which leave `target`
- * complete. `written`, when given, is a directory that already holds exactly these files (see
- * `./background-writer`), moved into place instead of writing them. `mirror`, when given, gets the same files before the swap (cdk8s's output directory,
- * which cdk8s reads after the app). Run it under `lockOutdir` (`./outdir`), after
- * `recoverInterruptedSwap`.
+ * complete. The mirror, when there is one, gets the same files before the swap. Run it under
+ * `lockOutdir` (`./outdir`), after `recoverInterruptedSwap`.
  */
-export function replaceDirectory(target: string, files: FileSet, mirror?: string, written?: string): string[] {
+export function replaceDirectory(target: string, files: FileSet, replacement: Replacement = {}): string[] {
+  const { written, mirror, writtenMirror } = replacement;
   const next = `${target}.next`;
   const previous = `${target}.previous`;
   fs.rmSync(next, { recursive: true, force: true });
@@ -125,7 +148,7 @@ export function replaceDirectory(target: string, files: FileSet, mirror?: string
   try {
     if (written === undefined) writeFileSet(next, files);
     else fs.renameSync(written, next);
-    if (mirror !== undefined) mirrorFileSet(next, mirror, files);
+    if (mirror !== undefined) placeMirror(next, mirror, files, written === undefined ? undefined : writtenMirror);
   } catch (error) {
     fs.rmSync(next, { recursive: true, force: true });
     throw error;

@@ -32,6 +32,23 @@ describe('BackgroundWriter', () => {
     expect(fs.existsSync(writer.dir)).toBe(false);
   });
 
+  it('links every file it writes into <mirror>.rendering-<pid> too, when given a mirror', () => {
+    const parent = tempDir();
+    const writer = BackgroundWriter.start(path.join(parent, 'dist'), path.join(parent, '.synth'))!;
+    expect(writer.mirrorDir).toBe(path.join(parent, `.synth.rendering-${process.pid}`));
+    writer.write('dev/shop/apps/shop.yaml', 'kind: Deployment\n');
+    writer.write('dev/kustomization.yaml', 'resources: []\n');
+    expect(writer.finish()).toBeUndefined();
+    for (const file of ['dev/shop/apps/shop.yaml', 'dev/kustomization.yaml']) {
+      const [written, mirrored] = [writer.dir, writer.mirrorDir!].map((dir) => path.join(dir, file));
+      expect(fs.readFileSync(mirrored, 'utf8')).toBe(fs.readFileSync(written, 'utf8'));
+      // A link, not a second write.
+      expect(fs.statSync(mirrored).ino).toBe(fs.statSync(written).ino);
+    }
+    writer.discard();
+    expect(fs.existsSync(writer.dir) || fs.existsSync(writer.mirrorDir!)).toBe(false);
+  });
+
   it('reports the first write that failed, and writes nothing after it', () => {
     const target = path.join(tempDir(), 'dist');
     const writer = BackgroundWriter.start(target)!;
