@@ -188,6 +188,16 @@ const IMPLICIT_TYPES = [types.null, types.bool, types.int, types.float, types.ti
 // floats with no digit before the exponent (`e3`). A string that starts with another letter is a string.
 const MAYBE_AMBIGUOUS_FIRST = /^[^A-Za-z]|^[nNyYtTfFoOeE]/;
 
+// Strings every character of which passes js-yaml's plain-scalar tests (isPlainSafeFirst for the
+// first, isPlainSafe after it, isPlainSafeLast for the last) without a look at its neighbours: no
+// spaces, no `#`, a `:` only before another character. Most strings of a manifest are such.
+const PLAIN_SAFE = /^[A-Za-z0-9._/~+][A-Za-z0-9._/~+@=%-]*(?::+[A-Za-z0-9._/~+@=%-]+)*$/;
+
+/** Whether js-yaml would read the string back as something else (a number, a boolean, null…), so it must be quoted. */
+function isAmbiguous(text: string): boolean {
+  return MAYBE_AMBIGUOUS_FIRST.test(text) && IMPLICIT_TYPES.some((type) => type.resolve(text));
+}
+
 /**
  * A string as js-yaml writes it (`writeScalar`, with `lineWidth: -1` and double quotes): plain
  * when it can be, double-quoted when on one line, else a literal block.
@@ -195,6 +205,7 @@ const MAYBE_AMBIGUOUS_FIRST = /^[^A-Za-z]|^[nNyYtTfFoOeE]/;
 function scalar(text: string, level: number, isKey: boolean): string {
   if (text === '') return '""';
   if (DEPRECATED_BOOLEANS.has(text) || DEPRECATED_BASE60.test(text)) return `"${text}"`;
+  if (PLAIN_SAFE.test(text)) return isAmbiguous(text) ? `"${text}"` : text;
   if (INDENTED_WITH_TRAILING_BLANK_LINE(text)) return leave();
   let plain = isPlainSafeFirst(text.charCodeAt(0)) && isPlainSafeLast(text.charCodeAt(text.length - 1));
   let lineBreak = false;
@@ -208,7 +219,7 @@ function scalar(text: string, level: number, isKey: boolean): string {
     previous = c;
   }
   if (!lineBreak) {
-    if (plain && !(MAYBE_AMBIGUOUS_FIRST.test(text) && IMPLICIT_TYPES.some((type) => type.resolve(text)))) return text;
+    if (plain && !isAmbiguous(text)) return text;
     return `"${text.replace(/["\\]/g, '\\$&')}"`;
   }
   return `|${blockHeader(text)}${dropEndingNewline(indentLines(text, INDENT_PER_LEVEL * Math.max(1, level)))}`;
