@@ -72,10 +72,56 @@ export function resolveCacheDir(cacheDirectory?: string | false): string | undef
  */
 export function readCacheFile(dir: string, name: string): Buffer | undefined {
   if (!isOwnDirectory(dir)) return undefined;
+  const file = path.join(dir, name);
   try {
-    return fs.readFileSync(path.join(dir, name));
+    const content = fs.readFileSync(file);
+    markUsed(file);
+    return content;
   } catch {
     return undefined;
+  }
+}
+
+/** An entry unused for this long is removed by {@link pruneCache}. */
+export const UNUSED_ENTRY_MS = 14 * 24 * 3600_000;
+/** How often a cache directory is pruned, at most. */
+const PRUNE_INTERVAL_MS = 24 * 3600_000;
+/** The file whose modification time says when the directory was last pruned. */
+const PRUNED_MARKER = '.pruned';
+
+/**
+ * Moves an entry's modification time to now when it is a day old or more, so it counts as in
+ * use: {@link pruneCache} removes entries by age, and reading does not change that age.
+ */
+function markUsed(file: string): void {
+  try {
+    const now = Date.now();
+    if (now - fs.statSync(file).mtimeMs >= PRUNE_INTERVAL_MS) fs.utimesSync(file, new Date(now), new Date(now));
+  } catch {
+    // An entry that stays old is parsed or compiled again once pruned, nothing more.
+  }
+}
+
+/**
+ * Removes the entries of `dir` unused for {@link UNUSED_ENTRY_MS} (the validators of schemas,
+ * builds and ajv versions no longer in use, about 9 MB per set), and temporary files a killed
+ * writer left, at most once a day: the cache would otherwise only grow. Runs when an entry is
+ * written, the only time the cache grows. `now` is for tests.
+ */
+export function pruneCache(dir: string, now: number = Date.now()): void {
+  const marker = path.join(dir, PRUNED_MARKER);
+  try {
+    if (fs.existsSync(marker) && now - fs.statSync(marker).mtimeMs < PRUNE_INTERVAL_MS) return;
+    fs.writeFileSync(marker, '', { mode: 0o600 });
+    fs.utimesSync(marker, new Date(now), new Date(now));
+    for (const name of fs.readdirSync(dir)) {
+      if (name === PRUNED_MARKER) continue;
+      const file = path.join(dir, name);
+      const age = now - fs.statSync(file).mtimeMs;
+      if (age >= UNUSED_ENTRY_MS || (name.endsWith('.tmp') && age >= 3600_000)) fs.rmSync(file, { force: true });
+    }
+  } catch {
+    // A cache that cannot be pruned now is pruned by a later synth.
   }
 }
 
@@ -93,6 +139,7 @@ export function writeCacheFile(dir: string, name: string, content: string | Uint
     const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     fs.writeFileSync(temporary, content, { mode: 0o600 });
     fs.renameSync(temporary, file);
+    pruneCache(dir);
     return true;
   } catch {
     // A read-only or full disk costs the next run a parse or a compile, nothing more.

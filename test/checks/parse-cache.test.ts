@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cachedParse, defaultCacheDir } from '../../lib/checks/parse-cache';
+import { UNUSED_ENTRY_MS, cachedParse, defaultCacheDir, pruneCache, readCacheFile } from '../../lib/checks/parse-cache';
 import { validateAgainstSchemas } from '../../lib/checks/schema-validation';
 import { tempDirs } from '../temp-dirs';
 import { schemasAvailable } from '../support/schemas';
@@ -150,5 +150,52 @@ spec:
     for (let i = 0; i < 2; i++) {
       expect(() => validateAgainstSchemas([widget(1)], { sharedDir: shared(broken) })).toThrow(/example\.com_widgets\.yaml: .*flow sequence/i);
     }
+  });
+});
+
+describe('pruning the cache directory', () => {
+  const DAY = 24 * 3600_000;
+  /** Writes `name` into `dir`, last modified `age` ms ago. */
+  function entry(dir: string, name: string, age: number): string {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, name);
+    const when = new Date(Date.now() - age);
+    fs.utimesSync(file, when, when);
+    return file;
+  }
+
+  it('removes entries unused for two weeks and temporary files a killed writer left, and keeps the rest', () => {
+    const dir = tempDir();
+    const old = entry(dir, 'validator-old.js', UNUSED_ENTRY_MS + DAY);
+    const recent = entry(dir, 'validator-recent.js', UNUSED_ENTRY_MS - DAY);
+    const staleTemporary = entry(dir, 'crd-x.json.123.abc.tmp', 2 * 3600_000);
+    const liveTemporary = entry(dir, 'crd-y.json.456.def.tmp', 60_000);
+    pruneCache(dir);
+    expect([old, recent, staleTemporary, liveTemporary].map((file) => fs.existsSync(file))).toEqual([false, true, false, true]);
+  });
+
+  it('prunes at most once a day', () => {
+    const dir = tempDir();
+    pruneCache(dir);
+    const old = entry(dir, 'validator-old.js', UNUSED_ENTRY_MS + DAY);
+    pruneCache(dir);
+    expect(fs.existsSync(old)).toBe(true);
+    pruneCache(dir, Date.now() + DAY);
+    expect(fs.existsSync(old)).toBe(false);
+  });
+
+  it('counts an entry read as in use, so pruning keeps it', () => {
+    const dir = tempDir();
+    const old = entry(dir, 'validator-used.js', UNUSED_ENTRY_MS + DAY);
+    expect(readCacheFile(dir, 'validator-used.js')?.toString()).toBe('validator-used.js');
+    pruneCache(dir);
+    expect(fs.existsSync(old)).toBe(true);
+  });
+
+  it('prunes when an entry is written, the only time the cache grows', () => {
+    const dir = tempDir();
+    const old = entry(dir, 'crd-old.json', UNUSED_ENTRY_MS + DAY);
+    cachedParse('words', 'a b', (text) => text.split(' '), dir);
+    expect(fs.existsSync(old)).toBe(false);
   });
 });
