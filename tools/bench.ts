@@ -166,7 +166,7 @@ function main(): void {
     });
     const generatedMeasures = measureGroup(generatedCommands);
     const generated = SIZES.map((n, i) => ({ n, direct: generatedMeasures[2 * i], floor: generatedMeasures[2 * i + 1] }));
-    const generatedAgain = generatedMeasures[2 * SIZES.length];
+    const generatedAgain = { n: largest, measure: generatedMeasures[2 * SIZES.length] };
 
     // 3. Where the time goes.
     const profiles = [
@@ -394,8 +394,8 @@ interface Results {
   reference: Measure[];
   candidates: Measure[];
   generated: { n: number; direct: Measure; floor: Measure }[];
-  /** The largest generated estate synthesized over its previous output. */
-  generatedAgain: Measure;
+  /** The largest generated estate synthesized over its previous output, and its size. */
+  generatedAgain: { n: number; measure: Measure };
   profiles: { label: string; split: { category: string; ms: number }[] }[];
   tests?: Measure;
   tscMs: number;
@@ -428,7 +428,8 @@ function report(r: Results): void {
       ]),
     ),
   );
-  const again = r.generatedAgain;
+  const again = r.generatedAgain.measure;
+  const againAtScale = r.generatedAgain.n === TARGETS.scaleServices;
   out.push(`${again.label}: ${seconds(again.wallMs)}${flag(again)} wall, ${seconds(again.cpuMs)} CPU, ${megabytes(again.maxRssKb)} peak RSS`);
   const fit = linearFit(r.generated.map((g) => [g.n, g.direct.wallMs]));
   const fitFloor = linearFit(r.generated.map((g) => [g.n, g.floor.wallMs]));
@@ -469,9 +470,10 @@ function report(r: Results): void {
       atScale ? `${atScale.n} services ${seconds(atScale.direct.wallMs)} (< ${seconds(TARGETS.scaleMs)})` : `${TARGETS.scaleServices} services not measured`,
       atScale ? !atScale.direct.failed && atScale.direct.wallMs < TARGETS.scaleMs : undefined,
     ],
+    // The "again" measure is of the largest size, which the bar is about only when it is the bar's size.
     [
-      atScale ? `again over its output ${seconds(again.wallMs)} (< ${seconds(TARGETS.scaleMs)})` : `${TARGETS.scaleServices} services again not measured`,
-      atScale ? !again.failed && again.wallMs < TARGETS.scaleMs : undefined,
+      againAtScale ? `again over its output ${seconds(again.wallMs)} (< ${seconds(TARGETS.scaleMs)})` : `${TARGETS.scaleServices} services again not measured`,
+      againAtScale ? !again.failed && again.wallMs < TARGETS.scaleMs : undefined,
     ],
     // Two points always fit a line: linearity needs three sizes or more.
     fit && r.generated.length >= 3

@@ -104,7 +104,7 @@ function markUsed(file: string): void {
 
 /**
  * Removes the entries of `dir` unused for {@link UNUSED_ENTRY_MS} (the validators of schemas,
- * builds and ajv versions no longer in use, about 9 MB per set), and temporary files a killed
+ * builds and ajv versions no longer in use, about 8 MB per set), and temporary files a killed
  * writer left, at most once a day: the cache would otherwise only grow. Runs when an entry is
  * written, the only time the cache grows. `now` is for tests.
  */
