@@ -435,7 +435,7 @@ export function synthesizeEstate(systems: readonly SystemDefinition[], options: 
     try {
       const notes = recoverInterruptedSwap(linkTarget(outdir) ?? outdir);
       const target = resolveOutdir(outdir);
-      const previous = readPreviousOutput(target);
+      const previous = readPreviousOutput(target, rendered.files);
       const removed = removedClaims(previous, rendered.objects, parsedEnvironments(systems), outdir);
       const refused = [...immutableFieldChanges(previous.objects, rendered.objects, outdir), ...removed.errors];
       if (refused.length) throw new ShipshapeError(refused);

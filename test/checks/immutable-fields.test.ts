@@ -79,6 +79,32 @@ describe('changes the API server refuses over the previous output', () => {
     expect(readPreviousOutput(path.join(dir, 'absent')).objects.size).toBe(0);
   });
 
+  it('skips a file whose text the new output repeats, and reads one that changed or is gone', () => {
+    const dir = tempDir();
+    const files = new Map([
+      ['prod/shop/migrations/shop.yaml', toYamlFile([job('migrate-v1')])],
+      ['prod/shop/apps/shop.yaml', toYamlFile([deployment('a')])],
+      ['prod/old/apps/old.yaml', toYamlFile([claim(['ReadWriteOnce'], '1Gi')])],
+    ]);
+    for (const [file, text] of files) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), text);
+    }
+    const next = new Map([
+      ['prod/shop/migrations/shop.yaml', files.get('prod/shop/migrations/shop.yaml')!],
+      ['prod/shop/apps/shop.yaml', toYamlFile([deployment('b')])],
+    ]);
+    const previous = readPreviousOutput(dir, next);
+    expect(
+      previous.objects
+        .get('prod')!
+        .map((o) => `${o.kind}/${o.metadata.name}`)
+        .sort(),
+    ).toEqual(['Deployment/web', 'PersistentVolumeClaim/data']);
+    expect(check(previous.objects.get('prod')!, [job('migrate-v1'), deployment('b')])).toHaveLength(1);
+    expect(readPreviousOutput(dir, files).objects.size, 'an unchanged output parses nothing').toBe(0);
+  });
+
   it('reads only the kinds it compares, whatever the kind line looks like, and leaves out a document it cannot parse', () => {
     const dir = tempDir();
     const file = path.join(dir, 'prod', 'shop', 'apps', 'shop.yaml');
