@@ -27,7 +27,8 @@ import * as zlib from 'zlib';
 import type { default as Ajv, ErrorObject, Format, ValidateFunction } from 'ajv';
 import { ShipshapeError } from '../core/issues';
 import { cachedParse, defaultCacheDir } from './parse-cache';
-import { cachedValidator, CompileSettings, createAjv, saveCodeCaches } from './validator-cache';
+import { objectDigest, PassedObjects } from './passed-objects';
+import { cachedValidator, CompileSettings, createAjv, FreshValidator, saveCodeCaches, validatorCacheKey } from './validator-cache';
 
 /** One way an object breaks its schema. */
 export interface SchemaIssue {
@@ -123,6 +124,25 @@ const COMPILE_SETTINGS: CompileSettings = {
  */
 const SCHEMA_SHAPING = [strictSchema, isIntOrStringAnyOf, customResourceSchema, JSON.stringify(SWAGGER_OVERRIDES), SWAGGER_ID].map(String).join('\n');
 
+/**
+ * What a verdict depends on beyond the validator's inputs, as text: the formats' code and patterns,
+ * the code that prepares an object for its validator, and Node's version (whose `net` checks IP
+ * addresses). Part of the scope of every remembered pass (see `./passed-objects`), so changing any
+ * of them is a miss.
+ */
+const VERDICT_CODE = [
+  ...Object.values(FORMATS).map(({ format }) => (typeof format === 'object' && 'validate' in format ? format.validate : format)),
+  QUANTITY,
+  RFC3339,
+  BASE64,
+  withDefaults,
+  withoutNulls,
+  isPlainObject,
+  process.versions.node,
+]
+  .map(String)
+  .join('\n');
+
 /** The schemas under one `shared` directory, loaded once and compiled kind by kind. */
 interface Catalog {
   /** An ajv instance holding every swagger definition, made on the first validator not found in the cache. */
@@ -137,14 +157,22 @@ interface Catalog {
   readonly crdSchemas: Map<string, Schema>;
   /** `apiVersion/kind` of CRD versions that exist but are not served, for a clearer message. */
   readonly unservedCrdVersions: Set<string>;
-  /** Compiled validators by `apiVersion/kind`; `null` caches "no schema". */
-  readonly validators: Map<string, Compiled | null>;
+  /** The validator of each `apiVersion/kind` met so far; `null` caches "no schema". */
+  readonly validators: Map<string, KindValidator | null>;
 }
 
 /** A compiled kind; custom resources keep their CRD schema to fill in its defaults. */
 interface Compiled {
   readonly validate: ValidateFunction;
   readonly crdSchema?: Schema;
+}
+
+/** A kind's validator, loaded or compiled only when an object needs it. */
+interface KindValidator {
+  /** Everything a verdict of this validator depends on besides the object, as the scope of its remembered passes. */
+  readonly scope: string;
+  /** The validator; null when compiling finds no schema. */
+  compiled(): Compiled | null;
 }
 
 /** Catalogs by swagger file: built once per process so repeated runs only validate. */
@@ -221,6 +249,7 @@ export function validateAgainstSchemas(objects: readonly KubeJson[], options?: {
   catalogs.set(key, catalog);
 
   const issues: SchemaIssue[] = [];
+  const passed = PassedObjects.open('schema');
   for (const object of objects) {
     const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
     const kind = typeof object.kind === 'string' ? object.kind : '';
@@ -233,7 +262,12 @@ export function validateAgainstSchemas(objects: readonly KubeJson[], options?: {
       }
       continue;
     }
-    const compiled = validatorFor(catalog, apiVersion, kind);
+    const validator = validatorFor(catalog, apiVersion, kind);
+    // An object that passed under the same validator and code passes again, unchecked (and its
+    // validator is not even loaded when every object of its kind did).
+    const digest = validator && passed && objectDigest(validator.scope, object);
+    if (digest && passed.has(digest)) continue;
+    const compiled = validator?.compiled();
     if (!compiled) {
       const unserved = catalog.unservedCrdVersions.has(`${apiVersion}/${kind}`) ? ' (its CRD has this version but does not serve it)' : '';
       issues.push({ ...base, path: '', message: `no schema for ${apiVersion}/${kind}${unserved}` });
@@ -242,10 +276,13 @@ export function validateAgainstSchemas(objects: readonly KubeJson[], options?: {
     // What the API server validates: a custom resource with its CRD defaults filled in, a built-in
     // object without its null fields (decoded as "not set").
     const data = compiled.crdSchema ? withDefaults(object, compiled.crdSchema) : withoutNulls(object);
-    if (!compiled.validate(data)) {
+    if (compiled.validate(data)) {
+      if (digest) passed.add(digest);
+    } else {
       for (const { path: at, message } of describeErrors(compiled.validate.errors ?? [])) issues.push({ ...base, path: at, message });
     }
   }
+  passed?.save();
   // Now that the validators have run, V8's code cache of them holds what it compiled for them too.
   saveCodeCaches();
   return { issues };
@@ -339,38 +376,52 @@ function swaggerCompiler(definitions: Record<string, Schema>): Ajv {
 }
 
 /**
- * The validator for `apiVersion/kind`, loaded from the validator cache or compiled on first use;
- * undefined when no schema describes it.
+ * The validator for `apiVersion/kind` (loaded from the validator cache or compiled when first
+ * used); undefined when no schema describes it.
  */
-function validatorFor(catalog: Catalog, apiVersion: string, kind: string): Compiled | undefined {
+function validatorFor(catalog: Catalog, apiVersion: string, kind: string): KindValidator | undefined {
   const key = `${apiVersion}/${kind}`;
-  let compiled = catalog.validators.get(key);
-  if (compiled === undefined) {
-    const definition = catalog.builtIn.get(key);
-    if (definition) {
-      const validate = cachedValidator(COMPILE_SETTINGS, [...catalog.schemaInputs, key, definition], () => {
-        const ajv = catalog.compiler();
-        const fresh = ajv.getSchema(`${SWAGGER_ID}#/definitions/${definition}`);
-        return fresh && { ajv, validate: fresh };
-      });
-      compiled = validate ? { validate } : null;
-    } else {
-      const schema = crdSchema(catalog, apiVersion, kind, key);
-      compiled = schema ? customResourceValidator(catalog, key, schema) : null;
-    }
-    catalog.validators.set(key, compiled);
+  let validator = catalog.validators.get(key);
+  if (validator === undefined) {
+    validator = kindValidator(catalog, apiVersion, kind, key);
+    catalog.validators.set(key, validator);
   }
-  return compiled ?? undefined;
+  return validator ?? undefined;
 }
 
-/** The validator of a custom resource, from its CRD's `openAPIV3Schema`: loaded from the validator cache, or compiled. */
-function customResourceValidator(catalog: Catalog, key: string, openAPIV3Schema: Schema): Compiled | null {
+/** The validator of a built-in kind (from its swagger definition) or of a custom resource (from its CRD's `openAPIV3Schema`); null when neither describes it. */
+function kindValidator(catalog: Catalog, apiVersion: string, kind: string, key: string): KindValidator | null {
+  const definition = catalog.builtIn.get(key);
+  if (definition) {
+    return lazyValidator([...catalog.schemaInputs, key, definition], undefined, () => {
+      const ajv = catalog.compiler();
+      const fresh = ajv.getSchema(`${SWAGGER_ID}#/definitions/${definition}`);
+      return fresh && { ajv, validate: fresh };
+    });
+  }
+  const openAPIV3Schema = crdSchema(catalog, apiVersion, kind, key);
+  if (!openAPIV3Schema) return null;
   const schema = customResourceSchema(openAPIV3Schema);
-  const validate = cachedValidator(COMPILE_SETTINGS, [...catalog.schemaInputs, key, JSON.stringify(schema)], () => {
+  return lazyValidator([...catalog.schemaInputs, key, JSON.stringify(schema)], openAPIV3Schema, () => {
     const ajv = catalog.compiler();
     return { ajv, validate: ajv.compile(schema) };
   });
-  return validate ? { validate, crdSchema: openAPIV3Schema } : null;
+}
+
+/** A validator made from `inputs` by `compile` (through the validator cache) when first asked for. */
+function lazyValidator(inputs: readonly string[], crdSchema: Schema | undefined, compile: () => FreshValidator | undefined): KindValidator {
+  let compiled: Compiled | null | undefined;
+  return {
+    // Hashed once here, so each object's digest hashes 64 characters of scope, not the code.
+    scope: createHash('sha256').update(validatorCacheKey(COMPILE_SETTINGS, inputs)).update('\0').update(VERDICT_CODE).digest('hex'),
+    compiled: () => {
+      if (compiled === undefined) {
+        const validate = cachedValidator(COMPILE_SETTINGS, inputs, compile);
+        compiled = validate ? { validate, ...(crdSchema ? { crdSchema } : {}) } : null;
+      }
+      return compiled;
+    },
+  };
 }
 
 /**

@@ -74,7 +74,8 @@ const CONTAINER = '/spec/template/spec/containers/0';
 /**
  * The cases below run three times against the same fresh validator cache: cold (every kind compiled
  * and written), warm (every kind loaded from the cache, ajv not used, V8's code cache of each
- * written), and warm with those code caches. Each pass reads the schemas through its own links to
+ * written), and warm with those code caches; each pass starts without the objects earlier passes
+ * passed (see `lib/checks/passed-objects.ts`). Each pass reads the schemas through its own links to
  * ../shared, so it cannot reuse an earlier pass's validators in memory. The warm passes must find
  * exactly what the cold one found.
  */
@@ -102,6 +103,8 @@ for (const mode of ['cold', 'warm', 'code-cached'] as const) {
     let before: ValidatorCacheCounts;
     beforeAll(() => {
       process.env.SHIPSHAPE_CACHE_DIR = path.join(scratchDir(), 'cache');
+      // Each pass loads its validators: the objects the previous pass passed are forgotten.
+      fs.rmSync(path.join(process.env.SHIPSHAPE_CACHE_DIR, 'passed-schema.txt'), { force: true });
       pass = { mode, location: linkedSharedDir() };
       before = validatorCacheCounts();
     });
@@ -451,6 +454,39 @@ for (const mode of ['cold', 'warm', 'code-cached'] as const) {
     });
   });
 }
+
+describe.runIf(schemasAvailable)('validateAgainstSchemas: objects passed before', () => {
+  const savedCacheDir = process.env.SHIPSHAPE_CACHE_DIR;
+  afterEach(() => {
+    if (savedCacheDir === undefined) delete process.env.SHIPSHAPE_CACHE_DIR;
+    else process.env.SHIPSHAPE_CACHE_DIR = savedCacheDir;
+  });
+
+  /** Validates in a new catalog (its own links to ../shared), as a new process would: the validators it loads are counted. */
+  function validateAfresh(...objects: Json[]): { issues: string[]; loads: number } {
+    const before = validatorCacheCounts();
+    const { issues } = validateAgainstSchemas(objects, { location: linkedSharedDir() });
+    const after = validatorCacheCounts();
+    return { issues: issues.map((i) => `${i.path}: ${i.message}`), loads: after.hits + after.misses - before.hits - before.misses };
+  }
+
+  it('passes an object that passed under the same validator without loading the validator; checks an invalid or changed one every time', () => {
+    process.env.SHIPSHAPE_CACHE_DIR = path.join(scratchDir(), 'passes-cache');
+    const invalid = { ...deployment(), spec: { ...deployment().spec, paused: 'no' } };
+    expect(validateAfresh(deployment(), invalid)).toEqual({ issues: ['/spec/paused: must be boolean'], loads: 1 });
+    expect(validateAfresh(deployment()), 'passed before: the Deployment validator is not even loaded').toEqual({ issues: [], loads: 0 });
+    expect(validateAfresh(invalid), 'an issue is never remembered').toEqual({ issues: ['/spec/paused: must be boolean'], loads: 1 });
+    const changed = deployment();
+    changed.spec.template.spec.containers[0].workingDir = 42;
+    expect(validateAfresh(changed).issues).toEqual([`${CONTAINER}/workingDir: must be string`]);
+  });
+
+  it('remembers nothing with caching off', () => {
+    process.env.SHIPSHAPE_CACHE_DIR = 'off';
+    expect(validateAfresh(deployment()).loads).toBe(1);
+    expect(validateAfresh(deployment()).loads).toBe(1);
+  });
+});
 
 describe('validateAgainstSchemas: schema location', () => {
   const saved = { shared: process.env.SHIPSHAPE_SHARED_DIR, switch: process.env.SHIPSHAPE_SCHEMA_VALIDATION };
