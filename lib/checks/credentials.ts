@@ -87,21 +87,25 @@ function scan(content: string, filePath: string): (Finding & { index: number })[
 }
 
 /**
- * What secretlint's recommended rules find in each of `values`, by index. `name` is what a value
- * is called (an env variable, a file name, a field): rules that look for `NAME=value` pairs or file
- * names use it. One-line values are scanned together, one `name=value` line each (a rule costs
- * per call far more than per character: an environment in one call takes milliseconds, one call
- * per value a second); a file is scanned on its own, under its name.
+ * What secretlint's recommended rules find in `values`, by the index of each value they find
+ * something in (nearly none: the map is sparse). `name` is what a value is called (an env
+ * variable, a file name, a field): rules that look for `NAME=value` pairs or file names use it.
+ * One-line values are scanned together, one `name=value` line each (a rule costs per call far more
+ * than per character: an environment in one call takes milliseconds, one call per value a second);
+ * a file is scanned on its own, under its name.
  */
-export function scanForCredentials(values: readonly { name: string; value: string }[]): Finding[][] {
-  const found: Finding[][] = values.map(() => []);
+export function scanForCredentials(values: readonly { name: string; value: string }[]): Map<number, Finding[]> {
+  const found = new Map<number, Finding[]>();
+  const report = (index: number, findings: readonly Finding[]) => {
+    if (findings.length) found.set(index, [...(found.get(index) ?? []), ...findings]);
+  };
   // Most lines repeat (labels, selectors, shared env): each distinct line is scanned once.
   const lineOf = new Map<string, { indices: number[]; start: number }>();
   const lines: { indices: number[]; start: number }[] = [];
   let content = '';
   values.forEach(({ name, value }, index) => {
     if (value.includes('\n')) {
-      found[index].push(...scan(value, name));
+      report(index, scan(value, name));
       return;
     }
     const text = `${name}=${value}\n`;
@@ -116,7 +120,7 @@ export function scanForCredentials(values: readonly { name: string; value: strin
   });
   for (const finding of content ? scan(content, 'rendered-object.txt') : []) {
     const line = lines[lastAtOrBefore(lines, finding.index)];
-    for (const index of line?.indices ?? []) found[index].push({ rule: finding.rule, message: finding.message });
+    for (const index of line?.indices ?? []) report(index, [{ rule: finding.rule, message: finding.message }]);
   }
   return found;
 }
@@ -196,11 +200,13 @@ export function checkCredentials(objects: readonly KubeJson[]): CheckIssue[] {
   const scanned = scanForCredentials(values);
   const issues: CheckIssue[] = [];
   values.forEach(({ object, field, name, value }, i) => {
-    const findings = scanned[i].map((f) => `${f.message} (secretlint rule ${f.rule})`);
-    if (isNamedValue(object, field, value) && secretLikeEntries({ [name]: value }).length > 0) {
+    const found = scanned.get(i);
+    const inClear = isNamedValue(object, field, value) && secretLikeEntries({ [name]: value }).length > 0;
+    if (!found && !inClear) return;
+    const findings = (found ?? []).map((f) => `${f.message} (secretlint rule ${f.rule})`);
+    if (inClear) {
       findings.push(`"${name}" is written in clear (shipshape's rule: a secret-sounding name with a literal value, or a URL with a password)`);
     }
-    if (findings.length === 0) return;
     issues.push(
       issue(
         object,
